@@ -1,0 +1,55 @@
+"""Two-dimensional views of data with any number of features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Projection:
+    """2-D coordinates of every row, and how they were obtained.
+
+    ``method`` is ``"identity"`` (the data has two features), ``"pad"`` (one
+    feature, drawn against zero) or ``"pca"``; ``explained_variance_ratio``
+    holds the share of variance of each PCA axis (NaN otherwise).
+    """
+
+    coords: np.ndarray
+    method: str
+    explained_variance_ratio: np.ndarray
+    axis_titles: tuple[str, str]
+    components: np.ndarray | None = None
+    mean: np.ndarray | None = None
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Project new rows (e.g. centroids) the same way as the data."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if self.method == "identity":
+            return X[:, :2].copy()
+        if self.method == "pad":
+            return np.column_stack([X[:, 0], np.zeros(len(X))])
+        return (X - self.mean) @ self.components.T
+
+
+def project_2d(X: np.ndarray, feature_names: tuple[str, ...] = ()) -> Projection:
+    """The data itself for 2 features, else its first two principal components.
+
+    Same numbers as ``sklearn.decomposition.PCA(n_components=2).fit_transform(X)``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    d = X.shape[1]
+    names = tuple(feature_names) or tuple(f"x{i + 1}" for i in range(d))
+    if d == 2:
+        return Projection(X.copy(), "identity", np.full(2, np.nan), (names[0], names[1]))
+    if d == 1:
+        return Projection(np.column_stack([X[:, 0], np.zeros(len(X))]), "pad",
+                          np.full(2, np.nan), (names[0], ""))
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=2, svd_solver="full")
+    coords = pca.fit_transform(X)
+    ratio = pca.explained_variance_ratio_
+    titles = (f"PC1 ({ratio[0]:.1%} of variance)", f"PC2 ({ratio[1]:.1%} of variance)")
+    return Projection(coords, "pca", ratio.copy(), titles, pca.components_.copy(), pca.mean_.copy())

@@ -1,0 +1,1 @@
+"""ClusterLab's desktop interface (PySide6 + pyqtgraph). No numerical algorithm lives here."""

@@ -1,0 +1,588 @@
+"""The QApplication, the main window, its menus, status bar and message bar."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEventLoop, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import resources
+from core.errors import DataError
+from core.images import IMAGE_SUFFIXES
+from gui import settings as app_settings
+from gui.context import AppContext
+from gui.pages import PAGES, page_names, spec_for
+from gui.pages.base import Page
+from gui.tasks import TaskRunner
+from gui.widgets.code_panel import CodePanel
+from gui.widgets.message_bar import MessageBar
+
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy);;All files (*)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
+
+
+def _load_image_job(path: str):
+    from core.images import load_image, pixel_dataset
+
+    rgb = load_image(path)
+    return rgb, pixel_dataset(rgb, Path(path).name)
+
+
+def _load_table_job(path: str, **fixes):
+    from core.datasets import load_table
+
+    return load_table(path, **fixes)
+
+
+class MainWindow(QMainWindow):
+    """Navigation list on the left, the page in the centre, code panel and status bar."""
+
+    def __init__(self, settings=None):
+        super().__init__()
+        self.setWindowTitle("ClusterLab")
+        self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
+        self.setAcceptDrops(True)
+        self.settings = settings if settings is not None else app_settings.settings()
+        self.tasks = TaskRunner(self)
+        self.ctx = AppContext(self.tasks, self.settings, self)
+        self.pages: dict[str, Page] = {}
+
+        # centre: message bar above navigation | page stack
+        self.message_bar = MessageBar()
+        self.nav = QListWidget()
+        self.nav.setObjectName("Navigation")
+        self.nav.setFixedWidth(180)
+        self.nav.setSpacing(2)
+        for i, spec in enumerate(PAGES):
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.name)
+            shortcut = f" (Ctrl+{i + 1})" if i < 9 else ""
+            item.setToolTip(spec.tooltip + shortcut)
+            self.nav.addItem(item)
+        self.nav.setStyleSheet(
+            "#Navigation { font-size: 13px; border: none; background: #f3f5f8; }"
+            "#Navigation::item { padding: 8px 10px; border-radius: 4px; }"
+            "#Navigation::item:selected { background: #1f3b57; color: white; }"
+        )
+        self.stack = QStackedWidget()
+        self._placeholders: dict[str, QWidget] = {}
+        for spec in PAGES:
+            holder = QWidget()
+            QVBoxLayout(holder)
+            self._placeholders[spec.name] = holder
+            self.stack.addWidget(holder)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(4, 4, 4, 0)
+        column.addWidget(self.message_bar)
+        column.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        # code panel
+        self.code_panel = CodePanel()
+        self.code_dock = QDockWidget("Show code", self)
+        self.code_dock.setObjectName("CodeDock")
+        self.code_dock.setWidget(self.code_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
+
+        # status bar: task description, progress, cancel
+        self.status_label = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the running computation (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_current)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+        self._build_menus()
+        self.tasks.task_started.connect(self._task_started)
+        self.tasks.task_finished.connect(self._task_finished)
+        self.tasks.error.connect(lambda text, detail: self.show_message(text, "error",
+                                                                        detail=detail))
+        self.ctx.message_requested.connect(self.show_message)
+        self.ctx.navigate_requested.connect(self._navigate)
+        self.ctx.open_requested.connect(
+            lambda kind: self.open_image_dialog() if kind == "image" else self.open_data_dialog())
+        self.nav.currentRowChanged.connect(self._row_changed)
+
+        self.resize(1320, 820)
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(state)
+        show_code = self.settings.value("window/show_code", True, type=bool)
+        self.code_dock.setVisible(bool(show_code))
+        last = self.settings.value("window/last_page", "data")
+        self.show_page(last if last in page_names() else "data")
+
+    # -- menus --------------------------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None, tip=""):
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_data_action = self._action(
+            file_menu, "Open &data…", self.open_data_dialog, QKeySequence.StandardKey.Open,
+            "Open a CSV, TSV or NPY table")
+        self.open_image_action = self._action(
+            file_menu, "Open &image…", self.open_image_dialog, "Ctrl+Shift+O",
+            "Open a PNG, JPEG, BMP, TIFF or WebP image")
+        file_menu.addSeparator()
+        self._action(file_menu, "Export plot as &PNG…", lambda: self.export_plot_dialog("png"),
+                     "Ctrl+E", "Save the page's plot as a PNG image")
+        self._action(file_menu, "Export plot as &SVG…", lambda: self.export_plot_dialog("svg"),
+                     "Ctrl+Shift+E", "Save the page's plot as an SVG drawing")
+        self._action(file_menu, "Export results as &CSV…", self.export_csv_dialog, None,
+                     "Save the page's results as a CSV table")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view_menu = bar.addMenu("&View")
+        self.show_code_action = self.code_dock.toggleViewAction()
+        self.show_code_action.setText("Show &code")
+        self.show_code_action.setShortcut(QKeySequence("F4"))
+        view_menu.addAction(self.show_code_action)
+        view_menu.addSeparator()
+        for i, spec in enumerate(PAGES):
+            self._action(view_menu, spec.title, lambda _=False, n=spec.name: self.show_page(n),
+                         f"Ctrl+{i + 1}" if i < 9 else None, spec.tooltip)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About ClusterLab", self.show_about)
+
+        escape = QAction(self)
+        escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        escape.triggered.connect(self._escape)
+        self.addAction(escape)
+
+    # -- pages ---------------------------------------------------------------------------------
+    def page(self, name: str) -> Page:
+        """The page called ``name``, created on first use."""
+        if name not in self.pages:
+            spec = spec_for(name)
+            page = spec.load()(self.ctx)
+            self.pages[name] = page
+            holder = self._placeholders[name]
+            holder.layout().setContentsMargins(0, 0, 0, 0)
+            holder.layout().addWidget(page)
+            page.code_changed.connect(lambda p=page: self._code_changed(p))
+        return self.pages[name]
+
+    def current_page(self) -> Page | None:
+        item = self.nav.currentItem()
+        return self.pages.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    def show_page(self, name: str) -> Page:
+        row = page_names().index(name)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+        else:
+            self._row_changed(row)
+        return self.pages[name]
+
+    def _row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        name = PAGES[row].name
+        page = self.page(name)
+        self.stack.setCurrentIndex(row)
+        self.settings.setValue("window/last_page", name)
+        self.code_panel.set_code(page.code())
+        QTimer.singleShot(0, page.ensure_started)
+
+    def _navigate(self, name: str, params: dict) -> None:
+        page = self.show_page(name)
+        if params:
+            page.ensure_started()
+            page.apply_params(**params)
+
+    def _code_changed(self, page: Page) -> None:
+        if page is self.current_page():
+            self.code_panel.set_code(page.code())
+
+    # -- messages and tasks ------------------------------------------------------------------------
+    def show_message(self, text: str, level: str = "error", actions=None, detail: str = ""):
+        self.message_bar.show_message(text, level, actions or [], detail=detail)
+        if detail:
+            print(detail, file=sys.stderr)
+
+    def _task_started(self, task) -> None:
+        self.status_label.setText(task.description)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        task.progressed.connect(lambda f, t=task: self._task_progress(t, f))
+
+    def _task_progress(self, task, fraction: float) -> None:
+        if task is self.tasks.current():
+            self.progress.setValue(int(fraction * 1000))
+
+    def _task_finished(self, task) -> None:
+        current = self.tasks.current()
+        if current is None:
+            self.progress.hide()
+            self.cancel_button.hide()
+            self.status_label.setText("Ready" if task.state != "cancelled" else "Cancelled")
+        else:
+            self.status_label.setText(current.description)
+            self.progress.setValue(int(current.fraction * 1000))
+
+    def cancel_current(self) -> None:
+        task = self.tasks.current()
+        if task is not None:
+            task.cancel()
+            self.status_label.setText("Cancelling…")
+
+    def _escape(self) -> None:
+        if self.tasks.busy:
+            self.cancel_current()
+        elif self.message_bar.isVisible():
+            self.message_bar.dismiss()
+
+    # -- opening files -----------------------------------------------------------------------------
+    def open_data_dialog(self) -> None:
+        start = self.settings.value("files/last_folder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", start, TABLE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_image_dialog(self) -> None:
+        start = self.settings.value("files/last_folder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", start, IMAGE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str, **fixes) -> None:
+        """Open a table or an image in the background; errors go to the message bar."""
+        path = str(path)
+        self.settings.setValue("files/last_folder", str(Path(path).parent))
+        if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+            self.tasks.submit(_load_image_job, path, key="open-file",
+                              description=f"Opening {Path(path).name}…",
+                              on_result=lambda r: self._image_loaded(path, r),
+                              on_error=lambda e: self._open_failed(path, e, fixes))
+        else:
+            self.tasks.submit(_load_table_job, path, key="open-file",
+                              description=f"Opening {Path(path).name}…", **fixes,
+                              on_result=self._table_loaded,
+                              on_error=lambda e: self._open_failed(path, e, fixes))
+
+    def _open_failed(self, path: str, exc: BaseException, fixes: dict) -> None:
+        if isinstance(exc, DataError):
+            actions = []
+            if exc.fix:
+                more = {**fixes, exc.fix: True}
+                actions.append((exc.fix_label or "Fix", lambda: self.open_path(path, **more)))
+            self.show_message(str(exc), "error", actions)
+        else:
+            self.show_message(f"Could not open '{Path(path).name}': {exc}", "error")
+
+    def _table_loaded(self, ds) -> None:
+        self.show_page("data")
+        self.ctx.add_dataset(ds)
+        self.show_message(f"Opened {ds.name}: {ds.n_samples:,} rows × {ds.n_features} features.",
+                          "info")
+
+    def _image_loaded(self, path: str, result) -> None:
+        rgb, pixels = result
+        name = Path(path).name
+        key = self.ctx.add_image(name, rgb)
+        self.ctx.add_dataset(pixels)
+        if "segmentation" in page_names():
+            self._navigate("segmentation", {"image": key})
+        else:
+            self.show_page("data")
+        self.show_message(f"Opened {name}: {rgb.shape[1]} × {rgb.shape[0]} pixels.", "info")
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_path(url.toLocalFile())
+        event.acceptProposedAction()
+
+    # -- export ---------------------------------------------------------------------------------------
+    def export_plot_dialog(self, fmt: str) -> None:
+        page = self.current_page()
+        if page is None:
+            return
+        filt = "PNG image (*.png)" if fmt == "png" else "SVG drawing (*.svg)"
+        start = str(Path(self.settings.value("files/last_folder", str(Path.home())))
+                    / f"clusterlab-{page.name}.{fmt}")
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot", start, filt)
+        if path:
+            self.export_plot(path)
+
+    def export_plot(self, path: str) -> None:
+        """Save the current page's plot as PNG or SVG (by the file's extension)."""
+        page = self.current_page()
+        widget = page.export_widget() if page is not None else self.centralWidget()
+        try:
+            save_widget(widget, path)
+        except OSError as exc:
+            self.show_message(f"Could not save '{path}': {exc}", "error")
+            return
+        self.show_message(f"Saved {Path(path).name}.", "info")
+
+    def export_csv_dialog(self) -> None:
+        page = self.current_page()
+        table = page.export_table() if page is not None else None
+        if table is None:
+            self.show_message("This page has no results to export yet.", "warning")
+            return
+        start = str(Path(self.settings.value("files/last_folder", str(Path.home())))
+                    / f"clusterlab-{page.name}.csv")
+        path, _ = QFileDialog.getSaveFileName(self, "Export results", start, "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str) -> None:
+        page = self.current_page()
+        table = page.export_table() if page is not None else None
+        if table is None:
+            self.show_message("This page has no results to export yet.", "warning")
+            return
+        try:
+            write_csv(path, *table)
+        except OSError as exc:
+            self.show_message(f"Could not save '{path}': {exc}", "error")
+            return
+        self.show_message(f"Saved {Path(path).name}.", "info")
+
+    # -- about, screenshot, close ---------------------------------------------------------------------
+    def about_text(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+
+        import numpy
+        import pyqtgraph
+        import PySide6
+        from PySide6.QtCore import qVersion
+
+        def ver(dist: str) -> str:
+            try:
+                return version(dist)
+            except PackageNotFoundError:
+                return "not installed"
+
+        import core
+
+        return (
+            f"<h3>ClusterLab {core.__version__}</h3>"
+            "<p>A hands-on lab for the unsupervised-learning chapter: K-Means step by step, "
+            "choosing k, image segmentation, DBSCAN and semi-supervised digits.</p>"
+            f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__}<br>"
+            f"scikit-learn {ver('scikit-learn')} · numpy {numpy.__version__}<br>"
+            f"pyqtgraph {pyqtgraph.__version__} · Pillow {ver('Pillow')}<br>"
+            f"Python {sys.version.split()[0]}</p>"
+        )
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About ClusterLab")
+        box.setIconPixmap(QIcon(str(resources.path("icons/clusterlab.svg"))).pixmap(64, 64))
+        box.setText(self.about_text())
+        box.setModal(False)
+        box.show()
+
+    def wait_for_result(self, page: Page, timeout_s: float = 120.0) -> bool:
+        """Spin the event loop until ``page`` drew its first result (or the timeout)."""
+        if not page.has_result:
+            loop = QEventLoop()
+            page.result_drawn.connect(loop.quit)
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(loop.quit)
+            timer.start(int(timeout_s * 1000))
+            loop.exec()
+            timer.stop()
+        return page.has_result
+
+    def screenshot(self, name: str, path: str, timeout_s: float = 120.0) -> bool:
+        page = self.show_page(name)
+        page.ensure_started()
+        if not self.wait_for_result(page, timeout_s):
+            return False
+        for _ in range(5):
+            QApplication.processEvents()
+        return self.grab().save(str(path))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/show_code", self.code_dock.isVisible())
+        self.settings.sync()
+        for page in self.pages.values():
+            closer = getattr(page, "shutdown", None)
+            if callable(closer):
+                closer()
+        self.tasks.shutdown(timeout=15.0)
+        super().closeEvent(event)
+
+
+def save_widget(widget: QWidget, path: str) -> None:
+    """Save a widget as PNG (pixels) or SVG (vector), by the file extension."""
+    if str(path).lower().endswith(".svg"):
+        from PySide6.QtSvg import QSvgGenerator
+
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(widget.size())
+        generator.setViewBox(widget.rect())
+        generator.setTitle("ClusterLab plot")
+        painter = QPainter(generator)
+        widget.render(painter)
+        painter.end()
+        if not Path(path).exists():
+            raise OSError("the SVG file could not be written")
+    else:
+        if not widget.grab().save(str(path)):
+            raise OSError("the image could not be written")
+
+
+def write_csv(path: str, header: list[str], rows) -> None:
+    from core.storage import atomic_write_bytes
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+def create_app(argv=None) -> QApplication:
+    """The QApplication, configured once (pyqtgraph options, names, icon)."""
+    import pyqtgraph as pg
+
+    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName(app_settings.APP)
+    app.setOrganizationName(app_settings.ORG)
+    app.setApplicationDisplayName("ClusterLab")
+    app.setDesktopFileName("clusterlab")
+    app.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
+    pg.setConfigOptions(antialias=False, imageAxisOrder="row-major", background="w",
+                        foreground="k")
+    return app
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="clusterlab", description="ClusterLab: see clustering work, step by step.")
+    parser.add_argument("files", nargs="*", help="CSV/NPY tables or images to open")
+    parser.add_argument("--page", choices=page_names(), help="page to open on")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="open the page offscreen, wait for its first result, save a PNG "
+                             "of the window to PATH and exit")
+    parser.add_argument("--size", default="1320x820",
+                        help="window size for --screenshot, WIDTHxHEIGHT (default 1320x820)")
+    parser.add_argument("--timeout", type=float, default=180.0,
+                        help="seconds --screenshot waits for the page's result (default 180)")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add ClusterLab to your desktop's application menu and exit")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.version:
+        import core
+
+        print(f"ClusterLab {core.__version__}")
+        return 0
+    if args.install_desktop_entry:
+        from gui.desktop import install_desktop_entry
+
+        entry = install_desktop_entry()
+        print(f"Installed {entry}; ClusterLab is now in your applications menu.")
+        return 0
+    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from gui.desktop import display_problem, qt_message_handler
+
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    qInstallMessageHandler(qt_message_handler)
+    app = create_app()
+    window = MainWindow()
+    if args.page:
+        window.show_page(args.page)
+    if args.screenshot:
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            print(f"--size must look like 1320x820, not '{args.size}'", file=sys.stderr)
+            return 2
+        window.resize(QSize(width, height))
+        window.show()
+        name = args.page or window.current_page().name
+        ok = window.screenshot(name, args.screenshot, args.timeout)
+        error = window.message_bar.text() if window.message_bar.isVisible() else ""
+        window.close()
+        app.processEvents()
+        if not ok:
+            why = error or f"the page did not draw a result within {args.timeout:.0f} s"
+            print(f"Screenshot failed: {why}", file=sys.stderr)
+            return 1
+        print(f"Saved {args.screenshot}")
+        return 0
+    window.show()
+    for path in args.files:
+        window.open_path(path)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

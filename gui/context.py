@@ -1,0 +1,105 @@
+"""What the pages share: the background task runner, the dataset catalog, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from core.datasets import BUILTIN_TITLES, Dataset, load_builtin, load_table
+from core.errors import DataError
+from gui.tasks import TaskRunner
+
+MAX_RECENT = 8
+
+
+class AppContext(QObject):
+    """Shared state of the running app, handed to every page.
+
+    Built-in datasets are loaded lazily (scikit-learn is imported off the GUI
+    thread); files the user opened are remembered and come back after a restart.
+    """
+
+    datasets_changed = Signal()
+    images_changed = Signal()
+    dataset_opened = Signal(str)  # key of a dataset the user just opened
+    image_opened = Signal(str)  # key of an image the user just opened
+    message_requested = Signal(str, str, object)  # text, level, actions
+    navigate_requested = Signal(str, dict)  # page name, parameters for the page
+    open_requested = Signal(str)  # "data" or "image": ask the window to show a file dialog
+
+    def __init__(self, tasks: TaskRunner | None = None, settings=None, parent=None):
+        super().__init__(parent)
+        self.tasks = tasks or TaskRunner(self)
+        self.settings = settings
+        self._datasets: dict[str, Dataset] = {}
+        self._user_keys: list[str] = []
+        self._recent: list[str] = []
+        self.images: dict[str, tuple[str, np.ndarray]] = {}
+        if settings is not None:
+            stored = settings.value("data/recent_files", [], type=list) or []
+            self._recent = [p for p in stored if isinstance(p, str)][:MAX_RECENT]
+
+    # -- datasets -----------------------------------------------------------------------------
+    def dataset_choices(self) -> list[tuple[str, str]]:
+        """(key, title) of every dataset the user can pick: built-ins, then their files."""
+        choices = [(name, title) for name, title in BUILTIN_TITLES.items()]
+        seen = set()
+        for key in self._user_keys:
+            choices.append((key, self._datasets[key].name))
+            seen.add(key)
+        for path in self._recent:
+            key = f"file:{Path(path).resolve()}"
+            if key not in seen:
+                choices.append((key, f"{Path(path).name} (recent)"))
+                seen.add(key)
+        return choices
+
+    def cached_dataset(self, key: str) -> Dataset | None:
+        return self._datasets.get(key)
+
+    def load_dataset(self, key: str) -> Dataset:
+        """The dataset for ``key``; may import scikit-learn or read a file: call it in a task."""
+        if key in self._datasets:
+            return self._datasets[key]
+        if key.startswith("file:"):
+            ds = load_table(key[5:])
+        elif key in BUILTIN_TITLES:
+            ds = load_builtin(key)
+        else:
+            raise DataError(f"There is no dataset called '{key}'.")
+        self._datasets[key] = ds
+        return ds
+
+    def add_dataset(self, ds: Dataset) -> str:
+        """Register a dataset the user opened; returns its key."""
+        key = ds.key
+        self._datasets[key] = ds
+        if key not in self._user_keys:
+            self._user_keys.append(key)
+        if key.startswith("file:"):
+            path = key[5:]
+            self._recent = [path] + [p for p in self._recent if p != path][: MAX_RECENT - 1]
+            if self.settings is not None:
+                self.settings.setValue("data/recent_files", self._recent)
+        self.datasets_changed.emit()
+        self.dataset_opened.emit(key)
+        return key
+
+    # -- images --------------------------------------------------------------------------------
+    def add_image(self, title: str, rgb: np.ndarray, key: str | None = None) -> str:
+        key = key or f"image:{title}"
+        self.images[key] = (title, rgb)
+        self.images_changed.emit()
+        self.image_opened.emit(key)
+        return key
+
+    # -- messages and navigation -------------------------------------------------------------------
+    def show_message(self, text: str, level: str = "error",
+                     actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
+        self.message_requested.emit(text, level, actions or [])
+
+    def navigate(self, page: str, **params) -> None:
+        self.navigate_requested.emit(page, params)

@@ -1,0 +1,230 @@
+"""The one way to run core work off the GUI thread.
+
+``TaskRunner.submit(fn, *args, key=...)`` runs ``fn`` on a worker thread.
+If ``fn`` accepts a ``progress`` keyword it receives a callback; calling it
+reports a fraction in [0, 1] and raises :class:`core.errors.Cancelled`
+once the task was cancelled, so core loops stop promptly. Results come back
+on the GUI thread through queued signals. Submitting a new task with the
+same ``key`` cancels the previous one, and a result that arrives after its
+task was superseded or cancelled is dropped.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from core.errors import Cancelled, DataError
+
+_ids = itertools.count(1)
+
+
+def _accepts_progress(fn: Callable) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "progress" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+class Task(QObject):
+    """A unit of background work; its signals are delivered on the GUI thread."""
+
+    progressed = Signal(float)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+
+    # Emitted from the worker thread; queued to the GUI thread.
+    _progress_from_worker = Signal(float)
+    _done_from_worker = Signal(object, object)
+
+    def __init__(self, key: str, description: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.id = next(_ids)
+        self.key = key
+        self.description = description
+        self.fraction = 0.0
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.state = "pending"  # pending, running, done, failed, cancelled, stale
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_emit = 0.0
+        self._progress_from_worker.connect(self._on_progress)
+
+    # -- control -------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Ask the work to stop at its next progress report; its result will be dropped."""
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the worker thread ended (used at shutdown and in tests)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    # -- worker side -----------------------------------------------------------------------
+    def _progress_callback(self, fraction: float) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+        now = time.monotonic()
+        if now - self._last_emit >= 0.03 or fraction >= 1.0:
+            self._last_emit = now
+            self._progress_from_worker.emit(float(fraction))
+
+    def _on_progress(self, fraction: float) -> None:
+        if self.state == "running":
+            self.fraction = fraction
+            self.progressed.emit(fraction)
+
+
+class TaskRunner(QObject):
+    """Runs tasks on worker threads and tracks them for the status bar."""
+
+    task_started = Signal(object)
+    task_finished = Signal(object)
+    busy_changed = Signal(bool)
+    error = Signal(str, str)  # message, detail (traceback) for unexpected errors
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._latest: dict[str, Task] = {}
+        self._active: list[Task] = []
+
+    # -- public API ----------------------------------------------------------------------------
+    def submit(
+        self,
+        fn: Callable,
+        *args: Any,
+        key: str | None = None,
+        description: str = "Working…",
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[float], None] | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Run ``fn(*args, **kwargs)`` in the background and return its :class:`Task`.
+
+        ``on_result`` runs on the GUI thread with the return value unless the
+        task was cancelled or superseded by a newer task with the same ``key``.
+        ``on_error`` receives any exception (a :class:`DataError` carries a
+        sentence for the user); without it, the runner's ``error`` signal fires.
+        """
+        key = key or f"task-{next(_ids)}"
+        previous = self._latest.get(key)
+        if previous is not None and previous.state in ("pending", "running"):
+            previous.cancel()
+            previous.state = "stale"
+        task = Task(key, description, self)
+        self._latest[key] = task
+        if on_progress is not None:
+            task.progressed.connect(on_progress)
+        task._done_from_worker.connect(
+            lambda outcome, payload, t=task: self._on_done(t, outcome, payload, on_result, on_error)
+        )
+        if _accepts_progress(fn):
+            kwargs = {**kwargs, "progress": task._progress_callback}
+
+        def work() -> None:
+            try:
+                result = fn(*args, **kwargs)
+            except Cancelled:
+                task._done_from_worker.emit("cancelled", None)
+            except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
+                exc.__traceback_text__ = traceback.format_exc()
+                task._done_from_worker.emit("error", exc)
+            else:
+                task._done_from_worker.emit("ok", result)
+
+        task.state = "running"
+        task._thread = threading.Thread(target=work, name=f"clusterlab-{key}", daemon=True)
+        was_busy = bool(self._active)
+        self._active.append(task)
+        task._thread.start()
+        self.task_started.emit(task)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return task
+
+    def cancel(self, key: str | None = None) -> None:
+        """Cancel the task with ``key``, or every active task when ``key`` is None."""
+        for task in list(self._active):
+            if key is None or task.key == key:
+                task.cancel()
+
+    def active_tasks(self) -> list[Task]:
+        return list(self._active)
+
+    def current(self) -> Task | None:
+        """The most recently started task that still runs (what the status bar shows)."""
+        return self._active[-1] if self._active else None
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._active)
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Cancel everything and wait for the worker threads; True when all ended."""
+        self.cancel()
+        deadline = time.monotonic() + timeout
+        ok = True
+        for task in list(self._active):
+            ok &= task.wait(max(0.0, deadline - time.monotonic()))
+        return ok
+
+    # -- GUI-thread side ------------------------------------------------------------------------
+    def _on_done(self, task: Task, outcome: str, payload: Any, on_result, on_error) -> None:
+        task.wait(1.0)
+        if task in self._active:
+            self._active.remove(task)
+        stale = task.state == "stale" or task.is_cancelled or self._latest.get(task.key) is not task
+        if outcome == "cancelled" or (stale and outcome == "ok"):
+            task.state = "stale" if task.state == "stale" else "cancelled"
+            task.cancelled.emit()
+        elif outcome == "error":
+            task.state = "failed"
+            task.error = payload
+            if not stale:
+                if on_error is not None:
+                    on_error(payload)
+                elif isinstance(payload, DataError):
+                    self.error.emit(str(payload), "")
+                else:
+                    detail = getattr(payload, "__traceback_text__", "")
+                    self.error.emit(
+                        f"{task.description.rstrip('…')} failed: {type(payload).__name__}: {payload}",
+                        detail,
+                    )
+            task.failed.emit(payload)
+        else:
+            task.state = "done"
+            task.result = payload
+            task.fraction = 1.0
+            if on_result is not None:
+                on_result(payload)
+            task.succeeded.emit(payload)
+        if self._latest.get(task.key) is task:
+            del self._latest[task.key]
+        task.finished.emit()
+        self.task_finished.emit(task)
+        if not self._active:
+            self.busy_changed.emit(False)
+        task.deleteLater()

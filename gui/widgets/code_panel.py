@@ -1,0 +1,47 @@
+"""The "Show code" panel: the scikit-learn snippet that reproduces the current view."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+
+class CodePanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self._caption = QLabel("Python code that reproduces this page")
+        top.addWidget(self._caption, 1)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the code to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        top.addWidget(self.copy_button)
+        layout.addLayout(top)
+        self.editor = QPlainTextEdit()
+        self.editor.setReadOnly(True)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.editor.setFont(font)
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        layout.addWidget(self.editor)
+
+    def sizeHint(self):  # noqa: N802 - Qt override
+        from PySide6.QtCore import QSize
+
+        return QSize(330, 400)
+
+    def set_code(self, code: str) -> None:
+        if code != self.editor.toPlainText():
+            self.editor.setPlainText(code)
+
+    def code(self) -> str:
+        return self.editor.toPlainText()
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.code())
+        self.copy_button.setText("Copied")
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(1500, lambda: self.copy_button.setText("Copy"))
