@@ -1,0 +1,79 @@
+"""Shared fixtures: offscreen Qt, isolated settings and data folder, no leaked threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path, monkeypatch):
+    """Point the app's data folder and QSettings at tmp_path: tests never touch the user's."""
+    data = tmp_path / "clusterlab-data"
+    monkeypatch.setenv("CLUSTERLAB_DATA_DIR", str(data))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # core tests may run without Qt
+        yield
+        return
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads():
+    """Fail a test that leaves a worker thread running."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for t in leaked:
+        t.join(5.0)
+    still = [t.name for t in leaked if t.is_alive()]
+    assert not still, f"test left threads running: {still}"
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Where GUI tests save screenshots for a person to look at (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def window(qtbot):
+    """A main window with isolated settings; closed (and its tasks joined) after the test."""
+    from gui.app import MainWindow, create_app
+
+    create_app()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1320, 820)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def open_page(window, qtbot):
+    """open_page(name) shows a page and waits until it drew its first result."""
+
+    def _open(name: str, timeout_s: float = 120.0):
+        page = window.show_page(name)
+        page.ensure_started()
+        if not page.has_result:
+            with qtbot.waitSignal(page.result_drawn, timeout=int(timeout_s * 1000)):
+                pass
+        return page
+
+    return _open

@@ -1,0 +1,21 @@
+"""Open every page, wait for its first result and save a screenshot for a person to look at."""
+
+from __future__ import annotations
+
+import pytest
+
+from gui.pages import page_names
+
+
+@pytest.mark.parametrize("name", page_names())
+def test_every_page_draws_and_is_screenshotted(window, open_page, artifacts_dir, name):
+    page = open_page(name)
+    assert page.has_result
+    assert window.current_page() is page
+    assert not (window.message_bar.isVisible() and window.message_bar.level == "error"), \
+        window.message_bar.text()
+    assert page.code().strip(), "every page feeds the Show code panel"
+    assert window.code_panel.code() == page.code()
+    path = artifacts_dir / f"page-{name}.png"
+    assert window.grab().save(str(path))
+    assert path.stat().st_size > 10_000
