@@ -25,6 +25,9 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("dbscan", "DBSCAN", "gui.pages.dbscan_page", "DBSCANPage",
+             "Density-based clustering: core, border and noise points, the k-distance curve "
+             "for eps, and new instances classified by a KNN on the core samples."),
 ]
 
 
