@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QCheckBox,
     QDoubleSpinBox,
     QGraphicsEllipseItem,
@@ -122,6 +123,34 @@ def cluster_colors(result: DBSCANResult) -> np.ndarray:
     return colors
 
 
+class DistanceSpinBox(QDoubleSpinBox):
+    """A spin box for distances of any scale: four significant digits shown, none lost.
+
+    A plain QDoubleSpinBox rounds its value to a fixed number of decimals, which
+    either loses small eps values or shows long tails of zeros.
+    """
+
+    def __init__(self, value: float, parent=None):
+        super().__init__(parent)
+        self.setDecimals(10)
+        self.setRange(1e-8, 1e9)
+        self.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.setValue(value)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+        if value <= 0:
+            return "0"
+        decimals = max(0, 3 - int(np.floor(np.log10(value))))
+        text = f"{value:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt override
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return self.value()
+
+
 class DBSCANPlot(QWidget):
     """A ScatterView that draws a DBSCAN result like the chapter's Figure 9-14.
 
@@ -209,6 +238,40 @@ class DBSCANPlot(QWidget):
         return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
 
 
+class _SideBySide(QWidget):
+    """Two plots side by side or one above the other, whichever shows the data larger."""
+
+    def __init__(self, a: QWidget, b: QWidget, parent=None):
+        super().__init__(parent)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(a, 1)
+        self._layout.addWidget(b, 1)
+        self._aspect = 1.0
+
+    def set_data_aspect(self, width_over_height: float) -> None:
+        """The data's width / height (with equal axis scales), to choose the arrangement."""
+        self._aspect = float(width_over_height) if width_over_height > 0 else 1.0
+        self._arrange(self.width(), self.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._arrange(event.size().width(), event.size().height())
+        super().resizeEvent(event)
+
+    def _arrange(self, w: int, h: int) -> None:
+        # Data of aspect a drawn in a w × h cell gets the scale min(w / a, h).
+        side = min(w / 2 / self._aspect, h)
+        stacked = min(w / self._aspect, h / 2)
+        wide = side >= stacked
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+
+    @property
+    def side_by_side(self) -> bool:
+        return self._layout.direction() == QBoxLayout.Direction.LeftToRight
+
+
 # --------------------------------------------------------------------------- the page
 
 class DBSCANPage(Page):
@@ -232,6 +295,8 @@ class DBSCANPage(Page):
         self._syncing_line = False
         s = ctx.settings
         self._eps_by_key: dict[str, float] = self._load_json("dbscan/eps_by_dataset", {})
+        self._maxd_by_key: dict[str, float] = self._load_json("dbscan/max_distance_by_dataset",
+                                                              {})
         self._instances_by_key: dict[str, list] = self._load_json("dbscan/instances", {})
         self.instances: list[tuple[float, float]] = []
 
@@ -243,11 +308,7 @@ class DBSCANPage(Page):
         data_form.addRow(self.picker)
 
         box, form = panel("DBSCAN")
-        self.eps_spin = QDoubleSpinBox()
-        self.eps_spin.setDecimals(4)
-        self.eps_spin.setRange(0.0001, 1e6)
-        self.eps_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.eps_spin.setValue(0.05)
+        self.eps_spin = DistanceSpinBox(0.05)
         self.eps_spin.setToolTip(
             "eps: the radius of a point's neighbourhood. A point with at least min_samples "
             "points within eps (itself included) is a core sample. You can also drag the "
@@ -307,13 +368,10 @@ class DBSCANPage(Page):
         self.k_spin.setToolTip("n_neighbors of the KNeighborsClassifier (the chapter's 50); "
                                "all core samples vote when there are fewer.")
         new_form.addRow("n_neighbors", self.k_spin)
-        self.max_dist_spin = QDoubleSpinBox()
-        self.max_dist_spin.setDecimals(3)
-        self.max_dist_spin.setRange(0.001, 1e6)
-        self.max_dist_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.max_dist_spin.setValue(0.2)
+        self.max_dist_spin = DistanceSpinBox(0.2)
         self.max_dist_spin.setToolTip("An instance farther than this from its nearest core "
-                                      "sample is an anomaly (the chapter uses 0.2).")
+                                      "sample is an anomaly (the chapter uses 0.2 on the moons; "
+                                      "other data starts with its suggested eps).")
         new_form.addRow("max distance", self.max_dist_spin)
         self.regions_check = QCheckBox("Show the KNN's decision regions")
         self.regions_check.setToolTip("Colour the background by the cluster the classifier "
@@ -429,13 +487,9 @@ class DBSCANPage(Page):
         compare = QWidget()
         cmp_layout = QVBoxLayout(compare)
         cmp_layout.setContentsMargins(0, 4, 0, 0)
-        self.eps_a_spin = QDoubleSpinBox()
-        self.eps_b_spin = QDoubleSpinBox()
-        for spin, value, side in ((self.eps_a_spin, 0.05, "left"), (self.eps_b_spin, 0.2, "right")):
-            spin.setDecimals(4)
-            spin.setRange(0.0001, 1e6)
-            spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            spin.setValue(value)
+        self.eps_a_spin = DistanceSpinBox(0.05)
+        self.eps_b_spin = DistanceSpinBox(0.2)
+        for spin, side in ((self.eps_a_spin, "left"), (self.eps_b_spin, "right")):
             spin.setToolTip(f"eps of the {side} plot (the chapter compares 0.05 and 0.2); "
                             "both use the min_samples of the panel.")
             spin.valueChanged.connect(self._schedule_compare)
@@ -450,14 +504,13 @@ class DBSCANPage(Page):
         row.addSpacing(16)
         row.addWidget(self.compare_note, 1)
         cmp_layout.addLayout(row)
-        plots = QHBoxLayout()
         self.plot_a = DBSCANPlot()
         self.plot_b = DBSCANPlot()
         for p in (self.plot_a, self.plot_b):
             p.view.setToolTip("Core samples large, border samples small, anomalies red "
                               "crosses, as in the chapter's Figure 9-14.")
-            plots.addWidget(p, 1)
-        cmp_layout.addLayout(plots, 1)
+        self.compare_area = _SideBySide(self.plot_a, self.plot_b)
+        cmp_layout.addWidget(self.compare_area, 1)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(explore, "Clusters and k-distance")
@@ -517,22 +570,20 @@ class DBSCANPage(Page):
             s.setValue("dbscan/dataset", self.dataset.key)
             self._eps_by_key[self.dataset.key] = self.eps_spin.value()
             self._instances_by_key[self.dataset.key] = [list(p) for p in self.instances]
+            self._maxd_by_key[self.dataset.key] = self.max_dist_spin.value()
         s.setValue("dbscan/min_samples", self.min_samples_spin.value())
         s.setValue("dbscan/eps_by_dataset", json.dumps(self._eps_by_key))
         s.setValue("dbscan/instances", json.dumps(self._instances_by_key))
         s.setValue("dbscan/n_neighbors", self.k_spin.value())
-        s.setValue("dbscan/max_distance", self.max_dist_spin.value())
+        s.setValue("dbscan/max_distance_by_dataset", json.dumps(self._maxd_by_key))
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:
         s = self.ctx.settings
         if s is not None:
             self.k_spin.blockSignals(True)
-            self.max_dist_spin.blockSignals(True)
             self.k_spin.setValue(int(s.value("dbscan/n_neighbors", 50)))
-            self.max_dist_spin.setValue(float(s.value("dbscan/max_distance", 0.2)))
             self.k_spin.blockSignals(False)
-            self.max_dist_spin.blockSignals(False)
         self._load(self.picker.current_key())
 
     def apply_params(self, **params) -> None:
@@ -574,7 +625,11 @@ class DBSCANPage(Page):
         self.view.set_axis_titles(*proj.axis_titles)
         for p in (self.plot_a, self.plot_b):
             p.view.set_axis_titles(*proj.axis_titles)
-        self.view.setAspectLocked(proj.method == "identity", 1.0)
+        for view in (self.view, self.plot_a.view, self.plot_b.view):
+            view.setAspectLocked(proj.method == "identity", 1.0)
+        span = np.ptp(proj.coords, axis=0)
+        self.compare_area.set_data_aspect(
+            float(span[0] / span[1]) if proj.method == "identity" and span[1] > 0 else 1.6)
         stored = self._instances_by_key.get(key)
         if stored is None:
             stored = CHAPTER_X_NEW if key == "moons" else []
@@ -593,12 +648,22 @@ class DBSCANPage(Page):
         self._pending_suggestion = eps is None
         if eps is not None:
             self._set_eps(float(eps))
+        # The anomaly distance is in the data's units: the chapter's 0.2 for the moons,
+        # else eps (as in the chapter, where both are 0.2) once it is known.
+        maxd = self._maxd_by_key.get(key, 0.2 if key == "moons" else eps)
+        if maxd is not None:
+            self._set_max_distance(float(maxd))
         self._draw_instances()
         self._run_kdist()
         if not self._pending_suggestion:
             self._run_dbscan()
         if self.ctx.settings is not None:
             self.ctx.settings.setValue("dbscan/dataset", key)
+
+    def _set_max_distance(self, value: float) -> None:
+        self.max_dist_spin.blockSignals(True)
+        self.max_dist_spin.setValue(value)
+        self.max_dist_spin.blockSignals(False)
 
     def _set_eps(self, eps: float) -> None:
         self.eps_spin.blockSignals(True)
@@ -643,7 +708,7 @@ class DBSCANPage(Page):
         first = self.result is None
         self.result, self.elapsed = result, elapsed
         self.plot.show_result(self.projection.coords, result, auto_range=first)
-        self.view.set_title(_title(result))
+        self.view.plotItem.setTitle(_title(result), size="10pt")
         self._update_summary()
         self._update_legend()
         self._refresh_hover()
@@ -724,6 +789,8 @@ class DBSCANPage(Page):
         if self._pending_suggestion:
             self._pending_suggestion = False
             self._set_eps(float(kd.knee))
+            if key not in self._maxd_by_key:
+                self._set_max_distance(float(kd.knee))
             self._run_dbscan()
 
     def use_suggested_eps(self) -> None:
@@ -737,6 +804,13 @@ class DBSCANPage(Page):
         self._syncing_line = True
         self.eps_line.setValue(eps)
         self._syncing_line = False
+        if self.kdist is not None:
+            # keep the eps line in view when eps is set beyond the curve
+            vb = self.kplot.plotItem.vb
+            _, (y0, y1) = vb.viewRange()
+            if eps > y1 or eps < y0:
+                top = max(float(self.kdist.distances[-1]), eps)
+                vb.setYRange(0, top * 1.08, padding=0)
 
     def _line_moved(self) -> None:
         if self._syncing_line:
@@ -781,8 +855,8 @@ class DBSCANPage(Page):
         else:
             kind = "anomaly"
         where = "" if self.projection.method == "identity" else " (in feature space)"
-        self.hover_label.setText(f"point {i}: {count} point{'s' if count != 1 else ''} within "
-                                 f"eps{where}, itself included — {kind}")
+        self.hover_label.setText(f"point {i}: {kind}\n{count} point{'s' if count != 1 else ''} "
+                                 f"within eps{where}, itself included")
         self.hover_label.setPos(xy[0], xy[1])
         self.hover_label.show()
 
@@ -995,10 +1069,12 @@ class DBSCANPage(Page):
         xy = self.projection.coords
         for plot, result in zip((self.plot_a, self.plot_b), results):
             plot.show_result(xy, result, auto_range=first)
-            plot.view.set_title(_title(result))
+            plot.view.plotItem.setTitle(_title(result), size="10pt")
         if first:
-            self.plot_b.view.setXLink(self.plot_a.view)
-            self.plot_b.view.setYLink(self.plot_a.view)
+            # the same window on the data in both plots, like the chapter's figure
+            lo, hi = xy.min(axis=0), xy.max(axis=0)
+            for plot in (self.plot_a, self.plot_b):
+                plot.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
         self.compare_note.setText(f"min_samples={params[3]} (from the panel)")
         self.code_changed.emit()
 
@@ -1007,7 +1083,8 @@ class DBSCANPage(Page):
         ds, r = self.dataset, self.result
         if ds is None or r is None:
             return ""
-        code = ds.code
+        code = ds.code or (f"X = ...  # the data of '{ds.name}': {ds.n_samples} rows × "
+                           f"{ds.n_features} features\n")
         if "import numpy as np" not in code:
             code = "import numpy as np\n" + code
         if self.projection is not None and self.projection.method == "pca":
