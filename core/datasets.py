@@ -208,7 +208,7 @@ def load_table(
     ``drop_text`` ignores text columns instead of refusing them.
     """
     path = Path(path)
-    _check_file(path, max_bytes)
+    check_file(path, max_bytes, advice="Take a sample of its rows first.")
     if path.suffix.lower() == ".npy":
         return _load_npy(path, drop_invalid=drop_invalid)
     raw = _read_bytes(path)
@@ -216,7 +216,8 @@ def load_table(
     return _parse_text_table(text, path, drop_invalid=drop_invalid, drop_text=drop_text)
 
 
-def _check_file(path: Path, max_bytes: int) -> None:
+def check_file(path: Path, max_bytes: int, kind: str = "tables", advice: str = "") -> None:
+    """Raise :class:`DataError` unless ``path`` is an existing, non-empty file within the limit."""
     if not path.exists():
         raise DataError(f"The file '{path}' does not exist.")
     if path.is_dir():
@@ -226,8 +227,8 @@ def _check_file(path: Path, max_bytes: int) -> None:
         raise DataError(f"The file '{path.name}' is empty.")
     if size > max_bytes:
         raise DataError(
-            f"The file '{path.name}' is {_human_bytes(size)}; ClusterLab opens tables up to "
-            f"{_human_bytes(max_bytes)}. Take a sample of its rows first."
+            f"The file '{path.name}' is {_human_bytes(size)}; ClusterLab opens {kind} up to "
+            f"{_human_bytes(max_bytes)}.{' ' + advice if advice else ''}"
         )
 
 
