@@ -54,10 +54,13 @@ from core.projection import Projection, project_2d
 from gui.pages.base import Page, hbox, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba, pastel
-from gui.widgets.scatter import RASTER_THRESHOLD, ScatterView, make_plot
+from gui.widgets.scatter import ScatterView, make_plot
 
 #: The chapter's new instances (in the moons' coordinates).
 CHAPTER_X_NEW = [(-0.5, 0.0), (0.0, 0.5), (1.0, -0.1), (2.0, 1.0)]
+#: Up to this many points, core samples are drawn large and border samples small; beyond,
+#: every point is drawn by the rasterising ScatterView at one size, distinguished by colour.
+SIZED_MAX = 20_000
 #: Most anomalies drawn as crosses on a big cloud; beyond, they are red dots only.
 MAX_CROSSES = 5000
 #: Debounce of the eps / min_samples controls, in milliseconds.
@@ -154,11 +157,12 @@ class DistanceSpinBox(QDoubleSpinBox):
 class DBSCANPlot(QWidget):
     """A ScatterView that draws a DBSCAN result like the chapter's Figure 9-14.
 
-    Up to ``RASTER_THRESHOLD`` points: core samples large and coloured by
-    cluster (the ScatterView), border samples small in their cluster's colour
-    and anomalies as red crosses (two overlay items). Above it every point is
-    drawn by the rasterising ScatterView with the same size, so the
-    distinction is by colour only (border pale, anomalies red); a note says so.
+    Up to ``SIZED_MAX`` points: core samples large and coloured by cluster
+    (the ScatterView, which rasterises them above its own threshold), border
+    samples small in their cluster's colour and anomalies as red crosses (two
+    overlay items). Above it every point is drawn by the rasterising
+    ScatterView with the same size, so the distinction is by colour only
+    (border pale, anomalies red); a note says so.
     """
 
     def __init__(self, parent=None):
@@ -189,7 +193,7 @@ class DBSCANPlot(QWidget):
     def show_result(self, xy: np.ndarray, result: DBSCANResult, auto_range: bool = True) -> None:
         self.result = result
         n = xy.shape[0]
-        self.colour_only = n > RASTER_THRESHOLD
+        self.colour_only = n > SIZED_MAX
         labels = result.labels
         k = max(result.n_clusters, 1)
         if self.colour_only:
@@ -330,6 +334,7 @@ class DBSCANPage(Page):
         form.addRow(self.suggest_button)
         self.summary = info_label("Loading…")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(False)  # explicit lines: its size hint is then exact
         form.addRow(self.summary)
 
         new_box, new_form = panel("New instances")
@@ -597,7 +602,7 @@ class DBSCANPage(Page):
     def _load(self, key: str) -> None:
         if not key:
             return
-        self.summary.setText("Loading…")
+        # (the summary keeps the last clustering until the new one is drawn: no layout jumps)
         self.run_task(_load_job, self.ctx, key, key="load", description="Loading dataset…",
                       on_result=self._loaded, on_error=self._load_failed)
 
@@ -726,9 +731,11 @@ class DBSCANPage(Page):
         self.summary.setText(
             f"<b>{r.n_clusters}</b> cluster{'s' if r.n_clusters != 1 else ''} in "
             f"{ds.n_samples:,} points:<br>"
-            f"{r.n_core:,} core samples, {r.n_border:,} border samples, "
-            f"<span style='color:{hex_color(ANOMALY_RGBA)}'>{r.n_noise:,} anomalies</span>."
-            f"<br><span style='color:#666'>computed in {self.elapsed:.2f} s</span>")
+            f"&nbsp;&nbsp;{r.n_core:,} core samples<br>"
+            f"&nbsp;&nbsp;{r.n_border:,} border samples<br>"
+            f"&nbsp;&nbsp;<span style='color:{hex_color(ANOMALY_RGBA)}'>{r.n_noise:,} "
+            f"anomal{'ies' if r.n_noise != 1 else 'y'}</span> (noise)<br>"
+            f"<span style='color:#666'>computed in {self.elapsed:.2f} s</span>")
 
     def _update_legend(self) -> None:
         r = self.result

@@ -77,6 +77,7 @@ def test_opens_on_the_chapters_figure(page, window, qtbot, moons, artifacts_dir)
     assert np.all(sizes < page.view._size)
     # the summary and the chapter's four new instances
     assert "808 core samples" in page.summary.text() and "115 border" in page.summary.text()
+    assert page.summary.height() >= page.summary.sizeHint().height()  # nothing cut off
     rows = page.table_rows()
     assert [r[1] for r in rows] == ["(-0.5, 0)", "(0, 0.5)", "(1, -0.1)", "(2, 1)"]
     # the k-distance curve (k = 4) with the suggested eps marked and the eps line at 0.05
@@ -342,9 +343,23 @@ def test_other_data_starts_at_the_suggested_eps_and_persists(window, open_page, 
 def test_a_big_cloud_is_drawn_by_colour(window, open_page, qtbot, artifacts_dir):
     from sklearn.datasets import make_moons
 
-    X, _ = make_moons(30_000, noise=0.05, random_state=42)
     page = open_page("dbscan")
     wait_idle(qtbot, window, page)
+    # 10 000 points: the core samples are rasterised, still large; border samples small
+    X10, _ = make_moons(10_000, noise=0.05, random_state=0)
+    window.ctx.add_dataset(Dataset(name="moons 10k", X=X10, key="moons10k"))
+    page.picker.set_current_key("moons10k")
+    wait_idle(qtbot, window, page, lambda: page.dataset.key == "moons10k"
+              and page.result is not None)
+    r = page.result
+    assert not page.plot.colour_only and page.view.raster_mode
+    np.testing.assert_allclose(page.view.points(), X10[r.core_indices])
+    assert len(page.plot.border_points()) == r.n_border > 0
+    qtbot.wait(50)  # layouts settle
+    assert page.summary.height() >= page.summary.sizeHint().height()
+    window.grab().save(str(artifacts_dir / "dbscan-10k.png"))
+
+    X, _ = make_moons(30_000, noise=0.05, random_state=42)
     window.ctx.add_dataset(Dataset(name="moons 30k", X=X, key="moons30k"))
     page.picker.set_current_key("moons30k")
     wait_idle(qtbot, window, page, lambda: page.dataset.key == "moons30k"
