@@ -85,7 +85,10 @@ def _load_job(ctx, key: str):
 def _dbscan_job(X, eps, min_samples, progress=None):
     t0 = time.perf_counter()
     result = run_dbscan(X, eps, min_samples, progress=progress)
-    return result, time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    # A big cloud is drawn by colour only: prepare its colours here, off the GUI thread.
+    colors = cluster_colors(result) if result.labels.size > SIZED_MAX else None
+    return result, elapsed, colors
 
 
 def _kdist_job(X, k, progress=None):
@@ -190,7 +193,10 @@ class DBSCANPlot(QWidget):
         self.colour_only = False
         self._brushes: list = []
 
-    def show_result(self, xy: np.ndarray, result: DBSCANResult, auto_range: bool = True) -> None:
+    def show_result(self, xy: np.ndarray, result: DBSCANResult, auto_range: bool = True,
+                    colors: np.ndarray | None = None) -> None:
+        """Draw ``result`` on the points ``xy``; ``colors`` are :func:`cluster_colors` if
+        already computed (a worker does it for big clouds)."""
         self.result = result
         n = xy.shape[0]
         self.colour_only = n > SIZED_MAX
@@ -203,8 +209,12 @@ class DBSCANPlot(QWidget):
                 self.noise_item.setData(x=xy[noise, 0], y=xy[noise, 1])
             else:
                 self.noise_item.clear()
-            self.view.set_points(xy, colors=cluster_colors(result), size=3,
-                                 auto_range=auto_range)
+            if colors is None:
+                colors = cluster_colors(result)
+            if self.view.points() is xy and not auto_range:
+                self.view.set_colors(colors)  # same cloud: recolour only (one gather)
+            else:
+                self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range)
             crosses = "red crosses" if noise.size <= MAX_CROSSES else "red"
             self.note.setText(
                 f"{n:,} points: all are drawn the same size, so core samples are in their "
@@ -690,29 +700,40 @@ class DBSCANPage(Page):
             return
         self._timer.stop()
         eps, ms = self.eps_spin.value(), self.min_samples_spin.value()
-        self.run_task(_dbscan_job, self.dataset.X, eps, ms, key="dbscan",
-                      description=f"DBSCAN with eps={_fmt(eps)}, min_samples={ms}…",
-                      on_result=lambda r, key=self.dataset.key: self._dbscan_done(key, r),
-                      on_error=self._dbscan_failed)
+        task = self.run_task(_dbscan_job, self.dataset.X, eps, ms, key="dbscan",
+                             description=f"DBSCAN with eps={_fmt(eps)}, min_samples={ms}…",
+                             on_result=lambda r, key=self.dataset.key: self._dbscan_done(key, r),
+                             on_error=self._dbscan_failed)
+        task.cancelled.connect(lambda t=task: self._dbscan_cancelled(t))
         if self.tabs.currentIndex() == 1:
             self._schedule_compare()
+
+    def _dbscan_cancelled(self, task) -> None:
+        # Cancelled by the user (not superseded by newer values): show the drawn parameters.
+        if task.state == "cancelled":
+            self._show_drawn_params()
 
     def _dbscan_failed(self, exc: BaseException) -> None:
         # Keep the clustering on screen; say why the new one is not there.
         self.ctx.show_message(str(exc), "error")
+        self._show_drawn_params()
+
+    def _show_drawn_params(self) -> None:
         if self.result is not None:
             self._set_eps(self.result.eps)
             self.min_samples_spin.blockSignals(True)
             self.min_samples_spin.setValue(self.result.min_samples)
             self.min_samples_spin.blockSignals(False)
+            if self.kdist is None or self.kdist.k != self.result.min_samples - 1:
+                self._ktimer.start()
 
     def _dbscan_done(self, key: str, payload) -> None:
         if self.dataset is None or key != self.dataset.key:
             return
-        result, elapsed = payload
+        result, elapsed, colors = payload
         first = self.result is None
         self.result, self.elapsed = result, elapsed
-        self.plot.show_result(self.projection.coords, result, auto_range=first)
+        self.plot.show_result(self.projection.coords, result, auto_range=first, colors=colors)
         self.view.plotItem.setTitle(_title(result), size="10pt")
         self._update_summary()
         self._update_legend()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pytest
@@ -297,6 +298,25 @@ def test_an_error_keeps_the_previous_clustering(page, window, qtbot, monkeypatch
     assert page.result is before
     assert page.eps_spin.value() == pytest.approx(0.05)
     assert page.view.plotItem.titleLabel.text.startswith("eps=0.05")
+
+
+def test_cancel_keeps_the_drawn_clustering(page, window, qtbot, monkeypatch):
+    wait_idle(qtbot, window, page)
+    before = page.result
+
+    def slow(X, eps, min_samples, progress=None):
+        while True:  # a long computation that reports progress (and so can be cancelled)
+            progress(0.5)
+            time.sleep(0.01)
+
+    monkeypatch.setattr("gui.pages.dbscan_page.run_dbscan", slow)
+    set_spin(qtbot, page.eps_spin, "0.3")
+    qtbot.waitUntil(lambda: window.cancel_button.isVisible())
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window, page)
+    assert page.result is before
+    assert page.eps_spin.value() == pytest.approx(0.05)
+    assert page.eps_line.value() == pytest.approx(0.05)
 
 
 def test_other_data_starts_at_the_suggested_eps_and_persists(window, open_page, qtbot,
