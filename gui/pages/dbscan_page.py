@@ -252,6 +252,33 @@ class DBSCANPlot(QWidget):
         return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
 
 
+class _WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its current width.
+
+    (In a scroll area, a plain wrapped QLabel may be given the height of fewer lines.)
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            current = self.minimumHeight()
+            self.setMinimumHeight(0)  # (heightForWidth never answers less than the minimum)
+            need = self.heightForWidth(self.width())
+            self.setMinimumHeight(need if need > 0 else current)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+
 class _SideBySide(QWidget):
     """Two plots side by side or one above the other, whichever shows the data larger."""
 
@@ -348,7 +375,7 @@ class DBSCANPage(Page):
         form.addRow(self.summary)
 
         new_box, new_form = panel("New instances")
-        self.instances_help = info_label(
+        self.instances_help = _WrappingLabel(
             "Click the plot to add an instance. A KNN classifier trained on the core "
             "samples predicts its cluster; one farther than the max distance from every "
             "core sample is an anomaly.")
@@ -812,13 +839,15 @@ class DBSCANPage(Page):
         self.knote.setText(
             f"k = min_samples − 1 = {kd.k}. Suggested eps (the knee, ○): {kd.knee:.4g}. "
             "Points above the eps line are border samples or anomalies.")
-        top = max(float(kd.distances[-1]), self.eps_spin.value())
-        self.kplot.plotItem.vb.setRange(xRange=(0, n), yRange=(0, top * 1.05), padding=0.02)
-        if self._pending_suggestion:
+        suggested = self._pending_suggestion
+        if suggested:
             self._pending_suggestion = False
             self._set_eps(float(kd.knee))
             if key not in self._maxd_by_key:
                 self._set_max_distance(float(kd.knee))
+        top = max(float(kd.distances[-1]), self.eps_spin.value())
+        self.kplot.plotItem.vb.setRange(xRange=(0, n), yRange=(0, top * 1.05), padding=0.02)
+        if suggested:
             self._run_dbscan()
 
     def use_suggested_eps(self) -> None:
@@ -982,11 +1011,15 @@ class DBSCANPage(Page):
         pts = np.array(self.instances)
         self.new_item.setData(x=pts[:, 0], y=pts[:, 1])
         pred = self.prediction
+        coords = self.projection.coords if self.projection is not None else pts
+        middle = 0.5 * (coords[:, 0].min() + coords[:, 0].max()) if coords.size else 0.0
         for i, (x, y) in enumerate(self.instances):
             text = str(i + 1)
             if pred is not None and i < pred.labels.size:
                 text += ": anomaly" if pred.labels[i] < 0 else f": cluster {pred.labels[i]}"
-            item = pg.TextItem(text, color=(20, 40, 200), anchor=(-0.15, 1.1),
+            # labels point inwards, so those near the right edge stay in view
+            anchor = (1.1, 1.1) if x > middle else (-0.1, 1.1)
+            item = pg.TextItem(text, color=(20, 40, 200), anchor=anchor,
                                fill=pg.mkBrush(255, 255, 255, 170))
             item.setZValue(7)
             item.setPos(x, y)
