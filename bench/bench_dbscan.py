@@ -1,8 +1,8 @@
 """DBSCAN: ours (core.density.run_dbscan, bounded memory) vs sklearn.cluster.DBSCAN, and
 k_distances vs NearestNeighbors.kneighbors, on the chapter's moons (noise 0.05) at eps=0.05.
 
-    python bench/bench_dbscan.py                  # 100 000 points (about 30 s)
-    python bench/bench_dbscan.py --size 300000    # the memory target (about a minute)
+    python bench/bench_dbscan.py                  # 100 000 points (under a minute)
+    python bench/bench_dbscan.py --size 300000    # the memory target (scikit-learn alone: 30-90 s)
 
 Each case runs in its own subprocess, so its peak memory (ru_maxrss of that process, which
 includes Python, numpy, scikit-learn and the data, about 150 MB) is its own: scikit-learn's

@@ -250,7 +250,11 @@ def test_the_chapters_comparison(page, window, qtbot, moons, artifacts_dir):
 def test_export_csv_and_code(page, window, qtbot, moons, tmp_path, monkeypatch):
     wait_idle(qtbot, window, page)
     path = tmp_path / "labels.csv"
-    window.export_csv(str(path))
+    # the page's button goes through the window's File ▸ Export results as CSV
+    monkeypatch.setattr("gui.app.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(path), "CSV (*.csv)"))
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert path.exists()
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["x1", "x2", "cluster", "kind"]
