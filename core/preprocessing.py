@@ -14,7 +14,8 @@ numbers; not the chapter's).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,13 +53,18 @@ def _check_k(n_clusters, n_samples: int) -> int:
 
 @dataclass(frozen=True)
 class PipelineFit:
-    """One fitted pipeline: its test accuracy, lbfgs iterations and fit time (seconds)."""
+    """One fitted pipeline: its test accuracy, lbfgs iterations and fit time (seconds).
+
+    ``converged`` is False when lbfgs stopped at ``max_iter`` (scikit-learn's
+    ConvergenceWarning, which is not printed but recorded here).
+    """
 
     n_clusters: int
     accuracy: float
     n_iter: int
     seconds: float
     standardize: bool
+    converged: bool = True
 
 
 def fit_pipeline(X_train, y_train, X_test, y_test, n_clusters: int,
@@ -67,13 +73,18 @@ def fit_pipeline(X_train, y_train, X_test, y_test, n_clusters: int,
     X, y, Xt, yt = _check_fit(X_train, y_train, X_test, y_test)
     k = _check_k(n_clusters, X.shape[0])
     pipeline = make_pipeline(k, random_state, standardize)
+    from sklearn.exceptions import ConvergenceWarning
+
     start = time.perf_counter()
-    with single_threaded():
+    with single_threaded(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         pipeline.fit(X, y)
         accuracy = float(pipeline.score(Xt, yt))
     seconds = time.perf_counter() - start
-    n_iter = int(np.max(pipeline.named_steps["log_reg"].n_iter_))
-    return PipelineFit(k, accuracy, n_iter, seconds, bool(standardize))
+    log_reg = pipeline.named_steps["log_reg"]
+    n_iter = int(np.max(log_reg.n_iter_))
+    return PipelineFit(k, accuracy, n_iter, seconds, bool(standardize),
+                       converged=n_iter < log_reg.max_iter)
 
 
 def pipeline_accuracy(X_train, y_train, X_test, y_test, n_clusters: int,
@@ -109,9 +120,12 @@ class PipelineSweep:
 def sweep_pipeline(X_train, y_train, X_test, y_test, ks: Iterable[int],
                    random_state: int | None = 42, standardize: bool = False,
                    progress: ProgressFn | None = None,
-                   baseline: float | None = None) -> PipelineSweep:
+                   baseline: float | None = None,
+                   on_fit: Callable[[PipelineFit], None] | None = None) -> PipelineSweep:
     """Fit the pipeline for every k in ``ks``, reporting progress (and so allowing a
-    cancel) between two ks. ``baseline`` skips recomputing a known baseline."""
+    cancel) between two ks. ``baseline`` skips recomputing a known baseline;
+    ``on_fit`` receives each :class:`PipelineFit` as soon as it is done (so a caller
+    keeps the finished ks when the sweep is cancelled)."""
     X, y, Xt, yt = _check_fit(X_train, y_train, X_test, y_test)
     ks = [_check_k(k, X.shape[0]) for k in ks]
     if not ks:
@@ -125,7 +139,10 @@ def sweep_pipeline(X_train, y_train, X_test, y_test, ks: Iterable[int],
         report(progress, done / units)
     fits = []
     for k in ks:
-        fits.append(fit_pipeline(X, y, Xt, yt, k, random_state, standardize))
+        fit = fit_pipeline(X, y, Xt, yt, k, random_state, standardize)
+        fits.append(fit)
+        if on_fit is not None:
+            on_fit(fit)
         done += 1
         report(progress, done / units)
     arrays = dict(ks=np.array([f.n_clusters for f in fits], dtype=np.int64),

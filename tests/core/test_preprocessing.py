@@ -67,6 +67,17 @@ def test_chapter_exact_pipeline_matches_by_hand(split, reference):
     assert fit.accuracy == acc
     assert fit.n_iter == n_iter
     assert not fit.standardize and fit.n_clusters == 50 and fit.seconds > 0
+    assert fit.converged
+
+
+def test_non_convergence_is_recorded_not_printed(split, recwarn, monkeypatch):
+    import core.semisupervised
+
+    # (the chapter's 10 000 iterations take seconds to exhaust; 5 show the same thing)
+    monkeypatch.setattr(core.semisupervised, "MAX_ITER", 5)
+    fit = fit_pipeline(split.X_train, split.y_train, split.X_test, split.y_test, 10)
+    assert fit.n_iter == 5 and not fit.converged
+    assert not [w for w in recwarn if "converge" in str(w.message)]
 
 
 @pytest.mark.parametrize("k", [12, 20])
@@ -102,6 +113,7 @@ def test_sweep_reuses_a_known_baseline(split, reference):
 
 def test_sweep_cancels_between_ks(split):
     calls = []
+    done = []
 
     def progress(f):
         calls.append(f)
@@ -110,9 +122,12 @@ def test_sweep_cancels_between_ks(split):
 
     with pytest.raises(Cancelled):
         sweep_pipeline(split.X_train, split.y_train, split.X_test, split.y_test,
-                       [5, 6, 7, 8, 9], standardize=True, baseline=0.9, progress=progress)
-    # stopped after the second k of five, not at the end
+                       [5, 6, 7, 8, 9], standardize=True, baseline=0.9, progress=progress,
+                       on_fit=done.append)
+    # stopped after the second k of five, not at the end; the finished fits were handed out
     assert calls == [0.0, 0.2, 0.4]
+    assert [f.n_clusters for f in done] == [5, 6]
+    assert all(f.standardize and f.converged for f in done)
 
 
 @pytest.mark.parametrize("ks, match", [

@@ -353,3 +353,122 @@ def test_export_with_few_labels_has_only_hand_rows(labelling, qtbot, tmp_path):
     assert rows[1:] == [[str(page.reps.indices[0]), "9", "hand",
                          str(page.split.train_index[page.reps.indices[0]])]]
     assert "y_representative_digits = np.array([\n    9, -1" in page.code()
+
+
+# --------------------------------------------------------------------------- preprocessing page
+
+
+def pipeline_by_hand(chapter, k, standardize=False):
+    from sklearn.cluster import KMeans
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from core.semisupervised import make_classifier
+
+    steps = [("kmeans", KMeans(n_clusters=k, random_state=42))]
+    if standardize:
+        steps.append(("scaler", StandardScaler()))
+    steps.append(("log_reg", make_classifier(42)))
+    with threadpool_limits(1):
+        pipeline = Pipeline(steps).fit(chapter["X_train"], chapter["y_train"])
+        return pipeline.score(chapter["X_test"], chapter["y_test"])
+
+
+def open_preprocessing(window, qtbot, lo, hi, step):
+    """Create the page, set a short sweep range before it starts, then open it."""
+    page = window.page("digits-preprocessing")
+    page.from_spin.setValue(lo)
+    page.to_spin.setValue(hi)
+    page.step_spin.setValue(step)
+    window.show_page("digits-preprocessing")
+    page.ensure_started()
+    with qtbot.waitSignal(page.result_drawn, timeout=120_000):
+        pass
+    return page
+
+
+def test_preprocessing_page_shows_the_chapters_pipeline(window, qtbot, chapter, artifacts_dir):
+    page = open_preprocessing(window, qtbot, 40, 60, 10)
+    baseline = score(chapter["X_train"], chapter["y_train"], chapter["X_test"], chapter["y_test"])
+    assert page.baseline == baseline
+    assert f"No clustering: <b>{baseline:.4f}</b>" in page.result_label.text()
+    assert page.baseline_line.value() == baseline
+    # the chapter's k=50, exact: same number as by hand, marked as the chapter's
+    acc50 = pipeline_by_hand(chapter, 50)
+    assert page.cache[(50, False)].accuracy == acc50
+    assert f"<b>{acc50:.4f}</b> ★" in page.result_label.text()
+    assert "the chapter's number" in page.headline.text()
+    # opening sweeps the standardized pipeline first: drawn as the orange curve
+    xs, ys = page.scaled_curve.getData()
+    assert xs.tolist() == [40, 50, 60]
+    assert ys[2] == pipeline_by_hand(chapter, 60, standardize=True)
+    # then the chapter's pipeline, in the background
+    qtbot.waitUntil(lambda: page.sweep_task is None and (60, False) in page.cache,
+                    timeout=120_000)
+    xs, ys = page.exact_curve.getData()
+    assert xs.tolist() == [40, 50, 60]
+    assert ys[1] == acc50
+    assert ys[2] == pipeline_by_hand(chapter, 60)
+    assert page.sweep_label.text().startswith("Done (chapter's pipeline)")
+    header, rows = page.export_table()
+    assert header[3] == "test accuracy"
+    assert [50, "no", "yes", acc50] == rows[[r[0] for r in rows].index(50)][:4]
+    page.window().grab().save(str(artifacts_dir / "digits-preprocessing-swept.png"))
+
+    # a re-run is instant: everything is cached, no task starts
+    qtbot.mouseClick(page.sweep_button, LEFT)
+    assert page.sweep_task is None and not window.tasks.busy
+    assert "already computed" in page.sweep_label.text()
+
+
+def test_preprocessing_standardize_k_and_cancel(window, qtbot, chapter):
+    page = open_preprocessing(window, qtbot, 20, 40, 10)
+    # the chapter's sweep started after the standardized one: cancel it
+    assert page.sweep_task is not None
+    qtbot.mouseClick(page.cancel_button, LEFT)
+    qtbot.waitUntil(lambda: page.sweep_task is None, timeout=60_000)
+    assert page.sweep_label.text().startswith("Cancelled")
+    assert page.sweep_button.isEnabled() and not page.cancel_button.isEnabled()
+    exact = [k for k in (20, 30, 40) if (k, False) in page.cache]
+    assert len(exact) < 3  # stopped early; what was finished is kept
+    assert page.exact_curve.getData()[0].tolist() == [float(k) for k in sorted(exact + [50])]
+
+    # standardize + k = 12 through the widgets (debounced fit)
+    page.standardize_check.setChecked(True)
+    page.k_spin.setValue(1)  # clamped to 2: never a bad k
+    assert page.k_spin.value() == 2
+    page.k_spin.setValue(12)
+    qtbot.waitUntil(lambda: (12, True) in page.cache, timeout=60_000)
+    assert (2, True) not in page.cache  # the debounce skipped the intermediate value
+    acc = pipeline_by_hand(chapter, 12, standardize=True)
+    assert page.cache[(12, True)].accuracy == acc
+    qtbot.waitUntil(lambda: f"k=12: <b>{acc:.4f}</b>" in page.result_label.text(),
+                    timeout=10_000)
+    assert "not the chapter's number" in page.result_label.text()
+    assert page.cache[(12, True)].n_iter < 200
+    assert 12.0 in page.scaled_curve.getData()[0].tolist()
+    assert '("scaler", StandardScaler())' in page.code()
+    assert "make_pipeline(12)" in page.code()
+
+    # the standardized sweep over the same range is cached already: instant
+    qtbot.mouseClick(page.sweep_button, LEFT)
+    assert page.sweep_task is None and "already computed" in page.sweep_label.text()
+
+    # clicking the chart chooses k
+    vb = page.plot.plotItem.vb
+    scene_pt = vb.mapViewToScene(pg_point(30, 0.95))
+    view_pt = page.plot.mapFromScene(scene_pt)
+    qtbot.mouseClick(page.plot.viewport(), LEFT, pos=view_pt)
+    assert page.k_spin.value() == 30
+    # bad sweep range: a sentence, the previous results stay
+    page.from_spin.setValue(90)
+    page.to_spin.setValue(20)
+    qtbot.mouseClick(page.sweep_button, LEFT)
+    assert "range is empty" in window.message_bar.text()
+    assert (12, True) in page.cache
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
