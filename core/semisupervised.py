@@ -47,13 +47,26 @@ CHAPTER_REPRESENTATIVE_LABELS = np.array([
 CHAPTER_REPRESENTATIVE_LABELS.setflags(write=False)
 
 
+_CONTROLLER = None
+
+
 def single_threaded():
-    """A context that runs BLAS and OpenMP on one thread (faster for these small fits)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
+    """A context that runs BLAS and OpenMP on one thread (faster for these small fits).
+
+    The threadpool controller is made once (``threadpool_limits`` would inspect the
+    loaded libraries again on every call, ~4 ms), after scikit-learn's estimators
+    and their native libraries are loaded.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            import sklearn.cluster  # noqa: F401 - load OpenMP and scipy's BLAS first
+            import sklearn.linear_model  # noqa: F401
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            return contextlib.nullcontext()
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
 
 
 # --------------------------------------------------------------------------- the data
