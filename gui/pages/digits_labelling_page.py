@@ -266,6 +266,7 @@ class DigitsLabellingPage(Page):
         self._partial_cache: dict[tuple[bytes, int], dict] = {}
         self._save_error_shown = False
         self._bar_values = [float("nan")] * 4
+        self._percentile_dirty = False
         self.folder = app_settings.data_dir()
         self._saved, self._load_error = read_saved(self.folder)
 
@@ -409,6 +410,7 @@ class DigitsLabellingPage(Page):
         self.view_combo.addItem("The 50 representatives", "representatives")
         self.view_combo.addItem("Asked by the model", "asked")
         self.view_combo.setToolTip("Which digits the gallery shows")
+        self.view_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view_combo.currentIndexChanged.connect(
             lambda _i: self.set_mode(self.view_combo.currentData()))
         self.view_hint = QLabel("")
@@ -567,6 +569,7 @@ class DigitsLabellingPage(Page):
                     for j, p, c in zip(idx, self.asked_predicted, self.asked_confidence)]
             self.view_hint.setText("The digits the model was least sure about; "
                                    "p = its confidence.")
+        self.gallery.set_columns(10 if len(idx) > 20 else 5)
         self.gallery.set_items(images, captions, tips)
         self.gallery.set_labels(self.hand[idx])
         self._refresh_truth()
@@ -624,6 +627,8 @@ class DigitsLabellingPage(Page):
     def _apply_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
         self.hand[indices] = labels
         self._labels_changed()
+        if self.isVisible():
+            self.gallery.setFocus()  # typing goes on in the gallery after a button
 
     def _labels_changed(self, save: bool = True) -> None:
         if self.reps is None:
@@ -705,10 +710,14 @@ class DigitsLabellingPage(Page):
     # -- results ---------------------------------------------------------------------------------
     def _percentile_changed(self, value: int) -> None:
         self.percentile_value.setText(f"keep the {value} % closest")
+        self._percentile_dirty = True
         self._show_results()
         self._results_timer.start(250)  # debounced: the drag settles first
 
     def _compute_results(self) -> None:
+        if self._percentile_dirty:  # saved once the slider settled, not on every step
+            self._percentile_dirty = False
+            self.save()
         if not self.all_labelled():
             return
         labels = self.rep_labels().copy()

@@ -88,6 +88,12 @@ class DigitGallery(QWidget):
         self.update()
         self.current_changed.emit(self._current)
 
+    def set_columns(self, columns: int) -> None:
+        """Tiles per row (fewer columns: bigger images)."""
+        self._columns = max(1, int(columns))
+        self.updateGeometry()
+        self.update()
+
     def set_placeholder(self, text: str) -> None:
         self._placeholder = text
         self.update()
