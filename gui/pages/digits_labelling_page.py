@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,7 +65,7 @@ SAVE_STEM = "digits-labels"
 FORMAT = "clusterlab-digits-labels"
 VERSION = 1
 
-BAR_NAMES = ("random", "reps", "propag.", "partial")
+BAR_Y = np.array([3.0, 2.0, 1.0, 0.0])  # top to bottom: random, reps, propagated, partial
 BAR_COLORS = ("#9aa5b1", "#1f77b4", "#2ca02c", "#ff7f0e")
 
 
@@ -423,32 +423,32 @@ class DigitsLabellingPage(Page):
             lambda d: self._label_typed(self.gallery.current(), d))
         self.palette.clear_clicked.connect(lambda: self.set_label(self.gallery.current(), -1))
 
-        self.bar_plot = make_plot(None, None, "accuracy")
+        # horizontal bars: the names fit on the left axis however narrow the chart is
+        self.bar_plot = make_plot(None, "test accuracy", None)
         self.bar_plot.setToolTip("Test accuracy of LogisticRegression trained on each set; the "
-                                 "dashed line is the whole labelled training set")
+                                 "dashed line: trained on the whole training set with its true "
+                                 "labels")
         self.bar_plot.setMouseEnabled(x=False, y=False)
         self.bar_plot.setTitle("Test accuracy")
-        tick_font = QFont(self.font())
-        tick_font.setPointSizeF(max(7.0, tick_font.pointSizeF() - 1))
-        self.bar_plot.getAxis("bottom").setStyle(tickFont=tick_font)
-        self.bar_plot.getAxis("bottom").setTicks([list(enumerate(BAR_NAMES))])
-        self.bars = pg.BarGraphItem(x=np.arange(4), height=np.zeros(4), width=0.6,
+        self.bar_plot.plotItem.showGrid(x=True, y=False, alpha=0.2)
+        self.bars = pg.BarGraphItem(x0=np.zeros(4), width=np.zeros(4), y=BAR_Y, height=0.62,
                                     brushes=[pg.mkBrush(c) for c in BAR_COLORS])
         self.bar_plot.addItem(self.bars)
         self.bar_texts = []
-        for i in range(4):
-            t = pg.TextItem("", anchor=(0.5, 1.0), color="#222")
-            t.setPos(i, 0.6)
+        for y in BAR_Y:
+            t = pg.TextItem("", anchor=(1.0, 0.5), color="w")
+            t.setPos(0.6, y)
             self.bar_plot.addItem(t)
             self.bar_texts.append(t)
         self.full_line = pg.InfiniteLine(
-            angle=0, pos=1.0, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
-            label="full training set", labelOpts=dict(position=0.5, color="#555",
-                                                      anchors=[(0.5, 1), (0.5, 1)]))
+            angle=90, pos=1.0, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
+            label="all labels {value:.4f}", labelOpts=dict(position=0.96, color="#555",
+                                               anchors=[(1, 0), (1, 0)]))
         self.full_line.setVisible(False)
         self.bar_plot.addItem(self.full_line)
-        self.bar_plot.setXRange(-0.6, 3.6, padding=0)
-        self.bar_plot.setYRange(0.6, 1.0, padding=0)
+        self.bar_plot.setYRange(-0.5, 3.9, padding=0)
+        self.bar_plot.setXRange(0.6, 1.0, padding=0)
+        self._set_bar_ticks(25)
 
         self.curve_plot = make_plot("Active learning", "hand labels", "accuracy")
         self.curve_plot.setToolTip("Test accuracy after each round against the number of hand "
@@ -530,7 +530,8 @@ class DigitsLabellingPage(Page):
         self._refresh_history()
         self.set_mode(mode, force=True)
         self._labels_changed(save=False)
-        self.mark_drawn()
+        # drawn once the side panel has laid out the new texts (a few event-loop turns)
+        QTimer.singleShot(60, self.mark_drawn)
 
     def shutdown(self) -> None:
         self._results_timer.stop()
@@ -764,40 +765,45 @@ class DigitsLabellingPage(Page):
             values = list(self._bar_values)  # keep the last numbers while the new ones come
             values[0] = self.random_acc
         self._bar_values = values
-        heights = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
-        self.bars.setOpts(height=heights)
-        for i, (t, v) in enumerate(zip(self.bar_texts, values)):
+        widths = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+        self.bars.setOpts(x0=np.zeros(4), width=widths, y=BAR_Y, height=0.62)
+        for t, v, y in zip(self.bar_texts, values, BAR_Y):
             t.setText("" if np.isnan(v) else f"{v:.4f}")
-            t.setPos(i, max(v, 0.6) if not np.isnan(v) else 0.6)
+            t.setPos(max(v, 0.6) - 0.003 if not np.isnan(v) else 0.6, y)
         if not np.isnan(self.full_acc):
-            self.full_line.setPos(self.full_acc)
-            self.full_line.label.setFormat(f"full training set {self.full_acc:.4f}")
             self.full_line.setVisible(True)
-        pct = self.percentile_slider.value()
-        self.bar_plot.getAxis("bottom").setTicks([[
-            (0, "random"), (1, "reps"), (2, "propag."), (3, f"partial {pct}%")]])
-        if res is None:
-            n = self.n_labelled()
-            msg = (f"Label all 50 representatives to see<br>the results ({N_CLUSTERS - n} to go)."
-                   if n < N_CLUSTERS else "<i>Training the classifiers…</i>")
-            self.results_label.setText(
-                f"50 random labelled digits: <b>{self.random_acc:.4f}</b><br>{msg}"
-                if not np.isnan(self.random_acc) else msg)
-            return
+            self.full_line.setPos(self.full_acc)
+            self.full_line.label.valueChanged()
+        self._set_bar_ticks(self.percentile_slider.value())
+        def cell(key: str) -> str:
+            if res is None:
+                return "—"
+            return f"<b>{res[key]:.4f}</b>"
+
+        random = f"<b>{self.random_acc:.4f}</b>" if not np.isnan(self.random_acc) else "—"
+        full = f"{self.full_acc:.4f}" if not np.isnan(self.full_acc) else "—"
+        n_part = f"{res['n_partial']} closest" if res is not None else "closest only"
+        if res is not None:
+            footer = ("Propagated labels that are right:<br>"
+                      f"<b>{res['propagated_correct']:.1%}</b> of all, "
+                      f"<b>{res['partial_correct']:.1%}</b> of the partial.")
+        elif self.n_labelled() < N_CLUSTERS:
+            footer = (f"Label all 50 representatives to see<br>the results "
+                      f"({N_CLUSTERS - self.n_labelled()} to go).")
+        else:
+            footer = "<i>Training the classifiers…</i><br>&nbsp;"
         self.results_label.setText(
             "<table cellspacing=2>"
-            f"<tr><td>50 random labelled digits</td><td><b>{res['random']:.4f}</b></td></tr>"
-            f"<tr><td>50 labelled representatives</td><td><b>{res['representatives']:.4f}"
-            "</b></td></tr>"
-            f"<tr><td>propagated to all {len(self.hand)}</td><td><b>{res['propagated']:.4f}</b>"
-            "</td></tr>"
-            f"<tr><td>partial: {res['n_partial']} closest</td>"
-            f"<td><b>{res['partial']:.4f}</b></td></tr>"
-            f"<tr><td>all true labels (reference)</td><td>{res['full']:.4f}</td></tr>"
-            "</table>"
-            "Propagated labels that are right:<br>"
-            f"<b>{res['propagated_correct']:.1%}</b> of all, "
-            f"<b>{res['partial_correct']:.1%}</b> of the partial.")
+            f"<tr><td>50 random labelled digits</td><td>{random}</td></tr>"
+            f"<tr><td>50 labelled representatives</td><td>{cell('representatives')}</td></tr>"
+            f"<tr><td>propagated to all {len(self.hand)}</td><td>{cell('propagated')}</td></tr>"
+            f"<tr><td>partial: {n_part}</td><td>{cell('partial')}</td></tr>"
+            f"<tr><td>all true labels (reference)</td><td>{full}</td></tr>"
+            "</table>" + footer)
+
+    def _set_bar_ticks(self, pct: int) -> None:
+        names = ("50 random", "50 reps", "propagated", f"partial {pct}%")
+        self.bar_plot.getAxis("left").setTicks([list(zip(BAR_Y.tolist(), names))])
 
     # -- active learning ------------------------------------------------------------------------
     def ask(self) -> None:

@@ -165,7 +165,7 @@ class DigitsPreprocessingPage(Page):
         self.plot.addItem(self.chapter_marks)
         self.baseline_line = pg.InfiniteLine(
             angle=0, pen=pg.mkPen("#555", width=1.5, style=Qt.PenStyle.DashLine),
-            label="no clustering", labelOpts=dict(position=0.2, color="#555",
+            label="no clustering {value:.4f}", labelOpts=dict(position=0.2, color="#555",
                                                   anchors=[(0.5, 1), (0.5, 1)]))
         self.baseline_line.setVisible(False)
         self.plot.addItem(self.baseline_line)
@@ -198,9 +198,9 @@ class DigitsPreprocessingPage(Page):
 
     def _prepared(self, result: Prepared) -> None:
         self.split, self.baseline = result.split, result.baseline
-        self.baseline_line.setPos(self.baseline)
-        self.baseline_line.label.setFormat(f"no clustering {self.baseline:.4f}")
         self.baseline_line.setVisible(True)
+        self.baseline_line.setPos(self.baseline)
+        self.baseline_line.label.valueChanged()
         self._fit_current(first=True)
 
     def _failed(self, what: str, exc: BaseException) -> None:

@@ -324,6 +324,13 @@ def test_active_learning_round(labelling, chapter, qtbot, tmp_path):
     y_prop[hand_idx] = y_train[hand_idx]
     assert page.curve_prop.getData()[1][1] == score(X_train, y_prop, X_test, y_test)
 
+    # the session is saved too: the rounds and the asked digits
+    meta = json.loads((app_settings.data_dir() / "digits-labels.json").read_text())
+    assert [p["n_labels"] for p in meta["history"]] == [50, 60]
+    saved = np.load(app_settings.data_dir() / "digits-labels.npz")
+    np.testing.assert_array_equal(saved["asked"], expected)
+    assert (saved["hand"][hand_idx] == y_train[hand_idx]).all()
+
     # back to the representatives; the asked digits keep their labels
     page.view_combo.setCurrentIndex(0)
     assert page.gallery.count() == 50
