@@ -230,6 +230,15 @@ def test_results_with_the_chapters_labels(labelling, chapter, qtbot, artifacts_d
         f"{v:.4f}" for v in (ref["random"], ref["representatives"], ref["propagated"],
                              ref["partial"])]
     assert page.export_table()[1][1][2] == ref["representatives"]
+    # File ▸ Export plot / Export results as CSV save what the page shows
+    window = page.window()
+    window.export_plot(str(artifacts_dir / "digits-labelling-plot.png"))
+    assert (artifacts_dir / "digits-labelling-plot.png").stat().st_size > 5_000
+    csv_path = artifacts_dir / "digits-labelling-results.csv"
+    window.export_csv(str(csv_path))
+    table = list(csv.reader(csv_path.open()))
+    assert table[0] == ["experiment", "training instances", "test accuracy"]
+    assert float(table[4][2]) == ref["partial"]
 
     # the check against the truth finds the chapter's one slip
     qtbot.mouseClick(page.truth_check, LEFT)
