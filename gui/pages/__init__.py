@@ -25,6 +25,14 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("digits-preprocessing", "Digits: preprocessing",
+             "gui.pages.digits_preprocessing_page", "DigitsPreprocessingPage",
+             "K-Means as a preprocessing step: accuracy of a classifier on distances to k "
+             "centroids."),
+    PageSpec("digits-labelling", "Digits: labelling", "gui.pages.digits_labelling_page",
+             "DigitsLabellingPage",
+             "Label 50 representative digits by hand, propagate the labels, then active "
+             "learning."),
     PageSpec("dbscan", "DBSCAN", "gui.pages.dbscan_page", "DBSCANPage",
              "Density-based clustering: core, border and noise points, the k-distance curve "
              "for eps, and new instances classified by a KNN on the core samples."),
