@@ -25,6 +25,9 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("choose-k", "Choosing k", "gui.pages.choose_k_page", "ChooseKPage",
+             "How many clusters? Inertia (elbow) and silhouette score against k, and "
+             "silhouette diagrams."),
 ]
 
 
