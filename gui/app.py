@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEventLoop, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEventLoop, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -478,7 +478,7 @@ def save_widget(widget: QWidget, path: str) -> None:
         generator.setViewBox(widget.rect())
         generator.setTitle("ClusterLab plot")
         painter = QPainter(generator)
-        widget.render(painter)
+        widget.render(painter, QPoint())
         painter.end()
         if not Path(path).exists():
             raise OSError("the SVG file could not be written")
