@@ -255,7 +255,7 @@ def silhouette_diagram(X, labels, *, sample_size: int | None = None, random_stat
 # --------------------------------------------------------------------------- the elbow
 
 def elbow_ratios(ks: Sequence[int], inertias: Sequence[float]) -> np.ndarray:
-    """For every k, how sharply the inertia curve bends there (NaN at both ends).
+    """For every k, how sharply the inertia curve bends there (NaN where undefined).
 
     The *gain* of a step is the decrease of inertia per added cluster. The
     ratio at k is the gain of the step that reached k divided by the largest
@@ -264,6 +264,10 @@ def elbow_ratios(ks: Sequence[int], inertias: Sequence[float]) -> np.ndarray:
     of the curve's height count as that floor, so a step where K-Means found
     no improvement (a poor local optimum, or a rounding-level change) does not
     read as an infinitely sharp elbow.
+
+    The first k has no step before it and is NaN. With four ks or more, the
+    last two are NaN too: an elbow needs at least two steps after it to show
+    that the curve stays flat (a single small step can be a fluke of one fit).
     """
     ks_arr, curve = _check_curve(ks, inertias)
     gains = -np.diff(curve) / np.diff(ks_arr)
@@ -273,6 +277,8 @@ def elbow_ratios(ks: Sequence[int], inertias: Sequence[float]) -> np.ndarray:
     later = np.maximum.accumulate(gains[::-1])[::-1]  # later[j] = max(gains[j:])
     ratios = np.full(len(ks_arr), np.nan)
     ratios[1:-1] = gains[:-1] / later[1:]
+    if len(ks_arr) >= 4:
+        ratios[-2] = np.nan
     return ratios
 
 
@@ -284,7 +290,8 @@ def find_elbow(ks: Sequence[int], inertias: Sequence[float]) -> int:
     added cluster; for every k with a step before and after it, we divide the
     gain of the step that reached k by the largest gain of any later step, and
     return the k with the largest ratio (see :func:`elbow_ratios`; the smaller
-    k on a tie).
+    k on a tie). With four ks or more, the elbow has at least two steps after
+    it, so a single step that gains little by chance cannot make one.
 
     This is how a person reads the curve: before the elbow every cluster buys a
     big drop, after it no cluster buys much compared with the last one. The
@@ -302,7 +309,8 @@ def find_elbow(ks: Sequence[int], inertias: Sequence[float]) -> int:
     before and after it).
     """
     ratios = elbow_ratios(ks, inertias)
-    return int(np.asarray(ks)[1 + int(np.argmax(ratios[1:-1]))])
+    candidates = np.where(np.isnan(ratios), -np.inf, ratios)
+    return int(np.asarray(ks)[int(np.argmax(candidates))])
 
 
 def _check_curve(ks, inertias) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ from core.datasets import Dataset
 from core.errors import DataError
 from core.progress import report, scaled
 from core.projection import Projection, project_2d
-from core.selection import KSweep, _decision_regions, sweep_k
+from core.selection import KSweep, _decision_regions, elbow_ratios, sweep_k
 from gui.pages.base import Page, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import colors_for_labels, hex_color, palette_rgba
@@ -49,12 +49,14 @@ DEFAULT_SAMPLE = 10_000
 REGION_RESOLUTION = 300
 DEBOUNCE_MS = 400
 ELBOW_ARROW_ANGLE = -45
+WEAK_ELBOW = 2.0  # below this ratio the annotation says the elbow is weak
 
 ELBOW_RULE = (
     "The elbow is the k after which the gain of adding a cluster collapses the most: for "
     "every k, the drop of inertia that reached k is divided by the largest drop of any later "
-    "step, and the elbow is the k where that ratio is largest. Unlike the 'farthest point from "
-    "the chord' rule, it reads the chapter's curve as a person does (k=4)."
+    "step, and the elbow is the k where that ratio is largest (with at least two steps after "
+    "it). Unlike the 'farthest point from the chord' rule, it reads the chapter's curve as a "
+    "person does (k=4)."
 )
 CH_TIP = ("Calinski-Harabasz score against k: between-cluster dispersion over within-cluster "
           "dispersion (higher is better).")
@@ -128,6 +130,7 @@ class ChooseKPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.result: ChooseKResult | None = None
+        self.elbow_ratio = float("nan")
         self.selected_k: int | None = None
         self._pending_k: int | None = None
         s = ctx.settings
@@ -305,7 +308,7 @@ class ChooseKPage(Page):
                                                    brush=(20, 20, 20))
         for item in (self.centroid_rings, self.centroid_crosses):
             item.setZValue(20)
-            self.scatter.plotItem.addItem(item)
+            self.scatter.plotItem.vb.addItem(item, ignoreBounds=True)
         self.scatter_note = info_label("")
 
         diag_col = QWidget()
@@ -440,7 +443,7 @@ class ChooseKPage(Page):
         ds, proj = result.dataset, result.projection
         size = 6 if ds.n_samples <= 5000 else 3
         self.scatter.set_points(proj.coords, size=size, auto_range=True)
-        self.scatter.set_axis_titles(*proj.axis_titles)
+        self.scatter.set_axis_titles(*(t.replace(" of variance", "") for t in proj.axis_titles))
         k = self._pending_k if self._pending_k in sweep.ks else None
         if k is None and self.selected_k in sweep.ks and not first_for_data:
             k = self.selected_k
@@ -476,11 +479,24 @@ class ChooseKPage(Page):
         if not visible:
             self.elbow_point.setData([], [])
             return
-        y = float(sweep.inertias[sweep.index(elbow)])
+        i = sweep.index(elbow)
+        y = float(sweep.inertias[i])
+        ratio = float(elbow_ratios(sweep.ks, sweep.inertias)[i])
+        self.elbow_ratio = ratio
         self.elbow_point.setData([elbow], [y])
+        # Arrow and text to the upper right of the point, or upper left near the right edge.
+        right_half = elbow > (sweep.ks[0] + sweep.ks[-1]) / 2 + 1
+        self.elbow_arrow.setStyle(angle=ELBOW_ARROW_ANGLE if not right_half
+                                  else -180 - ELBOW_ARROW_ANGLE)
+        self.elbow_text.setAnchor((1.55, 2.3) if right_half else (-0.55, 2.3))
+        self.elbow_text.setText("Elbow" if ratio >= WEAK_ELBOW else "Elbow (weak)")
         self.elbow_arrow.setPos(elbow, y)
         self.elbow_text.setPos(elbow, y)
-        self.elbow_point.setToolTip(f"Elbow at k={elbow}")
+        self.inertia_plot.setToolTip(
+            f"Inertia against k; the elbow is at k={elbow}: the drop that reached it is "
+            f"{ratio:.1f}× the largest drop after it"
+            + ("" if ratio >= WEAK_ELBOW else " (a weak elbow: the curve hardly bends)")
+            + ". " + ELBOW_RULE + " Click a k to select it.")
 
     def _draw_diagrams(self, selected: int | None) -> None:
         if self.result is None:

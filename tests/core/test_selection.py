@@ -262,8 +262,9 @@ def test_elbow_on_the_chapters_inertias_is_4_where_kneedle_says_3():
     ks = np.arange(1, 10)
     assert find_elbow(ks, CHAPTER_INERTIAS) == 4
     ratios = elbow_ratios(ks, CHAPTER_INERTIAS)
-    assert np.isnan(ratios[0]) and np.isnan(ratios[-1])
+    assert np.isnan(ratios[0]) and np.isnan(ratios[-1]) and np.isnan(ratios[-2])
     assert ratios[3] == pytest.approx(391.4 / 50.2)
+    assert ratios[1] == pytest.approx(2385.2 / 496.4)
     # The "farthest from the chord on normalised axes" rule says 3 on the same numbers.
     x = (ks - 1) / 8
     y = (np.array(CHAPTER_INERTIAS) - 102.6) / (3534.8 - 102.6)
@@ -304,9 +305,17 @@ def test_elbow_is_not_fooled_by_a_failed_fit():
     assert find_elbow(range(1, 8), [1000, 400, 150, 20, 15, 14, 14.2]) == 4
 
 
+def test_elbow_needs_two_steps_after_it():
+    # k=8 → 9 gains almost nothing by chance: that alone does not make 8 an elbow.
+    inertias = [1000, 300, 200, 120, 80, 60, 45, 35, 34.9]
+    assert find_elbow(range(1, 10), inertias) == 2
+    # With only three ks, the middle one is the only candidate.
+    assert find_elbow([1, 2, 3], [10, 2, 1]) == 2
+
+
 def test_elbow_with_uneven_ks():
     # Gains are per added cluster: 2 → 4 → 5 → 8.
-    assert find_elbow([2, 4, 5, 8], [1000, 200, 190, 180]) == 4
+    assert find_elbow([2, 4, 5, 8, 9], [1000, 200, 190, 180, 175]) == 4
 
 
 # --------------------------------------------------------------------------- decision regions
