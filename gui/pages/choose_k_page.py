@@ -502,8 +502,9 @@ class ChooseKPage(Page):
         if self.result is None:
             return
         sweep = self.result.sweep
-        shown = [k for k in self.diagram_ks if k in sweep.ks and sweep.diagram(k) is not None]
-        items = [(k, sweep.diagram(k)) for k in shown]
+        items = [(k, sweep.diagram(k)) for k in self.diagram_ks if k in sweep.ks]
+        items = [(k, d) for k, d in items if d is not None]
+        shown = [k for k, _ in items]
         self.diagrams.set_diagrams(items, colors_for_k=lambda k: palette_rgba(k),
                                    selected_k=selected)
         missing = [k for k in self.diagram_ks if k not in shown]
