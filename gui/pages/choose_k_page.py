@@ -441,9 +441,11 @@ class ChooseKPage(Page):
             self.best_point.setData([], [])
         # the scatter: points once per dataset, colours per selected k
         ds, proj = result.dataset, result.projection
-        size = 6 if ds.n_samples <= 5000 else 3
-        self.scatter.set_points(proj.coords, size=size, auto_range=True)
-        self.scatter.set_axis_titles(*(t.replace(" of variance", "") for t in proj.axis_titles))
+        if first_for_data or self.scatter.n_points != ds.n_samples:
+            size = 6 if ds.n_samples <= 5000 else 3
+            self.scatter.set_points(proj.coords, size=size, auto_range=True)
+            self.scatter.set_axis_titles(*(t.replace(" of variance", "")
+                                           for t in proj.axis_titles))
         k = self._pending_k if self._pending_k in sweep.ks else None
         if k is None and self.selected_k in sweep.ks and not first_for_data:
             k = self.selected_k

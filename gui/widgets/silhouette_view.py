@@ -114,6 +114,15 @@ class SilhouetteDiagramPlot(pg.PlotItem):
     def set_selected(self, selected: bool) -> None:
         self.setTitle((SELECTED_TITLE if selected else PLAIN_TITLE).format(k=self.k), size="11pt")
 
+    def highlight(self, band: int | None) -> None:
+        """Outline band ``band`` in dark grey (None: no band)."""
+        for i, item in enumerate(self.band_items):
+            r, g, b, _ = (int(v) for v in self.band_colors[i])
+            pen = QPen(QColor(40, 40, 40) if i == band else QColor(r, g, b))
+            pen.setWidthF(2.0 if i == band else 1.0)
+            pen.setCosmetic(True)
+            item.setPen(pen)
+
     def band_at(self, y: float) -> int | None:
         """The index of the band at height ``y`` (within the band's span), or None."""
         for i, (lo, hi) in enumerate(self.band_ranges):
@@ -176,12 +185,12 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
 
     def _on_move(self, scene_pos) -> None:
         plot = self._plot_at(scene_pos)
-        if plot is None:
-            self.left.emit()
-            return
-        y = plot.vb.mapSceneToView(scene_pos).y()
-        band = plot.band_at(y)
-        if band is None:
+        band = None
+        if plot is not None:
+            band = plot.band_at(plot.vb.mapSceneToView(scene_pos).y())
+        for p in self.diagram_plots:
+            p.highlight(band if p is plot else None)
+        if plot is None or band is None:
             self.left.emit()
             return
         self.band_hovered.emit(plot.k, *plot.band_info(band))

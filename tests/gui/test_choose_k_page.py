@@ -123,6 +123,8 @@ def test_clicking_a_diagram_selects_its_k_and_hovering_shows_a_band(page, qtbot)
     assert blocker.args[:3] == [4, 1, int(diagram.sizes[1])]
     text = page.hover_label.text()
     assert f"{diagram.sizes[1]:,} points" in text and f"{diagram.means[1]:.3f}" in text
+    widths = [item.pen().widthF() for item in plot4.band_items]
+    assert widths[1] == 2.0 and widths.count(2.0) == 1  # the hovered band is outlined
 
 
 def test_changing_the_k_range_restarts_the_sweep(page, qtbot, window):
