@@ -374,7 +374,7 @@ class ChooseKPage(Page):
         key = self.picker.current_key()
         if not key:
             return
-        lo, hi = self.k_min.value(), self.k_max.value()
+        lo, hi = sorted((self.k_min.value(), self.k_max.value()))
         if hi - lo < 2:
             self.ctx.show_message(
                 f"The sweep needs at least three values of k to find an elbow; k from {lo} to "

@@ -215,6 +215,22 @@ def test_another_dataset_with_more_features(page, qtbot):
     assert page.selected_k == page.result.sweep.elbow
 
 
+def test_a_dataset_too_small_for_the_k_range_is_explained_and_nothing_is_lost(page, qtbot,
+                                                                              window):
+    from core.datasets import Dataset
+
+    before = page.result
+    tiny = Dataset(name="tiny.csv", X=np.arange(10.0).reshape(5, 2), key="file:/tmp/tiny.csv")
+    window.ctx.add_dataset(tiny)
+    page.picker.set_current_key("file:/tmp/tiny.csv")
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=TIMEOUT)
+    assert "k=9 is more clusters than the 5 points" in window.message_bar.text()
+    assert page.result is before
+    assert page.picker.current_key() == "blobs"
+    np.testing.assert_array_equal(page.curves["inertia"].getData()[0], np.arange(1, 10))
+
+
 # --------------------------------------------------------------------------- Use this k
 
 def test_use_this_k_is_disabled_while_there_is_no_kmeans_page(page):
