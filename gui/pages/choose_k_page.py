@@ -490,8 +490,12 @@ class ChooseKPage(Page):
         right_half = elbow > (sweep.ks[0] + sweep.ks[-1]) / 2 + 1
         self.elbow_arrow.setStyle(angle=ELBOW_ARROW_ANGLE if not right_half
                                   else -180 - ELBOW_ARROW_ANGLE)
-        self.elbow_text.setAnchor((1.55, 2.3) if right_half else (-0.55, 2.3))
         self.elbow_text.setText("Elbow" if ratio >= WEAK_ELBOW else "Elbow (weak)")
+        # Anchors are in units of the text's size: put its lower corner ~26 px right (or
+        # left) of the point and ~22 px above it, at the arrow's tail.
+        rect = self.elbow_text.textItem.boundingRect()
+        ax, ay = 26.0 / max(rect.width(), 1.0), 1.0 + 22.0 / max(rect.height(), 1.0)
+        self.elbow_text.setAnchor((1.0 + ax, ay) if right_half else (-ax, ay))
         self.elbow_arrow.setPos(elbow, y)
         self.elbow_text.setPos(elbow, y)
         self.inertia_plot.setToolTip(
