@@ -102,6 +102,13 @@ def _sample_indices(n: int, sample_size: int | None, random_state) -> np.ndarray
 
 # --------------------------------------------------------------------------- silhouette
 
+def _single_thread():
+    """Run OpenMP and BLAS on one thread inside the ``with`` block."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
 def _silhouette_codes(X: np.ndarray, codes: np.ndarray, n_clusters: int,
                       progress: ProgressFn | None = None,
                       chunk_bytes: int | None = None) -> np.ndarray:
@@ -127,6 +134,28 @@ def _silhouette_codes(X: np.ndarray, codes: np.ndarray, n_clusters: int,
     rows = int(min(n, max(MIN_CHUNK_ROWS, chunk_bytes // (8 * n))))
     buf = np.empty((rows, n), dtype=np.float64)
     sums = np.empty((n, n_clusters), dtype=np.float64)
+    # Small matrix products: BLAS threads cost more than they bring (5x slower with 64
+    # features on a busy 2-core machine).
+    with _single_thread():
+        _accumulate(X, minus_2_xt, norms, sorted_norms, position, starts, buf, sums, progress)
+    rows_idx = np.arange(n)
+    intra = sums[rows_idx, codes]
+    sums[rows_idx, codes] = np.inf
+    sums /= freqs
+    inter = sums.min(axis=1)
+    denom = (freqs - 1)[codes]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = intra / denom
+        values = (inter - intra) / np.maximum(intra, inter)
+    # NaN for clusters of one point (0/0), and where a = b = 0: scikit-learn gives 0.
+    return np.nan_to_num(values, nan=0.0)
+
+
+def _accumulate(X, minus_2_xt, norms, sorted_norms, position, starts, buf, sums,
+                progress) -> None:
+    """Fill ``sums[i, c]``: the sum of the distances from point i to the points of cluster c."""
+    n = X.shape[0]
+    rows = buf.shape[0]
     n_chunks = -(-n // rows)
     for i, start in enumerate(range(0, n, rows)):
         stop = min(n, start + rows)
@@ -139,17 +168,6 @@ def _silhouette_codes(X: np.ndarray, codes: np.ndarray, n_clusters: int,
         np.sqrt(block, out=block)
         sums[start:stop] = np.add.reduceat(block, starts, axis=1)
         report(progress, (i + 1) / n_chunks)
-    rows_idx = np.arange(n)
-    intra = sums[rows_idx, codes]
-    sums[rows_idx, codes] = np.inf
-    sums /= freqs
-    inter = sums.min(axis=1)
-    denom = (freqs - 1)[codes]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        intra = intra / denom
-        values = (inter - intra) / np.maximum(intra, inter)
-    # NaN for clusters of one point (0/0), and where a = b = 0: scikit-learn gives 0.
-    return np.nan_to_num(values, nan=0.0)
 
 
 def silhouette_samples(X, labels, *, progress: ProgressFn | None = None) -> np.ndarray:
@@ -429,12 +447,6 @@ def sweep_k(X, ks: Sequence[int] = range(1, 10), *, random_state: int | None = 4
     limits = _single_thread() if n <= SINGLE_THREAD_MAX_ROWS else contextlib.nullcontext()
     with limits:
         return _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress)
-
-
-def _single_thread():
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1)
 
 
 def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> KSweep:
