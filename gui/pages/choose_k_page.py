@@ -48,6 +48,7 @@ MAX_DIAGRAMS = 8
 DEFAULT_SAMPLE = 10_000
 REGION_RESOLUTION = 300
 DEBOUNCE_MS = 400
+SETTLE_MS = 150
 ELBOW_ARROW_ANGLE = -45
 WEAK_ELBOW = 2.0  # below this ratio the annotation says the elbow is weak
 
@@ -191,6 +192,10 @@ class ChooseKPage(Page):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._run_now)
+        self._drawn_timer = QTimer(self)
+        self._drawn_timer.setSingleShot(True)
+        self._drawn_timer.setInterval(SETTLE_MS)
+        self._drawn_timer.timeout.connect(self.mark_drawn)
         for spin in (self.k_min, self.k_max, self.seed, self.sample_size):
             spin.valueChanged.connect(self._debounce.start)
         self.sample_check.toggled.connect(self._debounce.start)
@@ -363,6 +368,7 @@ class ChooseKPage(Page):
 
     def shutdown(self) -> None:
         self._debounce.stop()
+        self._drawn_timer.stop()
 
     # -- the sweep --------------------------------------------------------------------------------
     def current_ks(self) -> list[int]:
@@ -456,7 +462,9 @@ class ChooseKPage(Page):
         self._draw_diagrams(k)
         self.select_k(k)
         self._update_note()
-        self.mark_drawn()
+        # pyqtgraph sizes its axes and titles when it first paints them: say the result is on
+        # screen once the views have painted and settled (screenshots wait for this).
+        self._drawn_timer.start()
 
     def _update_note(self) -> None:
         result = self.result
