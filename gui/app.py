@@ -9,12 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEventLoop, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEventLoop, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -480,9 +481,23 @@ def save_widget(widget: QWidget, path: str) -> None:
         generator.setSize(widget.size())
         generator.setViewBox(widget.rect())
         generator.setTitle("ClusterLab plot")
+        # pyqtgraph items draw their points from a pixmap atlas unless told they are being
+        # exported; in an SVG that atlas comes out with the wrong colours.
+        views = [widget] if isinstance(widget, QGraphicsView) else []
+        views += widget.findChildren(QGraphicsView)
+        items = [item for view in views if view.scene() is not None
+                 for item in view.scene().items() if hasattr(item, "setExportMode")]
+        for item in items:
+            item.setExportMode(True, {"antialias": True})
         painter = QPainter(generator)
-        widget.render(painter)
-        painter.end()
+        try:
+            # The widget as on screen (QGraphicsView.render would rescale the scene and
+            # misplace pyqtgraph's pixel-sized items); PySide needs the target offset.
+            QWidget.render(widget, painter, QPoint())
+        finally:
+            painter.end()
+            for item in items:
+                item.setExportMode(False)
         if not Path(path).exists():
             raise OSError("the SVG file could not be written")
     else:

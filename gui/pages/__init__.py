@@ -25,6 +25,9 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("choose-k", "Choosing k", "gui.pages.choose_k_page", "ChooseKPage",
+             "How many clusters? Inertia (elbow) and silhouette score against k, and "
+             "silhouette diagrams."),
     PageSpec("digits-preprocessing", "Digits: preprocessing",
              "gui.pages.digits_preprocessing_page", "DigitsPreprocessingPage",
              "K-Means as a preprocessing step: accuracy of a classifier on distances to k "
