@@ -454,8 +454,10 @@ class MainWindow(QMainWindow):
         page.ensure_started()
         if not self.wait_for_result(page, timeout_s):
             return False
-        for _ in range(5):
-            QApplication.processEvents()
+        # Let pyqtgraph finish its first layout pass (axes size themselves on first paint).
+        settle = QEventLoop()
+        QTimer.singleShot(250, settle.quit)
+        settle.exec()
         return self.grab().save(str(path))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -561,8 +563,18 @@ def main(argv=None) -> int:
         entry = install_desktop_entry()
         print(f"Installed {entry}; ClusterLab is now in your applications menu.")
         return 0
-    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if args.screenshot:
+        if not os.environ.get("QT_QPA_PLATFORM"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        # A screenshot shows the app as a new user sees it: it neither reads nor changes the
+        # user's settings and saved work.
+        import tempfile
+
+        scratch = tempfile.mkdtemp(prefix="clusterlab-screenshot-")
+        os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
+        from PySide6.QtCore import QSettings
+
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
 
     from PySide6.QtCore import qInstallMessageHandler
 
