@@ -231,6 +231,7 @@ class KMeansPage(Page):
         self._handles: list[HandleItem] = []
         self._session = self._load_session()
         self._iter_centers: np.ndarray | None = None
+        self._table_header: list[str] = []
         self.compare_results: tuple[KMeansResult, KMeansResult] | None = None
         self.variability: tuple[VariabilityResult, VariabilityResult] | None = None
         self.limits: tuple[Dataset, KMeansResult, KMeansResult] | None = None
@@ -1054,29 +1055,41 @@ class KMeansPage(Page):
                 for r in range(self.table.rowCount())]
         return header, rows
 
-    def _update_soft(self) -> None:
+    def _update_soft(self, emit: bool = True) -> None:
         pts = self.x_new()
         xy = self._x_new_xy()
         frame = self.frame
         k = self.stepper.n_clusters if (frame is not None and self.stepper is not None) else 0
-        for t in self._new_texts:
-            self.view.plotItem.vb.removeItem(t)
-        self._new_texts = []
+        # The numbers next to the new instances only change when the instances do.
+        if len(self._new_texts) != len(xy) or any(
+                (t.pos().x(), t.pos().y()) != (float(x), float(y))
+                for t, (x, y) in zip(self._new_texts, xy)):
+            for t in self._new_texts:
+                self.view.plotItem.vb.removeItem(t)
+            self._new_texts = []
+            for r, (x, y) in enumerate(xy):
+                t = pg.TextItem(str(r + 1), color=(0, 0, 0), anchor=(-0.3, 1.1))
+                t.setPos(float(x), float(y))
+                t.setZValue(31)
+                self.view.plotItem.vb.addItem(t, ignoreBounds=True)
+                self._new_texts.append(t)
         d = pts.shape[1] if pts.ndim == 2 else 0
         show_coords = 0 < d <= 3
         names = list(self.dataset.feature_names[:d]) if (self.dataset is not None
                                                          and show_coords) else []
         colors = palette_rgba(max(k, 1))
         header = ["#"] + names + [f"to {j}" for j in range(k)] + (["cluster"] if k else [])
-        self.table.clear()
-        self.table.setColumnCount(len(header))
-        for c, text in enumerate(header):
-            item = QTableWidgetItem(text)
-            j = c - 1 - len(names)
-            if 0 <= j < k:
-                item.setIcon(_color_icon(colors[j]))
-                item.setToolTip(f"Distance to centroid {j}")
-            self.table.setHorizontalHeaderItem(c, item)
+        if header != self._table_header:
+            self._table_header = header
+            self.table.clear()
+            self.table.setColumnCount(len(header))
+            for c, text in enumerate(header):
+                item = QTableWidgetItem(text)
+                j = c - 1 - len(names)
+                if 0 <= j < k:
+                    item.setIcon(_color_icon(colors[j]))
+                    item.setToolTip(f"Distance to centroid {j}")
+                self.table.setHorizontalHeaderItem(c, item)
         self.table.setRowCount(len(pts))
         if frame is not None and k and len(pts):
             soft = soft_assignment(frame.centers, pts)
@@ -1088,18 +1101,21 @@ class KMeansPage(Page):
             if soft is not None:
                 cells += [f"{v:.2f}" for v in soft.distances[r]] + [str(int(labels[r]))]
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                if soft is not None and c == len(cells) - 1:
+                item = self.table.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.table.setItem(r, c, item)
+                last = soft is not None and c == len(cells) - 1
+                bold = last or (soft is not None and c == 1 + len(names) + int(labels[r]))
+                if item.text() != text:
+                    item.setText(text)
+                if item.font().bold() != bold:
+                    f = item.font()
+                    f.setBold(bold)
+                    item.setFont(f)
+                if last:
                     item.setBackground(QColor(*[int(v) for v in colors[labels[r]][:3]], 90))
-                    f = item.font()
-                    f.setBold(True)
-                    item.setFont(f)
-                elif soft is not None and c == 1 + len(names) + int(labels[r]):
-                    f = item.font()
-                    f.setBold(True)
-                    item.setFont(f)
-                self.table.setItem(r, c, item)
         # markers on the plot
         if len(xy):
             if labels is not None:
@@ -1107,15 +1123,10 @@ class KMeansPage(Page):
             else:
                 brushes = [pg.mkBrush(255, 255, 255)] * len(xy)
             self.new_points.setData(x=xy[:, 0], y=xy[:, 1], brush=brushes)
-            for r, (x, y) in enumerate(xy):
-                t = pg.TextItem(str(r + 1), color=(0, 0, 0), anchor=(-0.3, 1.1))
-                t.setPos(float(x), float(y))
-                t.setZValue(31)
-                self.view.plotItem.vb.addItem(t, ignoreBounds=True)
-                self._new_texts.append(t)
         else:
             self.new_points.setData([], [])
-        self.code_changed.emit()
+        if emit:
+            self.code_changed.emit()
 
     # ================================================================ stepping
     def step(self) -> None:
@@ -1190,6 +1201,7 @@ class KMeansPage(Page):
             self.play_timer.start()
         else:
             self.play_timer.stop()
+            self.code_changed.emit()
 
     def _stop_play(self) -> None:
         if self.play_button.isChecked():
@@ -1214,8 +1226,10 @@ class KMeansPage(Page):
     def _show_frame(self, frame: Frame) -> None:
         self.frame = frame
         k = self.stepper.n_clusters if self.stepper is not None else len(frame.centers)
-        colors = frame.colors if frame.colors is not None else colors_for_labels(frame.labels, k)
-        self.view.set_colors(colors)
+        if frame.colors is not None:
+            self.view.set_colors(frame.colors)
+        else:
+            self.view.set_cluster_labels(frame.labels, k)
         proj = self.projection
         centers2d = proj.transform(frame.centers)
         hist = frame.history_centers
@@ -1228,8 +1242,10 @@ class KMeansPage(Page):
         if self.init_combo.currentData() != "hand":
             self.hint_label.setText("")
         self._update_iter_label()
-        self._update_result_label()
-        self._update_soft()
+        self._update_result_label(emit=False)
+        self._update_soft(emit=False)
+        if not self.play_button.isChecked():  # while playing, the code follows when it stops
+            self.code_changed.emit()
         if self.tabs.currentWidget() is self.iterations_tab:
             pass  # the figure follows the init, not the iteration shown
 
@@ -1255,7 +1271,7 @@ class KMeansPage(Page):
                          f"iteration{'s' if f.n_iter != 1 else ''}</b></span>")
         self.iter_label.setText("<br>".join(lines))
 
-    def _update_result_label(self) -> None:
+    def _update_result_label(self, emit: bool = True) -> None:
         r, f = self.result, self.frame
         if f is None:
             self.result_label.setText("")
@@ -1272,7 +1288,8 @@ class KMeansPage(Page):
         else:
             parts.append("From the placed centroids: Fit runs to convergence")
         self.result_label.setText("<br>".join(parts))
-        self.code_changed.emit()
+        if emit:
+            self.code_changed.emit()
 
     # ================================================================ the other tabs
     def _tab_changed(self, index: int) -> None:

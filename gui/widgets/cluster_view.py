@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.kmeans import decision_regions
-from gui.widgets.palette import palette_rgba
+from gui.widgets.palette import NOISE_RGBA, colors_for_labels, palette_rgba, pastel
 from gui.widgets.scatter import ScatterView
 
 #: Largest number of region cells each way (the grid follows the view's pixels / 2).
@@ -178,6 +178,9 @@ class ClusterView(ScatterView):
 
     def __init__(self, parent=None, title: str | None = None, centroid_size: float = 17.0):
         super().__init__(parent, title=title)
+        # No grid: the regions are the background, as in the chapter (and painting the grid
+        # lines over the whole plot costs several ms a frame while playing).
+        self.plotItem.showGrid(x=False, y=False)
         self.centroids = CentroidLayer(self.plotItem, size=centroid_size)
         self._region_centers: np.ndarray | None = None
         self._k = 0
@@ -188,6 +191,8 @@ class ClusterView(ScatterView):
         self.plotItem.vb.sigRangeChanged.connect(self._schedule_regions)
         self.plotItem.vb.sigResized.connect(self._schedule_regions)
         self.region_grid: np.ndarray | None = None
+        self._region_luts: dict[int, np.ndarray] = {}
+        self._point_luts: dict[int, np.ndarray] = {}
 
     def _schedule_regions(self, *args) -> None:
         if self._region_centers is not None:
@@ -222,6 +227,42 @@ class ClusterView(ScatterView):
         self.region_grid = regions.labels
         self.set_regions(regions.labels, regions.x_range, regions.y_range, n_colors=self._k)
         self.regions_updated.emit()
+
+    def set_regions(self, grid_labels, x_range=None, y_range=None, n_colors=None,
+                    borders: bool = True) -> None:
+        """Same image as :meth:`ScatterView.set_regions`, through a per-k colour table.
+
+        Playing redraws the regions every frame: indexing a (k, 4) table costs a fraction of
+        blending every cell towards white.
+        """
+        if grid_labels is None:
+            super().set_regions(None)
+            return
+        grid = np.asarray(grid_labels)
+        k = n_colors if n_colors is not None else int(grid.max()) + 1
+        lut = self._region_luts.get(k)
+        if lut is None:
+            lut = pastel(colors_for_labels(np.arange(k), k))
+            self._region_luts[k] = lut
+        image = lut[grid]
+        if borders:
+            edge = np.zeros(grid.shape, dtype=bool)
+            edge[:, 1:] |= grid[:, 1:] != grid[:, :-1]
+            edge[1:, :] |= grid[1:, :] != grid[:-1, :]
+            image[edge] = (60, 60, 60, 255)
+        self._regions.setImage(image, autoLevels=False, levels=None)
+        self._regions.setRect(QRectF(x_range[0], y_range[0], x_range[1] - x_range[0],
+                                     y_range[1] - y_range[0]))
+        self._regions.setVisible(True)
+
+    def set_cluster_labels(self, labels: np.ndarray, k: int) -> None:
+        """Recolour the points by cluster through a cached (k + 1, 4) table (-1 is grey)."""
+        table = self._point_luts.get(k)
+        if table is None:
+            table = np.vstack([palette_rgba(max(k, 1)), np.array([NOISE_RGBA], np.uint8)])
+            self._point_luts[k] = table
+        self.set_colors(table[np.where(labels < 0, k, labels)] if labels.min(initial=0) < 0
+                        else table[labels])
 
     def handles_pixel_distance(self, x: float, y: float, points: np.ndarray) -> np.ndarray:
         """Distance in screen pixels from (x, y) to each of ``points`` (m, 2)."""

@@ -404,3 +404,20 @@ def test_exports(page, window, qtbot, tmp_path):
     assert (tmp_path / "k.png").stat().st_size > 5000
     assert "<svg" in (tmp_path / "k.svg").read_text()[:2000]
     assert (tmp_path / "k.csv").read_text().splitlines()[0] == "x1,x2,cluster,distance to centroid"
+
+
+def test_cluster_view_draws_what_the_scatter_view_would(qtbot):
+    from gui.widgets.cluster_view import ClusterView
+    from gui.widgets.scatter import ScatterView
+
+    grid = np.random.default_rng(0).integers(0, 6, (40, 50)).astype(np.uint8)
+    ours, stock = ClusterView(), ScatterView()
+    qtbot.addWidget(ours)
+    qtbot.addWidget(stock)
+    ours.set_regions(grid, (0, 1), (0, 1), 6)
+    stock.set_regions(grid, (0, 1), (0, 1), 6)
+    np.testing.assert_array_equal(ours.regions_image(), stock.regions_image())
+    labels = np.array([0, 1, 2, 3, 4, 5, -1, 0])
+    ours.set_points(np.zeros((8, 2)))
+    ours.set_cluster_labels(labels, 6)
+    np.testing.assert_array_equal(ours.point_colors(), colors_for_labels(labels, 6))
