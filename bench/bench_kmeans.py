@@ -19,7 +19,10 @@ Targets (issue 3):
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import tempfile
 import time
 import warnings
 
@@ -110,6 +113,12 @@ def bench_page(n_big: int, frames_small: int, frames_big: int) -> None:
     from gui.app import MainWindow, create_app
     from gui.pages import kmeans_page
 
+    # The bench's window must not touch the user's settings or saved work.
+    tmp = tempfile.mkdtemp(prefix="clusterlab-bench-")
+    os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(tmp, "data")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
     app = create_app()
     win = MainWindow()
     win.resize(1320, 820)
@@ -211,6 +220,7 @@ def bench_page(n_big: int, frames_small: int, frames_big: int) -> None:
         target="about one iteration (baseline: one iteration)")
     win.close()
     QApplication.processEvents()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSlider,
@@ -402,7 +401,8 @@ class KMeansPage(Page):
         self.table.setToolTip("Soft clustering: the distance of every new instance to every "
                               "centroid (KMeans.transform) and its hard cluster (predict). "
                               "Delete removes the selected rows.")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setMinimumSectionSize(30)
         sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
         sc.setContext(Qt.ShortcutContext.WidgetShortcut)
         sc.activated.connect(self._delete_selected_new)
@@ -646,6 +646,7 @@ class KMeansPage(Page):
         key = key or self.picker.current_key()
         self._session["placed"][key] = [[float(v) for v in p] for p in points]
         self._save_session()
+        self._update_mode_widgets()
 
     def x_new(self) -> np.ndarray:
         """The new instances of the soft-clustering table, in feature space (m, d)."""
@@ -742,6 +743,8 @@ class KMeansPage(Page):
     def _update_mode_widgets(self) -> None:
         hand = self.init_combo.currentData() == "hand"
         self.hint_label.setVisible(hand)
+        self.fit_button.setEnabled(not hand or len(self._placed()) == self.k_spin.value())
+        self.chapter_new_button.setEnabled(self.dataset is None or self.dataset.n_features == 2)
         self.good_init_button.setVisible(hand)
         self.clear_placed_button.setVisible(hand)
         self.n_init_spin.setEnabled(not hand)
@@ -800,6 +803,7 @@ class KMeansPage(Page):
             self.view.set_axis_titles(*self.projection.axis_titles)
             self.view.set_title(out.dataset.name)
             self._update_data_info()
+            self._update_mode_widgets()
         self._show_frame(out.frame)
         self._update_handles()
         self._update_result_label()
@@ -859,6 +863,7 @@ class KMeansPage(Page):
         self.view.set_axis_titles(*proj.axis_titles)
         self.view.set_title(ds.name)
         self._update_data_info()
+        self._update_mode_widgets()
         self.stepper = None
         self.frame = None
         self.result = None
@@ -1074,11 +1079,9 @@ class KMeansPage(Page):
                 self.view.plotItem.vb.addItem(t, ignoreBounds=True)
                 self._new_texts.append(t)
         d = pts.shape[1] if pts.ndim == 2 else 0
-        show_coords = 0 < d <= 3
-        names = list(self.dataset.feature_names[:d]) if (self.dataset is not None
-                                                         and show_coords) else []
+        names = ["instance"] if 0 < d <= 3 else []
         colors = palette_rgba(max(k, 1))
-        header = ["#"] + names + [f"to {j}" for j in range(k)] + (["cluster"] if k else [])
+        header = ["#"] + names + [str(j) for j in range(k)] + (["cluster"] if k else [])
         if header != self._table_header:
             self._table_header = header
             self.table.clear()
@@ -1088,7 +1091,7 @@ class KMeansPage(Page):
                 j = c - 1 - len(names)
                 if 0 <= j < k:
                     item.setIcon(_color_icon(colors[j]))
-                    item.setToolTip(f"Distance to centroid {j}")
+                    item.setToolTip(f"Distance to centroid {j} (column {j} of transform)")
                 self.table.setHorizontalHeaderItem(c, item)
         self.table.setRowCount(len(pts))
         if frame is not None and k and len(pts):
@@ -1097,7 +1100,8 @@ class KMeansPage(Page):
         else:
             soft, labels = None, None
         for r in range(len(pts)):
-            cells = [str(r + 1)] + [f"{v:.2f}" for v in pts[r, :len(names)]]
+            cells = [str(r + 1)] + (["(" + ", ".join(f"{v:.2f}" for v in pts[r]) + ")"]
+                                    if names else [])
             if soft is not None:
                 cells += [f"{v:.2f}" for v in soft.distances[r]] + [str(int(labels[r]))]
             for c, text in enumerate(cells):
@@ -1116,6 +1120,7 @@ class KMeansPage(Page):
                     item.setFont(f)
                 if last:
                     item.setBackground(QColor(*[int(v) for v in colors[labels[r]][:3]], 90))
+        self.table.resizeColumnsToContents()
         # markers on the plot
         if len(xy):
             if labels is not None:
@@ -1470,7 +1475,12 @@ class KMeansPage(Page):
         ds = self.dataset
         if ds is None:
             return ""
-        head = ds.code.rstrip() + "\n\nimport numpy as np\nfrom sklearn.cluster import KMeans\n\n"
+        data_code = ds.code.rstrip() or (f"X = ...  # '{ds.name}': {ds.n_samples} rows × "
+                                         f"{ds.n_features} features")
+        head = data_code + "\n\n"
+        if "import numpy as np" not in data_code:
+            head += "import numpy as np\n"
+        head += "from sklearn.cluster import KMeans\n\n"
         if w is self.compare_tab and self.compare_results is not None:
             lines = []
             for i, r in enumerate(self.compare_results):
@@ -1491,6 +1501,13 @@ class KMeansPage(Page):
                 "         label=[\"random\", \"k-means++\"])\nplt.legend()\nplt.show()\n")
         p, f = self.params, self.frame
         if p is None or self.stepper is None or f is None:
+            placed = self._placed(ds.key)
+            if self.init_combo.currentData() == "hand":
+                k = self.k_spin.value()
+                head += (f"# {len(placed)} of {k} initial centroids placed so far\n"
+                         f"init = {_array_code(np.asarray(placed)) if placed else '[]'}\n"
+                         f"# once there are {k}:\n# kmeans = KMeans(n_clusters={k}, init=init, "
+                         "n_init=1).fit(X)\n")
             return head
         k = self.stepper.n_clusters
         if p.init == "hand":

@@ -226,6 +226,8 @@ def test_hand_placed_init_click_drag_and_step(page, window, qtbot):
     page.init_combo.setCurrentIndex(page.init_combo.findData("hand"))
     qtbot.mouseClick(page.clear_placed_button, Qt.MouseButton.LeftButton)
     assert page.stepper is None and "Click on the plot" in page.hint_label.text()
+    assert not page.fit_button.isEnabled()  # k centroids are needed first
+    assert "0 of 3 initial centroids placed" in window.code_panel.code()
     targets = [(-2.8, 2.8), (-1.5, 2.3), (0.2, 2.3)]
     for i, (x, y) in enumerate(targets):
         click_plot(qtbot, page.view, x, y)
@@ -284,18 +286,19 @@ def test_soft_clustering_table_and_clicks(page, window, qtbot):
     X = load_builtin("blobs").X
     ref = sk(X, 5, random_state=42)
     header, rows = page.soft_table()
-    assert header[:3] == ["#", "x1", "x2"] and header[-1] == "cluster"
+    assert header == ["#", "instance", "0", "1", "2", "3", "4", "cluster"]
     assert len(rows) == 4
+    assert rows[3][1] == "(-3.00, 2.50)"
     expected = ref.transform(X_NEW)
     for r, row in enumerate(rows):
-        assert [float(v) for v in row[3:8]] == pytest.approx(expected[r].round(2).tolist())
-        assert int(row[8]) == ref.predict(X_NEW)[r]
+        assert [float(v) for v in row[2:7]] == pytest.approx(expected[r].round(2).tolist())
+        assert int(row[7]) == ref.predict(X_NEW)[r]
     # click an empty spot: a fifth instance
     click_plot(qtbot, page.view, 1.0, 1.2)
     header, rows = page.soft_table()
     assert len(rows) == 5
     x, y = page.x_new()[-1]
-    assert float(rows[4][3]) == pytest.approx(np.hypot(x - ref.cluster_centers_[0, 0],
+    assert float(rows[4][2]) == pytest.approx(np.hypot(x - ref.cluster_centers_[0, 0],
                                                        y - ref.cluster_centers_[0, 1]), abs=0.006)
     # click it again: removed
     click_plot(qtbot, page.view, x, y)
@@ -304,7 +307,7 @@ def test_soft_clustering_table_and_clicks(page, window, qtbot):
     page.reset()
     _, rows = page.soft_table()
     first = np.linalg.norm(X_NEW[0] - page.frame.centers, axis=1)
-    assert [float(v) for v in rows[0][3:8]] == pytest.approx(first.round(2).tolist())
+    assert [float(v) for v in rows[0][2:7]] == pytest.approx(first.round(2).tolist())
     qtbot.mouseClick(page.clear_new_button, Qt.MouseButton.LeftButton)
     assert page.table.rowCount() == 0
     qtbot.mouseClick(page.chapter_new_button, Qt.MouseButton.LeftButton)
