@@ -764,15 +764,32 @@ class KMeansPage(Page):
                 self.mark_drawn()
             return
         self.result_label.setText("<i>Fitting…</i>")
-        self.run_task(fit_job, self.ctx, p, self._gen + 1, self._cached(), key="fit",
-                      description=f"Fitting K-Means (k={p.k})…", on_result=self._fit_done,
-                      on_error=self._fit_failed)
+        task = self.run_task(fit_job, self.ctx, p, self._gen + 1, self._cached(), key="fit",
+                             description=f"Fitting K-Means (k={p.k})…",
+                             on_result=self._fit_done, on_error=self._fit_failed)
+        task.cancelled.connect(lambda t=task: self._task_cancelled(t, "fit"))
 
     def _fit_done(self, out: FitOutput) -> None:
         self._install(out)
         self._save_params(out.params)
         self._stale_tabs |= {"iterations", "compare", "variability"}
         self._refresh_current_tab()
+
+    def _task_cancelled(self, task, what: str) -> None:
+        """Cancel (or Esc) stopped a task: keep what is drawn and say so."""
+        if task.state == "stale":
+            return  # superseded by a newer request, which will draw
+        if what == "fit":
+            self._update_result_label()
+        elif what == "compare":
+            for i, v in enumerate(self.cmp_views):
+                r = self.compare_results[i] if self.compare_results else None
+                v.plotItem.setTitle(f"Solution {i + 1}: inertia = {_fmt(r.inertia)}" if r
+                                    else f"Solution {i + 1}: cancelled", size="10pt")
+            self._stale_tabs.add("compare")
+        elif what == "variability":
+            self.var_caption.setText("Cancelled: press Run to start again.")
+            self._stale_tabs.add("variability")
 
     def _fit_failed(self, exc: BaseException) -> None:
         msg = str(exc) if isinstance(exc, DataError) else f"K-Means failed: {exc}"
@@ -1383,9 +1400,10 @@ class KMeansPage(Page):
         k = self.k_spin.value()
         for v in self.cmp_views:
             v.set_title("…")
-        self.run_task(compare_job, self.dataset.X, k, specs[0], specs[1], key="compare",
-                      description="Comparing two K-Means solutions…",
-                      on_result=self._compare_done, on_error=self._fit_failed)
+        task = self.run_task(compare_job, self.dataset.X, k, specs[0], specs[1], key="compare",
+                             description="Comparing two K-Means solutions…",
+                             on_result=self._compare_done, on_error=self._fit_failed)
+        task.cancelled.connect(lambda t=task: self._task_cancelled(t, "compare"))
 
     def _compare_done(self, results) -> None:
         self.compare_results = results
@@ -1405,10 +1423,12 @@ class KMeansPage(Page):
             return
         self._stale_tabs.discard("variability")
         self.var_caption.setText("<i>Running…</i>")
-        self.run_task(variability_job, self.dataset.X, self.k_spin.value(),
-                      self.runs_spin.value(), self.runs_seed_spin.value(), key="variability",
-                      description=f"Fitting K-Means {2 * self.runs_spin.value()} times…",
-                      on_result=self._variability_done, on_error=self._variability_failed)
+        task = self.run_task(
+            variability_job, self.dataset.X, self.k_spin.value(), self.runs_spin.value(),
+            self.runs_seed_spin.value(), key="variability",
+            description=f"Fitting K-Means {2 * self.runs_spin.value()} times…",
+            on_result=self._variability_done, on_error=self._variability_failed)
+        task.cancelled.connect(lambda t=task: self._task_cancelled(t, "variability"))
 
     def _variability_failed(self, exc: BaseException) -> None:
         self.var_caption.setText("")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import warnings
 
 import numpy as np
@@ -424,3 +425,34 @@ def test_cluster_view_draws_what_the_scatter_view_would(qtbot):
     ours.set_points(np.zeros((8, 2)))
     ours.set_cluster_labels(labels, 6)
     np.testing.assert_array_equal(ours.point_colors(), colors_for_labels(labels, 6))
+
+
+def test_cancel_keeps_the_fit_on_screen(page, window, qtbot, monkeypatch):
+    started = []
+
+    def endless_fit(*args, progress=None, **kwargs):
+        started.append(True)
+        while True:  # like a huge fit: reports progress until cancelled
+            progress(0.5)
+            time.sleep(0.005)
+
+    monkeypatch.setattr(kmeans_page, "fit_job", endless_fit)
+    before = page.view.centroids.centers().copy()
+    text = page.result_label.text()
+    page.k_spin.setValue(7)  # debounced refit
+    qtbot.waitUntil(lambda: bool(started) and window.tasks.busy, timeout=5000)
+    assert "Fitting" in page.result_label.text()
+    assert window.cancel_button.isVisible()
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    wait_idle(window, qtbot)
+    assert window.status_label.text() == "Cancelled"
+    np.testing.assert_array_equal(page.view.centroids.centers(), before)
+    assert page.result_label.text() == text
+
+    page.runs_spin.setValue(3)
+    monkeypatch.setattr(kmeans_page, "variability_job", endless_fit)
+    page.tabs.setCurrentWidget(page.variability_tab)
+    qtbot.waitUntil(lambda: window.tasks.busy, timeout=5000)
+    window.cancel_current()
+    wait_idle(window, qtbot)
+    assert "Cancelled" in page.var_caption.text()
