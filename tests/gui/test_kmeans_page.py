@@ -154,6 +154,11 @@ def test_step_back_reset_match_kmeans_iterations(page, window, qtbot):
     np.testing.assert_allclose(page.view.centroids.centers(), ref2.cluster_centers_, atol=1e-9)
     np.testing.assert_array_equal(page.view.point_colors(), colors_for_labels(ref2.labels_, 5))
     assert "max_iter=2" in window.code_panel.code()
+    # the code reproduces what is shown: the fit and the iteration on screen
+    ns: dict = {}
+    exec(window.code_panel.code(), ns)
+    assert ns["kmeans"].inertia_ == pytest.approx(page.result.inertia, rel=1e-12)
+    assert ns["kmeans_iter"].inertia_ == pytest.approx(page.frame.inertia, rel=1e-9)
 
 
 def test_keyboard_shortcuts_step_back_and_play(page, window, qtbot):
@@ -255,6 +260,9 @@ def test_hand_placed_init_click_drag_and_step(page, window, qtbot):
     full = sk(X, 3, init=moved, n_init=1)
     np.testing.assert_allclose(page.view.centroids.centers(), full.cluster_centers_, atol=1e-9)
     assert "# placed by hand" in window.code_panel.code()
+    ns: dict = {}
+    exec(window.code_panel.code(), ns)
+    assert ns["kmeans"].inertia_ == pytest.approx(full.inertia_, rel=1e-12)
 
     # the placed centroids are saved and come back
     from gui.settings import data_dir
