@@ -360,10 +360,24 @@ class KMeansPage(Page):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self._build_clusters_tab()
-        self._build_iterations_tab()
-        self._build_compare_tab()
-        self._build_variability_tab()
-        self._build_limits_tab()
+        # The other tabs are built when first shown (each plot costs ~40 ms to create).
+        self._builders: dict[QWidget, Any] = {}
+        for attr, title, builder, tip in (
+            ("iterations_tab", "Iterations 1–3", self._build_iterations_tab,
+             "The chapter's Figure 9-4: the first three iterations."),
+            ("compare_tab", "Compare", self._build_compare_tab,
+             "Two solutions side by side (different seeds or inits)."),
+            ("variability_tab", "Variability", self._build_variability_tab,
+             "Histogram of final inertias: random init vs k-means++."),
+            ("limits_tab", "Limits", self._build_limits_tab,
+             "Limits of K-Means: lower inertia is not a better clustering."),
+        ):
+            holder = QWidget()
+            setattr(self, attr, holder)
+            self._builders[holder] = builder
+            self.tabs.setTabToolTip(self.tabs.addTab(holder, title), tip)
+        self.tabs.setTabToolTip(0, "The data coloured by cluster, the decision regions and the "
+                                   "centroids; step through the iterations.")
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -439,8 +453,14 @@ class KMeansPage(Page):
         self.clusters_tab = split
         self.tabs.addTab(split, "Clusters")
 
+    def ensure_tab(self, tab: QWidget) -> None:
+        """Build a tab's widgets if it was never shown."""
+        builder = self._builders.pop(tab, None)
+        if builder is not None:
+            builder()
+
     def _build_iterations_tab(self) -> None:
-        w = QWidget()
+        w = self.iterations_tab
         grid = QGridLayout(w)
         grid.setContentsMargins(2, 2, 2, 2)
         grid.setSpacing(2)
@@ -455,11 +475,9 @@ class KMeansPage(Page):
             self.iter_views.append(v)
         self.iter_caption = info_label("")
         grid.addWidget(self.iter_caption, 3, 0, 1, 2)
-        self.iterations_tab = w
-        self.tabs.addTab(w, "Iterations 1–3")
 
     def _build_compare_tab(self) -> None:
-        w = QWidget()
+        w = self.compare_tab
         lay = QVBoxLayout(w)
         lay.setContentsMargins(2, 2, 2, 2)
         self.cmp_init: list[QComboBox] = []
@@ -495,11 +513,10 @@ class KMeansPage(Page):
             "(the chapter's 'K-Means variability' figure). The lower inertia is the better one.")
         lay.addWidget(hbox(self.cmp_caption, self.compare_button))
         self.cmp_caption.setMinimumWidth(150)
-        self.compare_tab = w
-        self.tabs.addTab(w, "Compare")
+        self.compare_button.clicked.connect(self.run_compare)
 
     def _build_variability_tab(self) -> None:
-        w = QWidget()
+        w = self.variability_tab
         lay = QVBoxLayout(w)
         lay.setContentsMargins(2, 2, 2, 2)
         controls = QHBoxLayout()
@@ -529,11 +546,10 @@ class KMeansPage(Page):
         self.var_caption = info_label("")
         self.var_caption.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.var_caption)
-        self.variability_tab = w
-        self.tabs.addTab(w, "Variability")
+        self.variability_button.clicked.connect(self.run_variability)
 
     def _build_limits_tab(self) -> None:
-        w = QWidget()
+        w = self.limits_tab
         lay = QVBoxLayout(w)
         lay.setContentsMargins(2, 2, 2, 2)
         row = QHBoxLayout()
@@ -548,14 +564,6 @@ class KMeansPage(Page):
             "inertia is not the whole story.")
         self.lim_caption.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.lim_caption)
-        self.limits_tab = w
-        self.tabs.addTab(w, "Limits")
-        self.tabs.setTabToolTip(0, "The data coloured by cluster, the decision regions and the "
-                                   "centroids; step through the iterations.")
-        self.tabs.setTabToolTip(1, "The chapter's Figure 9-4: the first three iterations.")
-        self.tabs.setTabToolTip(2, "Two solutions side by side (different seeds or inits).")
-        self.tabs.setTabToolTip(3, "Histogram of final inertias: random init vs k-means++.")
-        self.tabs.setTabToolTip(4, "Limits of K-Means: lower inertia is not a better clustering.")
 
     def _connect(self) -> None:
         self.picker.key_changed.connect(self._dataset_changed)
@@ -575,8 +583,6 @@ class KMeansPage(Page):
         self.view.clicked.connect(self._plot_clicked)
         self.chapter_new_button.clicked.connect(self.use_chapter_x_new)
         self.clear_new_button.clicked.connect(self.clear_new)
-        self.compare_button.clicked.connect(self.run_compare)
-        self.variability_button.clicked.connect(self.run_variability)
         self.tabs.currentChanged.connect(self._tab_changed)
 
     # ================================================================ params & session
@@ -1315,6 +1321,7 @@ class KMeansPage(Page):
 
     # ================================================================ the other tabs
     def _tab_changed(self, index: int) -> None:
+        self.ensure_tab(self.tabs.widget(index))
         self._refresh_current_tab()
         self.code_changed.emit()
 
@@ -1344,6 +1351,7 @@ class KMeansPage(Page):
         for w in widgets:
             w.blockSignals(False)
         self._update_mode_widgets()
+        self.ensure_tab(self.iterations_tab)
         self.tabs.blockSignals(True)
         self.tabs.setCurrentWidget(self.iterations_tab)
         self.tabs.blockSignals(False)

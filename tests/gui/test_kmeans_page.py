@@ -98,7 +98,9 @@ def test_default_view_is_the_chapters_fit(page, window):
     # inertia curve ends at the fitted inertia
     xs, ys = page.inertia_curve.getData()
     assert ys[-1] == pytest.approx(ref.inertia_, rel=1e-9)
-    # every control has a tooltip
+    # every control has a tooltip (the other tabs are built when first shown)
+    for tab in (page.compare_tab, page.variability_tab):
+        page.ensure_tab(tab)
     for w in (page.k_spin, page.init_combo, page.n_init_spin, page.algorithm_combo,
               page.max_iter_spin, page.seed_spin, page.fit_button, page.step_button,
               page.back_button, page.play_button, page.reset_button, page.speed_slider,
@@ -347,6 +349,8 @@ def test_compare_variability_and_limits_tabs(page, window, qtbot):
     header, rows = page.export_table()
     assert header[-2:] == ["solution 1", "solution 2"] and len(rows) == len(X)
 
+    page.ensure_tab(page.variability_tab)  # built, not yet shown: nothing runs
+    assert page.variability is None
     page.runs_spin.setValue(4)
     page.tabs.setCurrentWidget(page.variability_tab)
     wait_idle(window, qtbot)
@@ -457,6 +461,7 @@ def test_cancel_keeps_the_fit_on_screen(page, window, qtbot, monkeypatch):
     np.testing.assert_array_equal(page.view.centroids.centers(), before)
     assert page.result_label.text() == text
 
+    page.ensure_tab(page.variability_tab)
     page.runs_spin.setValue(3)
     monkeypatch.setattr(kmeans_page, "variability_job", endless_fit)
     page.tabs.setCurrentWidget(page.variability_tab)
