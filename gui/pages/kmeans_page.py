@@ -830,6 +830,7 @@ class KMeansPage(Page):
         self._show_frame(out.frame)
         self._update_handles()
         self._update_result_label()
+        self._stale_tabs.add("iterations")  # the figure follows the initialisation
         self.mark_drawn()
 
     def _update_data_info(self) -> None:
@@ -993,6 +994,7 @@ class KMeansPage(Page):
             self.params, self.result, self.stepper = out.params, None, out.stepper
             self._show_frame(out.frame)  # the handles stay where the mouse is
             self._update_result_label()
+            self._stale_tabs.add("iterations")
         elif save:
             self._hand_changed()
 
