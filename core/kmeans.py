@@ -544,7 +544,10 @@ def fit_kmeans(
 
     ``init`` is ``"k-means++"``, ``"random"`` or a (k, d) array of initial
     centres. ``n_init="auto"`` means one run for k-means++ and an array, ten
-    for random. Bad arguments raise :class:`DataError`.
+    for random. ``X`` is used as float64 (scikit-learn keeps float32 input in
+    float32, so compare float64 data). ``progress`` is called once per
+    iteration and may raise :class:`core.errors.Cancelled`. Bad arguments
+    raise :class:`DataError`.
     """
     X = _check_X(X)
     n, d = X.shape

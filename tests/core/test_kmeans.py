@@ -465,3 +465,17 @@ def test_init_variability_cancel_and_bad_input(blobs):
         init_variability(blobs, 5, "random", n_runs=0)
     res = init_variability(blobs, 5, "random", n_runs=2, random_state=None)
     assert res.seeds.shape == (2,)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=points_2d, k=st.integers(1, 5), seed=st.integers(0, 10_000),
+       init=st.sampled_from(["random", "k-means++"]), n_init=st.integers(1, 3),
+       algorithm=st.sampled_from(["lloyd", "elkan"]))
+def test_property_fit_equals_kmeans(X, k, seed, init, n_init, algorithm):
+    k = min(k, len(X))
+    ours = fit_kmeans(X, k, init=init, n_init=n_init, algorithm=algorithm, random_state=seed)
+    theirs = sk_fit(X, k, init=init, n_init=n_init, algorithm=algorithm, random_state=seed)
+    np.testing.assert_array_equal(ours.centers, theirs.cluster_centers_)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    assert ours.inertia == theirs.inertia_
+    assert ours.n_iter == theirs.n_iter_
