@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.kmeans import decision_regions
 from gui.widgets.palette import NOISE_RGBA, colors_for_labels, palette_rgba, pastel
-from gui.widgets.scatter import ScatterView
+from gui.widgets.scatter import ScatterView, rasterize_indices
 
 #: Largest number of region cells each way (the grid follows the view's pixels / 2).
 MAX_REGION_CELLS = 500
@@ -254,6 +254,31 @@ class ClusterView(ScatterView):
         self._regions.setRect(QRectF(x_range[0], y_range[0], x_range[1] - x_range[0],
                                      y_range[1] - y_range[0]))
         self._regions.setVisible(True)
+
+    def _update_raster(self) -> None:
+        """:meth:`ScatterView._update_raster`'s image through one packed RGBA gather.
+
+        Same pixels; gathering 32-bit colours with -1 mapped to a transparent entry costs a
+        fraction of the masked copy (about 0.3 ms instead of 5 ms for a 500 × 470 canvas),
+        which counts when playing redraws every frame. (The foundation could adopt it.)
+        """
+        if not self.raster_mode or self.plotItem is None:
+            return
+        xr, yr, w, h = self._canvas_geometry()
+        key = (xr, yr, w, h, self._radius, id(self._xy))
+        if self._canvas is None or key != self._canvas_key:
+            self._canvas = rasterize_indices(self._xy[:, 0], self._xy[:, 1], xr, yr, w, h,
+                                             self._radius)
+            self._canvas_key = key
+        canvas = self._canvas
+        n = self._colors.shape[0]
+        table = np.empty((n + 1, 4), dtype=np.uint8)
+        table[:n] = self._colors
+        table[n] = 0  # canvas -1 (no point) picks this transparent last entry
+        packed = table.view(np.uint32).ravel()[canvas]
+        image = packed.view(np.uint8).reshape(canvas.shape + (4,))
+        self._raster.setImage(image, autoLevels=False, levels=None)
+        self._raster.setRect(QRectF(xr[0], yr[0], xr[1] - xr[0], yr[1] - yr[0]))
 
     def set_cluster_labels(self, labels: np.ndarray, k: int) -> None:
         """Recolour the points by cluster through a cached (k + 1, 4) table (-1 is grey)."""

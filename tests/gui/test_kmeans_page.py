@@ -433,6 +433,16 @@ def test_cluster_view_draws_what_the_scatter_view_would(qtbot):
     ours.set_regions(grid, (0, 1), (0, 1), 6)
     stock.set_regions(grid, (0, 1), (0, 1), 6)
     np.testing.assert_array_equal(ours.regions_image(), stock.regions_image())
+    # raster mode: the same image as the stock view's
+    rng = np.random.default_rng(1)
+    xy = rng.normal(size=(30_000, 2))
+    many = rng.integers(-1, 6, len(xy))
+    for v in (ours, stock):
+        v.resize(400, 300)
+        v.set_points(xy, colors=colors_for_labels(many, 6), size=3)
+    assert ours.raster_mode
+    np.testing.assert_array_equal(ours.raster_image(), stock.raster_image())
+    assert (ours.raster_image()[..., 3] > 0).sum() > 1000
     labels = np.array([0, 1, 2, 3, 4, 5, -1, 0])
     ours.set_points(np.zeros((8, 2)))
     ours.set_cluster_labels(labels, 6)
