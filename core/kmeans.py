@@ -21,7 +21,6 @@ relocated to the points farthest from their centres.
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 from dataclasses import dataclass
 
@@ -273,25 +272,6 @@ class _Kernels:
         return cls if cls.lloyd_iter is not None else None
 
 
-_CONTROLLER = None
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Like scikit-learn's K-Means: no BLAS threads inside its OpenMP loops."""
-    global _CONTROLLER
-    try:
-        if _CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER = ThreadpoolController()
-        ctx = _CONTROLLER.limit(limits=1, user_api="blas")
-    except Exception:  # noqa: BLE001 - threadpoolctl is an optimisation only
-        ctx = contextlib.nullcontext()
-    with ctx:
-        yield
-
-
 def _numpy_assign(Xc: np.ndarray, centers: np.ndarray, labels: np.ndarray,
                   chunk: int = 65536) -> float:
     """Nearest centre of every row (into ``labels``) and the inertia, in plain numpy."""
@@ -378,10 +358,9 @@ class _Lloyd:
         kern = self.kernels
         if kern is None:
             return _numpy_assign(self.Xc, centers, labels)
-        with _one_blas_thread():
-            kern.lloyd_iter(self.Xc, self._weights, centers, None, None, labels, self._shift,
-                            self.n_threads, update_centers=False)
-            return float(kern.inertia(self.Xc, self._weights, centers, labels, self.n_threads))
+        kern.lloyd_iter(self.Xc, self._weights, centers, None, None, labels, self._shift,
+                        self.n_threads, update_centers=False)
+        return float(kern.inertia(self.Xc, self._weights, centers, labels, self.n_threads))
 
     def update(self, labels: np.ndarray, centers_old: np.ndarray) -> tuple[np.ndarray, float]:
         """New centres from ``labels`` (empty clusters relocated) and the squared total shift."""
@@ -427,7 +406,13 @@ def _row_norms_sq(Xc: np.ndarray) -> np.ndarray:
 
 
 def _single_lloyd(Xc, centers_init, max_iter, tol, progress, kernels):
-    """scikit-learn's ``_kmeans_single_lloyd``, one iteration at a time."""
+    """scikit-learn's ``_kmeans_single_lloyd``, one iteration at a time.
+
+    scikit-learn wraps it in ``threadpool_limits(1, "blas")``; the kernel's matrix products are
+    256-row chunks, far below the size where OpenBLAS starts threads, and limiting measured no
+    difference here. Changing the BLAS thread count from several threads at once (this runs on
+    worker threads beside the window's) is what is avoided.
+    """
     n = Xc.shape[0]
     k = centers_init.shape[0]
     weights = np.ones(n, dtype=np.float64)
@@ -439,22 +424,21 @@ def _single_lloyd(Xc, centers_init, max_iter, tol, progress, kernels):
     center_shift = np.zeros(k, dtype=np.float64)
     nt = kernels.n_threads
     strict = False
-    with _one_blas_thread():
-        for i in range(max_iter):
-            report(progress, i / max_iter)
-            kernels.lloyd_iter(Xc, weights, centers, centers_new, weight_in_clusters, labels,
-                               center_shift, nt)
-            centers, centers_new = centers_new, centers
-            if np.array_equal(labels, labels_old):
-                strict = True
-                break
-            if (center_shift ** 2).sum() <= tol:
-                break
-            labels_old[:] = labels
-        if not strict:
-            kernels.lloyd_iter(Xc, weights, centers, centers, weight_in_clusters, labels,
-                               center_shift, nt, update_centers=False)
-        inertia = float(kernels.inertia(Xc, weights, centers, labels, nt))
+    for i in range(max_iter):
+        report(progress, i / max_iter)
+        kernels.lloyd_iter(Xc, weights, centers, centers_new, weight_in_clusters, labels,
+                           center_shift, nt)
+        centers, centers_new = centers_new, centers
+        if np.array_equal(labels, labels_old):
+            strict = True
+            break
+        if (center_shift ** 2).sum() <= tol:
+            break
+        labels_old[:] = labels
+    if not strict:
+        kernels.lloyd_iter(Xc, weights, centers, centers, weight_in_clusters, labels,
+                           center_shift, nt, update_centers=False)
+    inertia = float(kernels.inertia(Xc, weights, centers, labels, nt))
     return labels, inertia, centers, i + 1
 
 
