@@ -25,6 +25,8 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("kmeans", "K-Means", "gui.pages.kmeans_page", "KMeansPage",
+             "Fit K-Means, step through its iterations, compare initialisations."),
     PageSpec("choose-k", "Choosing k", "gui.pages.choose_k_page", "ChooseKPage",
              "How many clusters? Inertia (elbow) and silhouette score against k, and "
              "silhouette diagrams."),
