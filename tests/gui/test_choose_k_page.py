@@ -10,9 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from sklearn import metrics
 from sklearn.cluster import KMeans
 
-import gui.pages
 from core.datasets import load_builtin
-from gui.pages import PageSpec
 from gui.widgets.palette import colors_for_labels, palette_rgba
 
 TIMEOUT = 60_000
@@ -233,26 +231,20 @@ def test_a_dataset_too_small_for_the_k_range_is_explained_and_nothing_is_lost(pa
 
 # --------------------------------------------------------------------------- Use this k
 
-def test_use_this_k_is_disabled_while_there_is_no_kmeans_page(page):
-    assert "kmeans" not in gui.pages.page_names()
-    assert not page.use_button.isEnabled()
-    assert "K-Means page" in page.use_button.toolTip()
-
-
-def test_use_this_k_sends_k_and_dataset_to_the_kmeans_page(page, qtbot, monkeypatch, window):
-    # Pretend the K-Means page is registered, and catch the navigation instead of the window.
-    monkeypatch.setattr(gui.pages, "PAGES", gui.pages.PAGES + [
-        PageSpec("kmeans", "K-Means", "gui.pages.kmeans_page", "KMeansPage")])
-    window.ctx.navigate_requested.disconnect(window._navigate)
-    try:
-        _click(qtbot, page.silhouette_plot, 5, 0.6)
-        assert page.use_button.isEnabled()
-        assert "k=5" in page.use_button.toolTip()
-        with qtbot.waitSignal(window.ctx.navigate_requested, timeout=2000) as blocker:
-            qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
-        assert blocker.args == ["kmeans", {"n_clusters": 5, "dataset": "blobs"}]
-    finally:
-        window.ctx.navigate_requested.connect(window._navigate)
+def test_use_this_k_sends_k_and_dataset_to_the_kmeans_page(page, qtbot, window):
+    _click(qtbot, page.silhouette_plot, 5, 0.6)
+    assert page.use_button.isEnabled()
+    assert "k=5" in page.use_button.toolTip()
+    with qtbot.waitSignal(window.ctx.navigate_requested, timeout=2000) as blocker:
+        qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["kmeans", {"n_clusters": 5, "dataset": "blobs"}]
+    kmeans = window.pages["kmeans"]
+    assert window.current_page() is kmeans
+    assert kmeans.k_spin.value() == 5
+    assert kmeans.picker.current_key() == "blobs"
+    qtbot.waitUntil(lambda: kmeans.result is not None and len(kmeans.result.centers) == 5,
+                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=TIMEOUT)
 
 
 def test_apply_params_selects_a_k(page):
