@@ -16,8 +16,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.kmeans import decision_regions
-from gui.widgets.palette import NOISE_RGBA, colors_for_labels, palette_rgba, pastel
-from gui.widgets.scatter import ScatterView, rasterize_indices
+from gui.widgets.palette import NOISE_RGBA, palette_rgba
+from gui.widgets.scatter import ScatterView
 
 #: Largest number of region cells each way (the grid follows the view's pixels / 2).
 MAX_REGION_CELLS = 500
@@ -191,7 +191,6 @@ class ClusterView(ScatterView):
         self.plotItem.vb.sigRangeChanged.connect(self._schedule_regions)
         self.plotItem.vb.sigResized.connect(self._schedule_regions)
         self.region_grid: np.ndarray | None = None
-        self._region_luts: dict[int, np.ndarray] = {}
         self._point_luts: dict[int, np.ndarray] = {}
 
     def _schedule_regions(self, *args) -> None:
@@ -227,58 +226,6 @@ class ClusterView(ScatterView):
         self.region_grid = regions.labels
         self.set_regions(regions.labels, regions.x_range, regions.y_range, n_colors=self._k)
         self.regions_updated.emit()
-
-    def set_regions(self, grid_labels, x_range=None, y_range=None, n_colors=None,
-                    borders: bool = True) -> None:
-        """Same image as :meth:`ScatterView.set_regions`, through a per-k colour table.
-
-        Playing redraws the regions every frame: indexing a (k, 4) table costs a fraction of
-        blending every cell towards white.
-        """
-        if grid_labels is None:
-            super().set_regions(None)
-            return
-        grid = np.asarray(grid_labels)
-        k = n_colors if n_colors is not None else int(grid.max()) + 1
-        lut = self._region_luts.get(k)
-        if lut is None:
-            lut = pastel(colors_for_labels(np.arange(k), k))
-            self._region_luts[k] = lut
-        image = lut[grid]
-        if borders:
-            edge = np.zeros(grid.shape, dtype=bool)
-            edge[:, 1:] |= grid[:, 1:] != grid[:, :-1]
-            edge[1:, :] |= grid[1:, :] != grid[:-1, :]
-            image[edge] = (60, 60, 60, 255)
-        self._regions.setImage(image, autoLevels=False, levels=None)
-        self._regions.setRect(QRectF(x_range[0], y_range[0], x_range[1] - x_range[0],
-                                     y_range[1] - y_range[0]))
-        self._regions.setVisible(True)
-
-    def _update_raster(self) -> None:
-        """:meth:`ScatterView._update_raster`'s image through one packed RGBA gather.
-
-        Same pixels; gathering 32-bit colours with -1 mapped to a transparent entry costs a
-        fraction of the masked copy (about 0.3 ms instead of 5 ms for a 500 × 470 canvas),
-        which counts when playing redraws every frame. (The foundation could adopt it.)
-        """
-        if not self.raster_mode or self.plotItem is None:
-            return
-        xr, yr, w, h = self._canvas_geometry()
-        key = (xr, yr, w, h, self._radius, id(self._xy))
-        if self._canvas is None or key != self._canvas_key:
-            self._canvas = rasterize_indices(self._xy[:, 0], self._xy[:, 1], xr, yr, w, h,
-                                             self._radius)
-            self._canvas_key = key
-        canvas = self._canvas
-        n = self._colors.shape[0]
-        table = np.empty((n + 1, 4), dtype=np.uint8)
-        table[:n] = self._colors
-        table[n] = 0  # canvas -1 (no point) picks this transparent last entry
-        packed = table.view(np.uint32).ravel()[canvas]
-        image = packed.view(np.uint8).reshape(canvas.shape + (4,))
-        self._raster.setImage(image, autoLevels=False, levels=None)
-        self._raster.setRect(QRectF(xr[0], yr[0], xr[1] - xr[0], yr[1] - yr[0]))
 
     def set_cluster_labels(self, labels: np.ndarray, k: int) -> None:
         """Recolour the points by cluster through a cached (k + 1, 4) table (-1 is grey)."""
