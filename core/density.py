@@ -40,6 +40,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report, scaled
+from core.validation import as_data_matrix
 
 #: Default bound on the working memory of :func:`run_dbscan`, in bytes.
 DEFAULT_MEMORY_LIMIT = 1 << 30
@@ -171,21 +172,7 @@ class NeighborIndex:
 # --------------------------------------------------------------------------- validation
 
 def _check_X(X, what: str = "The data") -> np.ndarray:
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{what} must be a table of numbers.") from exc
-    if X.ndim == 1:
-        X = X.reshape(-1, 1)
-    if X.ndim != 2:
-        raise DataError(f"{what} must be a table of rows × features, not {X.ndim}-dimensional.")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise DataError(f"{what} is empty.")
-    if not np.all(np.isfinite(X)):
-        bad = int(np.count_nonzero(~np.all(np.isfinite(X), axis=1)))
-        raise DataError(f"{what} has {bad} row{'s' if bad > 1 else ''} with missing or "
-                        "infinite values; DBSCAN needs finite numbers.")
-    return np.ascontiguousarray(X)
+    return as_data_matrix(X, what, purpose="DBSCAN")
 
 
 def _check_eps(eps) -> float:

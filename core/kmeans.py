@@ -28,6 +28,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report, scaled
+from core.validation import as_data_matrix
 
 __all__ = [
     "INIT_METHODS",
@@ -156,19 +157,7 @@ class VariabilityResult:
 
 
 def _check_X(X, what: str = "The data") -> np.ndarray:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{what} must be a table of numbers.") from exc
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise DataError(f"{what} must be a table of rows × features; it has {arr.ndim} dimensions.")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise DataError(f"{what} is empty.")
-    if not np.all(np.isfinite(arr)):
-        raise DataError(f"{what} contains missing or infinite values; K-Means needs finite numbers.")
-    return np.array(arr, dtype=np.float64, order="C", copy=True)
+    return as_data_matrix(X, what, purpose="K-Means", copy=True)
 
 
 def _check_k(n_clusters, n_samples: int) -> int:

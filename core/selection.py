@@ -28,6 +28,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report, scaled
+from core.validation import as_data_matrix
 
 __all__ = [
     "KSweep",
@@ -56,20 +57,7 @@ ELBOW_GAIN_FLOOR = 1e-4
 # --------------------------------------------------------------------------- validation
 
 def _check_X(X, what: str = "The data") -> np.ndarray:
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{what} must be a table of numbers.") from exc
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2 or X.shape[1] == 0:
-        raise DataError(f"{what} must be a table of numbers: one row per point, one column "
-                        "per feature.")
-    if X.shape[0] < 2:
-        raise DataError(f"{what} has {X.shape[0]} row(s); choosing k needs at least two points.")
-    if not np.all(np.isfinite(X)):
-        raise DataError(f"{what} contains missing or infinite values; drop those rows first.")
-    return np.ascontiguousarray(X)
+    return as_data_matrix(X, what, purpose="choosing k", min_rows=2)
 
 
 def _check_labels(labels, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -507,26 +495,6 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
         random_state=random_state,
         sample_size=None if sample_size is None else int(sample_size),
     )
-
-
-# --------------------------------------------------------------------------- decision regions
-
-def _decision_regions(centers: np.ndarray, x_range, y_range,
-                      resolution: int = 300) -> np.ndarray:
-    """Index of the nearest centre on a (ny, nx) grid; row 0 is at ``y_range[0]``.
-
-    K-Means' decision regions for 2-D data (``KMeans.predict`` on the grid:
-    ties go to the lower index). Kept small and private: it can later be
-    replaced by a shared K-Means helper.
-    """
-    centers = np.asarray(centers, dtype=np.float64)[:, :2]
-    (x0, x1), (y0, y1) = x_range, y_range
-    xs = np.linspace(x0, x1, resolution)
-    ys = np.linspace(y0, y1, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    d2 = ((grid[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-    return d2.argmin(axis=1).reshape(resolution, resolution).astype(np.int32)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

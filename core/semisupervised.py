@@ -30,6 +30,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report
+from core.validation import as_data_matrix
 
 #: The chapter's classifier: ``LogisticRegression(max_iter=10_000, random_state=42)``.
 MAX_ITER = 10_000
@@ -107,17 +108,7 @@ def digits_split(random_state: int = 42) -> DigitsSplit:
 
 
 def _check_X(X, what: str = "The data") -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise DataError(f"{what} must be a table (two-dimensional), not {X.ndim}-dimensional.")
-    if X.shape[0] == 0:
-        raise DataError(f"{what} has no rows.")
-    if not np.issubdtype(X.dtype, np.number):
-        raise DataError(f"{what} must be numeric.")
-    X = X.astype(np.float64, copy=False)
-    if not np.isfinite(X).all():
-        raise DataError(f"{what} contains missing (NaN) or infinite values.")
-    return X
+    return as_data_matrix(X, what, purpose="the classifier")
 
 
 def _check_labels(y, n: int | None, what: str) -> np.ndarray:

@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 import gui.pages
 from core.datasets import Dataset
 from core.errors import DataError
+from core.kmeans import decision_regions
 from core.progress import report, scaled
 from core.projection import Projection, project_2d
-from core.selection import KSweep, _decision_regions, elbow_ratios, sweep_k
+from core.selection import KSweep, elbow_ratios, sweep_k
 from gui.pages.base import Page, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import colors_for_labels, hex_color, palette_rgba
@@ -97,8 +98,8 @@ def compute_choose_k(ctx, key: str, ks: list[int], random_state: int,
     y_range = (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
     regions = None
     if projection.method == "identity":
-        regions = {int(k): _decision_regions(sweep.centers[i], x_range, y_range,
-                                             REGION_RESOLUTION)
+        regions = {int(k): decision_regions(sweep.centers[i], x_range, y_range,
+                                            REGION_RESOLUTION).labels
                    for i, k in enumerate(sweep.ks)}
     report(progress, 1.0)
     return ChooseKResult(ds, projection, sweep, regions, x_range, y_range)

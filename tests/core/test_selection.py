@@ -318,17 +318,6 @@ def test_elbow_with_uneven_ks():
     assert find_elbow([2, 4, 5, 8, 9], [1000, 200, 190, 180, 175]) == 4
 
 
-# --------------------------------------------------------------------------- decision regions
-
-def test_decision_regions_are_kmeans_predictions_on_the_grid(blobs):
-    model = KMeans(5, random_state=42).fit(blobs)
-    grid = sel._decision_regions(model.cluster_centers_, (-4, 1), (0.5, 3.5), resolution=60)
-    assert grid.shape == (60, 60)
-    xs, ys = np.meshgrid(np.linspace(-4, 1, 60), np.linspace(0.5, 3.5, 60))
-    expected = model.predict(np.column_stack([xs.ravel(), ys.ravel()])).reshape(60, 60)
-    np.testing.assert_array_equal(grid, expected)
-
-
 # --------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("X,labels,match", [

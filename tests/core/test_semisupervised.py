@@ -121,9 +121,9 @@ def test_the_chapters_typed_labels_differ_from_truth_once(reps, split):
 
 @pytest.mark.parametrize("bad, match", [
     (np.zeros((0, 3)), "no rows"),
-    (np.array([1.0, 2.0, 3.0]), "two-dimensional"),
-    (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
-    (np.array([["a", "b"], ["c", "d"]]), "numeric"),
+    (np.zeros((2, 2, 2)), "rows × features"),
+    (np.array([[1.0, np.nan], [0.0, 1.0]]), "missing or infinite"),
+    (np.array([["a", "b"], ["c", "d"]]), "table of numbers"),
 ])
 def test_representatives_bad_data(bad, match):
     with pytest.raises(DataError, match=match):
