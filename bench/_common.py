@@ -26,11 +26,15 @@ def median_time(fn, repeats: int = 5, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+_SCALES = {"s": 1.0, "ms": 1000.0, "MB": 1 / 2 ** 20}
+
+
 def row(label: str, ours: float, baseline: float, unit: str = "ms", target: str = "") -> str:
-    scale = 1000.0 if unit == "ms" else 1.0
+    """Print one line: ours, the baseline and their ratio. Times in s, memory in bytes."""
+    scale = _SCALES[unit]
     ratio = ours / baseline if baseline else float("nan")
-    line = (f"{label:<44} ours {ours * scale:10.1f} {unit}   baseline {baseline * scale:10.1f} "
-            f"{unit}   ratio {ratio:6.3f}")
+    line = (f"{label:<44} ours {ours * scale:10.2f} {unit:<2}  baseline {baseline * scale:10.2f} "
+            f"{unit:<2}  ratio {ratio:6.3f}")
     if target:
         line += f"   target: {target}"
     print(line, flush=True)

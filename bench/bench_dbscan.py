@@ -25,6 +25,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import row  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
@@ -78,16 +81,6 @@ def run_case(case: str, n: int, eps: float, min_samples: int, repeat: int, tmp: 
     result["time"] = statistics.median(result["times"])
     result["file"] = out
     return result
-
-
-def row(label: str, ours: float, baseline: float, unit: str, target: str = "") -> None:
-    scale = {"s": 1.0, "ms": 1000.0, "MB": 1 / 2 ** 20}[unit]
-    ratio = ours / baseline if baseline else float("nan")
-    line = (f"{label:<40} ours {ours * scale:9.2f} {unit:<2}  baseline {baseline * scale:9.2f} "
-            f"{unit:<2}  ratio {ratio:6.3f}")
-    if target:
-        line += f"   target: {target}"
-    print(line, flush=True)
 
 
 def main(argv=None) -> int:
