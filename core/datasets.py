@@ -187,7 +187,7 @@ def load_builtin(name: str) -> Dataset:
 # --------------------------------------------------------------------------- user files
 
 _MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
-_LABEL_NAMES = {"label", "labels", "target", "class", "y", "species", "cluster", "category"}
+_LABEL_NAMES = {"label", "labels", "target", "class", "species", "cluster", "category"}
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?$")
 _DELIMITERS = ("\t", ";", ",", "|")
 
@@ -208,7 +208,7 @@ def load_table(
     ``drop_text`` ignores text columns instead of refusing them.
     """
     path = Path(path)
-    _check_file(path, max_bytes)
+    check_file(path, max_bytes, advice="Take a sample of its rows first.")
     if path.suffix.lower() == ".npy":
         return _load_npy(path, drop_invalid=drop_invalid)
     raw = _read_bytes(path)
@@ -216,7 +216,8 @@ def load_table(
     return _parse_text_table(text, path, drop_invalid=drop_invalid, drop_text=drop_text)
 
 
-def _check_file(path: Path, max_bytes: int) -> None:
+def check_file(path: Path, max_bytes: int, kind: str = "tables", advice: str = "") -> None:
+    """Raise :class:`DataError` unless ``path`` is an existing, non-empty file within the limit."""
     if not path.exists():
         raise DataError(f"The file '{path}' does not exist.")
     if path.is_dir():
@@ -226,8 +227,8 @@ def _check_file(path: Path, max_bytes: int) -> None:
         raise DataError(f"The file '{path.name}' is empty.")
     if size > max_bytes:
         raise DataError(
-            f"The file '{path.name}' is {_human_bytes(size)}; ClusterLab opens tables up to "
-            f"{_human_bytes(max_bytes)}. Take a sample of its rows first."
+            f"The file '{path.name}' is {_human_bytes(size)}; ClusterLab opens {kind} up to "
+            f"{_human_bytes(max_bytes)}.{' ' + advice if advice else ''}"
         )
 
 
@@ -264,13 +265,17 @@ def _decode(raw: bytes, path: Path) -> str:
 
 
 def _sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits most of the first lines into the same number (> 1) of fields."""
     sample = lines[:50]
+
+    def consistent(counts: list[int]) -> bool:
+        mode = max(set(counts), key=counts.count)
+        return mode > 1 and counts.count(mode) >= 0.6 * len(counts)
+
     for delim in _DELIMITERS:
-        counts = [len(r) for r in csv.reader(sample, delimiter=delim)]
-        if counts and counts[0] > 1 and sum(c == counts[0] for c in counts) >= 0.8 * len(counts):
+        if consistent([len(r) for r in csv.reader(sample, delimiter=delim)]):
             return delim
-    counts = [len(line.split()) for line in sample]
-    if counts and counts[0] > 1 and sum(c == counts[0] for c in counts) >= 0.8 * len(counts):
+    if consistent([len(line.split()) for line in sample]):
         return " "
     return None
 
@@ -375,8 +380,8 @@ def _parse_text_table(text: str, path: Path, *, drop_invalid: bool, drop_text: b
     if labels is None and len(numeric) > 1 and names[-1].strip().lower() in _LABEL_NAMES:
         last = numeric[-1]
         if np.all(np.isfinite(last)) and np.all(last == np.round(last)):
-            labels = last.astype(np.int64)
-            target_names = tuple(str(v) for v in np.unique(labels))
+            uniq, inv = np.unique(last.astype(np.int64), return_inverse=True)
+            labels, target_names = inv.astype(np.int64), tuple(str(v) for v in uniq)
             numeric.pop()
             names.pop()
     X = np.column_stack(numeric)

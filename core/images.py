@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.datasets import Dataset, check_file
 from core.errors import DataError
 
 #: Largest image :func:`load_image` opens, in pixels (a 24 MP photo fits easily).
@@ -31,18 +32,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_IMAGE_PIXELS) -
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"The file '{path}' does not exist.")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder, not an image.")
-    size = path.stat().st_size
-    if size == 0:
-        raise DataError(f"The file '{path.name}' is empty.")
-    if size > MAX_IMAGE_BYTES:
-        raise DataError(
-            f"The file '{path.name}' is {size / 2**20:.0f} MB; ClusterLab opens images up to "
-            f"{MAX_IMAGE_BYTES // 2**20} MB."
-        )
+    check_file(path, MAX_IMAGE_BYTES, kind="images")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -118,7 +108,7 @@ def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_s
 
     ``extra["rgb"]`` holds each sampled pixel's own colour, for drawing it.
     """
-    from core.datasets import Dataset
+
 
     pixels = np.asarray(rgb, dtype=np.uint8).reshape(-1, 3)
     n = pixels.shape[0]

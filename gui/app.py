@@ -192,10 +192,6 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About ClusterLab", self.show_about)
 
-        escape = QAction(self)
-        escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        escape.triggered.connect(self._escape)
-        self.addAction(escape)
 
     # -- pages ---------------------------------------------------------------------------------
     def page(self, name: str) -> Page:
@@ -274,6 +270,13 @@ class MainWindow(QMainWindow):
         if task is not None:
             task.cancel()
             self.status_label.setText("Cancelling…")
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Escape:
+            self._escape()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _escape(self) -> None:
         if self.tasks.busy:

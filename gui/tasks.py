@@ -31,7 +31,7 @@ def _accepts_progress(fn: Callable) -> bool:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
-    return "progress" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return "progress" in params
 
 
 class Task(QObject):
@@ -223,8 +223,8 @@ class TaskRunner(QObject):
             task.succeeded.emit(payload)
         if self._latest.get(task.key) is task:
             del self._latest[task.key]
-        task.finished.emit()
         self.task_finished.emit(task)
         if not self._active:
             self.busy_changed.emit(False)
+        task.finished.emit()
         task.deleteLater()

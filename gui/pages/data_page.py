@@ -150,7 +150,8 @@ class DataPage(Page):
             k = int(ds.y.max()) + 1
             colors = palette_rgba(k)
             names = ds.target_names or tuple(str(i) for i in range(k))
-            items = [f"<span style='color:{hex_color(colors[i])}'>●</span> {names[i]}"
+            items = [f"<span style='color:{hex_color(colors[i])}'>●</span> "
+                     f"{names[i] if i < len(names) else i}"
                      for i in range(min(k, 20))]
             self.legend.setText("<b>Labels</b><br>" + "<br>".join(items))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -17,6 +18,10 @@ class CodePanel(QWidget):
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the code to the clipboard")
         self.copy_button.clicked.connect(self.copy)
+        self._reset_timer = QTimer(self)
+        self._reset_timer.setSingleShot(True)
+        self._reset_timer.setInterval(1500)
+        self._reset_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
         top.addWidget(self.copy_button)
         layout.addLayout(top)
         self.editor = QPlainTextEdit()
@@ -42,6 +47,4 @@ class CodePanel(QWidget):
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.code())
         self.copy_button.setText("Copied")
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(1500, lambda: self.copy_button.setText("Copy"))
+        self._reset_timer.start()

@@ -1,0 +1,120 @@
+"""Scatter view: recolour + repaint with N points and 8 labels, ours vs the stock pyqtgraph way;
+and cold start to the first painted window, ours vs importing scikit-learn at start-up.
+
+    python bench/bench_render.py            # N = 10 000, 100 000, 1 000 000
+    python bench/bench_render.py --size 200000
+
+Targets (issue 2): < 50 ms per frame at 100 000 points, < 200 ms at 1 000 000; first painted
+window < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
+import numpy as np
+from _common import ROOT, row
+
+
+def frame_times(sizes, repeats, stock_repeats):
+    import pyqtgraph as pg
+
+    from gui.app import create_app
+    from gui.widgets.palette import palette_rgba
+    from gui.widgets.scatter import ScatterView
+
+    app = create_app()
+    palette = palette_rgba(8)
+    brushes = [pg.mkBrush(*c) for c in palette]
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        xy = rng.normal(size=(n, 2))
+        label_sets = [rng.integers(0, 8, n) for _ in range(repeats + 1)]
+
+        view = ScatterView()
+        view.resize(900, 650)
+        view.show()
+        app.processEvents()
+        view.set_points(xy, labels=label_sets[0], size=4)
+        view.viewport().repaint()
+        ours = []
+        for labels in label_sets[1:]:
+            t = time.perf_counter()
+            view.set_labels(labels, 8)
+            view.viewport().repaint()
+            ours.append(time.perf_counter() - t)
+        view.close()
+
+        stock = pg.PlotWidget()
+        stock.resize(900, 650)
+        stock.show()
+        item = pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=4, pen=None)
+        stock.addItem(item)
+        app.processEvents()
+        base = []
+        for labels in label_sets[1:1 + stock_repeats(n)]:
+            t = time.perf_counter()
+            item.setBrush([brushes[i] for i in labels])
+            stock.viewport().repaint()
+            base.append(time.perf_counter() - t)
+        stock.close()
+        target = {100_000: "< 50 ms", 1_000_000: "< 200 ms"}.get(n, "")
+        row(f"recolour + repaint, {n:,} points", statistics.median(ours),
+            statistics.median(base), target=target)
+
+
+STARTUP = r"""
+import os, sys, time
+t0 = float(os.environ["BENCH_T0"])
+if os.environ.get("BENCH_EAGER_SKLEARN") == "1":
+    import sklearn.cluster, sklearn.metrics  # what an app that imports scikit-learn at start pays
+from PySide6.QtCore import QEvent, QObject, QTimer
+from gui.app import MainWindow, create_app
+app = create_app()
+window = MainWindow()
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print(f"{time.time() - t0:.4f}", flush=True)
+            os._exit(0)
+        return False
+
+f = FirstPaint()
+window.nav.viewport().installEventFilter(f)
+window.show()
+app.exec()
+"""
+
+
+def startup_time(eager: bool) -> float:
+    env = {**os.environ, "BENCH_T0": repr(time.time()),
+           "BENCH_EAGER_SKLEARN": "1" if eager else "0", "PYTHONPATH": str(ROOT)}
+    env["BENCH_T0"] = repr(time.time())
+    out = subprocess.run([sys.executable, "-c", STARTUP], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
+                        help="numbers of points")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--startup-runs", type=int, default=5)
+    args = parser.parse_args()
+    print("ClusterLab scatter view vs stock ScatterPlotItem with per-point brushes")
+    frame_times(args.size, args.repeats, lambda n: 1 if n >= 500_000 else 3)
+    ours = statistics.median(startup_time(False) for _ in range(args.startup_runs))
+    base = statistics.median(startup_time(True) for _ in range(args.startup_runs))
+    row("cold start to first painted window", ours, base, unit="s", target="< 1 s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Storage, projection, progress, and the rule that core never imports Qt."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import Cancelled, DataError
+from core.progress import report, scaled
+from core.projection import project_2d
+from core.storage import atomic_write_bytes, load_arrays, load_json, save_arrays, save_json
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("PySide6", "pyqtgraph", "superqt", "shiboken6", "qtpy", "gui")
+
+
+def test_core_source_never_imports_qt():
+    offenders = []
+    for path in (ROOT / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.split(".")[0] in FORBIDDEN:
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not offenders, offenders
+
+
+def test_core_imports_with_qt_unavailable():
+    """Every core module imports (and loads a dataset) in a Python where Qt cannot be imported."""
+    code = (
+        "import sys, importlib, pkgutil\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {FORBIDDEN!r}:\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import core\n"
+        "for m in pkgutil.iter_modules(core.__path__):\n"
+        "    importlib.import_module('core.' + m.name)\n"
+        "from core.datasets import load_builtin\n"
+        "print(load_builtin('blobs').X.shape)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "(2000, 2)" in out.stdout
+
+
+def test_import_linter_contract_is_declared():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert "[tool.importlinter]" in text and '"PySide6"' in text and '"pyqtgraph"' in text
+
+
+def test_atomic_json_and_arrays(tmp_path):
+    target = tmp_path / "deep" / "labels.json"
+    save_json(target, {"labels": [1, 2, 3]})
+    assert json.loads(target.read_text()) == {"labels": [1, 2, 3]}
+    assert load_json(tmp_path / "missing.json", default={}) == {}
+    (tmp_path / "bad.json").write_text("{not json")
+    assert load_json(tmp_path / "bad.json", default="fallback") == "fallback"
+    save_arrays(tmp_path / "a.npz", x=np.arange(4), y=np.eye(2))
+    back = load_arrays(tmp_path / "a.npz")
+    np.testing.assert_array_equal(back["x"], np.arange(4))
+    assert not list(tmp_path.glob(".*.tmp")), "no temporary file is left behind"
+
+
+def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "work.json"
+    save_json(target, {"v": 1})
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", boom)
+    with pytest.raises(OSError):
+        atomic_write_bytes(target, b'{"v": 2}')
+    assert json.loads(target.read_text()) == {"v": 1}
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_arrays_never_unpickle(tmp_path):
+    p = tmp_path / "evil.npz"
+    np.savez(p, x=np.array([object()], dtype=object))
+    with pytest.raises(DataError, match="not a readable ClusterLab array file"):
+        load_arrays(p)
+    with pytest.raises(DataError, match="does not exist"):
+        load_arrays(tmp_path / "none.npz")
+
+
+def test_projection_matches_sklearn_pca():
+    from sklearn.datasets import load_iris
+    from sklearn.decomposition import PCA
+
+    X = load_iris().data
+    proj = project_2d(X)
+    ref = PCA(n_components=2, svd_solver="full").fit(X)
+    np.testing.assert_allclose(proj.coords, ref.transform(X), atol=1e-10)
+    np.testing.assert_allclose(proj.explained_variance_ratio, ref.explained_variance_ratio_)
+    assert proj.axis_titles[0].startswith("PC1 (92.5%")
+    np.testing.assert_allclose(proj.transform(X[:3]), ref.transform(X[:3]), atol=1e-10)
+
+
+def test_projection_of_2d_and_1d():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    proj = project_2d(X, ("a", "b"))
+    np.testing.assert_array_equal(proj.coords, X)
+    assert proj.method == "identity" and proj.axis_titles == ("a", "b")
+    one = project_2d(X[:, :1])
+    assert one.method == "pad" and np.all(one.coords[:, 1] == 0)
+
+
+def test_progress_helpers():
+    seen = []
+    report(seen.append, 1.7)
+    report(seen.append, -1)
+    report(None, 0.5)
+    inner = scaled(seen.append, 0.5, 1.0)
+    inner(0.5)
+    assert seen == [1.0, 0.0, 0.75]
+    assert scaled(None, 0, 1) is None
+
+    def cancelling(_):
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        report(cancelling, 0.1)

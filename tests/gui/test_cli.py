@@ -1,0 +1,83 @@
+"""The command line: --screenshot, --install-desktop-entry, and the display hint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gui.desktop import (
+    APT_COMMAND,
+    DISPLAY_HINT,
+    NO_DISPLAY_HINT,
+    display_problem,
+    install_desktop_entry,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_main(*args, env=None, timeout=240):
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def test_screenshot_of_a_page(tmp_path):
+    out = tmp_path / "data.png"
+    result = run_main("--page", "data", "--screenshot", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    with Image.open(out) as img:
+        assert img.size == (1320, 820)
+        # the plot holds coloured points, not only white and grey
+        colours = img.convert("RGB").getcolors(1_000_000)
+        assert sum(1 for count, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 80) > 50
+
+
+def test_unknown_page_is_an_error():
+    result = run_main("--page", "nope", "--screenshot", "/tmp/x.png")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_install_desktop_entry(tmp_path):
+    entry = install_desktop_entry({"XDG_DATA_HOME": str(tmp_path)})
+    text = entry.read_text()
+    assert entry == tmp_path / "applications" / "clusterlab.desktop"
+    assert "Name=ClusterLab" in text and "Type=Application" in text
+    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
+    assert exec_line.endswith("%F") and len(exec_line) > len("Exec= %F")
+    icon = next(line for line in text.splitlines() if line.startswith("Icon="))[5:]
+    assert Path(icon).is_file()
+    assert (tmp_path / "icons/hicolor/scalable/apps/clusterlab.svg").is_file()
+
+
+def test_install_desktop_entry_from_the_command_line(tmp_path):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    result = run_main("--install-desktop-entry", env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "applications" / "clusterlab.desktop").is_file()
+
+
+def test_display_problem_rules():
+    def missing(name):
+        raise OSError(name)
+
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "darwin") is None
+    assert display_problem({}, "linux") == NO_DISPLAY_HINT
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    hint = display_problem({"DISPLAY": ":0"}, "linux", loader=missing)
+    assert hint.startswith(DISPLAY_HINT) and APT_COMMAND in hint
+    assert display_problem({"DISPLAY": ":0"}, "linux", loader=lambda name: None) is None
+
+
+def test_the_app_prints_the_apt_hint_instead_of_qts_bare_message():
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env["DISPLAY"] = ":97"  # no X server there: either the libraries are missing or Qt fails
+    result = run_main(env=env, timeout=60)
+    assert result.returncode != 0
+    assert "sudo apt install" in result.stderr

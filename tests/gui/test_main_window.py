@@ -1,0 +1,182 @@
+"""The main window and the Data page, driven like a user would."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+
+from gui.pages import page_names
+
+
+def distinct_colours(view):
+    return len(np.unique(view.point_colors().view(np.uint32)))
+
+
+def test_data_page_shows_the_chapters_blobs(window, open_page):
+    page = open_page("data")
+    assert page.view.n_points == 2000
+    np.testing.assert_array_equal(page.view.points(), page.dataset.X)
+    assert distinct_colours(page.view) == 5
+    assert "Rows: 2,000" in page.summary.text() and "Classes: 5" in page.summary.text()
+    assert "make_blobs" in window.code_panel.code()
+    assert [window.nav.item(i).text() for i in range(window.nav.count())][0] == "Data"
+    assert window.nav.count() == len(page_names())
+
+
+def test_true_label_colouring_toggles(window, open_page, qtbot):
+    page = open_page("data")
+    page.color_check.setChecked(False)
+    assert distinct_colours(page.view) == 1
+    assert "c=y" not in page.code()
+    page.color_check.setChecked(True)
+    assert distinct_colours(page.view) == 5
+
+
+def test_more_than_two_features_use_pca(window, open_page, qtbot):
+    page = open_page("data")
+    with qtbot.waitSignal(page.result_drawn, timeout=60_000):
+        page.picker.set_current_key("iris")
+    assert page.view.n_points == 150
+    bottom = page.view.plotItem.getAxis("bottom").labelText
+    assert bottom.startswith("PC1 (92.5% of variance)")
+    assert "PCA(n_components=2)" in window.code_panel.code()
+
+
+def test_opening_a_csv_and_a_bad_file(window, open_page, qtbot, tmp_path):
+    page = open_page("data")
+    good = tmp_path / "points.csv"
+    good.write_text("a;b\n1,5;2\n3;4,25\n5;6\n")
+    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
+        window.open_path(str(good))
+    assert page.dataset.name == "points.csv"
+    np.testing.assert_allclose(page.view.points(), [[1.5, 2], [3, 4.25], [5, 6]])
+    assert page.picker.current_key().endswith("points.csv")
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,city\n1,Paris\n2,Oslo\n3,Rome\n")
+    bad2 = tmp_path / "bad2.csv"
+    bad2.write_text("x,city,y\n1,Paris,2\n2,Oslo,3\n")
+    window.open_path(str(bad2))
+    qtbot.waitUntil(lambda: window.message_bar.isVisible() and window.message_bar.level == "error",
+                    timeout=10_000)
+    assert "Column 'city' is not numeric" in window.message_bar.text()
+    # nothing was lost: the previous dataset is still drawn
+    assert page.dataset.name == "points.csv" and page.view.n_points == 3
+    # the offered fix opens it without the text column
+    assert window.message_bar.action_labels() == ["Ignore text columns"]
+    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
+        window.message_bar.trigger_action("Ignore text columns")
+    assert page.dataset.name == "bad2.csv" and page.dataset.n_features == 2
+
+
+def test_missing_values_offer_to_drop_rows(window, open_page, qtbot, tmp_path):
+    page = open_page("data")
+    p = tmp_path / "holes.csv"
+    p.write_text("a,b\n1,2\n,3\n4,5\n6,7\n")
+    window.open_path(str(p))
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=10_000)
+    assert "1 row has missing or infinite values" in window.message_bar.text()
+    assert page.view.n_points == 2000
+    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
+        window.message_bar.trigger_action("Drop 1 row")
+    assert page.view.n_points == 3
+
+
+def test_drop_a_file_on_the_window(window, open_page, qtbot, tmp_path):
+    page = open_page("data")
+    p = tmp_path / "dropped.npy"
+    np.save(p, np.arange(20.0).reshape(10, 2))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
+        window.dropEvent(event)
+    assert page.dataset.name == "dropped.npy" and page.view.n_points == 10
+
+
+def test_opening_an_image_shows_its_colours(window, open_page, qtbot, tmp_path):
+    page = open_page("data")
+    rgb = np.zeros((20, 30, 3), dtype=np.uint8)
+    rgb[:, :15] = (255, 0, 0)
+    rgb[:, 15:] = (0, 0, 255)
+    p = tmp_path / "flag.png"
+    Image.fromarray(rgb).save(p)
+    window.open_path(str(p))
+    qtbot.waitUntil(lambda: any(t == "flag.png" for t, _ in window.ctx.images.values()),
+                    timeout=30_000)
+    if "segmentation" not in page_names():
+        qtbot.waitUntil(lambda: page.dataset is not None and page.dataset.key == "pixels:flag.png",
+                        timeout=30_000)
+        colours = {tuple(c) for c in page.view.point_colors()[:, :3]}
+        assert colours == {(255, 0, 0), (0, 0, 255)}
+
+
+def test_broken_image_is_explained(window, open_page, qtbot, tmp_path):
+    open_page("data")
+    p = tmp_path / "broken.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    window.open_path(str(p))
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=10_000)
+    assert "broken.png" in window.message_bar.text()
+    assert window.message_bar.level == "error"
+
+
+def test_export_plot_and_csv(window, open_page, tmp_path):
+    open_page("data")
+    png, svg, csv = tmp_path / "p.png", tmp_path / "p.svg", tmp_path / "r.csv"
+    window.export_plot(str(png))
+    window.export_plot(str(svg))
+    window.export_csv(str(csv))
+    assert png.stat().st_size > 5000
+    assert "<svg" in svg.read_text()
+    lines = csv.read_text().splitlines()
+    assert lines[0] == "x1,x2,label" and len(lines) == 2001
+
+
+def test_code_panel_copy(window, open_page, qtbot):
+    open_page("data")
+    qtbot.mouseClick(window.code_panel.copy_button, Qt.MouseButton.LeftButton)
+    assert "make_blobs" in QGuiApplication.clipboard().text()
+    assert window.code_panel.copy_button.text() == "Copied"
+
+
+def test_code_panel_toggles_with_f4(window, qtbot):
+    visible = window.code_dock.isVisible()
+    window.show_code_action.trigger()
+    assert window.code_dock.isVisible() != visible
+
+
+def test_about_lists_versions(window):
+    text = window.about_text()
+    for word in ("Qt 6.", "scikit-learn", "numpy", "PySide6"):
+        assert word in text
+
+
+def test_escape_dismisses_the_message_bar(window, qtbot):
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=30_000)  # Esc would cancel a task first
+    window.show_message("Something to read", "warning")
+    assert window.message_bar.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.message_bar.isVisible()
+
+
+def test_geometry_and_page_are_remembered(qtbot):
+    from gui.app import MainWindow, create_app
+
+    create_app()
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.resize(first.minimumSizeHint().width(), 640)  # fits the 800×800 offscreen screen
+    first.show()
+    first.show_page(page_names()[-1])
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    assert second.current_page().name == page_names()[-1]
+    assert second.height() == 640
+    assert second.settings.value("window/geometry") is not None
+    second.close()

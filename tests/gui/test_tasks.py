@@ -1,0 +1,134 @@
+"""The background-task mechanism: progress, Cancel, stale results, errors, clean exit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from core.errors import DataError
+from core.progress import report
+
+
+class SlowJob:
+    """A core-style loop: n steps of work, reporting progress after each."""
+
+    def __init__(self, steps=200, pause=0.01):
+        self.steps, self.pause, self.done = steps, pause, 0
+
+    def __call__(self, progress=None):
+        for i in range(self.steps):
+            time.sleep(self.pause)
+            self.done = i + 1
+            report(progress, (i + 1) / self.steps)
+        return "finished"
+
+
+def test_progress_moves_gui_ticks_and_cancel_stops_the_job(window, qtbot):
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=30_000)  # the Data page's first load
+    job = SlowJob(steps=400, pause=0.01)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    results = []
+    task = window.tasks.submit(job, key="slow", description="Slow job…", on_result=results.append)
+    assert window.cancel_button.isVisible() and window.progress.isVisible()
+    assert window.status_label.text() == "Slow job…"
+    qtbot.waitUntil(lambda: window.progress.value() > 100, timeout=10_000)
+    first = window.progress.value()
+    qtbot.waitUntil(lambda: window.progress.value() > first, timeout=10_000)
+    assert len(ticks) >= 5, "the GUI thread kept running its timers while the job worked"
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    timer.stop()
+    assert task.state == "cancelled"
+    assert results == []
+    assert job.done < job.steps, "the job stopped at its next progress report"
+    assert not task.is_running
+    assert not window.cancel_button.isVisible() and not window.progress.isVisible()
+    assert window.status_label.text() == "Cancelled"
+
+
+def test_a_newer_task_with_the_same_key_wins(window, qtbot):
+    results = []
+    slow = SlowJob(steps=50, pause=0.01)
+    first = window.tasks.submit(slow, key="fit", on_result=lambda r: results.append("first"))
+    second = window.tasks.submit(lambda: "second", key="fit", on_result=results.append)
+    with qtbot.waitSignal(first.finished, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=10_000)
+    assert results == ["second"]
+    assert first.state == "stale"
+    assert second.state == "done"
+
+
+def test_stale_result_of_a_job_that_ignores_progress_is_dropped(window, qtbot):
+    gate = threading.Event()
+    results = []
+    old = window.tasks.submit(lambda: (gate.wait(5), "old")[1], key="k", on_result=results.append)
+    window.tasks.submit(lambda: "new", key="k", on_result=results.append)
+    qtbot.waitUntil(lambda: results == ["new"], timeout=5000)
+    with qtbot.waitSignal(old.finished, timeout=5000):
+        gate.set()
+    assert results == ["new"]
+
+
+def test_errors_reach_the_message_bar(window, qtbot):
+    def bad_input():
+        raise DataError("Column 'city' is not numeric; ClusterLab clusters numeric columns only.")
+
+    task = window.tasks.submit(bad_input, key="bad")
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert window.message_bar.isVisible()
+    assert window.message_bar.text().startswith("Column 'city' is not numeric")
+
+    def crash():
+        raise RuntimeError("boom")
+
+    task = window.tasks.submit(crash, key="crash", description="Fitting…")
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert "Fitting failed: RuntimeError: boom" in window.message_bar.text()
+    assert window.message_bar.level == "error"
+
+
+def test_on_error_callback_replaces_the_default(window, qtbot):
+    seen = []
+
+    def bad():
+        raise DataError("nope")
+
+    task = window.tasks.submit(bad, key="x", on_error=seen.append)
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert isinstance(seen[0], DataError)
+    assert not window.message_bar.isVisible()
+
+
+@pytest.mark.parametrize("cooperative", [True, False])
+def test_closing_the_window_with_a_task_running_exits_cleanly(qtbot, cooperative):
+    from gui.app import MainWindow, create_app
+
+    create_app()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    if cooperative:
+        job = SlowJob(steps=10_000, pause=0.01)
+    else:
+        def job():  # ignores progress: the window waits for it to end
+            time.sleep(0.5)
+            return 1
+    task = win.tasks.submit(job, key="long")
+    thread = task._thread
+    qtbot.wait(50)
+    started = time.monotonic()
+    win.close()
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 5
+    if cooperative:
+        assert job.done < job.steps
