@@ -38,10 +38,17 @@ from core.progress import ProgressFn, report, scaled
 
 __all__ = [
     "CHAPTER_N_COLORS",
+    "PALETTE_HEADER",
     "ColorTable",
     "Segmentation",
     "color_table",
     "palette_hex",
+    "palette_rows",
+    "pixel_inertia",
+    "preview",
+    "preview_step",
+    "save_image",
+    "save_palette",
     "segment_image",
     "segment_strip",
 ]
@@ -628,6 +635,70 @@ def segment_strip(rgb, n_colors: Sequence[int] = CHAPTER_N_COLORS,
 def palette_hex(palette: np.ndarray) -> list[str]:
     """The palette as ``#rrggbb`` strings (rounded colours)."""
     return ["#{:02x}{:02x}{:02x}".format(*map(int, c)) for c in _round_colors(np.asarray(palette))]
+
+
+PALETTE_HEADER = ["colour", "hex", "red", "green", "blue", "share", "pixels",
+                  "centre_red", "centre_green", "centre_blue"]
+
+
+def palette_rows(seg: Segmentation) -> list[list]:
+    """One row per palette colour, matching :data:`PALETTE_HEADER` (for CSV export)."""
+    rows = []
+    for i, (hx, rgb, centre) in enumerate(zip(palette_hex(seg.palette), seg.palette_uint8,
+                                              seg.palette)):
+        rows.append([i, hx, int(rgb[0]), int(rgb[1]), int(rgb[2]),
+                     round(float(seg.shares[i]), 6), int(seg.counts[i]),
+                     round(float(centre[0]), 4), round(float(centre[1]), 4),
+                     round(float(centre[2]), 4)])
+    return rows
+
+
+def save_palette(path, seg: Segmentation) -> None:
+    """Save the palette: a CSV table (``.csv``) or one ``#rrggbb`` per line (any other name)."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from core.storage import atomic_write_bytes
+
+    if Path(path).suffix.lower() == ".csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(PALETTE_HEADER)
+        writer.writerows(palette_rows(seg))
+        text = buf.getvalue()
+    else:
+        text = "\n".join(palette_hex(seg.palette)) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def save_image(path, image: np.ndarray) -> None:
+    """Save an RGB ``uint8`` image; the format follows the extension (PNG by default)."""
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    from core.storage import atomic_write_bytes
+
+    suffix = Path(path).suffix.lower()
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF",
+           ".webp": "WEBP"}.get(suffix, "PNG")
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), "RGB").save(
+        buf, format=fmt, **({"compress_level": 1} if fmt == "PNG" else {}))
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def preview_step(shape, max_side: int = 1600) -> int:
+    """The stride that brings an image of ``shape`` to at most ``max_side`` pixels a side."""
+    h, w = int(shape[0]), int(shape[1])
+    return max(1, -(-max(h, w) // int(max_side)))
+
+
+def preview(image: np.ndarray, step: int) -> np.ndarray:
+    """Every ``step``-th pixel of every ``step``-th row, contiguous (a display copy)."""
+    return np.ascontiguousarray(image[::step, ::step])
 
 
 def pixel_inertia(rgb, palette: np.ndarray, labels: np.ndarray) -> float:

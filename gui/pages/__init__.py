@@ -25,6 +25,8 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("segmentation", "Image segmentation", "gui.pages.segmentation_page",
+             "SegmentationPage", "Reduce a photo to k colours with K-Means, live."),
 ]
 
 
