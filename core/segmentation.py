@@ -11,16 +11,23 @@ cost, because it never clusters the pixels one by one:
    each weighted by its number of pixels. Colours are packed into 24-bit integers; a
    ``np.unique`` finds them for ordinary photos, a 2^24-bin histogram (bounded memory,
    pixels processed in chunks) for large ones. A 427×640 photo has 60 000–100 000 colours.
-2. **Several cheap starts.** The colours are pooled into coarse bins (5 bits per channel,
-   at most 32 768 bins, each the weighted mean of its colours). Several weighted
-   k-means++ initialisations, each followed by weighted Lloyd iterations, run on these few
-   thousand bins; the best one (lowest weighted inertia) is kept. Several starts make the
-   result better than one k-means++ run on all pixels, not only faster.
-3. **One refinement on the exact colours.** Weighted Lloyd iterations on the distinct
-   colours, started from the best coarse solution, until the centres stop moving
-   (scikit-learn's tolerance).
+2. **Many cheap starts.** The colours are pooled into coarse bins (5 bits per channel, at
+   most 32 768 bins, each at the weighted mean of its colours). Ten weighted k-means++
+   initialisations (scikit-learn's greedy variant), each followed by ten weighted Lloyd
+   steps, run on these few thousand bins at once (one matrix product per step for all
+   of them). One k-means++ run, as in ``KMeans(n_init=1)``, lands in a poor local optimum
+   now and then; the best of ten rarely does, so the result is as good as scikit-learn's
+   or better, not only faster.
+3. **Convergence on finer bins, one refinement on the exact colours.** The two best
+   starts converge on 6-bit bins (tens of thousands of points; scikit-learn's tolerance)
+   and the better one takes one weighted Lloyd step on the exact distinct colours (skipped
+   above 400 000 colours, where the 6-bit bins are the refinement).
 4. **Labels by lookup.** Each distinct colour gets its nearest centre; every pixel takes its
    colour's label through a lookup table: no distance is computed per pixel.
+
+Distances use ``||x||² - 2 x·c + ||c||²`` as one small matrix product, and the nearest
+centre comes from one element-wise minimum of keys that carry the centre's index in their
+lowest bits (see :func:`_keyed_min`). BLAS runs on one thread for these thin products.
 
 The inertia is computed from the colour counts; it equals ``KMeans.inertia_``'s definition,
 the sum over all pixels of the squared distance to the pixel's palette colour.
@@ -29,7 +36,7 @@ the sum over all pixels of the squared distance to the pixel's palette colour.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,7 +73,8 @@ CHUNK_PIXELS = 2_000_000
 #: Largest number of colours ``segment_image`` accepts.
 MAX_COLORS = 256
 
-_N_STARTS = 4  # k-means++ starts on the coarse bins
+_N_STARTS = 10  # k-means++ starts on the coarse bins
+_FINALISTS = 2  # the best starts that converge on the fine bins
 _TOL = 1e-4  # scikit-learn's default, relative to the mean variance of the pixels
 _MAX_ITER = 300
 _START_ITER = 10
@@ -75,13 +83,15 @@ _COARSE_BITS = 5
 _COARSE_ABOVE = 16_384
 _FINE_BITS = 6
 _FINE_ABOVE = 16_384
+_REFINE_MAX = 400_000  # above this many colours the exact refinement is skipped
 
 
 @dataclass(frozen=True)
 class ColorTable:
     """The distinct colours of an image, how many pixels have each, and each pixel's colour.
 
-    ``colors`` are sorted by their packed value ``r << 16 | g << 8 | b``; ``packed`` holds
+    ``colors`` are sorted by their packed value ``r | g << 8 | b << 16`` (a pixel's bytes
+    read as a little-endian integer); ``packed`` holds
     every pixel's packed colour (row-major), so a label per colour becomes a label per pixel
     through one lookup.
     """
@@ -91,6 +101,8 @@ class ColorTable:
     packed: np.ndarray  # (height * width,) uint32
     keys: np.ndarray  # (m,) uint32, the packed value of each colour
     shape: tuple[int, int]  # (height, width)
+    # derived arrays the clustering reuses from one k to the next (built on first use)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_pixels(self) -> int:
@@ -169,21 +181,40 @@ def _as_rgb(rgb) -> np.ndarray:
 
 
 def _pack(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """(n, 3) uint8 colours as uint32 ``r << 16 | g << 8 | b``."""
+    """(n, 3) uint8 colours as uint32 ``r | g << 8 | b << 16``."""
     if out is None:
         out = np.empty(pixels.shape[0], dtype=np.uint32)
-    np.left_shift(pixels[:, 0], 16, out=out, dtype=np.uint32)
+    np.left_shift(pixels[:, 2], 16, out=out, dtype=np.uint32)
     out |= pixels[:, 1].astype(np.uint32) << 8
-    out |= pixels[:, 2]
+    out |= pixels[:, 0]
     return out
+
+
+def _pack_bytes(flat: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
+    """Pack pixels ``start:stop`` of a contiguous uint8 RGB buffer into ``out``.
+
+    Each pixel's 3 bytes and the next byte are read as one little-endian uint32 (an
+    unaligned strided view, no copy) and the fourth byte is masked off: one pass instead
+    of three channel gathers. The image's very last pixel has no next byte and is packed
+    on its own.
+    """
+    n = flat.size // 3
+    count = stop - start - (1 if stop == n else 0)
+    if count > 0:
+        window = np.ndarray((count,), dtype="<u4", buffer=flat, offset=3 * start,
+                            strides=(3,))
+        np.bitwise_and(window, np.uint32(0xFFFFFF), out=out[:count])
+    if stop == n:
+        r, g, b = (int(v) for v in flat[3 * n - 3:])
+        out[stop - start - 1] = r | g << 8 | b << 16
 
 
 def _unpack(keys: np.ndarray) -> np.ndarray:
     keys = keys.astype(np.uint32, copy=False)
     colors = np.empty((keys.size, 3), dtype=np.uint8)
-    colors[:, 0] = keys >> 16
+    colors[:, 0] = keys & 0xFF
     colors[:, 1] = (keys >> 8) & 0xFF
-    colors[:, 2] = keys & 0xFF
+    colors[:, 2] = keys >> 16
     return colors
 
 
@@ -200,17 +231,16 @@ def color_table(rgb, progress: ProgressFn | None = None, *,
     arr = _as_rgb(rgb)
     h, w = arr.shape[:2]
     n = h * w
-    pixels = arr.reshape(n, 3) if arr.flags.c_contiguous else None
+    flat = arr.reshape(-1) if arr.flags.c_contiguous else None
     packed = np.empty(n, dtype=np.uint32)
     chunk = max(1, int(chunk_pixels))
     large = n > histogram_above
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        if pixels is not None:
-            block = pixels[start:stop]
+        if flat is not None:
+            _pack_bytes(flat, start, stop, packed[start:stop])
         else:  # a strided view (e.g. RGBA without alpha): copy one chunk at a time
-            block = np.ascontiguousarray(_rows_of(arr, start, stop))
-        _pack(block, out=packed[start:stop])
+            _pack(np.ascontiguousarray(_rows_of(arr, start, stop)), out=packed[start:stop])
         if large:
             report(progress, 0.5 * stop / n)
     if not large:
@@ -245,47 +275,58 @@ _INDEX_BITS = 8  # labels packed into the low mantissa bits of a distance (k <= 
 _INDEX_MASK = np.int64((1 << _INDEX_BITS) - 1)
 
 
-def _keyed_argmin(d: np.ndarray, cc: np.ndarray, x_sq: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Column-wise nearest centre of a (k, n) block ``d = -2 c·x``; in place.
+def _keyed_min(d: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index and value of the minimum along ``axis`` of squared distances ``d`` (in place).
 
-    Adds ``||c||² + ||x||²`` to get squared distances, then writes each row's index into
-    the 8 lowest mantissa bits of its (non-negative, so order-preserving) float64 bits:
-    one element-wise minimum over the k rows then gives distance and index together,
-    much faster than ``argmin`` along short rows. The distance loses 2^-44 of relative
-    precision; exact ties go to the lower index, as with ``argmin``.
+    Each entry's index along ``axis`` is written into the 8 lowest mantissa bits of its
+    (non-negative, hence order-preserving) float bits: one element-wise minimum then gives
+    distance and index together, several times faster than ``argmin`` along short rows.
+    The distance loses 2^-44 (float64) or 2^-15 (float32) of relative precision; exact ties
+    go to the lower index, as with ``argmin``.
     """
-    d += cc
-    d += x_sq
     np.maximum(d, 0.0, out=d)
-    keys = d.view(np.int64)
-    keys &= ~_INDEX_MASK
-    keys |= np.arange(d.shape[0], dtype=np.int64)[:, None]
-    best = keys.min(axis=0)
-    labels = (best & _INDEX_MASK).astype(np.intp)
-    best &= ~_INDEX_MASK
-    return labels, best.view(np.float64)
+    itype = np.int64 if d.dtype == np.float64 else np.int32
+    mask = itype((1 << _INDEX_BITS) - 1)
+    keys = d.view(itype)
+    keys &= ~mask
+    shape = [1] * d.ndim
+    shape[axis] = d.shape[axis]
+    keys |= np.arange(d.shape[axis], dtype=itype).reshape(shape)
+    best = keys.min(axis=axis)
+    labels = (best & mask).astype(np.intp)
+    best &= ~mask
+    return labels, best.view(d.dtype)
+
+
+def _augmented(centers: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """(k, 5) rows ``[-2c, ||c||², 1]``: times a point's ``[x, 1, ||x||²]`` gives ||x - c||²."""
+    k = centers.shape[0]
+    out = np.empty((k, 5), dtype=np.float64)
+    out[:, :3] = -2.0 * centers
+    out[:, 3] = np.einsum("ij,ij->i", centers, centers)
+    out[:, 4] = 1.0
+    return out.astype(dtype, copy=False)
 
 
 class _Points:
     """Weighted colours with what every Lloyd step reuses (squared norms, weighted columns)."""
 
-    def __init__(self, X: np.ndarray, w: np.ndarray):
+    def __init__(self, X: np.ndarray, w: np.ndarray, keys: np.ndarray | None = None,
+                 key_bits: int = 8):
+        self.keys = keys
+        self.key_bits = key_bits
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.w = np.ascontiguousarray(w, dtype=np.float64)
         self.n = self.X.shape[0]
-        self.XT = np.ascontiguousarray(self.X.T)
         self.x_sq = np.einsum("ij,ij->i", self.X, self.X)
+        # rows x, y, z, 1, ||x||²: one product with _augmented(centers) gives the distances
+        self.XA = np.empty((5, self.n), dtype=np.float64)
+        self.XA[:3] = self.X.T
+        self.XA[3] = 1.0
+        self.XA[4] = self.x_sq
+        self._XA32: np.ndarray | None = None
         self.wX = [self.w * self.X[:, j] for j in range(3)]
         self.total = float(self.w.sum())
-
-    def sq_distances(self, centers: np.ndarray, rows=slice(None)) -> np.ndarray:
-        """Squared distances (n, len(centers)), clipped at 0."""
-        d = self.X[rows] @ (-2.0 * centers.T)
-        d += self.x_sq[rows, None]
-        d += np.einsum("ij,ij->i", centers, centers)[None, :]
-        np.maximum(d, 0.0, out=d)
-        return d
 
     def assign(self, centers: np.ndarray, *, distances: bool = True, block: int = 65_536
                ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -293,15 +334,20 @@ class _Points:
         n = self.n
         labels = np.empty(n, dtype=np.intp)
         mind = np.empty(n, dtype=np.float64) if distances else None
-        m2c = -2.0 * centers
-        cc = np.einsum("ij,ij->i", centers, centers)[:, None]
+        ca = _augmented(centers)
         for s in range(0, n, block):
             e = min(n, s + block)
-            lab, dist = _keyed_argmin(m2c @ self.XT[:, s:e], cc, self.x_sq[s:e])
+            lab, dist = _keyed_min(ca @ self.XA[:, s:e], axis=0)
             labels[s:e] = lab
             if mind is not None:
                 mind[s:e] = dist
         return labels, mind
+
+    @property
+    def XA32(self) -> np.ndarray:
+        if self._XA32 is None:
+            self._XA32 = self.XA.astype(np.float32)
+        return self._XA32
 
     def means(self, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Weighted sums of each cluster's points (k, 3) and each cluster's weight (k,)."""
@@ -314,17 +360,22 @@ class _Points:
     def variance(self) -> float:
         """Mean over the channels of the weighted variance."""
         mean = np.array([c.sum() for c in self.wX]) / self.total
-        return float((self.w @ ((self.X - mean) ** 2)).mean() / self.total)
+        sq = np.array([self.wX[j] @ self.X[:, j] for j in range(3)]) / self.total
+        return float(np.maximum(sq - mean * mean, 0.0).mean())
 
-    def binned(self, keys: np.ndarray, bits: int) -> _Points:
-        """The points pooled into 2^(3*bits) colour bins, each at its weighted mean."""
-        shift = 8 - bits
-        mask = np.uint32((1 << bits) - 1)
-        k = keys.astype(np.uint32, copy=False)
-        idx = ((k >> np.uint32(16 + shift)) & mask) << np.uint32(2 * bits)
-        idx |= ((k >> np.uint32(8 + shift)) & mask) << np.uint32(bits)
-        idx |= (k >> np.uint32(shift)) & mask
-        idx = idx.astype(np.intp)
+    def binned(self, bits: int) -> _Points:
+        """The points pooled into 2^(3*bits) colour bins, each at its weighted mean.
+
+        Needs ``keys``: each point's colour (or bin) with ``key_bits`` bits per channel,
+        channel c at bits ``c * key_bits``; the bins get keys of the same form.
+        """
+        kb = self.key_bits
+        shift = kb - bits
+        mask = (1 << bits) - 1
+        k = self.keys.astype(np.intp)
+        idx = (k >> shift) & mask
+        idx |= ((k >> (kb + shift)) & mask) << bits
+        idx |= ((k >> (2 * kb + shift)) & mask) << (2 * bits)
         size = 1 << (3 * bits)
         wsum = np.bincount(idx, weights=self.w, minlength=size)
         used = np.flatnonzero(wsum)
@@ -333,30 +384,7 @@ class _Points:
             X[:, j] = np.bincount(idx, weights=self.wX[j], minlength=size)[used]
         wsum = wsum[used]
         X /= wsum[:, None]
-        return _Points(X, wsum)
-
-
-def _kmeans_plusplus(P: _Points, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Weighted greedy k-means++ (scikit-learn's variant: 2 + log k trials per centre)."""
-    n, w = P.n, P.w
-    n_trials = 2 + int(np.log(k))
-    centers = np.empty((k, 3), dtype=np.float64)
-    first = int(np.searchsorted(np.cumsum(w), rng.random() * P.total, side="right"))
-    centers[0] = P.X[min(first, n - 1)]
-    closest = P.sq_distances(centers[:1])[:, 0]
-    for c in range(1, k):
-        cum = np.cumsum(closest * w)
-        if cum[-1] <= 0:  # every point sits on a centre already: duplicate the last one
-            centers[c:] = centers[c - 1]
-            break
-        cand = np.searchsorted(cum, rng.random(n_trials) * cum[-1], side="right")
-        np.clip(cand, 0, n - 1, out=cand)
-        d = P.sq_distances(P.X[cand])  # (n, trials)
-        np.minimum(d, closest[:, None], out=d)
-        best = int(np.argmin(w @ d))
-        centers[c] = P.X[cand[best]]
-        closest = d[:, best]
-    return centers
+        return _Points(X, wsum, used, bits)
 
 
 def _lloyd(P: _Points, centers: np.ndarray, tol: float, max_iter: int,
@@ -404,7 +432,8 @@ def _kmeans_plusplus_batch(P: _Points, k: int, n_starts: int,
     cum_w = np.cumsum(w)
     first = np.minimum(np.searchsorted(cum_w, rng.random(S) * cum_w[-1], side="right"), n - 1)
     centers[:, 0] = P.X[first]
-    closest = P.sq_distances(centers[:, 0]).T.copy()  # (S, n)
+    closest = _augmented(centers[:, 0]) @ P.XA  # (S, n)
+    np.maximum(closest, 0.0, out=closest)
     rows = np.arange(S)
     for c in range(1, k):
         cum = np.cumsum(closest * w, axis=1)  # (S, n)
@@ -414,9 +443,9 @@ def _kmeans_plusplus_batch(P: _Points, k: int, n_starts: int,
         for s_ in range(S):
             cand[s_] = np.searchsorted(cum[s_], draws[s_], side="right")
         np.clip(cand, 0, n - 1, out=cand)
-        d = P.sq_distances(P.X[cand.ravel()]).reshape(n, S, n_trials)
-        np.minimum(d, closest.T[:, :, None], out=d)
-        pot = np.einsum("i,ist->st", w, d)  # (S, trials)
+        d = (_augmented(P.X[cand.ravel()]) @ P.XA).reshape(S, n_trials, n)
+        np.minimum(d, closest[:, None, :], out=d)
+        pot = d @ w  # (S, trials)
         best = pot.argmin(axis=1)
         pick = cand[rows, best]
         centers[:, c] = P.X[pick]
@@ -424,14 +453,17 @@ def _kmeans_plusplus_batch(P: _Points, k: int, n_starts: int,
         degenerate = tot <= 0
         if degenerate.any():
             centers[degenerate, c] = centers[degenerate, c - 1]
-        closest = np.ascontiguousarray(d[:, rows, best].T)
+        closest = d[rows, best]
+        np.maximum(closest, 0.0, out=closest)
     return centers
 
 
 def _lloyd_batch(P: _Points, centers: np.ndarray, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
     """``n_iter`` weighted Lloyd steps for S solutions at once, (S, k, 3) -> centres, inertias.
 
-    One matrix product, one minimum and four bincounts per step for all the starts.
+    One matrix product, one minimum and four bincounts per step for all the starts; the
+    distances are float32 (these are only starting points; the inertias that pick the best
+    are accurate to about 1e-5).
     """
     S, k, _ = centers.shape
     n = P.n
@@ -439,14 +471,13 @@ def _lloyd_batch(P: _Points, centers: np.ndarray, n_iter: int) -> tuple[np.ndarr
     w_rep = np.tile(P.w, S)
     wX_rep = [np.tile(c, S) for c in P.wX]
     centers = centers.copy()
+    flat = centers.reshape(S * k, 3)
     for it in range(n_iter + 1):
-        flat = centers.reshape(S * k, 3)
-        d = (-2.0 * flat) @ P.XT  # (S*k, n)
-        cc = np.einsum("ij,ij->i", flat, flat)[:, None]
-        lab, dist = _keyed_argmin_batch(d.reshape(S, k, n), cc.reshape(S, k, 1), P.x_sq)
+        d = (_augmented(flat, np.float32) @ P.XA32).reshape(S, k, n)
+        lab, dist = _keyed_min(d, axis=1)  # (S, n) each
         if it == n_iter:
-            return centers, dist @ P.w
-        idx = (lab + offsets).ravel()  # (S * n)
+            return centers, dist.astype(np.float64) @ P.w
+        idx = (lab + offsets).ravel()
         wsum = np.bincount(idx, weights=w_rep, minlength=S * k)
         full = wsum > 0
         for j in range(3):
@@ -456,41 +487,57 @@ def _lloyd_batch(P: _Points, centers: np.ndarray, n_iter: int) -> tuple[np.ndarr
     raise AssertionError("unreachable")
 
 
-def _keyed_argmin_batch(d: np.ndarray, cc: np.ndarray, x_sq: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_keyed_argmin` for (S, k, n) blocks: labels and distances, (S, n) each."""
-    d += cc
-    d += x_sq
-    np.maximum(d, 0.0, out=d)
-    keys = d.view(np.int64)
-    keys &= ~_INDEX_MASK
-    keys |= np.arange(d.shape[1], dtype=np.int64)[None, :, None]
-    best = keys.min(axis=1)
-    labels = (best & _INDEX_MASK).astype(np.intp)
-    best &= ~_INDEX_MASK
-    return labels, best.view(np.float64)
+def _points(table: ColorTable) -> _Points:
+    """The table's colours as weighted points (kept with the table: the k slider reuses them)."""
+    P = table._cache.get("points")
+    if P is None:
+        P = table._cache["points"] = _Points(table.colors, table.counts, table.keys, 8)
+    return P
 
 
-def _weighted_kmeans(P: _Points, keys: np.ndarray, k: int, rng: np.random.Generator,
+def _binned(table: ColorTable, bits: int) -> _Points:
+    """The colours in 2^(3*bits) bins, pooled from the finest bins already made."""
+    B = table._cache.get(("bins", bits))
+    if B is None:
+        finer = [key[1] for key in table._cache
+                 if isinstance(key, tuple) and key[0] == "bins" and key[1] > bits]
+        source = table._cache[("bins", min(finer))] if finer else _points(table)
+        B = table._cache[("bins", bits)] = source.binned(bits)
+    return B
+
+
+def _weighted_kmeans(table: ColorTable, k: int, rng: np.random.Generator,
                      progress: ProgressFn | None) -> tuple[np.ndarray, int]:
-    """Centres of weighted K-Means on the colours ``P``; see the module docstring."""
-    tol = P.variance() * _TOL
+    """Centres of weighted K-Means on the table's colours; see the module docstring."""
+    P = _points(table)
+    tol = table._cache.get("tol")
+    if tol is None:
+        tol = table._cache["tol"] = P.variance() * _TOL
     # 2. several starts on the coarse bins, a few Lloyd steps each; the best one converges
-    B = P.binned(keys, _COARSE_BITS) if P.n > _COARSE_ABOVE else P
+    F = _binned(table, _FINE_BITS) if P.n > _FINE_ABOVE else P
+    B = _binned(table, _COARSE_BITS) if P.n > _COARSE_ABOVE else P
     starts = _kmeans_plusplus_batch(B, k, _N_STARTS, rng)
     report(progress, 0.2)
     starts, inertias = _lloyd_batch(B, starts, _START_ITER)
-    best = starts[int(np.argmin(inertias))]
     report(progress, 0.4)
-    # 3. converge on finer bins, then refine on the exact colours
-    F = P.binned(keys, _FINE_BITS) if P.n > _FINE_ABOVE else P
+    # 3. the best few converge on finer bins (coarse bins can misjudge close optima); the
+    #    best of those is refined on the exact colours
+    finalists = np.argsort(inertias, kind="stable")[:_FINALISTS]
     if F is not P or _REFINE_ITER == 0:
-        best, _ = _lloyd(F, best, tol, _MAX_ITER, scaled(progress, 0.4, 0.7))
+        best, best_inertia = None, np.inf
+        for i, j in enumerate(finalists):
+            lo = 0.4 + 0.3 * i / len(finalists)
+            centers, _ = _lloyd(F, starts[j], tol, _MAX_ITER,
+                                scaled(progress, lo, lo + 0.3 / len(finalists)))
+            inertia = float(F.w @ F.assign(centers)[1]) if len(finalists) > 1 else 0.0
+            if inertia < best_inertia:
+                best, best_inertia = centers, inertia
         progress = scaled(progress, 0.7, 1.0)
     else:
+        best = starts[finalists[0]]
         progress = scaled(progress, 0.4, 1.0)
-    if _REFINE_ITER == 0:
-        return best, 0
+    if _REFINE_ITER == 0 or P.n > _REFINE_MAX:
+        return best, 0  # millions of colours: the 6-bit bins were the refinement
     return _lloyd(P, best, tol, _REFINE_ITER, progress)
 
 
@@ -558,13 +605,13 @@ def _segment(table: ColorTable, k: int, random_state: int | None,
 def _segment_inner(table: ColorTable, k: int, random_state: int | None,
                    progress: ProgressFn | None, chunk_pixels: int) -> Segmentation:
     rng = np.random.default_rng(random_state)
-    P = _Points(table.colors, table.counts)
+    P = _points(table)
     m = P.n
     if m <= k:
         # Fewer colours than asked: each colour is its own cluster, nothing is lost.
         centers, n_iter = P.X.copy(), 0
     else:
-        centers, n_iter = _weighted_kmeans(P, table.keys, k, rng, scaled(progress, 0.0, 0.6))
+        centers, n_iter = _weighted_kmeans(table, k, rng, scaled(progress, 0.0, 0.6))
     # 4. final assignment of every distinct colour, then order the palette by share
     color_labels, _ = P.assign(centers, distances=False)
     kk = centers.shape[0]

@@ -57,6 +57,7 @@ PREVIEW_SIDE = 1600  # images are drawn from a copy at most this many pixels a s
 STRIP_SIDE = 640
 DEBOUNCE_MS = 40
 MAX_CACHED_IMAGES = 3
+LARGE_PIXELS = 4_000_000  # a larger image's colour table is dropped when another is shown
 
 
 # -- worker side ------------------------------------------------------------------------------------
@@ -418,13 +419,14 @@ class SegmentationPage(Page):
         self._start_strip(loaded, shown.seed)
 
     def _remember(self, loaded: LoadedImage) -> None:
+        """Keep a few images ready for the slider; a large one only while it is shown."""
         self._images.pop(loaded.key, None)
         self._images[loaded.key] = loaded
+        for key in [k for k, v in self._images.items()
+                    if k != loaded.key and v.rgb.shape[0] * v.rgb.shape[1] > LARGE_PIXELS]:
+            del self._images[key]
         while len(self._images) > MAX_CACHED_IMAGES:
-            oldest = next(iter(self._images))
-            if oldest == loaded.key:
-                break
-            del self._images[oldest]
+            del self._images[next(iter(self._images))]
 
     # -- drawing ------------------------------------------------------------------------------------------
     def _draw_original(self, loaded: LoadedImage) -> None:

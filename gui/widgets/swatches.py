@@ -37,23 +37,27 @@ class SwatchGrid(QWidget):
             b.deleteLater()
         self.buttons = []
         self._current = -1
+        many = len(hexes) > 4 * self._columns  # many colours: more, smaller swatches per row
+        columns = self._columns + 2 if many else self._columns
+        font = 10 if many else 11
         for i, (rgb, share, hx) in enumerate(zip(colors, shares, hexes)):
             b = QToolButton(self)
             b.setCheckable(True)
-            b.setText(f"{100 * share:.1f}%")
-            b.setMinimumSize(QSize(52, 30))
+            b.setText(f"{100 * share:.1f}%" if share >= 0.0995 or not many
+                      else f"{100 * share:.1f}".lstrip("0") + "%")
+            b.setMinimumSize(QSize(34, 24) if many else QSize(52, 30))
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             fg = _text_color(rgb)
             b.setStyleSheet(
                 f"QToolButton {{ background: {hx}; color: {fg}; border: 1px solid #888;"
-                " border-radius: 3px; font-size: 11px; }"
+                f" border-radius: 3px; font-size: {font}px; padding: 0px; }}"
                 f"QToolButton:checked {{ border: 3px solid #ffcc00; }}")
             pixels = f", {int(counts[i]):,} pixels" if counts is not None else ""
             b.setToolTip(f"Colour {i}: {hx} (RGB {int(rgb[0])}, {int(rgb[1])}, {int(rgb[2])}) — "
                          f"{100 * share:.2f}% of the image{pixels}.\n"
                          "Click to highlight its pixels; click again to show all.")
             b.clicked.connect(lambda checked=False, i=i: self._clicked(i))
-            self._grid.addWidget(b, i // self._columns, i % self._columns)
+            self._grid.addWidget(b, i // columns, i % columns)
             self.buttons.append(b)
 
     def _clicked(self, index: int) -> None:
