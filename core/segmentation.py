@@ -2,35 +2,37 @@
 
 ``segment_image(rgb, k)`` gives what the chapter computes with
 ``KMeans(n_clusters=k).fit(image.reshape(-1, 3))``: a palette of ``k`` colours, every
-pixel's colour index, the segmented image and the inertia over all pixels. It reaches the
-same objective (tested against scikit-learn over seeds, photos and k) at a fraction of the
-cost, because it never clusters the pixels one by one:
+pixel's colour index (its nearest palette colour), the segmented image and the inertia
+over all pixels. It reaches the same objective (tested against scikit-learn over seeds,
+photos and k) at a fraction of the cost, because it never runs K-Means on the pixels:
 
-1. **Distinct colours with counts.** Two pixels of the same colour always fall in the same
-   cluster, so K-Means on the pixels is exactly weighted K-Means on the distinct colours,
-   each weighted by its number of pixels. Colours are packed into 24-bit integers; a
-   ``np.unique`` finds them for ordinary photos, a 2^24-bin histogram (bounded memory,
-   pixels processed in chunks) for large ones. A 427×640 photo has 60 000–100 000 colours.
-2. **Many cheap starts.** The colours are pooled into coarse bins (5 bits per channel, at
-   most 32 768 bins, each at the weighted mean of its colours). Ten weighted k-means++
-   initialisations (scikit-learn's greedy variant), each followed by ten weighted Lloyd
-   steps, run on these few thousand bins at once (one matrix product per step for all
-   of them). One k-means++ run, as in ``KMeans(n_init=1)``, lands in a poor local optimum
-   now and then; the best of ten rarely does, so the result is as good as scikit-learn's
-   or better, not only faster.
-3. **Convergence on finer bins, one refinement on the exact colours.** The two best
-   starts converge on 6-bit bins (tens of thousands of points; scikit-learn's tolerance)
-   and the better one takes one weighted Lloyd step on the exact distinct colours (skipped
-   above 400 000 colours, where the 6-bit bins are the refinement).
-4. **Labels by lookup.** Each distinct colour gets its nearest centre; every pixel takes its
-   colour's label through a lookup table: no distance is computed per pixel.
+1. **Colour bins with counts.** K-Means on the pixels only depends on which colours occur
+   how often. One pass over the pixels sorts them into 32 768 colour bins (5 bits per
+   channel) and sums, per bin, its pixels and their colours (``np.bincount``): no sort, no
+   per-pixel float array, memory bounded by the bins (a 24-megapixel photo is processed
+   in chunks, with progress and Cancel). An image with only a few hundred bins in use (a
+   drawing, a tiny image) gets exact distinct colours instead of bins.
+2. **Many cheap starts.** Ten weighted k-means++ initialisations (scikit-learn's greedy
+   variant), each followed by ten weighted Lloyd steps, run at once on the coarser 4-bit
+   bins (a few hundred to 4 096 points: one matrix product per step for all of them).
+   One k-means++ run, as in ``KMeans(n_init=1)``, lands in a poor local optimum now and
+   then; the best of ten rarely does, so the result is as good as scikit-learn's or
+   better, not only faster.
+3. **Convergence on the 5-bit bins.** The two best starts converge (scikit-learn's
+   tolerance) on the 5-bit bins, each bin weighted by its pixels at the mean of their
+   colours; the better one gives the palette.
+4. **Exact labels by lookup.** A bin is a small cube of colours: when the whole cube lies
+   on one side of every boundary between palette colours (an exact test on the cube's
+   corners), all its pixels take that colour through a lookup. Only the pixels of the
+   few cubes that straddle a boundary get their distances computed. So every pixel gets
+   its exactly nearest palette colour, as ``KMeans.predict`` would give.
 
-Distances use ``||x||² - 2 x·c + ||c||²`` as one small matrix product, and the nearest
-centre comes from one element-wise minimum of keys that carry the centre's index in their
-lowest bits (see :func:`_keyed_min`). BLAS runs on one thread for these thin products.
-
-The inertia is computed from the colour counts; it equals ``KMeans.inertia_``'s definition,
-the sum over all pixels of the squared distance to the pixel's palette colour.
+The inertia is exactly ``KMeans.inertia_``'s definition, the sum over all pixels of the
+squared distance to the pixel's palette colour, computed from the bins' sums (and the
+straddling pixels one by one). Distances use ``||x||² - 2 x·c + ||c||²`` as one small
+matrix product, and the nearest centre comes from one element-wise minimum of keys that
+carry the centre's index in their lowest bits (see :func:`_keyed_min`). BLAS runs on one
+thread for these thin products.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "ColorTable",
     "Segmentation",
     "color_table",
+    "count_colors",
     "palette_hex",
     "palette_rows",
     "pixel_inertia",
@@ -63,54 +66,73 @@ __all__ = [
 #: The numbers of colours of the chapter's figure (original, then 10, 8, 6, 4 and 2 colours).
 CHAPTER_N_COLORS = (10, 8, 6, 4, 2)
 
-#: Images with more pixels than this find their distinct colours with a 2^24-bin histogram
-#: (one pass, bounded memory) instead of sorting every pixel.
-HISTOGRAM_ABOVE = 3_000_000
+#: Pixels handled per chunk (progress and Cancel between chunks, bounded temporaries).
+CHUNK_PIXELS = 1_000_000
 
-#: Pixels handled per chunk in the large-image path (progress and Cancel between chunks).
-CHUNK_PIXELS = 2_000_000
+#: An image with at most this many 5-bit colour bins in use gets exact distinct colours.
+EXACT_BELOW_BINS = 512
 
 #: Largest number of colours ``segment_image`` accepts.
 MAX_COLORS = 256
 
-_N_STARTS = 10  # k-means++ starts on the coarse bins
-_FINALISTS = 2  # the best starts that converge on the fine bins
+#: :func:`count_colors` uses a 2^24-bin histogram above this many pixels instead of a sort.
+HISTOGRAM_ABOVE = 3_000_000
+
+_BIN_BITS = 5  # the bins pixels are counted in
+_N_STARTS = 10  # k-means++ starts, on the coarse bins
+_START_ITER = 10  # Lloyd steps of every start before the best ones are picked
+_FINALISTS = 2  # the best starts that converge on the 5-bit bins
+_START_BITS = 4  # coarse bins for the starts: 4 bits per channel (at most 4 096 bins)
 _TOL = 1e-4  # scikit-learn's default, relative to the mean variance of the pixels
 _MAX_ITER = 300
-_START_ITER = 10
-_REFINE_ITER = 1
-_COARSE_BITS = 5
-_COARSE_ABOVE = 16_384
-_FINE_BITS = 6
-_FINE_ABOVE = 16_384
-_REFINE_MAX = 400_000  # above this many colours the exact refinement is skipped
 
 
 @dataclass(frozen=True)
 class ColorTable:
-    """The distinct colours of an image, how many pixels have each, and each pixel's colour.
+    """An image's colours, counted in bins: what :func:`segment_image` clusters.
 
-    ``colors`` are sorted by their packed value ``r | g << 8 | b << 16`` (a pixel's bytes
-    read as a little-endian integer); ``packed`` holds
-    every pixel's packed colour (row-major), so a label per colour becomes a label per pixel
-    through one lookup.
+    ``bits`` is 5 (32 768 colour bins, a bin spans 8 values per channel) or 8 (each bin is
+    one exact colour: images with few colours). ``bins`` holds the codes of the bins in
+    use (channel c at bits ``c * bits``), ``counts`` their pixels, ``sums`` the sum of
+    their pixels' colours; ``codes`` gives every pixel's bin as an index into ``bins``.
+    ``sq_total`` is the sum over all pixels of ``||colour||²``.
     """
 
-    colors: np.ndarray  # (m, 3) uint8
-    counts: np.ndarray  # (m,) int64, sums to height * width
-    packed: np.ndarray  # (height * width,) uint32
-    keys: np.ndarray  # (m,) uint32, the packed value of each colour
-    shape: tuple[int, int]  # (height, width)
+    rgb: np.ndarray  # (H, W, 3) uint8, C-contiguous
+    codes: np.ndarray  # (H * W,) uint16 index into bins
+    bins: np.ndarray  # (m,) int64 bin codes
+    counts: np.ndarray  # (m,) int64
+    sums: np.ndarray  # (m, 3) float64
+    sq_total: float
+    bits: int
     # derived arrays the clustering reuses from one k to the next (built on first use)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
-    def n_pixels(self) -> int:
-        return int(self.shape[0] * self.shape[1])
+    def shape(self) -> tuple[int, int]:
+        return int(self.rgb.shape[0]), int(self.rgb.shape[1])
 
     @property
-    def n_distinct(self) -> int:
-        return int(self.colors.shape[0])
+    def n_pixels(self) -> int:
+        return int(self.codes.size)
+
+    @property
+    def n_bins(self) -> int:
+        return int(self.bins.size)
+
+    @property
+    def means(self) -> np.ndarray:
+        """Mean colour of each bin, (m, 3)."""
+        return self.sums / self.counts[:, None]
+
+    def corners(self) -> np.ndarray:
+        """Lowest colour of each bin's cube, (m, 3) float64."""
+        mask = (1 << self.bits) - 1
+        shift = 8 - self.bits
+        out = np.empty((self.n_bins, 3), dtype=np.float64)
+        for c in range(3):
+            out[:, c] = ((self.bins >> (c * self.bits)) & mask) << shift
+        return out
 
 
 @dataclass(frozen=True)
@@ -118,13 +140,12 @@ class Segmentation:
     """An image reduced to ``len(palette)`` colours.
 
     ``palette[i]`` is cluster ``i``'s centre (float, like ``KMeans.cluster_centers_``),
-    ordered by decreasing share; ``labels`` is every pixel's cluster (``int32``, (H, W));
-    ``image`` is the segmented image (each pixel replaced by its rounded palette colour);
-    ``shares[i]`` the fraction of pixels in cluster ``i`` (``counts[i]`` pixels);
-    ``inertia`` the sum over all pixels of the squared distance to their palette colour
-    (``KMeans.inertia_``).
-    ``n_colors`` is the number asked for; the palette is shorter only when the image has
-    fewer distinct colours (``n_distinct``).
+    ordered by decreasing share; ``labels`` is every pixel's cluster (``int32``, (H, W)),
+    always its nearest palette colour; ``image`` is the segmented image (each pixel
+    replaced by its rounded palette colour); ``shares[i]`` the fraction of pixels in
+    cluster ``i`` (``counts[i]`` pixels); ``inertia`` the sum over all pixels of the
+    squared distance to their palette colour (``KMeans.inertia_``). ``n_colors`` is the
+    number asked for; the palette is shorter only when the image has fewer colours.
     """
 
     image: np.ndarray
@@ -134,9 +155,8 @@ class Segmentation:
     counts: np.ndarray  # pixels per colour, int64
     inertia: float
     n_colors: int
-    n_distinct: int
     random_state: int | None
-    n_iter: int  # Lloyd iterations of the refinement on the exact colours
+    n_iter: int  # Lloyd iterations of the convergence on the 5-bit bins
 
     @property
     def palette_uint8(self) -> np.ndarray:
@@ -150,10 +170,11 @@ class Segmentation:
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation and distinct colours
+# Validation and colour bins
 # ---------------------------------------------------------------------------------------------
 
 def _as_rgb(rgb) -> np.ndarray:
+    """A C-contiguous (H, W, 3) uint8 array, or a DataError that says what is wrong."""
     try:
         arr = np.asarray(rgb)
     except Exception as exc:  # noqa: BLE001 - anything that is not an array
@@ -166,32 +187,22 @@ def _as_rgb(rgb) -> np.ndarray:
         raise DataError("The image is empty: it has no pixels.")
     if arr.shape[2] == 4:
         arr = arr[:, :, :3]
-    if arr.dtype == np.uint8:
-        return arr
-    if arr.dtype.kind not in "biuf":
-        raise DataError(f"The image's pixels must be numbers, not {arr.dtype}.")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise DataError("The image has pixels that are not numbers (NaN or infinity).")
-    lo, hi = float(arr.min()), float(arr.max())
-    if lo < 0 or hi > 255:
-        raise DataError(
-            f"The image's colour values must lie between 0 and 255; they range from "
-            f"{lo:g} to {hi:g}.")
-    return np.rint(arr).astype(np.uint8)
+    if arr.dtype != np.uint8:
+        if arr.dtype.kind not in "biuf":
+            raise DataError(f"The image's pixels must be numbers, not {arr.dtype}.")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise DataError("The image has pixels that are not numbers (NaN or infinity).")
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < 0 or hi > 255:
+            raise DataError(
+                f"The image's colour values must lie between 0 and 255; they range from "
+                f"{lo:g} to {hi:g}.")
+        arr = np.rint(arr).astype(np.uint8)
+    return np.ascontiguousarray(arr)
 
 
-def _pack(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """(n, 3) uint8 colours as uint32 ``r | g << 8 | b << 16``."""
-    if out is None:
-        out = np.empty(pixels.shape[0], dtype=np.uint32)
-    np.left_shift(pixels[:, 2], 16, out=out, dtype=np.uint32)
-    out |= pixels[:, 1].astype(np.uint32) << 8
-    out |= pixels[:, 0]
-    return out
-
-
-def _pack_bytes(flat: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
-    """Pack pixels ``start:stop`` of a contiguous uint8 RGB buffer into ``out``.
+def _pack_bytes(flat: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Pixels ``start:stop`` of a contiguous uint8 RGB buffer as uint32 ``r | g<<8 | b<<16``.
 
     Each pixel's 3 bytes and the next byte are read as one little-endian uint32 (an
     unaligned strided view, no copy) and the fourth byte is masked off: one pass instead
@@ -199,6 +210,7 @@ def _pack_bytes(flat: np.ndarray, start: int, stop: int, out: np.ndarray) -> Non
     on its own.
     """
     n = flat.size // 3
+    out = np.empty(stop - start, dtype=np.uint32)
     count = stop - start - (1 if stop == n else 0)
     if count > 0:
         window = np.ndarray((count,), dtype="<u4", buffer=flat, offset=3 * start,
@@ -206,69 +218,88 @@ def _pack_bytes(flat: np.ndarray, start: int, stop: int, out: np.ndarray) -> Non
         np.bitwise_and(window, np.uint32(0xFFFFFF), out=out[:count])
     if stop == n:
         r, g, b = (int(v) for v in flat[3 * n - 3:])
-        out[stop - start - 1] = r | g << 8 | b << 16
+        out[-1] = r | g << 8 | b << 16
+    return out
 
 
-def _unpack(keys: np.ndarray) -> np.ndarray:
-    keys = keys.astype(np.uint32, copy=False)
-    colors = np.empty((keys.size, 3), dtype=np.uint8)
-    colors[:, 0] = keys & 0xFF
-    colors[:, 1] = (keys >> 8) & 0xFF
-    colors[:, 2] = keys >> 16
-    return colors
+def _byte_square_sum(flat: np.ndarray) -> float:
+    """Sum of the squares of all bytes (exact: a histogram of the 256 values)."""
+    hist = np.bincount(flat, minlength=256).astype(np.float64)
+    return float(hist @ (np.arange(256, dtype=np.float64) ** 2))
 
 
 def color_table(rgb, progress: ProgressFn | None = None, *,
-                histogram_above: int = HISTOGRAM_ABOVE,
-                chunk_pixels: int = CHUNK_PIXELS) -> ColorTable:
-    """The distinct colours of ``rgb`` with their pixel counts (see :class:`ColorTable`).
+                chunk_pixels: int = CHUNK_PIXELS,
+                exact_below_bins: int = EXACT_BELOW_BINS) -> ColorTable:
+    """Count an image's colours in 5-bit bins (see :class:`ColorTable`), in one pass.
 
-    Up to ``histogram_above`` pixels the packed colours are sorted (``np.unique``); above
-    it a 2^24-bin histogram counts them in one pass over chunks of ``chunk_pixels`` pixels
-    (memory: the histogram's 128 MB plus 4 bytes per pixel), reporting progress between
-    chunks. Both give the same table.
+    Images with at most ``exact_below_bins`` bins in use get one bin per exact colour.
+    ``progress(fraction)`` is called between chunks of ``chunk_pixels`` pixels.
     """
     arr = _as_rgb(rgb)
-    h, w = arr.shape[:2]
-    n = h * w
-    flat = arr.reshape(-1) if arr.flags.c_contiguous else None
-    packed = np.empty(n, dtype=np.uint32)
+    flat = arr.reshape(-1)
+    n = arr.shape[0] * arr.shape[1]
+    size = 1 << (3 * _BIN_BITS)
+    raw = np.empty(n, dtype=np.uint16)
+    counts = np.zeros(size, dtype=np.int64)
+    sums = np.zeros((3, size), dtype=np.float64)
+    sq_total = 0.0
     chunk = max(1, int(chunk_pixels))
-    large = n > histogram_above
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        if flat is not None:
-            _pack_bytes(flat, start, stop, packed[start:stop])
-        else:  # a strided view (e.g. RGBA without alpha): copy one chunk at a time
-            _pack(np.ascontiguousarray(_rows_of(arr, start, stop)), out=packed[start:stop])
-        if large:
-            report(progress, 0.5 * stop / n)
-    if not large:
-        keys, counts = np.unique(packed, return_counts=True)
-        report(progress, 1.0)
-    else:
-        hist = np.bincount(packed, minlength=1 << 24)
-        report(progress, 0.8)
-        keys = np.flatnonzero(hist).astype(np.uint32)
-        counts = hist[keys]
-        del hist
-        report(progress, 1.0)
-    counts = counts.astype(np.int64, copy=False)
-    return ColorTable(colors=_unpack(keys), counts=counts, packed=packed, keys=keys,
-                      shape=(h, w))
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        p = _pack_bytes(flat, s, e)
+        code = (p >> 3) & 0x1F
+        code |= (p >> 6) & 0x3E0
+        code |= (p >> 9) & 0x7C00
+        raw[s:e] = code
+        counts += np.bincount(code, minlength=size)
+        block = flat[3 * s:3 * e]
+        for c in range(3):
+            sums[c] += np.bincount(code, weights=block[c::3].astype(np.float64), minlength=size)
+        sq_total += _byte_square_sum(block)
+        report(progress, 0.95 * e / n)
+    used = np.flatnonzero(counts)
+    if used.size <= exact_below_bins:
+        return _exact_table(arr, progress)
+    index = np.zeros(size, dtype=np.uint16)
+    index[used] = np.arange(used.size, dtype=np.uint16)
+    codes = index[raw]  # bin code -> position in `bins`: a gather from a 64 kB table
+    report(progress, 1.0)
+    return ColorTable(rgb=arr, codes=codes, bins=used.astype(np.int64), counts=counts[used],
+                      sums=np.ascontiguousarray(sums[:, used].T), sq_total=sq_total,
+                      bits=_BIN_BITS)
 
 
-def _rows_of(arr: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Pixels ``start:stop`` (row-major) of an (H, W, 3) array that is not contiguous."""
-    w = arr.shape[1]
-    r0, r1 = start // w, (stop - 1) // w + 1
-    block = np.ascontiguousarray(arr[r0:r1]).reshape(-1, 3)
-    off = start - r0 * w
-    return block[off:off + (stop - start)]
+def _exact_table(arr: np.ndarray, progress: ProgressFn | None) -> ColorTable:
+    """One bin per distinct colour (an image with few colours: they fit in uint16)."""
+    flat = arr.reshape(-1)
+    n = arr.shape[0] * arr.shape[1]
+    packed = _pack_bytes(flat, 0, n)
+    keys, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
+    colors = np.empty((keys.size, 3), dtype=np.float64)
+    for c in range(3):
+        colors[:, c] = (keys >> (8 * c)) & 0xFF
+    report(progress, 1.0)
+    return ColorTable(rgb=arr, codes=inverse.astype(np.uint16).reshape(-1),
+                      bins=keys.astype(np.int64), counts=counts.astype(np.int64),
+                      sums=colors * counts[:, None], sq_total=_byte_square_sum(flat), bits=8)
+
+
+def count_colors(rgb, *, histogram_above: int = HISTOGRAM_ABOVE) -> int:
+    """The number of distinct colours of an image (a sort, or a 2^24-bin histogram)."""
+    arr = _as_rgb(rgb)
+    flat = arr.reshape(-1)
+    n = arr.shape[0] * arr.shape[1]
+    if n <= histogram_above:
+        return int(np.unique(_pack_bytes(flat, 0, n)).size)
+    seen = np.zeros(1 << 24, dtype=np.bool_)
+    for s in range(0, n, CHUNK_PIXELS):
+        seen[_pack_bytes(flat, s, min(n, s + CHUNK_PIXELS))] = True
+    return int(np.count_nonzero(seen))
 
 
 # ---------------------------------------------------------------------------------------------
-# Weighted K-Means on a few (<= a few hundred thousand) colours
+# Weighted K-Means on a few thousand points
 # ---------------------------------------------------------------------------------------------
 
 _INDEX_BITS = 8  # labels packed into the low mantissa bits of a distance (k <= 256)
@@ -318,15 +349,22 @@ class _Points:
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.w = np.ascontiguousarray(w, dtype=np.float64)
         self.n = self.X.shape[0]
-        self.x_sq = np.einsum("ij,ij->i", self.X, self.X)
         # rows x, y, z, 1, ||x||²: one product with _augmented(centers) gives the distances
         self.XA = np.empty((5, self.n), dtype=np.float64)
         self.XA[:3] = self.X.T
         self.XA[3] = 1.0
-        self.XA[4] = self.x_sq
+        np.einsum("ij,ij->j", self.XA[:3], self.XA[:3], out=self.XA[4])
+        self.x_sq = self.XA[4]
         self._XA32: np.ndarray | None = None
-        self.wX = [self.w * self.X[:, j] for j in range(3)]
+        self._wX: list[np.ndarray] | None = None
         self.total = float(self.w.sum())
+
+    @property
+    def wX(self) -> list[np.ndarray]:
+        """Each channel times the weights (for weighted means)."""
+        if self._wX is None:
+            self._wX = [self.w * self.XA[j] for j in range(3)]
+        return self._wX
 
     def assign(self, centers: np.ndarray, *, distances: bool = True, block: int = 65_536
                ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -488,57 +526,52 @@ def _lloyd_batch(P: _Points, centers: np.ndarray, n_iter: int) -> tuple[np.ndarr
 
 
 def _points(table: ColorTable) -> _Points:
-    """The table's colours as weighted points (kept with the table: the k slider reuses them)."""
+    """The table's bins as weighted points at their means (kept with the table)."""
     P = table._cache.get("points")
     if P is None:
-        P = table._cache["points"] = _Points(table.colors, table.counts, table.keys, 8)
+        P = table._cache["points"] = _Points(table.means, table.counts, table.bins,
+                                             table.bits)
     return P
 
 
-def _binned(table: ColorTable, bits: int) -> _Points:
-    """The colours in 2^(3*bits) bins, pooled from the finest bins already made."""
-    B = table._cache.get(("bins", bits))
-    if B is None:
-        finer = [key[1] for key in table._cache
-                 if isinstance(key, tuple) and key[0] == "bins" and key[1] > bits]
-        source = table._cache[("bins", min(finer))] if finer else _points(table)
-        B = table._cache[("bins", bits)] = source.binned(bits)
-    return B
+def _coarse(table: ColorTable) -> _Points:
+    """The bins pooled into 4-bit bins, for the starts (kept with the table)."""
+    A = table._cache.get("coarse")
+    if A is None:
+        P = _points(table)
+        A = table._cache["coarse"] = P.binned(_START_BITS) if table.bits > _START_BITS else P
+    return A
+
+
+def _tolerance(table: ColorTable) -> float:
+    """scikit-learn's tolerance: 1e-4 times the mean variance of the channels."""
+    n = table.n_pixels
+    mean = table.sums.sum(axis=0) / n
+    return max(0.0, (table.sq_total / n - float(mean @ mean)) / 3.0) * _TOL
 
 
 def _weighted_kmeans(table: ColorTable, k: int, rng: np.random.Generator,
                      progress: ProgressFn | None) -> tuple[np.ndarray, int]:
-    """Centres of weighted K-Means on the table's colours; see the module docstring."""
+    """Centres of weighted K-Means on the table's bins; see the module docstring."""
     P = _points(table)
-    tol = table._cache.get("tol")
-    if tol is None:
-        tol = table._cache["tol"] = P.variance() * _TOL
-    # 2. several starts on the coarse bins, a few Lloyd steps each; the best one converges
-    F = _binned(table, _FINE_BITS) if P.n > _FINE_ABOVE else P
-    B = _binned(table, _COARSE_BITS) if P.n > _COARSE_ABOVE else P
-    starts = _kmeans_plusplus_batch(B, k, _N_STARTS, rng)
+    A = _coarse(table)
+    tol = _tolerance(table)
+    # 2. many starts on the coarse bins, a few Lloyd steps each, all at once
+    starts = _kmeans_plusplus_batch(A, k, _N_STARTS, rng)
     report(progress, 0.2)
-    starts, inertias = _lloyd_batch(B, starts, _START_ITER)
+    starts, inertias = _lloyd_batch(A, starts, _START_ITER)
     report(progress, 0.4)
-    # 3. the best few converge on finer bins (coarse bins can misjudge close optima); the
-    #    best of those is refined on the exact colours
+    # 3. the best few converge on the 5-bit bins (coarse bins can misjudge close optima)
     finalists = np.argsort(inertias, kind="stable")[:_FINALISTS]
-    if F is not P or _REFINE_ITER == 0:
-        best, best_inertia = None, np.inf
-        for i, j in enumerate(finalists):
-            lo = 0.4 + 0.3 * i / len(finalists)
-            centers, _ = _lloyd(F, starts[j], tol, _MAX_ITER,
-                                scaled(progress, lo, lo + 0.3 / len(finalists)))
-            inertia = float(F.w @ F.assign(centers)[1]) if len(finalists) > 1 else 0.0
-            if inertia < best_inertia:
-                best, best_inertia = centers, inertia
-        progress = scaled(progress, 0.7, 1.0)
-    else:
-        best = starts[finalists[0]]
-        progress = scaled(progress, 0.4, 1.0)
-    if _REFINE_ITER == 0 or P.n > _REFINE_MAX:
-        return best, 0  # millions of colours: the 6-bit bins were the refinement
-    return _lloyd(P, best, tol, _REFINE_ITER, progress)
+    best, best_inertia, best_iter = None, np.inf, 0
+    for i, j in enumerate(finalists):
+        lo = 0.4 + 0.6 * i / len(finalists)
+        centers, n_iter = _lloyd(P, starts[j], tol, _MAX_ITER,
+                                 scaled(progress, lo, lo + 0.6 / len(finalists)))
+        inertia = float(P.w @ P.assign(centers)[1]) if len(finalists) > 1 else 0.0
+        if inertia < best_inertia:
+            best, best_inertia, best_iter = centers, inertia, n_iter
+    return best, best_iter
 
 
 # ---------------------------------------------------------------------------------------------
@@ -564,20 +597,20 @@ def _check_n_colors(n_colors) -> int:
 
 def segment_image(rgb, n_colors: int, random_state: int | None = 42,
                   progress: ProgressFn | None = None, *, colors: ColorTable | None = None,
-                  histogram_above: int = HISTOGRAM_ABOVE,
-                  chunk_pixels: int = CHUNK_PIXELS) -> Segmentation:
+                  chunk_pixels: int = CHUNK_PIXELS,
+                  exact_below_bins: int = EXACT_BELOW_BINS) -> Segmentation:
     """Reduce an (H, W, 3) RGB image to ``n_colors`` colours with K-Means.
 
     Same objective as ``KMeans(n_clusters=n_colors, random_state=random_state)
-    .fit(rgb.reshape(-1, 3))``, reached on the image's distinct colours (see the module
+    .fit(rgb.reshape(-1, 3))``, reached on the image's colour bins (see the module
     docstring). ``colors`` is the image's :func:`color_table`, if already computed (the
-    k slider reuses it); ``histogram_above`` and ``chunk_pixels`` tune the large-image path.
-    ``progress(fraction)`` is called between steps and may raise ``Cancelled``.
+    k slider reuses it). ``chunk_pixels`` and ``exact_below_bins`` tune the passes over
+    the pixels. ``progress(fraction)`` is called between steps and may raise ``Cancelled``.
     """
     k = _check_n_colors(n_colors)
     if colors is None:
-        colors = color_table(rgb, scaled(progress, 0.0, 0.4), histogram_above=histogram_above,
-                             chunk_pixels=chunk_pixels)
+        colors = color_table(rgb, scaled(progress, 0.0, 0.4), chunk_pixels=chunk_pixels,
+                             exact_below_bins=exact_below_bins)
         progress = scaled(progress, 0.4, 1.0)
     return _segment(colors, k, random_state, progress, chunk_pixels)
 
@@ -586,7 +619,7 @@ _CONTROLLER = None
 
 
 def _one_blas_thread():
-    """A context in which BLAS uses one thread: the (n × 3) @ (3 × k) products of this module
+    """A context in which BLAS uses one thread: the (k × 5) @ (5 × n) products of this module
     run several times faster so on small machines (see DESIGN.md, Performance)."""
     global _CONTROLLER
     from threadpoolctl import ThreadpoolController
@@ -606,54 +639,127 @@ def _segment_inner(table: ColorTable, k: int, random_state: int | None,
                    progress: ProgressFn | None, chunk_pixels: int) -> Segmentation:
     rng = np.random.default_rng(random_state)
     P = _points(table)
-    m = P.n
-    if m <= k:
+    exact = table.bits == 8
+    if exact and P.n <= k:
         # Fewer colours than asked: each colour is its own cluster, nothing is lost.
         centers, n_iter = P.X.copy(), 0
     else:
         centers, n_iter = _weighted_kmeans(table, k, rng, scaled(progress, 0.0, 0.6))
-    # 4. final assignment of every distinct colour, then order the palette by share
-    color_labels, _ = P.assign(centers, distances=False)
+    # 4. exact labels: whole bins by lookup, straddling bins pixel by pixel
+    bin_labels, straddles = _bin_labels(table, centers)
+    labels, inertia_straddling, counts_straddling = _pixel_labels(
+        table, centers, bin_labels, straddles, scaled(progress, 0.6, 0.85), chunk_pixels)
     kk = centers.shape[0]
-    counts = np.rint(np.bincount(color_labels, weights=P.w, minlength=kk)).astype(np.int64)
+    whole = ~straddles
+    counts = np.bincount(bin_labels[whole], weights=table.counts[whole], minlength=kk)
+    counts = np.rint(counts).astype(np.int64) + counts_straddling
+    # inertia of the whole bins from their sums: Σ||x||² - 2 c·Σx + n ||c||²
+    c = centers[bin_labels[whole]]
+    inertia_whole = (-2.0 * np.einsum("ij,ij->", c, table.sums[whole])
+                     + float(table.counts[whole] @ np.einsum("ij,ij->i", c, c)))
+    inertia = max(0.0, table.sq_total - inertia_straddling[1] + inertia_whole
+                  + inertia_straddling[0])
+    # order the palette by share, then paint
     order = np.argsort(-counts, kind="stable")
-    rank = np.empty(kk, dtype=np.intp)
-    rank[order] = np.arange(kk)
+    rank = np.empty(kk, dtype=np.int32)
+    rank[order] = np.arange(kk, dtype=np.int32)
     palette = np.ascontiguousarray(centers[order])
     counts = counts[order]
-    color_labels = rank[color_labels]
-    # the inertia from the colour counts, each squared distance computed directly (exact)
-    diff = P.X - palette[color_labels]
-    inertia = float(P.w @ np.einsum("ij,ij->i", diff, diff))
-    report(progress, 0.7)
-    labels, image = _lookup(table, color_labels.astype(np.uint8), _round_colors(palette),
-                            scaled(progress, 0.7, 1.0), chunk_pixels)
-    for a in (palette, labels, image, counts):
-        a.setflags(write=False)
+    image = _paint(labels, rank, _round_colors(palette), scaled(progress, 0.85, 1.0),
+                   chunk_pixels)
+    h, w = table.shape
+    labels = labels.reshape(h, w)
+    image = image.reshape(h, w, 3)
     shares = counts / float(table.n_pixels)
-    shares.setflags(write=False)
+    for a in (palette, labels, image, counts, shares):
+        a.setflags(write=False)
     return Segmentation(image=image, palette=palette, labels=labels, shares=shares,
-                        counts=counts, inertia=inertia, n_colors=k, n_distinct=m,
+                        counts=counts, inertia=float(inertia), n_colors=k,
                         random_state=random_state, n_iter=n_iter)
 
 
-def _lookup(table: ColorTable, color_labels: np.ndarray, pal_u8: np.ndarray,
-            progress: ProgressFn | None, chunk_pixels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pixel's label and colour from its colour's label, through a 2^24 lookup table."""
-    # uint8: a 16 MB table (k <= 256); only the entries of the image's colours are set
-    lut = np.empty(1 << 24, dtype=np.uint8)
-    lut[table.keys] = color_labels
+def _bin_labels(table: ColorTable, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each bin's nearest centre, and whether its cube straddles a boundary between two.
+
+    A point x is nearer to c1 than to cj when (cj - c1)·x < (||cj||² - ||c1||²) / 2, a
+    half-space; a cube lies in it when its corner that maximises (cj - c1)·x does, i.e.
+    (cj - c1)·mid + half · ||cj - c1||₁ < (||cj||² - ||c1||²) / 2. Exact bins (one colour
+    each) are points (half = 0), and their nearest centre is their colour's.
+    """
+    k = centers.shape[0]
+    if table.bits == 8:
+        mid, half = table.means, 0.0
+    else:
+        half = ((1 << (8 - table.bits)) - 1) / 2.0
+        mid = table.corners() + half
+    cc = np.einsum("ij,ij->i", centers, centers)
+    G = mid @ centers.T  # (m, k)
+    d = cc[None, :] - 2.0 * G
+    first = d.argmin(axis=1)
+    if k == 1 or half == 0.0:
+        return first, np.zeros(first.size, dtype=bool)
+    l1 = np.abs(centers[:, None, :] - centers[None, :, :]).sum(axis=2)  # (k, k)
+    rows = np.arange(first.size)
+    margin = (cc[None, :] - cc[first][:, None]) / 2.0 - (G - G[rows, first][:, None]) \
+        - half * l1[first]
+    margin[rows, first] = np.inf
+    # a small safety margin: rounding must never let a straddling cube pass as whole
+    straddles = (margin <= 1e-9 * (1.0 + np.abs(cc).max())).any(axis=1)
+    return first, straddles
+
+
+def _pixel_labels(table: ColorTable, centers: np.ndarray, bin_labels: np.ndarray,
+                  straddles: np.ndarray, progress: ProgressFn | None, chunk_pixels: int
+                  ) -> tuple[np.ndarray, tuple[float, float], np.ndarray]:
+    """Every pixel's nearest centre: its bin's, or computed when its bin straddles.
+
+    Returns the labels (int32), (inertia, Σ||x||²) of the straddling pixels and how many
+    of them each centre got.
+    """
     n = table.n_pixels
-    h, w = table.shape
+    k = centers.shape[0]
     labels = np.empty(n, dtype=np.int32)
+    lut = bin_labels.astype(np.int32)
+    any_straddle = bool(straddles.any())
+    flat = table.rgb.reshape(-1, 3)
+    ca = _augmented(centers)
+    inertia = sq = 0.0
+    counts = np.zeros(k, dtype=np.int64)
+    chunk = max(1, int(chunk_pixels))
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        codes = table.codes[s:e]
+        np.take(lut, codes, out=labels[s:e])
+        if any_straddle:
+            idx = np.flatnonzero(straddles[codes])
+            if idx.size:
+                X = flat[s + idx].astype(np.float64)  # (n_s, 3)
+                XA = np.empty((5, idx.size), dtype=np.float64)
+                XA[:3] = X.T
+                XA[3] = 1.0
+                np.einsum("ij,ij->j", XA[:3], XA[:3], out=XA[4])
+                lab, _ = _keyed_min(ca @ XA, axis=0)
+                labels[s + idx] = lab
+                diff = X - centers[lab]
+                inertia += float(np.einsum("ij,ij->", diff, diff))
+                sq += float(XA[4].sum())
+                counts += np.bincount(lab, minlength=k)
+        report(progress, e / n)
+    return labels, (inertia, sq), counts
+
+
+def _paint(labels: np.ndarray, rank: np.ndarray, pal_u8: np.ndarray,
+           progress: ProgressFn | None, chunk_pixels: int) -> np.ndarray:
+    """Renumber the labels by share (in place) and paint each pixel its palette colour."""
+    n = labels.size
     image = np.empty((n, 3), dtype=np.uint8)
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
-        labels[s:e] = lut[table.packed[s:e]]
+        np.take(rank, labels[s:e], out=labels[s:e])
         np.take(pal_u8, labels[s:e], axis=0, out=image[s:e])
         report(progress, e / n)
-    return labels.reshape(h, w), image.reshape(h, w, 3)
+    return image
 
 
 def segment_strip(rgb, n_colors: Sequence[int] = CHAPTER_N_COLORS,
@@ -661,7 +767,7 @@ def segment_strip(rgb, n_colors: Sequence[int] = CHAPTER_N_COLORS,
                   colors: ColorTable | None = None) -> tuple[Segmentation, ...]:
     """The chapter's figure: the image segmented with each of ``n_colors`` (10, 8, 6, 4, 2).
 
-    The distinct colours are found once and shared by every segmentation.
+    The colour bins are counted once and shared by every segmentation.
     """
     ks = [_check_n_colors(k) for k in n_colors]
     if not ks:

@@ -36,6 +36,7 @@ from core.segmentation import (
     ColorTable,
     Segmentation,
     color_table,
+    count_colors,
     palette_hex,
     palette_rows,
     preview,
@@ -72,6 +73,7 @@ class LoadedImage:
     table: ColorTable
     step: int
     original: np.ndarray  # reduced copy for display
+    n_colors: int  # distinct colours of the image
 
 
 @dataclass(frozen=True)
@@ -88,21 +90,23 @@ class Shown:
     seconds: float
 
 
-def segment_job(key: str, title: str, rgb: np.ndarray | None, table: ColorTable | None,
+def segment_job(key: str, title: str, loaded: LoadedImage | None, rgb: np.ndarray | None,
                 k: int, seed: int, progress=None) -> tuple[LoadedImage, Shown]:
-    """Load (sample photos), find the distinct colours (first time) and segment."""
+    """Load (sample photos), count the colours (first time) and segment."""
     if rgb is None:
         from core.images import sample_image
 
         rgb = sample_image(SAMPLES[key][1])
     start = time.perf_counter()
     step = preview_step(rgb.shape, PREVIEW_SIDE)
-    if table is None:
+    if loaded is None:
         table = color_table(rgb, scaled(progress, 0.0, 0.3))
+        loaded = LoadedImage(key, title, table.rgb, table, step, preview(table.rgb, step),
+                             count_colors(table.rgb))
         progress = scaled(progress, 0.3, 1.0)
-    seg = segment_image(rgb, k, random_state=seed, progress=progress, colors=table)
+    seg = segment_image(loaded.rgb, k, random_state=seed, progress=progress,
+                        colors=loaded.table)
     seconds = time.perf_counter() - start
-    loaded = LoadedImage(key, title, rgb, table, step, preview(rgb, step))
     segmented = preview(seg.image, step)
     faded = (segmented.astype(np.uint16) * 3 // 10 + 178).astype(np.uint8)
     return loaded, Shown(key, k, seed, seg, segmented, faded, preview(seg.labels, step), seconds)
@@ -368,17 +372,17 @@ class SegmentationPage(Page):
         k, seed = self.current_k(), int(self.seed_spin.value())
         loaded = self._images.get(key)
         if loaded is not None:
-            title, rgb, table = loaded.title, loaded.rgb, loaded.table
+            title, rgb = loaded.title, None
         elif key in SAMPLES:
-            title, rgb, table = SAMPLES[key][0], None, None
+            title, rgb = SAMPLES[key][0], None
         elif key in self.ctx.images:
-            (title, rgb), table = self.ctx.images[key], None
+            title, rgb = self.ctx.images[key]
         else:
             return
         what = f"Segmenting {title} into {k} colours…"
-        if table is None:
+        if loaded is None:
             self.image_info.setText(f"Loading {title}…")
-        self.run_task(segment_job, key, title, rgb, table, k, seed, key="segment",
+        self.run_task(segment_job, key, title, loaded, rgb, k, seed, key="segment",
                       description=what, on_result=self._show, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
@@ -405,7 +409,7 @@ class SegmentationPage(Page):
         self.swatches.set_palette(seg.palette_uint8, seg.shares, palette_hex(seg.palette),
                                   seg.counts)
         self._draw_segmented()
-        fewer = (f"<br><i>The image has only {seg.n_distinct} colours.</i>"
+        fewer = (f"<br><i>The image has only {seg.n_palette} colours.</i>"
                  if seg.n_palette < seg.n_colors else "")
         self.result_info.setText(
             f"{seg.n_palette} colours · inertia {seg.inertia:,.4g}<br>"
@@ -446,7 +450,7 @@ class SegmentationPage(Page):
                 f"<br><i>Drawn from a copy of 1 pixel in {loaded.step}×{loaded.step}; "
                 "computed and saved at full size.</i>")
         self.image_info.setText(f"{w:,} × {h:,} pixels ({w * h / 1e6:.2f} MP)<br>"
-                                f"{loaded.table.n_distinct:,} distinct colours{note}")
+                                f"{loaded.n_colors:,} distinct colours{note}")
 
     def displayed_segmented(self) -> np.ndarray | None:
         """The (reduced) segmented image as drawn, with the highlight if a swatch is selected."""

@@ -16,6 +16,7 @@ from core.segmentation import (
     CHAPTER_N_COLORS,
     Segmentation,
     color_table,
+    count_colors,
     palette_hex,
     pixel_inertia,
     segment_image,
@@ -165,7 +166,6 @@ def test_result_fields_shapes_and_consistency():
     for i in range(6):
         mean = X[seg.labels.reshape(-1) == i].mean(axis=0)
         assert np.abs(mean - seg.palette[i]).max() < 3.0
-    assert seg.n_distinct == len(np.unique(img.reshape(-1, 3), axis=0))
 
 
 def test_result_is_frozen_and_read_only():
@@ -197,7 +197,7 @@ def test_fewer_distinct_colours_than_k_keeps_every_colour():
     img[:, 4:] = (255, 0, 0)
     img[7:, :] = (10, 20, 30)
     seg = segment_image(img, 8)
-    assert seg.n_palette == 3 and seg.n_colors == 8 and seg.n_distinct == 3
+    assert seg.n_palette == 3 and seg.n_colors == 8
     assert seg.inertia == 0.0
     np.testing.assert_array_equal(seg.image, img)
 
@@ -212,42 +212,66 @@ def test_rgba_and_float_images_are_accepted():
     np.testing.assert_array_equal(a.labels, c.labels)
 
 
-# -- the large-image path -------------------------------------------------------------------------
+# -- the passes over the pixels ----------------------------------------------------------------------
 
-def test_histogram_path_gives_the_same_table_and_result():
-    """The 2^24-bin histogram path (used above HISTOGRAM_ABOVE pixels), forced on a small image."""
+def test_colour_table_counts_every_pixel_in_its_bin():
+    img = small_photo("flower")
+    table = color_table(img)
+    assert table.bits == 5
+    X = img.reshape(-1, 3).astype(np.int64)
+    code = (X[:, 0] >> 3) | (X[:, 1] >> 3) << 5 | (X[:, 2] >> 3) << 10
+    np.testing.assert_array_equal(table.bins[table.codes], code)
+    np.testing.assert_array_equal(table.counts, np.bincount(code)[table.bins])
+    for c in range(3):
+        np.testing.assert_allclose(table.sums[:, c],
+                                   np.bincount(code, weights=X[:, c])[table.bins])
+    assert table.sq_total == float((X * X).sum())
+    assert table.counts.sum() == table.n_pixels == img.shape[0] * img.shape[1]
+    # each pixel lies in its bin's cube
+    corners = table.corners()[table.codes]
+    assert np.all((corners <= X) & (corners + 7 >= X))
+
+
+def test_chunked_passes_give_the_same_table_and_result():
+    """Large photos are processed in chunks (progress and Cancel between them)."""
     img = small_photo("flower", step=2)
-    sorted_table = color_table(img)
-    hist_table = color_table(img, histogram_above=0, chunk_pixels=5_000)
-    np.testing.assert_array_equal(sorted_table.colors, hist_table.colors)
-    np.testing.assert_array_equal(sorted_table.counts, hist_table.counts)
-    np.testing.assert_array_equal(sorted_table.packed, hist_table.packed)
-    assert hist_table.counts.sum() == img.shape[0] * img.shape[1]
+    whole = color_table(img)
+    chunked = color_table(img, chunk_pixels=5_000)
+    for name in ("codes", "bins", "counts", "sums"):
+        np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
+    assert whole.sq_total == chunked.sq_total
     a = segment_image(img, 8, random_state=5)
-    b = segment_image(img, 8, random_state=5, histogram_above=0, chunk_pixels=5_000)
+    b = segment_image(img, 8, random_state=5, chunk_pixels=5_000)
     np.testing.assert_array_equal(a.labels, b.labels)
     np.testing.assert_array_equal(a.image, b.image)
-    assert a.inertia == b.inertia
+    assert a.inertia == pytest.approx(b.inertia, rel=1e-12)
 
 
-def test_many_colours_use_fine_bins_and_still_reach_the_objective(monkeypatch):
-    """With more colours than the refinement limit, it converges on 6-bit bins first."""
+def test_exact_colour_path_reaches_the_objective_too():
+    """Few colours get one bin per exact colour; forced here on a photo."""
     from sklearn.cluster import KMeans
 
-    import core.segmentation as seg_mod
-
-    img = small_photo("china", step=2)
-    monkeypatch.setattr(seg_mod, "_FINE_ABOVE", 1_000)
-    ours = segment_image(img, 8, random_state=0)
+    img = small_photo("china", step=4)
+    table = color_table(img, exact_below_bins=10**9)
+    assert table.bits == 8
+    assert table.n_bins == len(np.unique(img.reshape(-1, 3), axis=0))
+    ours = segment_image(img, 8, random_state=0, colors=table)
     plain = KMeans(n_clusters=8, random_state=0).fit(img.reshape(-1, 3)).inertia_
     assert ours.inertia <= 1.03 * plain
     assert ours.inertia == pytest.approx(brute_inertia(img, ours.palette, ours.labels), rel=1e-10)
 
 
+def test_count_colors():
+    img = small_photo()
+    expected = len(np.unique(img.reshape(-1, 3), axis=0))
+    assert count_colors(img) == expected
+    assert count_colors(img, histogram_above=0) == expected
+
+
 def test_progress_rises_to_one_and_cancel_stops():
     img = small_photo("flower", step=2)
     seen: list[float] = []
-    segment_image(img, 8, progress=seen.append, histogram_above=0, chunk_pixels=4_000)
+    segment_image(img, 8, progress=seen.append, chunk_pixels=4_000)
     assert len(seen) > 10
     assert all(0.0 <= f <= 1.0 for f in seen)
     assert all(b >= a - 1e-12 for a, b in zip(seen, seen[1:])), "progress never goes back"
@@ -261,7 +285,7 @@ def test_progress_rises_to_one_and_cancel_stops():
             raise Cancelled()
 
     with pytest.raises(Cancelled):
-        segment_image(img, 8, progress=cancel_after_five, histogram_above=0, chunk_pixels=4_000)
+        segment_image(img, 8, progress=cancel_after_five, chunk_pixels=4_000)
 
 
 def test_reusing_a_colour_table_gives_the_same_result():
@@ -322,15 +346,19 @@ def test_empty_strip_is_refused():
 # -- properties ---------------------------------------------------------------------------------------
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(h=st.integers(1, 9), w=st.integers(1, 9), k=st.integers(1, 6),
-       levels=st.integers(1, 6), seed=st.integers(0, 2**31 - 1))
-def test_properties_on_small_random_images(h, w, k, levels, seed):
+@given(h=st.integers(1, 12), w=st.integers(1, 12), k=st.integers(1, 6),
+       levels=st.integers(1, 256), seed=st.integers(0, 2**31 - 1), binned=st.booleans())
+def test_properties_on_small_random_images(h, w, k, levels, seed, binned):
+    """Exact colours (few colours) or 5-bit bins with straddling cubes (forced): either way
+    every pixel gets its nearest palette colour and the inertia is the pixels' own."""
     rng = np.random.default_rng(seed)
     values = np.linspace(0, 255, levels).round()
     img = values[rng.integers(0, levels, size=(h, w, 3))].astype(np.uint8)
-    seg = segment_image(img, k, random_state=seed % 1000)
+    seg = segment_image(img, k, random_state=seed % 1000,
+                        exact_below_bins=0 if binned else 10**9)
     n_distinct = len(np.unique(img.reshape(-1, 3), axis=0))
-    assert seg.n_palette == min(k, n_distinct)
+    if not binned:
+        assert seg.n_palette == min(k, n_distinct)
     assert seg.shares.sum() == pytest.approx(1.0)
     assert seg.counts.sum() == h * w
     assert seg.inertia == pytest.approx(brute_inertia(img, seg.palette, seg.labels),
