@@ -94,12 +94,14 @@ class ColorTable:
     ``bits`` is 5 (32 768 colour bins, a bin spans 8 values per channel) or 8 (each bin is
     one exact colour: images with few colours). ``bins`` holds the codes of the bins in
     use (channel c at bits ``c * bits``), ``counts`` their pixels, ``sums`` the sum of
-    their pixels' colours; ``codes`` gives every pixel's bin as an index into ``bins``.
+    their pixels' colours. ``codes`` gives every pixel's bin: its 15-bit code (5-bit
+    bins) or its index into ``bins`` (exact colours); a per-bin value ``v`` becomes a
+    per-pixel one through ``lut[codes]`` with ``lut = np.empty(lut_size); lut[slots] = v``.
     ``sq_total`` is the sum over all pixels of ``||colour||²``.
     """
 
     rgb: np.ndarray  # (H, W, 3) uint8, C-contiguous
-    codes: np.ndarray  # (H * W,) uint16 index into bins
+    codes: np.ndarray  # (H * W,) uint16: bin code (bits 5) or index into bins (bits 8)
     bins: np.ndarray  # (m,) int64 bin codes
     counts: np.ndarray  # (m,) int64
     sums: np.ndarray  # (m, 3) float64
@@ -119,6 +121,15 @@ class ColorTable:
     @property
     def n_bins(self) -> int:
         return int(self.bins.size)
+
+    @property
+    def lut_size(self) -> int:
+        return 1 << (3 * self.bits) if self.bits < 8 else self.n_bins
+
+    @property
+    def slots(self) -> np.ndarray:
+        """Where each bin's value goes in a lookup table indexed by ``codes``."""
+        return self.bins if self.bits < 8 else np.arange(self.n_bins)
 
     @property
     def means(self) -> np.ndarray:
@@ -223,9 +234,8 @@ def _pack_bytes(flat: np.ndarray, start: int, stop: int) -> np.ndarray:
 
 
 def _byte_square_sum(flat: np.ndarray) -> float:
-    """Sum of the squares of all bytes (exact: a histogram of the 256 values)."""
-    hist = np.bincount(flat, minlength=256).astype(np.float64)
-    return float(hist @ (np.arange(256, dtype=np.float64) ** 2))
+    """Sum of the squares of all bytes (exact, in integers)."""
+    return float(np.square(flat, dtype=np.uint32).sum(dtype=np.uint64))
 
 
 def color_table(rgb, progress: ProgressFn | None = None, *,
@@ -241,9 +251,9 @@ def color_table(rgb, progress: ProgressFn | None = None, *,
     n = arr.shape[0] * arr.shape[1]
     size = 1 << (3 * _BIN_BITS)
     raw = np.empty(n, dtype=np.uint16)
-    counts = np.zeros(size, dtype=np.int64)
-    sums = np.zeros((3, size), dtype=np.float64)
-    sq_total = 0.0
+    # per channel, pixels counted by (bin, the channel's 3 low bits): the bins' counts,
+    # sums and sums of squares follow exactly, in integers, from these counts alone
+    low = np.zeros((3, size * 8), dtype=np.int64)
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
@@ -252,22 +262,30 @@ def color_table(rgb, progress: ProgressFn | None = None, *,
         code |= (p >> 6) & 0x3E0
         code |= (p >> 9) & 0x7C00
         raw[s:e] = code
-        counts += np.bincount(code, minlength=size)
-        block = flat[3 * s:3 * e]
+        base = code.astype(np.intp) << 3
         for c in range(3):
-            sums[c] += np.bincount(code, weights=block[c::3].astype(np.float64), minlength=size)
-        sq_total += _byte_square_sum(block)
-        report(progress, 0.95 * e / n)
+            key = (p >> (8 * c)) & 7 if c else p & 7
+            key = base | key
+            low[c] += np.bincount(key, minlength=size * 8)
+        report(progress, e / n)
+    low = low.reshape(3, size, 8)
+    counts = low[0].sum(axis=1)
     used = np.flatnonzero(counts)
     if used.size <= exact_below_bins:
         return _exact_table(arr, progress)
-    index = np.zeros(size, dtype=np.uint16)
-    index[used] = np.arange(used.size, dtype=np.uint16)
-    codes = index[raw]  # bin code -> position in `bins`: a gather from a 64 kB table
-    report(progress, 1.0)
-    return ColorTable(rgb=arr, codes=codes, bins=used.astype(np.int64), counts=counts[used],
-                      sums=np.ascontiguousarray(sums[:, used].T), sq_total=sq_total,
-                      bits=_BIN_BITS)
+    v = np.arange(8, dtype=np.int64)
+    sums = np.empty((used.size, 3), dtype=np.float64)
+    sq_total = 0
+    for c in range(3):
+        hi = ((used >> (5 * c)) & 0x1F) << 3  # the bin's lowest value in channel c
+        h = low[c][used]  # (m, 8)
+        s1 = h @ v
+        s2 = h @ (v * v)
+        n_b = counts[used]
+        sums[:, c] = hi * n_b + s1
+        sq_total += int((hi * hi * n_b + 2 * hi * s1 + s2).sum())
+    return ColorTable(rgb=arr, codes=raw, bins=used.astype(np.int64), counts=counts[used],
+                      sums=sums, sq_total=float(sq_total), bits=_BIN_BITS)
 
 
 def _exact_table(arr: np.ndarray, progress: ProgressFn | None) -> ColorTable:
@@ -647,26 +665,26 @@ def _segment_inner(table: ColorTable, k: int, random_state: int | None,
         centers, n_iter = _weighted_kmeans(table, k, rng, scaled(progress, 0.0, 0.6))
     # 4. exact labels: whole bins by lookup, straddling bins pixel by pixel
     bin_labels, straddles = _bin_labels(table, centers)
-    labels, inertia_straddling, counts_straddling = _pixel_labels(
-        table, centers, bin_labels, straddles, scaled(progress, 0.6, 0.85), chunk_pixels)
+    found, counts_straddling, inertia_straddling, sq_straddling = _straddling(
+        table, centers, bin_labels, straddles, scaled(progress, 0.6, 0.8), chunk_pixels)
     kk = centers.shape[0]
     whole = ~straddles
     counts = np.bincount(bin_labels[whole], weights=table.counts[whole], minlength=kk)
     counts = np.rint(counts).astype(np.int64) + counts_straddling
     # inertia of the whole bins from their sums: Σ||x||² - 2 c·Σx + n ||c||²
     c = centers[bin_labels[whole]]
-    inertia_whole = (-2.0 * np.einsum("ij,ij->", c, table.sums[whole])
+    inertia_whole = (table.sq_total - sq_straddling
+                     - 2.0 * np.einsum("ij,ij->", c, table.sums[whole])
                      + float(table.counts[whole] @ np.einsum("ij,ij->i", c, c)))
-    inertia = max(0.0, table.sq_total - inertia_straddling[1] + inertia_whole
-                  + inertia_straddling[0])
+    inertia = max(0.0, inertia_whole) + inertia_straddling
     # order the palette by share, then paint
     order = np.argsort(-counts, kind="stable")
     rank = np.empty(kk, dtype=np.int32)
     rank[order] = np.arange(kk, dtype=np.int32)
     palette = np.ascontiguousarray(centers[order])
     counts = counts[order]
-    image = _paint(labels, rank, _round_colors(palette), scaled(progress, 0.85, 1.0),
-                   chunk_pixels)
+    labels, image = _paint(table, bin_labels, found, rank, _round_colors(palette),
+                           scaled(progress, 0.8, 1.0), chunk_pixels)
     h, w = table.shape
     labels = labels.reshape(h, w)
     image = image.reshape(h, w, 3)
@@ -708,58 +726,70 @@ def _bin_labels(table: ColorTable, centers: np.ndarray) -> tuple[np.ndarray, np.
     return first, straddles
 
 
-def _pixel_labels(table: ColorTable, centers: np.ndarray, bin_labels: np.ndarray,
-                  straddles: np.ndarray, progress: ProgressFn | None, chunk_pixels: int
-                  ) -> tuple[np.ndarray, tuple[float, float], np.ndarray]:
-    """Every pixel's nearest centre: its bin's, or computed when its bin straddles.
+def _straddling(table: ColorTable, centers: np.ndarray, bin_labels: np.ndarray,
+                straddles: np.ndarray, progress: ProgressFn | None, chunk_pixels: int):
+    """The pixels of straddling bins and their nearest centres, chunk by chunk.
 
-    Returns the labels (int32), (inertia, Σ||x||²) of the straddling pixels and how many
-    of them each centre got.
+    Returns a list of (chunk start, pixel offsets, labels), how many of them each centre
+    got, their inertia and their Σ||x||².
     """
-    n = table.n_pixels
     k = centers.shape[0]
-    labels = np.empty(n, dtype=np.int32)
-    lut = bin_labels.astype(np.int32)
-    any_straddle = bool(straddles.any())
+    found: list[tuple[int, np.ndarray, np.ndarray]] = []
+    counts = np.zeros(k, dtype=np.int64)
+    inertia = sq = 0.0
+    if not straddles.any():
+        return found, counts, inertia, sq
+    flag = np.zeros(table.lut_size, dtype=np.bool_)
+    flag[table.slots[straddles]] = True
     flat = table.rgb.reshape(-1, 3)
     ca = _augmented(centers)
-    inertia = sq = 0.0
-    counts = np.zeros(k, dtype=np.int64)
+    n = table.n_pixels
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
-        codes = table.codes[s:e]
-        np.take(lut, codes, out=labels[s:e])
-        if any_straddle:
-            idx = np.flatnonzero(straddles[codes])
-            if idx.size:
-                X = flat[s + idx].astype(np.float64)  # (n_s, 3)
-                XA = np.empty((5, idx.size), dtype=np.float64)
-                XA[:3] = X.T
-                XA[3] = 1.0
-                np.einsum("ij,ij->j", XA[:3], XA[:3], out=XA[4])
-                lab, _ = _keyed_min(ca @ XA, axis=0)
-                labels[s + idx] = lab
-                diff = X - centers[lab]
-                inertia += float(np.einsum("ij,ij->", diff, diff))
-                sq += float(XA[4].sum())
-                counts += np.bincount(lab, minlength=k)
+        idx = np.flatnonzero(flag[table.codes[s:e]])
+        if idx.size:
+            X = flat[s + idx].astype(np.float64)  # (n_s, 3)
+            XA = np.empty((5, idx.size), dtype=np.float64)
+            XA[:3] = X.T
+            XA[3] = 1.0
+            np.einsum("ij,ij->j", XA[:3], XA[:3], out=XA[4])
+            lab, _ = _keyed_min(ca @ XA, axis=0)
+            diff = X - centers[lab]
+            inertia += float(np.einsum("ij,ij->", diff, diff))
+            sq += float(XA[4].sum())
+            counts += np.bincount(lab, minlength=k)
+            found.append((s, idx, lab))
         report(progress, e / n)
-    return labels, (inertia, sq), counts
+    return found, counts, inertia, sq
 
 
-def _paint(labels: np.ndarray, rank: np.ndarray, pal_u8: np.ndarray,
-           progress: ProgressFn | None, chunk_pixels: int) -> np.ndarray:
-    """Renumber the labels by share (in place) and paint each pixel its palette colour."""
-    n = labels.size
+def _paint(table: ColorTable, bin_labels: np.ndarray, found, rank: np.ndarray,
+           pal_u8: np.ndarray, progress: ProgressFn | None, chunk_pixels: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel's label (numbered by share) and colour: its bin's, or its own if found."""
+    n = table.n_pixels
+    lut = np.zeros(table.lut_size, dtype=np.int32)
+    lut[table.slots] = rank[bin_labels]
+    colour_lut = pal_u8[lut]  # (lut_size, 3): each bin's colour
+    labels = np.empty(n, dtype=np.int32)
     image = np.empty((n, 3), dtype=np.uint8)
+    pending = iter(found)
+    nxt = next(pending, None)
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
-        np.take(rank, labels[s:e], out=labels[s:e])
-        np.take(pal_u8, labels[s:e], axis=0, out=image[s:e])
+        codes = table.codes[s:e].astype(np.intp)  # once, not once per take
+        np.take(lut, codes, out=labels[s:e], mode="clip")
+        np.take(colour_lut, codes, axis=0, out=image[s:e], mode="clip")
+        while nxt is not None and nxt[0] < e:
+            start, idx, lab = nxt
+            ranked = rank[lab]
+            labels[start + idx] = ranked
+            image[start + idx] = pal_u8[ranked]
+            nxt = next(pending, None)
         report(progress, e / n)
-    return image
+    return labels, image
 
 
 def segment_strip(rgb, n_colors: Sequence[int] = CHAPTER_N_COLORS,
