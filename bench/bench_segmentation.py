@@ -8,7 +8,8 @@ Targets (issue 5), each measured here in one process, ours beside the baseline
 ``KMeans(n_clusters=k, random_state=seed).fit(image.reshape(-1, 3))``:
 
 * k=8 on each sample photo (427×640): at least 5× faster (ratio ≤ 0.20);
-* the k slider (a new k on an image whose colours are known) answers in < 150 ms for k ≤ 16;
+* the k slider (a new k on an image whose colour bins are counted) answers in < 150 ms
+  for k ≤ 16;
 * a 24-megapixel photo (a sample photo resized to 6000×4000) at k=8: at least 10× faster
   (ratio ≤ 0.10), peak memory < 2 GB;
 * quality: over seeds 0-4, both photos, k in (2, 4, 8, 16), the mean inertia at most 1 %
@@ -63,7 +64,7 @@ def bench_k8(photos, repeats: int) -> None:
 
 
 def bench_slider(photos, repeats: int) -> None:
-    print("\n## the k slider: a new k on an image whose distinct colours are known "
+    print("\n## the k slider: a new k on an image whose colour bins are counted "
           "(segmentation + the copies the page draws)")
     for name, img in photos.items():
         slider_one_photo(name, img, repeats)

@@ -46,7 +46,7 @@ from core.segmentation import (
     segment_image,
 )
 from gui.pages.base import Page, info_label, panel, side_panel
-from gui.widgets.image_views import ImageGrid, PairGrid, SplitLine
+from gui.widgets.image_views import FittedGrid, ImageGrid, PairGrid, SplitLine
 from gui.widgets.swatches import SwatchGrid
 
 SAMPLES = {"sample:china": ("china.jpg (sample photo)", "china"),
@@ -85,7 +85,7 @@ class Shown:
     seed: int
     seg: Segmentation
     segmented: np.ndarray  # reduced segmented image
-    faded: np.ndarray  # the same, washed out (background of a highlight)
+    faded: np.ndarray  # (k, 3) the palette washed out (background of a highlight)
     labels: np.ndarray  # reduced labels
     seconds: float
 
@@ -93,13 +93,14 @@ class Shown:
 def segment_job(key: str, title: str, loaded: LoadedImage | None, rgb: np.ndarray | None,
                 k: int, seed: int, progress=None) -> tuple[LoadedImage, Shown]:
     """Load (sample photos), count the colours (first time) and segment."""
-    if rgb is None:
-        from core.images import sample_image
-
-        rgb = sample_image(SAMPLES[key][1])
     start = time.perf_counter()
-    step = preview_step(rgb.shape, PREVIEW_SIDE)
     if loaded is None:
+        if rgb is None:
+            from core.images import sample_image
+
+            rgb = sample_image(SAMPLES[key][1])
+            start = time.perf_counter()
+        step = preview_step(rgb.shape, PREVIEW_SIDE)
         table = color_table(rgb, scaled(progress, 0.0, 0.3))
         loaded = LoadedImage(key, title, table.rgb, table, step, preview(table.rgb, step),
                              count_colors(table.rgb))
@@ -107,9 +108,15 @@ def segment_job(key: str, title: str, loaded: LoadedImage | None, rgb: np.ndarra
     seg = segment_image(loaded.rgb, k, random_state=seed, progress=progress,
                         colors=loaded.table)
     seconds = time.perf_counter() - start
+    step = loaded.step
     segmented = preview(seg.image, step)
-    faded = (segmented.astype(np.uint16) * 3 // 10 + 178).astype(np.uint8)
+    faded = fade(seg.palette_uint8)
     return loaded, Shown(key, k, seed, seg, segmented, faded, preview(seg.labels, step), seconds)
+
+
+def fade(rgb: np.ndarray) -> np.ndarray:
+    """Colours washed out towards light grey (what is not highlighted)."""
+    return (np.asarray(rgb, dtype=np.uint16) * 3 // 10 + 178).astype(np.uint8)
 
 
 def strip_job(rgb: np.ndarray, table: ColorTable, seed: int, progress=None
@@ -257,15 +264,16 @@ class SegmentationPage(Page):
         col.addWidget(self.stack, 1)
         col.addWidget(self.hover_label)
 
-        self.strip_grid = ImageGrid()
+        self.strip_grid = FittedGrid(2, 3)
         self.strip_panels = [self.strip_grid.add_panel(i // 3, i % 3, "")
                              for i in range(1 + len(CHAPTER_N_COLORS))]
         self.strip_status = info_label("")
         strip_tab = QWidget()
         col = QVBoxLayout(strip_tab)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.strip_grid, 1)
+        col.addWidget(self.strip_grid)
         col.addWidget(self.strip_status)
+        col.addStretch(1)
         self.tabs = QTabWidget()
         self.tabs.addTab(seg_tab, "Segmentation")
         self.tabs.addTab(strip_tab, "Chapter's figure: 10, 8, 6, 4, 2 colours")
@@ -460,7 +468,9 @@ class SegmentationPage(Page):
         i = self.swatches.current()
         if i < 0:
             return s.segmented
-        return np.where((s.labels == i)[:, :, None], s.segmented, s.faded)
+        colours = s.faded.copy()
+        colours[i] = s.seg.palette_uint8[i]
+        return np.take(colours, s.labels, axis=0)  # one gather, not a where over RGB
 
     def _draw_segmented(self) -> None:
         s = self.shown
@@ -551,6 +561,7 @@ class SegmentationPage(Page):
         for p, k in zip(self.strip_panels, (None, *CHAPTER_N_COLORS)):
             p.set_title("Original image" if k is None else f"{k} colors")
         h, w = loaded.rgb.shape[:2]
+        self.strip_grid.set_image_shape((h, w))
         self.strip_panels[0].set_image(loaded.original, (h, w))
         for p in self.strip_panels[1:]:
             p.set_image(None)
@@ -685,8 +696,8 @@ class SegmentationPage(Page):
                 "plt.show()\n"
             )
         code += (
-            "\n# ClusterLab reaches the same inertia many times faster by clustering the\n"
-            "# distinct colours weighted by their counts:\n"
+            "\n# ClusterLab reaches the same inertia many times faster: it clusters the\n"
+            "# photo's colours counted in bins, then gives every pixel its nearest colour:\n"
             "# from core.segmentation import segment_image\n"
             f"# seg = segment_image(image, {k}, random_state={seed})  # seg.image, seg.palette\n"
         )

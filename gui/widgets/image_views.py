@@ -58,6 +58,33 @@ class ImageGrid(pg.GraphicsLayoutWidget):
         return list(self._positions)
 
 
+class FittedGrid(ImageGrid):
+    """A grid of ``rows`` × ``cols`` image panels whose height follows its width, so the
+    images and their titles sit together (put it in a layout with a stretch below)."""
+
+    TITLE = 26  # height of a panel's title, pixels
+
+    def __init__(self, rows: int, cols: int, parent=None):
+        super().__init__(parent)
+        self.rows, self.cols = rows, cols
+        self.image_shape: tuple[int, int] = (3, 4)
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def set_image_shape(self, shape: tuple[int, int]) -> None:
+        self.image_shape = (max(1, int(shape[0])), max(1, int(shape[1])))
+        self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        h, w = self.image_shape
+        cell = (width - 12) / self.cols
+        return int(self.rows * (cell * h / w + self.TITLE) + 12)
+
+
 class PairGrid(ImageGrid):
     """Two panels side by side, or one above the other when that shows the images larger."""
 

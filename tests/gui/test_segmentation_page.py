@@ -180,6 +180,13 @@ def test_apply_params_switches_image_and_k(window, page, qtbot):
     assert page.k_slider.value() == 5
     np.testing.assert_array_equal(page.original_panel.image(), img)
     assert page.original_panel.full_shape == img.shape[:2]
+    # the slider then works on that image, reusing its colour table
+    table = page._images[key].table
+    page.k_slider.setValue(3)
+    wait_for_k(qtbot, page, 3, key)
+    assert page._images[key].table is table
+    assert n_colours(page.segmented_panel.image()) == 3
+    assert not window.message_bar.isVisible() or window.message_bar.level != "error"
 
 
 def test_large_images_are_drawn_from_a_reduced_copy(window, page, qtbot):
