@@ -12,11 +12,11 @@ photos and k) at a fraction of the cost, because it never runs K-Means on the pi
    per-pixel float array, memory bounded by the bins (a 24-megapixel photo is processed
    in chunks, with progress and Cancel). An image with only a few hundred bins in use (a
    drawing, a tiny image) gets exact distinct colours instead of bins.
-2. **Many cheap starts.** Ten weighted k-means++ initialisations (scikit-learn's greedy
-   variant), each followed by ten weighted Lloyd steps, run at once on the coarser 4-bit
+2. **Many cheap starts.** Eight weighted k-means++ initialisations (scikit-learn's greedy
+   variant), each followed by eight weighted Lloyd steps, run at once on the coarser 4-bit
    bins (a few hundred to 4 096 points: one matrix product per step for all of them).
    One k-means++ run, as in ``KMeans(n_init=1)``, lands in a poor local optimum now and
-   then; the best of ten rarely does, so the result is as good as scikit-learn's or
+   then; the best of eight rarely does, so the result is as good as scikit-learn's or
    better, not only faster.
 3. **Convergence on the 5-bit bins.** The two best starts converge (scikit-learn's
    tolerance) on the 5-bit bins, each bin weighted by its pixels at the mean of their
@@ -75,12 +75,15 @@ EXACT_BELOW_BINS = 512
 #: Largest number of colours ``segment_image`` accepts.
 MAX_COLORS = 256
 
+#: :func:`color_table` sums colours with integer counts by low bits above this many pixels.
+LOW_BITS_ABOVE = 2_000_000
+
 #: :func:`count_colors` uses a 2^24-bin histogram above this many pixels instead of a sort.
 HISTOGRAM_ABOVE = 3_000_000
 
 _BIN_BITS = 5  # the bins pixels are counted in
-_N_STARTS = 10  # k-means++ starts, on the coarse bins
-_START_ITER = 10  # Lloyd steps of every start before the best ones are picked
+_N_STARTS = 8  # k-means++ starts, on the coarse bins
+_START_ITER = 8  # Lloyd steps of every start before the best ones are picked
 _FINALISTS = 2  # the best starts that converge on the 5-bit bins
 _START_BITS = 4  # coarse bins for the starts: 4 bits per channel (at most 4 096 bins)
 _TOL = 1e-4  # scikit-learn's default, relative to the mean variance of the pixels
@@ -240,20 +243,30 @@ def _byte_square_sum(flat: np.ndarray) -> float:
 
 def color_table(rgb, progress: ProgressFn | None = None, *,
                 chunk_pixels: int = CHUNK_PIXELS,
-                exact_below_bins: int = EXACT_BELOW_BINS) -> ColorTable:
+                exact_below_bins: int = EXACT_BELOW_BINS,
+                low_bits_above: int = LOW_BITS_ABOVE) -> ColorTable:
     """Count an image's colours in 5-bit bins (see :class:`ColorTable`), in one pass.
 
     Images with at most ``exact_below_bins`` bins in use get one bin per exact colour.
-    ``progress(fraction)`` is called between chunks of ``chunk_pixels`` pixels.
+    ``progress(fraction)`` is called between chunks of ``chunk_pixels`` pixels. Two ways
+    to sum the bins' colours give the same numbers: weighted ``bincount`` s (faster on
+    ordinary photos) and, above ``low_bits_above`` pixels, counts by (bin, low bits of a
+    channel), integers only (faster on large photos).
     """
     arr = _as_rgb(rgb)
     flat = arr.reshape(-1)
     n = arr.shape[0] * arr.shape[1]
     size = 1 << (3 * _BIN_BITS)
     raw = np.empty(n, dtype=np.uint16)
-    # per channel, pixels counted by (bin, the channel's 3 low bits): the bins' counts,
-    # sums and sums of squares follow exactly, in integers, from these counts alone
-    low = np.zeros((3, size * 8), dtype=np.int64)
+    low_bits = n > low_bits_above
+    if low_bits:
+        # per channel, pixels counted by (bin, the channel's 3 low bits): the bins' counts,
+        # sums and sums of squares follow exactly from these counts alone
+        low = np.zeros((3, size * 8), dtype=np.int64)
+    else:
+        counts = np.zeros(size, dtype=np.int64)
+        sums_t = np.zeros((3, size), dtype=np.float64)
+        sq_total = 0
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
@@ -262,28 +275,40 @@ def color_table(rgb, progress: ProgressFn | None = None, *,
         code |= (p >> 6) & 0x3E0
         code |= (p >> 9) & 0x7C00
         raw[s:e] = code
-        base = code.astype(np.intp) << 3
-        for c in range(3):
-            key = (p >> (8 * c)) & 7 if c else p & 7
-            key = base | key
-            low[c] += np.bincount(key, minlength=size * 8)
+        if low_bits:
+            base = code.astype(np.intp) << 3
+            for c in range(3):
+                key = (p >> (8 * c)) & 7 if c else p & 7
+                key = base | key
+                low[c] += np.bincount(key, minlength=size * 8)
+        else:
+            code = code.astype(np.intp)  # bincount would convert it for each call
+            counts += np.bincount(code, minlength=size)
+            block = flat[3 * s:3 * e]
+            for c in range(3):
+                channel = block[c::3].astype(np.float64)
+                sums_t[c] += np.bincount(code, weights=channel, minlength=size)
+                sq_total += int(channel @ channel)  # exact: integers below 2^53
         report(progress, e / n)
-    low = low.reshape(3, size, 8)
-    counts = low[0].sum(axis=1)
+    if low_bits:
+        low = low.reshape(3, size, 8)
+        counts = low[0].sum(axis=1)
     used = np.flatnonzero(counts)
     if used.size <= exact_below_bins:
         return _exact_table(arr, progress)
-    v = np.arange(8, dtype=np.int64)
-    sums = np.empty((used.size, 3), dtype=np.float64)
-    sq_total = 0
-    for c in range(3):
-        hi = ((used >> (5 * c)) & 0x1F) << 3  # the bin's lowest value in channel c
-        h = low[c][used]  # (m, 8)
-        s1 = h @ v
-        s2 = h @ (v * v)
+    if low_bits:
+        v = np.arange(8, dtype=np.int64)
+        sums = np.empty((used.size, 3), dtype=np.float64)
+        sq_total = 0
         n_b = counts[used]
-        sums[:, c] = hi * n_b + s1
-        sq_total += int((hi * hi * n_b + 2 * hi * s1 + s2).sum())
+        for c in range(3):
+            hi = ((used >> (5 * c)) & 0x1F) << 3  # the bin's lowest value in channel c
+            h = low[c][used]  # (m, 8)
+            s1 = h @ v
+            sums[:, c] = hi * n_b + s1
+            sq_total += int((hi * hi * n_b + 2 * hi * s1 + h @ (v * v)).sum())
+    else:
+        sums = np.ascontiguousarray(sums_t[:, used].T)
     return ColorTable(rgb=arr, codes=raw, bins=used.astype(np.int64), counts=counts[used],
                       sums=sums, sq_total=float(sq_total), bits=_BIN_BITS)
 
@@ -747,16 +772,15 @@ def _straddling(table: ColorTable, centers: np.ndarray, bin_labels: np.ndarray,
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
-        idx = np.flatnonzero(flag[table.codes[s:e]])
+        idx = np.flatnonzero(np.take(flag, table.codes[s:e]))
         if idx.size:
-            X = flat[s + idx].astype(np.float64)  # (n_s, 3)
+            X = np.take(flat, idx + s, axis=0).astype(np.float64)  # (n_s, 3)
             XA = np.empty((5, idx.size), dtype=np.float64)
             XA[:3] = X.T
             XA[3] = 1.0
             np.einsum("ij,ij->j", XA[:3], XA[:3], out=XA[4])
-            lab, _ = _keyed_min(ca @ XA, axis=0)
-            diff = X - centers[lab]
-            inertia += float(np.einsum("ij,ij->", diff, diff))
+            lab, dist = _keyed_min(ca @ XA, axis=0)
+            inertia += float(dist.sum())  # ||x||² - 2x·c + ||c||²: exact to ~1e-12
             sq += float(XA[4].sum())
             counts += np.bincount(lab, minlength=k)
             found.append((s, idx, lab))

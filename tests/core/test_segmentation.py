@@ -233,11 +233,13 @@ def test_colour_table_counts_every_pixel_in_its_bin():
     assert np.all((corners <= X) & (corners + 7 >= X))
 
 
-def test_chunked_passes_give_the_same_table_and_result():
-    """Large photos are processed in chunks (progress and Cancel between them)."""
+@pytest.mark.parametrize("low_bits_above", [10**9, 0])
+def test_chunked_passes_give_the_same_table_and_result(low_bits_above):
+    """Large photos are processed in chunks (progress and Cancel between them), their bins
+    summed from integer counts by low bits (forced here on a small photo)."""
     img = small_photo("flower", step=2)
     whole = color_table(img)
-    chunked = color_table(img, chunk_pixels=5_000)
+    chunked = color_table(img, chunk_pixels=5_000, low_bits_above=low_bits_above)
     for name in ("codes", "bins", "counts", "sums"):
         np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
     assert whole.sq_total == chunked.sq_total
