@@ -438,12 +438,6 @@ class _Points:
             sums[:, j] = np.bincount(labels, weights=self.wX[j], minlength=k)
         return sums, wsum
 
-    def variance(self) -> float:
-        """Mean over the channels of the weighted variance."""
-        mean = np.array([c.sum() for c in self.wX]) / self.total
-        sq = np.array([self.wX[j] @ self.X[:, j] for j in range(3)]) / self.total
-        return float(np.maximum(sq - mean * mean, 0.0).mean())
-
     def binned(self, bits: int) -> _Points:
         """The points pooled into 2^(3*bits) colour bins, each at its weighted mean.
 

@@ -292,3 +292,19 @@ def test_every_control_has_a_tooltip(page):
               page.save_palette_button):
         assert w.toolTip(), w
     assert all(b.toolTip() for b in page.swatches.buttons)
+
+
+def test_open_image_button_opens_and_segments(window, page, qtbot, tmp_path, monkeypatch):
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    img = np.ascontiguousarray(sample_image("flower")[::4, ::4])
+    path = tmp_path / "small-flower.png"
+    Image.fromarray(img).save(path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "Images")))
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.shown is not None
+                    and page.shown.key == "image:small-flower.png", timeout=30_000)
+    np.testing.assert_array_equal(page.original_panel.image(), img)
+    assert "small-flower.png" in window.message_bar.text()
