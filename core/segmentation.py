@@ -789,7 +789,6 @@ def _paint(table: ColorTable, bin_labels: np.ndarray, found, rank: np.ndarray,
     n = table.n_pixels
     lut = np.zeros(table.lut_size, dtype=np.int32)
     lut[table.slots] = rank[bin_labels]
-    colour_lut = pal_u8[lut]  # (lut_size, 3): each bin's colour
     labels = np.empty(n, dtype=np.int32)
     image = np.empty((n, 3), dtype=np.uint8)
     pending = iter(found)
@@ -797,15 +796,12 @@ def _paint(table: ColorTable, bin_labels: np.ndarray, found, rank: np.ndarray,
     chunk = max(1, int(chunk_pixels))
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
-        codes = table.codes[s:e].astype(np.intp)  # once, not once per take
-        np.take(lut, codes, out=labels[s:e], mode="clip")
-        np.take(colour_lut, codes, axis=0, out=image[s:e], mode="clip")
+        np.take(lut, table.codes[s:e], out=labels[s:e], mode="clip")
         while nxt is not None and nxt[0] < e:
             start, idx, lab = nxt
-            ranked = rank[lab]
-            labels[start + idx] = ranked
-            image[start + idx] = pal_u8[ranked]
+            labels[start + idx] = rank[lab]
             nxt = next(pending, None)
+        np.take(pal_u8, labels[s:e], axis=0, out=image[s:e], mode="clip")
         report(progress, e / n)
     return labels, image
 
