@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -244,8 +245,6 @@ class SegmentationPage(Page):
                              "side by side or one above the other, whichever shows them larger.")
         self.overlay = ImageGrid()
         self.overlay_panel = self.overlay.add_panel(0, 0, "Original | segmented")
-        import pyqtgraph as pg
-
         self.overlay_top = pg.ImageItem(axisOrder="row-major")
         self.overlay_top.setZValue(5)
         self.overlay_panel.view.addItem(self.overlay_top)
@@ -500,8 +499,6 @@ class SegmentationPage(Page):
         if col >= img.shape[1]:
             self.overlay_top.clear()
             return
-        from PySide6.QtCore import QRectF
-
         part = img[:, col:]
         x0 = col * w / img.shape[1]
         self.overlay_top.setImage(part, autoLevels=False, levels=(0, 255))
