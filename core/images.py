@@ -129,7 +129,10 @@ def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_s
         source=name,
         code=("import numpy as np\nfrom PIL import Image\n\n"
               f'image = np.asarray(Image.open("{name}").convert("RGB"))\n'
-              "X = image.reshape(-1, 3)\n"),
+              "X = image.reshape(-1, 3).astype(float)\n"
+              + (f"rng = np.random.default_rng({random_state})\n"
+                 f"X = X[np.sort(rng.choice(len(X), size={max_points}, replace=False))]\n"
+                 if n > max_points else "")),
         key=f"pixels:{name}",
         extra={"rgb": pixels},
     )

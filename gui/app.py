@@ -9,12 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEventLoop, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEventLoop, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -453,8 +454,10 @@ class MainWindow(QMainWindow):
         page.ensure_started()
         if not self.wait_for_result(page, timeout_s):
             return False
-        for _ in range(5):
-            QApplication.processEvents()
+        # Let pyqtgraph finish its first layout pass (axes size themselves on first paint).
+        settle = QEventLoop()
+        QTimer.singleShot(250, settle.quit)
+        settle.exec()
         return self.grab().save(str(path))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -480,9 +483,23 @@ def save_widget(widget: QWidget, path: str) -> None:
         generator.setSize(widget.size())
         generator.setViewBox(widget.rect())
         generator.setTitle("ClusterLab plot")
+        # pyqtgraph items draw their points from a pixmap atlas unless told they are being
+        # exported; in an SVG that atlas comes out with the wrong colours.
+        views = [widget] if isinstance(widget, QGraphicsView) else []
+        views += widget.findChildren(QGraphicsView)
+        items = [item for view in views if view.scene() is not None
+                 for item in view.scene().items() if hasattr(item, "setExportMode")]
+        for item in items:
+            item.setExportMode(True, {"antialias": True})
         painter = QPainter(generator)
-        widget.render(painter)
-        painter.end()
+        try:
+            # The widget as on screen (QGraphicsView.render would rescale the scene and
+            # misplace pyqtgraph's pixel-sized items); PySide needs the target offset.
+            QWidget.render(widget, painter, QPoint())
+        finally:
+            painter.end()
+            for item in items:
+                item.setExportMode(False)
         if not Path(path).exists():
             raise OSError("the SVG file could not be written")
     else:
@@ -546,8 +563,18 @@ def main(argv=None) -> int:
         entry = install_desktop_entry()
         print(f"Installed {entry}; ClusterLab is now in your applications menu.")
         return 0
-    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if args.screenshot:
+        if not os.environ.get("QT_QPA_PLATFORM"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        # A screenshot shows the app as a new user sees it: it neither reads nor changes the
+        # user's settings and saved work.
+        import tempfile
+
+        scratch = tempfile.mkdtemp(prefix="clusterlab-screenshot-")
+        os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
+        from PySide6.QtCore import QSettings
+
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
 
     from PySide6.QtCore import qInstallMessageHandler
 

@@ -25,8 +25,24 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
+    PageSpec("kmeans", "K-Means", "gui.pages.kmeans_page", "KMeansPage",
+             "Fit K-Means, step through its iterations, compare initialisations."),
+    PageSpec("choose-k", "Choosing k", "gui.pages.choose_k_page", "ChooseKPage",
+             "How many clusters? Inertia (elbow) and silhouette score against k, and "
+             "silhouette diagrams."),
     PageSpec("segmentation", "Image segmentation", "gui.pages.segmentation_page",
              "SegmentationPage", "Reduce a photo to k colours with K-Means, live."),
+    PageSpec("digits-preprocessing", "Digits: preprocessing",
+             "gui.pages.digits_preprocessing_page", "DigitsPreprocessingPage",
+             "K-Means as a preprocessing step: accuracy of a classifier on distances to k "
+             "centroids."),
+    PageSpec("digits-labelling", "Digits: labelling", "gui.pages.digits_labelling_page",
+             "DigitsLabellingPage",
+             "Label 50 representative digits by hand, propagate the labels, then active "
+             "learning."),
+    PageSpec("dbscan", "DBSCAN", "gui.pages.dbscan_page", "DBSCANPage",
+             "Density-based clustering: core, border and noise points, the k-distance curve "
+             "for eps, and new instances classified by a KNN on the core samples."),
 ]
 
 

@@ -96,6 +96,7 @@ class ScatterView(pg.PlotWidget):
         self._items: list[pg.ScatterPlotItem] = []
         self._canvas: np.ndarray | None = None
         self._canvas_key = None
+        self._region_luts: dict[int, np.ndarray] = {}
         vb = self.plotItem.vb
         self._regions = pg.ImageItem(axisOrder="row-major")
         self._regions.setZValue(-20)
@@ -232,9 +233,12 @@ class ScatterView(pg.PlotWidget):
                                              self._radius)
             self._canvas_key = key
         canvas = self._canvas
-        image = np.zeros(canvas.shape + (4,), dtype=np.uint8)
-        hit = canvas >= 0
-        image[hit] = self._colors[canvas[hit]]
+        # One packed 32-bit gather; canvas -1 (no point) picks the transparent last entry.
+        n = self._colors.shape[0]
+        table = np.empty((n + 1, 4), dtype=np.uint8)
+        table[:n] = self._colors
+        table[n] = 0
+        image = table.view(np.uint32).ravel()[canvas].view(np.uint8).reshape(canvas.shape + (4,))
         self._raster.setImage(image, autoLevels=False, levels=None)
         self._raster.setRect(QRectF(xr[0], yr[0], xr[1] - xr[0], yr[1] - yr[0]))
 
@@ -251,7 +255,10 @@ class ScatterView(pg.PlotWidget):
             return
         grid = np.asarray(grid_labels)
         k = n_colors if n_colors is not None else int(grid.max()) + 1
-        image = pastel(colors_for_labels(grid, k))
+        lut = self._region_luts.get(k)
+        if lut is None:  # pale colours per label, and grey for -1, computed once per k
+            lut = self._region_luts[k] = pastel(colors_for_labels(np.arange(-1, k), k))
+        image = lut[np.where(grid < 0, 0, grid + 1)]
         if borders:
             edge = np.zeros(grid.shape, dtype=bool)
             edge[:, 1:] |= grid[:, 1:] != grid[:, :-1]

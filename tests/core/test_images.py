@@ -137,3 +137,12 @@ def test_pixel_dataset_samples_colours():
     np.testing.assert_array_equal(ds.extra["rgb"].astype(float), ds.X)
     small = pixel_dataset(rgb_gradient(10, 10), "s.png")
     assert small.X.shape == (100, 3)
+
+
+def test_pixel_dataset_code_reproduces_the_sample(tmp_path):
+    rgb = rgb_gradient(300, 200)
+    Image.fromarray(rgb).save(tmp_path / "g.png")
+    ds = pixel_dataset(rgb, str(tmp_path / "g.png"), max_points=1000)
+    scope: dict = {}
+    exec(ds.code, scope)
+    np.testing.assert_array_equal(scope["X"], ds.X)

@@ -8,8 +8,9 @@ from gui.pages import page_names
 
 
 @pytest.mark.parametrize("name", page_names())
-def test_every_page_draws_and_is_screenshotted(window, open_page, artifacts_dir, name):
+def test_every_page_draws_and_is_screenshotted(window, open_page, artifacts_dir, qtbot, name):
     page = open_page(name)
+    qtbot.wait(250)  # pyqtgraph lays its axes out on the first paint
     assert page.has_result
     assert window.current_page() is page
     assert not (window.message_bar.isVisible() and window.message_bar.level == "error"), \

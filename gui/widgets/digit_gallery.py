@@ -1,0 +1,350 @@
+"""A gallery of small grey-level images (the 8×8 digits) to label by hand.
+
+Images are drawn crisp: each pixel becomes a square block (nearest-neighbour
+scaling, no smoothing). A tile shows its caption (e.g. the cluster size), its
+label in a coloured badge, or an amber "?" while it has none; the current tile
+has a blue frame. Click a tile or move with the arrow keys, then type 0–9 to
+label it (Backspace/Delete removes the label). The gallery only draws and
+reports: the page owns the labels and decides what a key press means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QWidget
+
+from gui.widgets.palette import palette_rgba
+
+_DIGIT_COLORS = [QColor(*map(int, c[:3])) for c in palette_rgba(10)]
+_CURRENT = QColor("#1f6fd1")
+_MISTAKE = QColor("#c62828")
+_UNLABELLED = QColor("#e0a000")
+_TILE_BG = QColor("#f4f6f9")
+_CAPTION = QColor("#3c4650")
+
+
+def digit_color(label: int) -> QColor:
+    """The colour of a digit's badge (and of its palette button)."""
+    return _DIGIT_COLORS[int(label) % 10]
+
+
+def to_qimage(image: np.ndarray, vmax: float = 16.0) -> QImage:
+    """A grey-level image (0 = background) as a QImage drawn like matplotlib's "binary"."""
+    img = np.asarray(image, dtype=np.float64)
+    grey = np.clip(255.0 - img * (255.0 / vmax), 0, 255).astype(np.uint8)
+    grey = np.ascontiguousarray(grey)
+    h, w = grey.shape
+    qimg = QImage(grey.data, w, h, w, QImage.Format.Format_Grayscale8)
+    return qimg.copy()  # own the pixels
+
+
+class DigitGallery(QWidget):
+    """A grid of labelled / unlabelled digit images.
+
+    Signals: ``current_changed(tile)``, ``label_typed(tile, digit)`` when a key
+    0–9 is pressed, ``clear_requested(tile)`` on Backspace/Delete.
+    """
+
+    current_changed = Signal(int)
+    label_typed = Signal(int, int)
+    clear_requested = Signal(int)
+
+    def __init__(self, columns: int = 10, parent=None):
+        super().__init__(parent)
+        self._columns = columns
+        self._images: list[QImage] = []
+        self._raw: np.ndarray = np.zeros((0, 8, 8))
+        self._captions: list[str] = []
+        self._tooltips: list[str] = []
+        self._labels = np.zeros(0, dtype=np.int64)
+        self._truth: np.ndarray | None = None
+        self._current = -1
+        self._placeholder = "Computing the representative digits…"
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 200)
+        self.setToolTip("Click a digit (or move with the arrow keys) and type 0–9 to label it; "
+                        "Backspace removes a label.")
+
+    # -- content ---------------------------------------------------------------------------------
+    def set_items(self, images: np.ndarray, captions: list[str] | None = None,
+                  tooltips: list[str] | None = None, vmax: float = 16.0) -> None:
+        """Show ``images`` (n, h, w) with one caption (and tooltip) each; keeps no labels."""
+        images = np.asarray(images)
+        if images.ndim == 2:  # flat 8×8 rows
+            side = int(round(np.sqrt(images.shape[1])))
+            images = images.reshape(len(images), side, side)
+        self._raw = images.copy()
+        self._images = [to_qimage(im, vmax) for im in images]
+        n = len(self._images)
+        self._captions = list(captions) if captions is not None else [""] * n
+        self._tooltips = list(tooltips) if tooltips is not None else [""] * n
+        self._labels = np.full(n, -1, dtype=np.int64)
+        self._truth = None
+        self._current = 0 if n else -1
+        self.updateGeometry()
+        self.update()
+        self.current_changed.emit(self._current)
+
+    def set_columns(self, columns: int) -> None:
+        """Tiles per row (fewer columns: bigger images)."""
+        self._columns = max(1, int(columns))
+        self.updateGeometry()
+        self.update()
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder = text
+        self.update()
+
+    def set_labels(self, labels: np.ndarray) -> None:
+        """The label of every tile (-1: none yet)."""
+        labels = np.asarray(labels, dtype=np.int64)
+        if labels.shape != (len(self._images),):
+            raise ValueError("one label per tile")
+        self._labels = labels.copy()
+        self.update()
+
+    def set_truth(self, truth: np.ndarray | None) -> None:
+        """Mark the tiles whose label differs from ``truth`` (None: no marks)."""
+        self._truth = None if truth is None else np.asarray(truth, dtype=np.int64).copy()
+        self.update()
+
+    def set_current(self, tile: int) -> None:
+        if not self._images:
+            return
+        tile = int(np.clip(tile, 0, len(self._images) - 1))
+        if tile != self._current:
+            self._current = tile
+            self.update()
+            self.current_changed.emit(tile)
+
+    # -- what the view shows (also for tests) -----------------------------------------------------
+    def count(self) -> int:
+        return len(self._images)
+
+    def current(self) -> int:
+        return self._current
+
+    def labels(self) -> np.ndarray:
+        return self._labels.copy()
+
+    def captions(self) -> list[str]:
+        return list(self._captions)
+
+    def images(self) -> np.ndarray:
+        return self._raw.copy()
+
+    def mistakes(self) -> np.ndarray:
+        """Tiles marked as mistakes (labelled, and different from the truth)."""
+        if self._truth is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((self._labels >= 0) & (self._labels != self._truth))
+
+    # -- geometry -------------------------------------------------------------------------------
+    def _grid(self) -> tuple[int, int, int, int, int, int]:
+        """(columns, rows, scale, tile width, tile height, left offset)."""
+        n = max(1, len(self._images))
+        cols = min(self._columns, n)
+        rows = (n + cols - 1) // cols
+        side = self._raw.shape[1] if len(self._raw) else 8
+        caption = self._caption_height()
+        scale_w = (self.width() // cols - 10) // side
+        scale_h = (self.height() // rows - caption - 10) // side
+        scale = int(max(2, min(scale_w, scale_h, 14)))
+        tile_w = side * scale + 10
+        tile_h = side * scale + caption + 10
+        left = max(0, (self.width() - cols * tile_w) // 2)
+        return cols, rows, scale, tile_w, tile_h, left
+
+    def _caption_height(self) -> int:
+        return self.fontMetrics().height() + 2
+
+    def tile_rect(self, tile: int) -> QRect:
+        cols, _, _, tile_w, tile_h, left = self._grid()
+        r, c = divmod(tile, cols)
+        return QRect(left + c * tile_w, r * tile_h, tile_w, tile_h)
+
+    def image_rect(self, tile: int) -> QRect:
+        _, _, scale, _, _, _ = self._grid()
+        t = self.tile_rect(tile)
+        side = self._raw.shape[1] if len(self._raw) else 8
+        return QRect(t.x() + 5, t.y() + 5, side * scale, side * scale)
+
+    def tile_at(self, pos: QPoint) -> int:
+        for i in range(len(self._images)):
+            if self.tile_rect(i).contains(pos):
+                return i
+        return -1
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        n = max(1, len(self._images))
+        cols = min(self._columns, n)
+        rows = (n + cols - 1) // cols
+        return QSize(cols * (8 * 6 + 10), rows * (8 * 6 + 10 + self._caption_height()))
+
+    # -- painting -------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.fillRect(self.rect(), Qt.GlobalColor.white)
+        if not self._images:
+            p.setPen(_CAPTION)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
+            p.end()
+            return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        font = QFont(self.font())
+        badge_font = QFont(font)
+        badge_font.setBold(True)
+        has_focus = self.hasFocus()
+        for i, qimg in enumerate(self._images):
+            tile = self.tile_rect(i).adjusted(1, 1, -1, -1)
+            img = self.image_rect(i)
+            label = int(self._labels[i])
+            wrong = (self._truth is not None and label >= 0 and label != int(self._truth[i]))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(_TILE_BG)
+            p.drawRoundedRect(tile, 4, 4)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            p.drawImage(img, qimg)  # nearest neighbour: crisp blocks
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            # frame: unlabelled (amber, dashed), mistake (red), current (blue)
+            if wrong:
+                p.setPen(QPen(_MISTAKE, 2.5))
+            elif label < 0:
+                p.setPen(QPen(_UNLABELLED, 1.5, Qt.PenStyle.DashLine))
+            else:
+                p.setPen(QPen(QColor("#c5ccd4"), 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(img.adjusted(-1, -1, 0, 0))
+            if i == self._current:
+                pen = QPen(_CURRENT, 3 if has_focus else 2)
+                p.setPen(pen)
+                p.drawRoundedRect(tile.adjusted(1, 1, -1, -1), 4, 4)
+            # badge: the label, or "?"
+            bsize = max(14, min(22, img.width() // 2))
+            badge = QRect(img.right() - bsize + 4, img.top() - 4, bsize, bsize)
+            p.setFont(badge_font)
+            if label >= 0:
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(digit_color(label))
+                p.drawEllipse(badge)
+                p.setPen(Qt.GlobalColor.white)
+                p.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(label))
+            else:
+                p.setPen(QPen(_UNLABELLED, 1.5))
+                p.setBrush(QColor("#fff7e0"))
+                p.drawEllipse(badge)
+                p.setPen(QColor("#8a5a00"))
+                p.drawText(badge, Qt.AlignmentFlag.AlignCenter, "?")
+            # caption, or the truth when the label is a mistake
+            p.setFont(font)
+            cap = QRect(tile.x(), img.bottom() + 2, tile.width(), self._caption_height())
+            if wrong:
+                p.setPen(_MISTAKE)
+                p.drawText(cap, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                           f"truth {int(self._truth[i])}")
+            else:
+                p.setPen(_CAPTION)
+                p.drawText(cap, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                           self._captions[i])
+        p.end()
+
+    # -- interaction ----------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        tile = self.tile_at(event.position().toPoint())
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if tile >= 0:
+            self.set_current(tile)
+            self.update()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        n = len(self._images)
+        if not n:
+            return super().keyPressEvent(event)
+        key = event.key()
+        cols = self._grid()[0]
+        moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -cols,
+                 Qt.Key.Key_Down: cols}
+        if key in moves:
+            target = self._current + moves[key]
+            if 0 <= target < n:
+                self.set_current(target)
+            return
+        if key == Qt.Key.Key_Home:
+            self.set_current(0)
+            return
+        if key == Qt.Key.Key_End:
+            self.set_current(n - 1)
+            return
+        if Qt.Key.Key_0 <= key <= Qt.Key.Key_9 and not (
+                event.modifiers() & (Qt.KeyboardModifier.ControlModifier
+                                     | Qt.KeyboardModifier.AltModifier)):
+            self.label_typed.emit(self._current, int(key - Qt.Key.Key_0))
+            return
+        if key in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            self.clear_requested.emit(self._current)
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.update()
+        super().focusOutEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.update()
+        super().resizeEvent(event)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            tile = self.tile_at(event.pos())
+            if tile >= 0 and self._tooltips[tile]:
+                QToolTip.showText(event.globalPos(), self._tooltips[tile], self)
+                return True
+        return super().event(event)
+
+
+class DigitPalette(QWidget):
+    """Ten buttons 0–9 (and "Clear") to label the current tile with the mouse.
+
+    The buttons never take the keyboard focus, so typing keeps going to the gallery.
+    """
+
+    digit_clicked = Signal(int)
+    clear_clicked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        self.buttons: list[QToolButton] = []
+        for d in range(10):
+            b = QToolButton()
+            b.setText(str(d))
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setToolTip(f"Label the selected digit as {d} (or type {d})")
+            c = digit_color(d)
+            b.setStyleSheet(
+                "QToolButton { font-weight: bold; font-size: 14px; min-width: 24px; "
+                f"min-height: 24px; border: 2px solid {c.name()}; border-radius: 4px; "
+                "background: white; }"
+                f"QToolButton:hover {{ background: {c.lighter(170).name()}; }}"
+                f"QToolButton:pressed {{ background: {c.name()}; color: white; }}")
+            b.clicked.connect(lambda _=False, d=d: self.digit_clicked.emit(d))
+            layout.addWidget(b)
+            self.buttons.append(b)
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear")
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.clear_button.setToolTip("Remove the selected digit's label (or press Backspace)")
+        self.clear_button.clicked.connect(self.clear_clicked.emit)
+        layout.addWidget(self.clear_button)
+        layout.addStretch(1)

@@ -1,0 +1,481 @@
+"""core.kmeans: parity with scikit-learn's KMeans, the stepper, regions, soft clustering."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.cluster import KMeans
+
+from core import kmeans as km_mod
+from core.datasets import load_builtin
+from core.errors import Cancelled, DataError
+from core.kmeans import (
+    LloydStepper,
+    decision_regions,
+    fit_kmeans,
+    init_variability,
+    soft_assignment,
+)
+
+GOOD_INIT = np.array([[-3, 3], [-3, 2], [-3, 1], [-1, 2], [0, 2]], dtype=float)
+X_NEW = np.array([[0, 2], [3, 2], [-3, 3], [-3, 2.5]])
+ELONGATED_INIT = np.array([[-1.5, 2.5], [0.5, 0], [4, 0]])
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    return load_builtin("blobs").X
+
+
+def sk_fit(X, k, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return KMeans(n_clusters=k, **kw).fit(X)
+
+
+def assert_same_fit(ours, theirs, rtol=1e-12):
+    np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=rtol, atol=1e-12)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    assert ours.inertia == pytest.approx(theirs.inertia_, rel=1e-12)
+    assert ours.n_iter == theirs.n_iter_
+
+
+# --------------------------------------------------------------------------- fit_kmeans parity
+
+
+@pytest.mark.parametrize("name,k,algorithm", [
+    ("blobs", 5, "lloyd"), ("elongated", 3, "lloyd"), ("moons", 4, "lloyd"), ("iris", 3, "lloyd"),
+    ("digits", 10, "lloyd"), ("blobs", 5, "elkan"), ("iris", 3, "elkan"), ("digits", 10, "elkan"),
+])
+def test_fit_matches_sklearn_on_the_catalog(name, k, algorithm):
+    X = load_builtin(name).X
+    for init, seed in (("k-means++", 42), ("random", 7)):
+        ours = fit_kmeans(X, k, init=init, algorithm=algorithm, random_state=seed)
+        theirs = sk_fit(X, k, init=init, algorithm=algorithm, random_state=seed)
+        assert_same_fit(ours, theirs)
+        assert ours.score == pytest.approx(theirs.score(X), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 9, 123])
+@pytest.mark.parametrize("n_init", ["auto", 1, 3])
+def test_fit_matches_sklearn_for_seeds_and_n_init(blobs, seed, n_init):
+    for init in ("k-means++", "random"):
+        ours = fit_kmeans(blobs, 5, init=init, n_init=n_init, random_state=seed)
+        theirs = sk_fit(blobs, 5, init=init, n_init=n_init, random_state=seed)
+        assert_same_fit(ours, theirs)
+        expected_runs = (10 if init == "random" else 1) if n_init == "auto" else n_init
+        assert ours.n_init == expected_runs == len(ours.run_inertias)
+        assert ours.inertia == ours.run_inertias.min() or ours.inertia <= ours.run_inertias.min()
+
+
+def test_fit_with_an_array_init_and_max_iter(blobs):
+    for max_iter in (1, 2, 5, 300):
+        ours = fit_kmeans(blobs, 5, init=GOOD_INIT, n_init=1, max_iter=max_iter)
+        theirs = sk_fit(blobs, 5, init=GOOD_INIT, n_init=1, max_iter=max_iter, random_state=42)
+        assert_same_fit(ours, theirs)
+        np.testing.assert_array_equal(ours.init, GOOD_INIT)
+        assert ours.init_method == "array"
+
+
+def test_the_winning_init_reproduces_the_fit(blobs):
+    """The init that won, given back to KMeans, gives the same model."""
+    ours = fit_kmeans(blobs, 5, init="random", n_init=10, random_state=3)
+    again = sk_fit(blobs, 5, init=ours.init, n_init=1)
+    np.testing.assert_allclose(again.cluster_centers_, ours.centers, rtol=1e-12, atol=1e-12)
+    assert again.inertia_ == pytest.approx(ours.inertia, rel=1e-12)
+    # and the init rows are data points, drawn as KMeans draws them
+    assert all((blobs == row).all(axis=1).any() for row in ours.init)
+
+
+def test_the_chapter_inertias_and_limits(blobs):
+    good = fit_kmeans(blobs, 5, init=GOOD_INIT, n_init=1)
+    rnd1 = fit_kmeans(blobs, 5, init="random", n_init=1, random_state=2)
+    rnd2 = fit_kmeans(blobs, 5, init="random", n_init=1, random_state=9)
+    # The chapter's documented numbers (In [20]-[22]): 211.6, 219.6, 211.6.
+    assert good.inertia == pytest.approx(211.5985372581684, rel=1e-9)
+    assert rnd1.inertia == pytest.approx(219.58201503602288, rel=1e-9)
+    assert rnd2.inertia == pytest.approx(good.inertia, rel=1e-9)
+    X = load_builtin("elongated").X
+    kgood = fit_kmeans(X, 3, init=ELONGATED_INIT, n_init=1, random_state=42)
+    kbad = fit_kmeans(X, 3, random_state=42)
+    assert_same_fit(kgood, sk_fit(X, 3, init=ELONGATED_INIT, n_init=1, random_state=42))
+    assert_same_fit(kbad, sk_fit(X, 3, random_state=42))
+    assert kbad.inertia < kgood.inertia  # the lower inertia is the worse clustering
+
+
+def test_elkan_with_one_cluster_runs_lloyd_like_sklearn(blobs):
+    ours = fit_kmeans(blobs, 1, algorithm="elkan")
+    theirs = sk_fit(blobs, 1, algorithm="elkan", random_state=42)
+    assert_same_fit(ours, theirs)
+    assert ours.algorithm == "elkan"
+
+
+def test_fit_without_sklearn_kernels_still_matches(monkeypatch, blobs):
+    monkeypatch.setattr(km_mod._Kernels, "get", classmethod(lambda cls: None))
+    for init, seed in (("k-means++", 42), ("random", 5)):
+        ours = fit_kmeans(blobs, 5, init=init, random_state=seed)
+        theirs = sk_fit(blobs, 5, init=init, random_state=seed)
+        np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(ours.labels, theirs.labels_)
+        assert ours.inertia == pytest.approx(theirs.inertia_, rel=1e-9)
+        assert ours.n_iter == theirs.n_iter_
+
+
+def test_fit_reports_progress_and_can_be_cancelled(blobs):
+    seen = []
+    fit_kmeans(blobs, 5, init="random", n_init=4, random_state=1, progress=seen.append)
+    assert seen and seen[-1] == 1.0
+    assert all(0.0 <= f <= 1.0 for f in seen)
+    assert seen == sorted(seen)
+
+    calls = []
+
+    def cancel_after_three(fraction):
+        calls.append(fraction)
+        if len(calls) > 3:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        fit_kmeans(blobs, 5, init="random", n_init=10, random_state=1, progress=cancel_after_three)
+    assert len(calls) == 4
+
+
+def test_result_is_frozen(blobs):
+    res = fit_kmeans(blobs, 5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.inertia = 0.0
+    with pytest.raises(ValueError):
+        res.centers[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        res.labels[0] = 1
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    ({"X": [[0, 1], [np.nan, 2], [3, 4]]}, "missing or infinite"),
+    ({"X": [[0, 1], [np.inf, 2], [3, 4]]}, "missing or infinite"),
+    ({"X": [["a", "b"], ["c", "d"]]}, "numbers"),
+    ({"X": np.zeros((0, 2))}, "empty"),
+    ({"X": np.zeros((2, 2, 2))}, "dimensions"),
+    ({"n_clusters": 10}, "choose k ≤ 3"),
+    ({"n_clusters": 0}, "at least 1"),
+    ({"n_clusters": 2.5}, "whole number"),
+    ({"init": "kmeans"}, "init must be"),
+    ({"init": [[0, 0]]}, "shape"),
+    ({"init": [[0, 0], [np.nan, 1]]}, "missing"),
+    ({"algorithm": "full"}, "'full' is now called 'lloyd'"),
+    ({"algorithm": "auto"}, "algorithm must be"),
+    ({"max_iter": 0}, "max_iter"),
+    ({"n_init": "many"}, "n_init"),
+    ({"n_init": 0}, "n_init"),
+    ({"random_state": -1}, "random_state"),
+    ({"random_state": "seed"}, "random_state"),
+])
+def test_bad_input_is_explained(kwargs, words):
+    args = {"X": [[0.0, 1.0], [1.0, 2.0], [3.0, 4.0]], "n_clusters": 2}
+    args.update(kwargs)
+    with pytest.raises(DataError) as info:
+        fit_kmeans(**args)
+    assert words in str(info.value)
+
+
+# --------------------------------------------------------------------------- stepper parity
+
+
+@pytest.mark.parametrize("name,k,seeds", [("blobs", 5, (5, 42, 3)), ("elongated", 3, (0, 1)),
+                                          ("iris", 3, (0, 11)), ("moons", 6, (2,))])
+@pytest.mark.parametrize("init", ["random", "k-means++"])
+def test_stepper_matches_kmeans_after_t_steps(name, k, seeds, init):
+    X = load_builtin(name).X
+    for seed in seeds:
+        st_ = LloydStepper(X, k, init=init, random_state=seed)
+        # its initial centres are the ones KMeans draws: one step from them is KMeans' first step
+        one = sk_fit(X, k, init=init, n_init=1, max_iter=1, algorithm="lloyd", random_state=seed)
+        from_init = sk_fit(X, k, init=st_.init_centers, n_init=1, max_iter=1)
+        np.testing.assert_allclose(from_init.cluster_centers_, one.cluster_centers_,
+                                   rtol=0, atol=1e-12)
+        for t in range(1, 11):
+            st_.step()
+            theirs = sk_fit(X, k, init=init, n_init=1, max_iter=t, algorithm="lloyd",
+                            random_state=seed)
+            np.testing.assert_allclose(st_.centers, theirs.cluster_centers_, rtol=0, atol=1e-9)
+            np.testing.assert_array_equal(st_.labels, theirs.labels_)
+            assert st_.inertia == pytest.approx(theirs.inertia_, rel=1e-9)
+            if st_.converged:
+                assert st_.n_iter == theirs.n_iter_
+
+
+def test_random_init_is_drawn_like_kmeans(blobs):
+    for seed in (0, 5, 42):
+        stepper = LloydStepper(blobs, 5, init="random", random_state=seed)
+        n = len(blobs)
+        idx = np.random.RandomState(seed).choice(n, 5, replace=False, p=np.ones(n) / n)
+        np.testing.assert_array_equal(stepper.init_centers, blobs[idx])
+
+
+def test_kmeanspp_init_is_the_one_kmeans_uses(blobs):
+    from sklearn.cluster import kmeans_plusplus
+    from sklearn.utils.extmath import row_norms
+
+    Xc = blobs - blobs.mean(axis=0)
+    _, idx = kmeans_plusplus(Xc, 5, x_squared_norms=row_norms(Xc, squared=True),
+                             random_state=np.random.RandomState(42))
+    stepper = LloydStepper(blobs, 5, init="k-means++", random_state=42)
+    np.testing.assert_array_equal(stepper.init_centers, blobs[idx])
+
+
+def test_stepper_converges_like_kmeans(blobs):
+    for init, seed in (("random", 5), ("k-means++", 42), (GOOD_INIT, 42)):
+        stepper = LloydStepper(blobs, 5, init=init, random_state=seed)
+        taken = stepper.run(300)
+        theirs = sk_fit(blobs, 5, init=init, n_init=1, algorithm="lloyd", random_state=seed)
+        assert stepper.converged
+        assert taken == stepper.iteration == stepper.n_iter == theirs.n_iter_
+        np.testing.assert_allclose(stepper.centers, theirs.cluster_centers_, atol=1e-9)
+        assert stepper.inertia == pytest.approx(theirs.inertia_, rel=1e-9)
+        assert stepper.step() is False  # converged: nothing moves
+        assert stepper.iteration == taken
+
+
+def test_the_chapter_iterations_figure(blobs):
+    """Figure 9-4: random init, random_state=5, iterations 1 to 3."""
+    stepper = LloydStepper(blobs, 5, init="random", random_state=5)
+    stepper.run(3)
+    hist = stepper.history
+    assert len(hist) == 4
+    for t in (1, 2, 3):
+        theirs = sk_fit(blobs, 5, init="random", n_init=1, max_iter=t, random_state=5)
+        np.testing.assert_allclose(hist.centers[t], theirs.cluster_centers_, atol=1e-9)
+        assert hist.inertia[t] == pytest.approx(theirs.inertia_, rel=1e-9)
+
+
+def test_back_restores_the_exact_previous_state(blobs):
+    stepper = LloydStepper(blobs, 5, init="random", random_state=5)
+    states = []
+    for _ in range(6):
+        states.append((stepper.iteration, stepper.centers.copy(), stepper.labels.copy(),
+                       stepper.inertia, stepper.converged))
+        stepper.step()
+    for it, centers, labels, inertia, converged in reversed(states):
+        assert stepper.back()
+        assert stepper.iteration == it
+        np.testing.assert_array_equal(stepper.centers, centers)
+        np.testing.assert_array_equal(stepper.labels, labels)
+        assert stepper.inertia == inertia
+        assert stepper.converged == converged
+        assert len(stepper.history) == it + 1
+    assert stepper.back() is False
+    # and forwards again, the same path
+    stepper.run(5)
+    np.testing.assert_array_equal(stepper.centers, states[5][1])
+
+
+def test_back_recomputes_labels_it_no_longer_keeps(monkeypatch, blobs):
+    monkeypatch.setattr(km_mod, "LABEL_CACHE_BYTES", 1)  # keep only the minimum
+    stepper = LloydStepper(blobs, 5, init="random", random_state=5)
+    labels = [stepper.labels.copy()]
+    for _ in range(5):
+        stepper.step()
+        labels.append(stepper.labels.copy())
+    assert len(stepper._cache) <= 3
+    for t in range(4, -1, -1):
+        stepper.back()
+        np.testing.assert_array_equal(stepper.labels, labels[t])
+
+
+def test_reset_history_and_inertia_never_increases(blobs):
+    stepper = LloydStepper(blobs, 5, init="random", random_state=0)
+    stepper.run(20)
+    hist = stepper.history
+    assert hist.centers.shape == (stepper.iteration + 1, 5, 2)
+    assert np.all(np.diff(hist.inertia) <= 1e-9 * hist.inertia[0])
+    np.testing.assert_array_equal(hist.centers[0], stepper.init_centers)
+    first_labels = LloydStepper(blobs, 5, init="random", random_state=0).labels
+    stepper.reset()
+    assert stepper.iteration == 0 and not stepper.converged
+    np.testing.assert_array_equal(stepper.centers, stepper.init_centers)
+    np.testing.assert_array_equal(stepper.labels, first_labels)
+    assert len(stepper.history) == 1
+
+
+def test_n_changed_counts_points_that_switched(blobs):
+    stepper = LloydStepper(blobs, 5, init="random", random_state=5)
+    before = stepper.labels.copy()
+    stepper.step()
+    assert stepper.n_changed == int((stepper.labels != before).sum()) > 0
+
+
+def test_empty_clusters_are_relocated_like_sklearn():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(0, 1, (60, 2)), rng.normal(6, 1, (60, 2))]
+    init = np.array([[0.0, 0.0], [6.0, 6.0], [100.0, 100.0], [-80.0, 50.0]])  # two get nothing
+    stepper = LloydStepper(X, 4, init=init)
+    for t in range(1, 6):
+        stepper.step()
+        theirs = sk_fit(X, 4, init=init, n_init=1, max_iter=t)
+        np.testing.assert_allclose(stepper.centers, theirs.cluster_centers_, atol=1e-9)
+        np.testing.assert_array_equal(stepper.labels, theirs.labels_)
+    ours = fit_kmeans(X, 4, init=init)
+    assert_same_fit(ours, sk_fit(X, 4, init=init, n_init=1))
+
+
+def test_duplicate_points_with_more_clusters_than_values():
+    X = np.array([[1.0, 1.0]] * 5 + [[2.0, 2.0]] * 5)
+    ours = fit_kmeans(X, 3, init="random", n_init=1, random_state=0)
+    theirs = sk_fit(X, 3, init="random", n_init=1, random_state=0)
+    assert_same_fit(ours, theirs)
+    stepper = LloydStepper(X, 3, init="random", random_state=0)
+    stepper.run(10)
+    np.testing.assert_allclose(stepper.centers, theirs.cluster_centers_, atol=1e-12)
+
+
+def test_numpy_fallback_stepper_matches_kmeans(blobs):
+    stepper = LloydStepper(blobs, 5, init="random", random_state=5, use_kernels=False)
+    for t in range(1, 6):
+        stepper.step()
+        theirs = sk_fit(blobs, 5, init="random", n_init=1, max_iter=t, random_state=5)
+        np.testing.assert_allclose(stepper.centers, theirs.cluster_centers_, atol=1e-9)
+        np.testing.assert_array_equal(stepper.labels, theirs.labels_)
+        assert stepper.inertia == pytest.approx(theirs.inertia_, rel=1e-9)
+
+
+def test_stepper_rejects_bad_input():
+    with pytest.raises(DataError, match="choose k"):
+        LloydStepper(np.zeros((3, 2)), 4)
+    with pytest.raises(DataError, match="shape"):
+        LloydStepper(np.arange(10.0).reshape(5, 2), 2, init=np.zeros((3, 2)))
+    with pytest.raises(DataError, match="missing"):
+        LloydStepper([[0, 1], [np.nan, 1]], 1)
+    stepper = LloydStepper(np.arange(10.0).reshape(5, 2), 2)
+    with pytest.raises(DataError):
+        stepper.run(-1)
+
+
+points_2d = arrays(np.float64, st.tuples(st.integers(6, 40), st.integers(1, 3)),
+                   elements=st.floats(-50, 50, allow_nan=False, width=32))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=points_2d, k=st.integers(1, 5), seed=st.integers(0, 10_000),
+       init=st.sampled_from(["random", "k-means++"]), steps=st.integers(1, 6))
+def test_property_stepper_equals_kmeans_and_back_is_exact(X, k, seed, init, steps):
+    k = min(k, len(X))
+    stepper = LloydStepper(X, k, init=init, random_state=seed)
+    for _ in range(steps):
+        before = (stepper.centers.copy(), stepper.labels.copy(), stepper.inertia)
+        moved = stepper.step()
+        if moved:
+            stepper.back()
+            np.testing.assert_array_equal(stepper.centers, before[0])
+            np.testing.assert_array_equal(stepper.labels, before[1])
+            assert stepper.inertia == before[2]
+            stepper.step()
+    theirs = sk_fit(X, k, init=init, n_init=1, max_iter=steps, random_state=seed)
+    scale = max(1.0, float(np.abs(X).max()))
+    np.testing.assert_allclose(stepper.centers, theirs.cluster_centers_, rtol=0,
+                               atol=1e-9 * scale)
+    assert stepper.inertia == pytest.approx(theirs.inertia_, rel=1e-9, abs=1e-9 * scale**2)
+
+
+# --------------------------------------------------------------------------- regions, soft, variability
+
+
+def test_decision_regions_are_the_nearest_centre_of_each_cell(blobs):
+    res = fit_kmeans(blobs, 5)
+    regions = decision_regions(res.centers, (-4, 1), (1, 3.5), (120, 80))
+    assert regions.labels.shape == (80, 120)
+    assert regions.x[0] == pytest.approx(-4 + 5 / 240) and regions.y[0] == pytest.approx(1 + 2.5 / 160)
+    gx, gy = np.meshgrid(regions.x, regions.y)
+    model = sk_fit(blobs, 5, random_state=42)
+    expected = model.predict(np.c_[gx.ravel(), gy.ravel()]).reshape(gx.shape)
+    assert np.mean(regions.labels == expected) > 0.9999  # ties on a border may differ
+    assert set(np.unique(regions.labels)) == set(range(5))
+
+
+def test_decision_regions_square_resolution_and_bad_input():
+    centers = np.array([[0.0, 0.0], [1.0, 0.0]])
+    regions = decision_regions(centers, (-1, 2), (-1, 1), 30)
+    assert regions.labels.shape == (30, 30)
+    assert (regions.labels[:, regions.x < 0.5] == 0).all()
+    assert (regions.labels[:, regions.x > 0.5] == 1).all()
+    assert decision_regions(centers[:1], (0, 1), (0, 1), 4).labels.max() == 0
+    with pytest.raises(DataError, match="two features"):
+        decision_regions(np.zeros((2, 3)), (0, 1), (0, 1), 10)
+    with pytest.raises(DataError, match="start < stop"):
+        decision_regions(centers, (1, 0), (0, 1), 10)
+    with pytest.raises(DataError, match="at least one cell"):
+        decision_regions(centers, (0, 1), (0, 1), 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(centers=arrays(np.float64, st.tuples(st.integers(1, 9), st.just(2)),
+                      elements=st.floats(-10, 10, allow_nan=False)),
+       nx=st.integers(1, 40), ny=st.integers(1, 40))
+def test_property_regions_match_brute_force(centers, nx, ny):
+    regions = decision_regions(centers, (-12, 12), (-11, 13), (nx, ny))
+    gx, gy = np.meshgrid(regions.x, regions.y)
+    d = (gx[..., None] - centers[:, 0]) ** 2 + (gy[..., None] - centers[:, 1]) ** 2
+    best = d.min(axis=-1)
+    chosen = np.take_along_axis(d, regions.labels[..., None].astype(int), axis=-1)[..., 0]
+    np.testing.assert_array_equal(chosen, best)
+
+
+def test_soft_assignment_is_transform_and_predict(blobs):
+    model = sk_fit(blobs, 5, random_state=42)
+    soft = soft_assignment(model.cluster_centers_, X_NEW)
+    np.testing.assert_allclose(soft.distances, model.transform(X_NEW), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(soft.labels, model.predict(X_NEW))
+    assert soft_assignment(model.cluster_centers_, np.empty((0, 2))).distances.shape == (0, 5)
+    with pytest.raises(DataError, match="feature"):
+        soft_assignment(model.cluster_centers_, np.zeros((2, 3)))
+    with pytest.raises(DataError, match="missing"):
+        soft_assignment(model.cluster_centers_, [[np.nan, 0.0]])
+
+
+def test_init_variability_matches_single_init_fits(blobs):
+    seen = []
+    res = init_variability(blobs, 5, "random", n_runs=6, random_state=10, progress=seen.append)
+    assert res.inertias.shape == (6,) and list(res.seeds) == list(range(10, 16))
+    for seed, inertia, n_iter in zip(res.seeds, res.inertias, res.n_iter):
+        theirs = sk_fit(blobs, 5, init="random", n_init=1, random_state=int(seed))
+        assert inertia == pytest.approx(theirs.inertia_, rel=1e-12)
+        assert n_iter == theirs.n_iter_
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert res.best == res.inertias.min() and res.worst == res.inertias.max()
+    assert 0 < res.share_near_best() <= 1
+    pp = init_variability(blobs, 5, "k-means++", n_runs=3, random_state=0)
+    assert pp.init == "k-means++" and pp.inertias.shape == (3,)
+
+
+def test_init_variability_cancel_and_bad_input(blobs):
+    def cancel(fraction):
+        if fraction > 0.3:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        init_variability(blobs, 5, "random", n_runs=10, random_state=0, progress=cancel)
+    with pytest.raises(DataError, match="init"):
+        init_variability(blobs, 5, GOOD_INIT, n_runs=2)
+    with pytest.raises(DataError, match="runs"):
+        init_variability(blobs, 5, "random", n_runs=0)
+    res = init_variability(blobs, 5, "random", n_runs=2, random_state=None)
+    assert res.seeds.shape == (2,)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=points_2d, k=st.integers(1, 5), seed=st.integers(0, 10_000),
+       init=st.sampled_from(["random", "k-means++"]), n_init=st.integers(1, 3),
+       algorithm=st.sampled_from(["lloyd", "elkan"]))
+def test_property_fit_equals_kmeans(X, k, seed, init, n_init, algorithm):
+    k = min(k, len(X))
+    ours = fit_kmeans(X, k, init=init, n_init=n_init, algorithm=algorithm, random_state=seed)
+    theirs = sk_fit(X, k, init=init, n_init=n_init, algorithm=algorithm, random_state=seed)
+    np.testing.assert_array_equal(ours.centers, theirs.cluster_centers_)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    assert ours.inertia == theirs.inertia_
+    assert ours.n_iter == theirs.n_iter_
