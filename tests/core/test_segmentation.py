@@ -373,3 +373,22 @@ def test_properties_on_small_random_images(h, w, k, levels, seed, binned):
     np.testing.assert_array_equal(seg.image, seg.palette_uint8[seg.labels])
     # the palette colours lie inside the image's colour range
     assert seg.palette.min() >= X.min() - 1e-9 and seg.palette.max() <= X.max() + 1e-9
+
+
+def test_overlapping_segmentations_restore_blas_threads():
+    """The BLAS limit is process-wide: overlapping runs must leave it as they found it."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+    before = blas_threads()
+    img = small_photo()
+    threads = [threading.Thread(target=segment_image, args=(img, k)) for k in (3, 5, 7, 9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert blas_threads() == before
