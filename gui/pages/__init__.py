@@ -30,6 +30,8 @@ PAGES: list[PageSpec] = [
     PageSpec("choose-k", "Choosing k", "gui.pages.choose_k_page", "ChooseKPage",
              "How many clusters? Inertia (elbow) and silhouette score against k, and "
              "silhouette diagrams."),
+    PageSpec("segmentation", "Image segmentation", "gui.pages.segmentation_page",
+             "SegmentationPage", "Reduce a photo to k colours with K-Means, live."),
     PageSpec("digits-preprocessing", "Digits: preprocessing",
              "gui.pages.digits_preprocessing_page", "DigitsPreprocessingPage",
              "K-Means as a preprocessing step: accuracy of a classifier on distances to k "

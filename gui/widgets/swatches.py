@@ -1,0 +1,74 @@
+"""A palette as clickable colour swatches, each with its share of the pixels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QToolButton, QWidget
+
+
+def _text_color(rgb) -> str:
+    r, g, b = (int(c) for c in rgb[:3])
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+class SwatchGrid(QWidget):
+    """Swatches in rows of ``columns``; clicking one selects it (``selected(index)``),
+    clicking it again clears the selection (``selected(-1)``)."""
+
+    selected = Signal(int)
+
+    def __init__(self, columns: int = 4, parent=None):
+        super().__init__(parent)
+        self._columns = columns
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(3)
+        self.buttons: list[QToolButton] = []
+        self._current = -1
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def set_palette(self, colors: Sequence, shares: Sequence[float], hexes: Sequence[str],
+                    counts: Sequence[int] | None = None) -> None:
+        """One swatch per colour (``colors`` are RGB triples, ``shares`` fractions)."""
+        for b in self.buttons:
+            self._grid.removeWidget(b)
+            b.deleteLater()
+        self.buttons = []
+        self._current = -1
+        many = len(hexes) > 4 * self._columns  # many colours: more, smaller swatches per row
+        columns = self._columns + 2 if many else self._columns
+        font = 10 if many else 11
+        for i, (rgb, share, hx) in enumerate(zip(colors, shares, hexes)):
+            b = QToolButton(self)
+            b.setCheckable(True)
+            b.setText(f"{100 * share:.1f}%" if share >= 0.0995 or not many
+                      else f"{100 * share:.1f}".lstrip("0") + "%")
+            b.setMinimumSize(QSize(34, 24) if many else QSize(52, 30))
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            fg = _text_color(rgb)
+            b.setStyleSheet(
+                f"QToolButton {{ background: {hx}; color: {fg}; border: 1px solid #888;"
+                f" border-radius: 3px; font-size: {font}px; padding: 0px; }}"
+                f"QToolButton:checked {{ border: 3px solid #ffcc00; }}")
+            pixels = f", {int(counts[i]):,} pixels" if counts is not None else ""
+            b.setToolTip(f"Colour {i}: {hx} (RGB {int(rgb[0])}, {int(rgb[1])}, {int(rgb[2])}) — "
+                         f"{100 * share:.2f}% of the image{pixels}.\n"
+                         "Click to highlight its pixels; click again to show all.")
+            b.clicked.connect(lambda checked=False, i=i: self._clicked(i))
+            self._grid.addWidget(b, i // columns, i % columns)
+            self.buttons.append(b)
+
+    def _clicked(self, index: int) -> None:
+        self.select(-1 if index == self._current else index)
+
+    def select(self, index: int) -> None:
+        """Select swatch ``index`` (-1: none) and emit ``selected``."""
+        self._current = index
+        for i, b in enumerate(self.buttons):
+            b.setChecked(i == index)
+        self.selected.emit(index)
+
+    def current(self) -> int:
+        return self._current
