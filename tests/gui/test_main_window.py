@@ -97,8 +97,8 @@ def test_drop_a_file_on_the_window(window, open_page, qtbot, tmp_path):
     assert page.dataset.name == "dropped.npy" and page.view.n_points == 10
 
 
-def test_opening_an_image_shows_its_colours(window, open_page, qtbot, tmp_path):
-    page = open_page("data")
+def test_opening_an_image_segments_it_and_lists_its_colours(window, open_page, qtbot, tmp_path):
+    data = open_page("data")
     rgb = np.zeros((20, 30, 3), dtype=np.uint8)
     rgb[:, :15] = (255, 0, 0)
     rgb[:, 15:] = (0, 0, 255)
@@ -107,11 +107,18 @@ def test_opening_an_image_shows_its_colours(window, open_page, qtbot, tmp_path):
     window.open_path(str(p))
     qtbot.waitUntil(lambda: any(t == "flag.png" for t, _ in window.ctx.images.values()),
                     timeout=30_000)
-    if "segmentation" not in page_names():
-        qtbot.waitUntil(lambda: page.dataset is not None and page.dataset.key == "pixels:flag.png",
-                        timeout=30_000)
-        colours = {tuple(c) for c in page.view.point_colors()[:, :3]}
-        assert colours == {(255, 0, 0), (0, 0, 255)}
+    # the window goes to the segmentation page, which segments the new image
+    seg = window.pages["segmentation"]
+    assert window.current_page() is seg
+    qtbot.waitUntil(lambda: seg.shown is not None and seg.shown.key.endswith("flag.png"),
+                    timeout=60_000)
+    assert {tuple(c) for c in seg.shown.seg.palette.astype(int)} >= {(255, 0, 0), (0, 0, 255)}
+    # and its pixel colours are a dataset on the Data page
+    qtbot.waitUntil(lambda: data.dataset is not None and data.dataset.key == "pixels:flag.png",
+                    timeout=30_000)
+    colours = {tuple(c) for c in data.view.point_colors()[:, :3]}
+    assert colours == {(255, 0, 0), (0, 0, 255)}
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=30_000)
 
 
 def test_broken_image_is_explained(window, open_page, qtbot, tmp_path):
