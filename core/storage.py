@@ -7,16 +7,19 @@ as ``.npz`` and read back with ``allow_pickle=False``; metadata as JSON.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core.errors import DataError
+from core.progress import ProgressFn, report
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -68,3 +71,55 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise DataError(f"The file '{path}' does not exist.") from exc
     except (OSError, ValueError) as exc:
         raise DataError(f"The file '{path}' is not a readable ClusterLab array file.") from exc
+
+
+class RowTable(Sequence):
+    """Rows of a table made lazily from equal-length columns, for exporting big results.
+
+    Each argument is a 1-D array (one column) or a 2-D array (one column per feature).
+    Building it costs nothing; rows become Python lists only when read, so a million-row
+    export is converted where it is written (a background task), not where it is asked for.
+    """
+
+    def __init__(self, *columns):
+        cols: list[np.ndarray] = []
+        for c in columns:
+            a = np.asarray(c)
+            cols.extend([a] if a.ndim == 1 else [a[:, j] for j in range(a.shape[1])])
+        lengths = {len(c) for c in cols}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+        self._cols = cols
+        self._n = lengths.pop() if lengths else 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._n))]
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError(index)
+        return [c[index].item() for c in self._cols]
+
+    def __iter__(self) -> Iterator[list]:
+        block = 65_536
+        for start in range(0, self._n, block):
+            parts = [c[start:start + block].tolist() for c in self._cols]
+            yield from (list(r) for r in zip(*parts))
+
+
+def write_csv(path: str | os.PathLike, header: Sequence[str], rows: Iterable,
+              progress: ProgressFn | None = None) -> Path:
+    """Write a CSV atomically; ``progress`` is called every 65 536 rows (it may cancel)."""
+    total = len(rows) if hasattr(rows, "__len__") else 0
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(header))
+    for i, r in enumerate(rows, 1):
+        writer.writerow(r)
+        if i % 65_536 == 0 and total:
+            report(progress, i / total)
+    return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import sys
 from pathlib import Path
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
 import resources
 from core.errors import DataError
 from core.images import IMAGE_SUFFIXES
+from core.storage import write_csv
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.pages import PAGES, page_names, spec_for
@@ -388,18 +387,19 @@ class MainWindow(QMainWindow):
         if path:
             self.export_csv(path)
 
-    def export_csv(self, path: str) -> None:
+    def export_csv(self, path: str):
+        """Save the current page's results as CSV in the background; returns the task."""
         page = self.current_page()
         table = page.export_table() if page is not None else None
         if table is None:
             self.show_message("This page has no results to export yet.", "warning")
-            return
-        try:
-            write_csv(path, *table)
-        except OSError as exc:
-            self.show_message(f"Could not save '{path}': {exc}", "error")
-            return
-        self.show_message(f"Saved {Path(path).name}.", "info")
+            return None
+        header, rows = table
+        return self.tasks.submit(
+            write_csv, path, header, rows, key="export-csv",
+            description=f"Saving {Path(path).name}…",
+            on_result=lambda _: self.show_message(f"Saved {Path(path).name}.", "info"),
+            on_error=lambda exc: self.show_message(f"Could not save '{path}': {exc}", "error"))
 
     # -- about, screenshot, close ---------------------------------------------------------------------
     def about_text(self) -> str:
@@ -505,16 +505,6 @@ def save_widget(widget: QWidget, path: str) -> None:
     else:
         if not widget.grab().save(str(path)):
             raise OSError("the image could not be written")
-
-
-def write_csv(path: str, header: list[str], rows) -> None:
-    from core.storage import atomic_write_bytes
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
 
 
 def create_app(argv=None) -> QApplication:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout
 
 from core.datasets import Dataset
 from core.projection import Projection, project_2d
+from core.storage import RowTable
 from gui.pages.base import Page, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import colors_for_labels, hex_color, palette_rgba
@@ -184,8 +185,4 @@ class DataPage(Page):
             return None
         ds = self.dataset
         header = list(ds.feature_names) + (["label"] if ds.y is not None else [])
-        if ds.y is not None:
-            rows = [list(map(float, x)) + [int(t)] for x, t in zip(ds.X, ds.y)]
-        else:
-            rows = [list(map(float, x)) for x in ds.X]
-        return header, rows
+        return header, RowTable(ds.X, *([] if ds.y is None else [ds.y]))

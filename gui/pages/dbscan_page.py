@@ -51,6 +51,7 @@ from core.density import (
     run_dbscan,
 )
 from core.projection import Projection, project_2d
+from core.storage import RowTable
 from gui.pages.base import Page, hbox, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba, pastel
@@ -1208,10 +1209,7 @@ class DBSCANPage(Page):
             return None
         kind = np.where(r.core_mask, "core", np.where(r.border_mask, "border", "anomaly"))
         header = list(ds.feature_names) + ["cluster", "kind"]
-        X = ds.X.tolist()
-        labels = r.labels.tolist()
-        kinds = kind.tolist()
-        return header, [x + [lab, k] for x, lab, k in zip(X, labels, kinds)]
+        return header, RowTable(ds.X, r.labels, kind)
 
     def _export_csv(self) -> None:
         window = self.window()

@@ -45,6 +45,7 @@ from core.kmeans import (
 )
 from core.progress import scaled
 from core.projection import Projection, project_2d
+from core.storage import RowTable
 from gui.pages.base import Page, hbox, info_label, panel, side_panel
 from gui.widgets.cluster_view import ClusterView, HandleItem
 from gui.widgets.dataset_picker import DatasetPicker
@@ -1626,14 +1627,12 @@ class KMeansPage(Page):
         if w is self.compare_tab and self.compare_results is not None and self.dataset:
             r1, r2 = self.compare_results
             names = list(self.dataset.feature_names)
-            rows = [list(map(float, x)) + [int(a), int(b)]
-                    for x, a, b in zip(self.dataset.X, r1.labels, r2.labels)]
-            return names + ["solution 1", "solution 2"], rows
+            return names + ["solution 1", "solution 2"], RowTable(self.dataset.X, r1.labels,
+                                                                  r2.labels)
         if w is self.limits_tab and self.limits is not None:
             ds, good, bad = self.limits
-            rows = [list(map(float, x)) + [int(a), int(b)]
-                    for x, a, b in zip(ds.X, good.labels, bad.labels)]
-            return list(ds.feature_names) + ["good init", "default"], rows
+            return (list(ds.feature_names) + ["good init", "default"],
+                    RowTable(ds.X, good.labels, bad.labels))
         if w is self.iterations_tab and self._iter_centers is not None:
             rows = [[t, j] + list(map(float, c))
                     for t, cs in enumerate(self._iter_centers) for j, c in enumerate(cs)]
@@ -1643,9 +1642,8 @@ class KMeansPage(Page):
         f, ds = self.frame, self.dataset
         diff = ds.X - f.centers[f.labels]
         dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        rows = [list(map(float, x)) + [int(lab), float(dd)]
-                for x, lab, dd in zip(ds.X, f.labels, dist)]
-        return list(ds.feature_names) + ["cluster", "distance to centroid"], rows
+        return (list(ds.feature_names) + ["cluster", "distance to centroid"],
+                RowTable(ds.X, f.labels, dist))
 
 
 __all__ = ["KMeansPage", "hex_color"]

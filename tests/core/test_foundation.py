@@ -135,3 +135,24 @@ def test_progress_helpers():
 
     with pytest.raises(Cancelled):
         report(cancelling, 0.1)
+
+
+def test_row_table_reads_lazily_and_writes_csv(tmp_path):
+    from core.storage import RowTable, write_csv
+
+    X = np.arange(6.0).reshape(3, 2)
+    table = RowTable(X, np.array([1, 0, 1]), np.array(["core", "border", "core"]))
+    assert len(table) == 3
+    assert table[0] == [0.0, 1.0, 1, "core"] and table[-1] == [4.0, 5.0, 1, "core"]
+    assert table[1:] == [[2.0, 3.0, 0, "border"], [4.0, 5.0, 1, "core"]]
+    assert list(table) == table[:]
+    with pytest.raises(IndexError):
+        table[3]
+    with pytest.raises(ValueError):
+        RowTable(X, np.arange(2))
+    seen = []
+    big = RowTable(np.arange(200_000), np.arange(200_000) % 3)
+    write_csv(tmp_path / "t.csv", ["i", "label"], big, progress=seen.append)
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines[:3] == ["i,label", "0,0", "1,1"] and len(lines) == 200_001
+    assert seen and seen == sorted(seen) and seen[-1] <= 1.0

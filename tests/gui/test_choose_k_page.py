@@ -269,7 +269,7 @@ def test_show_code_reproduces_the_curves(page, window):
                                atol=1e-10)
 
 
-def test_exports(page, window, tmp_path):
+def test_exports(page, window, qtbot, tmp_path):
     header, rows = page.export_table()
     assert header[:5] == ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin"]
     assert [r[0] for r in rows] == list(range(1, 10))
@@ -277,7 +277,8 @@ def test_exports(page, window, tmp_path):
     assert [r[0] for r in rows if r[6] == 1] == [4]  # the elbow
     assert [r[0] for r in rows if r[7] == 1] == [4]  # the selection
     path = tmp_path / "scores.csv"
-    window.export_csv(str(path))
+    with qtbot.waitSignal(window.export_csv(str(path)).finished, timeout=30_000):
+        pass
     with open(path, newline="") as f:
         table = list(csv.reader(f))
     assert table[0] == header and len(table) == 10

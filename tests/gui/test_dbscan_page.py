@@ -254,7 +254,7 @@ def test_export_csv_and_code(page, window, qtbot, moons, tmp_path, monkeypatch):
     monkeypatch.setattr("gui.app.QFileDialog.getSaveFileName",
                         lambda *a, **k: (str(path), "CSV (*.csv)"))
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
-    assert path.exists()
+    qtbot.waitUntil(path.exists, timeout=30_000)
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["x1", "x2", "cluster", "kind"]

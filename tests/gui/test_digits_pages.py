@@ -235,7 +235,8 @@ def test_results_with_the_chapters_labels(labelling, chapter, qtbot, artifacts_d
     window.export_plot(str(artifacts_dir / "digits-labelling-plot.png"))
     assert (artifacts_dir / "digits-labelling-plot.png").stat().st_size > 5_000
     csv_path = artifacts_dir / "digits-labelling-results.csv"
-    window.export_csv(str(csv_path))
+    with qtbot.waitSignal(window.export_csv(str(csv_path)).finished, timeout=30_000):
+        pass
     table = list(csv.reader(csv_path.open()))
     assert table[0] == ["experiment", "training instances", "test accuracy"]
     assert float(table[4][2]) == ref["partial"]

@@ -416,7 +416,8 @@ def test_exports(page, window, qtbot, tmp_path):
     assert [r[2] for r in rows[:50]] == list(ref.labels_[:50])
     window.export_plot(str(tmp_path / "k.png"))
     window.export_plot(str(tmp_path / "k.svg"))
-    window.export_csv(str(tmp_path / "k.csv"))
+    with qtbot.waitSignal(window.export_csv(str(tmp_path / "k.csv")).finished, timeout=30_000):
+        pass
     assert (tmp_path / "k.png").stat().st_size > 5000
     assert "<svg" in (tmp_path / "k.svg").read_text()[:2000]
     assert (tmp_path / "k.csv").read_text().splitlines()[0] == "x1,x2,cluster,distance to centroid"

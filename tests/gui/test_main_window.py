@@ -131,12 +131,13 @@ def test_broken_image_is_explained(window, open_page, qtbot, tmp_path):
     assert window.message_bar.level == "error"
 
 
-def test_export_plot_and_csv(window, open_page, tmp_path):
+def test_export_plot_and_csv(window, open_page, qtbot, tmp_path):
     open_page("data")
     png, svg, csv = tmp_path / "p.png", tmp_path / "p.svg", tmp_path / "r.csv"
     window.export_plot(str(png))
     window.export_plot(str(svg))
-    window.export_csv(str(csv))
+    with qtbot.waitSignal(window.export_csv(str(csv)).finished, timeout=30_000):
+        pass
     assert png.stat().st_size > 5000
     assert "<svg" in svg.read_text()
     lines = csv.read_text().splitlines()
