@@ -103,8 +103,10 @@ def side_panel(*widgets: QWidget, width: int = 270) -> QScrollArea:
     area.setWidget(inner)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setMinimumWidth(width)
-    area.setMaximumWidth(width + 80)
+    # Room for the content and the vertical scroll bar, so nothing is ever clipped on the right.
+    need = max(width, inner.minimumSizeHint().width()) + area.verticalScrollBar().sizeHint().width()
+    area.setMinimumWidth(need)
+    area.setMaximumWidth(need + 80)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return area
 
