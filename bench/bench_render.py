@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
@@ -94,11 +95,13 @@ app.exec()
 
 
 def startup_time(eager: bool) -> float:
-    env = {**os.environ, "BENCH_T0": repr(time.time()),
-           "BENCH_EAGER_SKLEARN": "1" if eager else "0", "PYTHONPATH": str(ROOT)}
-    env["BENCH_T0"] = repr(time.time())
-    out = subprocess.run([sys.executable, "-c", STARTUP], env=env, cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    with tempfile.TemporaryDirectory() as scratch:  # a first start: no user settings
+        env = {**os.environ, "BENCH_EAGER_SKLEARN": "1" if eager else "0",
+               "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": scratch,
+               "CLUSTERLAB_DATA_DIR": os.path.join(scratch, "data")}
+        env["BENCH_T0"] = repr(time.time())
+        out = subprocess.run([sys.executable, "-c", STARTUP], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
     return float(out.stdout.strip().splitlines()[-1])
 
 
