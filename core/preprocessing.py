@@ -22,7 +22,8 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report
-from core.semisupervised import _check_fit, make_classifier, single_threaded
+from core.semisupervised import _check_fit, make_classifier
+from core.threads import single_threaded
 
 
 def make_pipeline(n_clusters: int, random_state: int | None = 42, standardize: bool = False):

@@ -37,15 +37,14 @@ thread for these thin products.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report, scaled
+from core.threads import single_threaded
 
 __all__ = [
     "CHAPTER_N_COLORS",
@@ -654,42 +653,9 @@ def segment_image(rgb, n_colors: int, random_state: int | None = 42,
     return _segment(colors, k, random_state, progress, chunk_pixels)
 
 
-_BLAS_LOCK = threading.Lock()
-_BLAS_USERS = 0
-_BLAS_LIMITER = None
-_BLAS_CONTROLLER = None
-
-
-@contextmanager
-def _one_blas_thread():
-    """A context in which BLAS uses one thread: the (k × 5) @ (5 × n) products of this module
-    run several times faster so on small machines (see DESIGN.md, Performance).
-
-    The limit is process-wide, so it is counted: set when the first segmentation starts,
-    restored when the last one ends (the k slider and the chapter's figure overlap).
-    """
-    global _BLAS_USERS, _BLAS_LIMITER, _BLAS_CONTROLLER
-    from threadpoolctl import ThreadpoolController
-
-    with _BLAS_LOCK:
-        if _BLAS_CONTROLLER is None:
-            _BLAS_CONTROLLER = ThreadpoolController()  # finds numpy's BLAS once
-        if _BLAS_USERS == 0:
-            _BLAS_LIMITER = _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
-        _BLAS_USERS += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_USERS -= 1
-            if _BLAS_USERS == 0 and _BLAS_LIMITER is not None:
-                _BLAS_LIMITER.restore_original_limits()
-                _BLAS_LIMITER = None
-
-
 def _segment(table: ColorTable, k: int, random_state: int | None,
              progress: ProgressFn | None, chunk_pixels: int = CHUNK_PIXELS) -> Segmentation:
-    with _one_blas_thread():
+    with single_threaded():
         return _segment_inner(table, k, random_state, progress, chunk_pixels)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report, scaled
+from core.threads import single_threaded
 from core.validation import as_data_matrix
 
 __all__ = [
@@ -90,13 +91,6 @@ def _sample_indices(n: int, sample_size: int | None, random_state) -> np.ndarray
 
 # --------------------------------------------------------------------------- silhouette
 
-def _single_thread():
-    """Run OpenMP and BLAS on one thread inside the ``with`` block."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1)
-
-
 def _silhouette_codes(X: np.ndarray, codes: np.ndarray, n_clusters: int,
                       progress: ProgressFn | None = None,
                       chunk_bytes: int | None = None) -> np.ndarray:
@@ -124,7 +118,7 @@ def _silhouette_codes(X: np.ndarray, codes: np.ndarray, n_clusters: int,
     sums = np.empty((n, n_clusters), dtype=np.float64)
     # Small matrix products: BLAS threads cost more than they bring (5x slower with 64
     # features on a busy 2-core machine).
-    with _single_thread():
+    with single_threaded():
         _accumulate(X, minus_2_xt, norms, sorted_norms, position, starts, buf, sums, progress)
     rows_idx = np.arange(n)
     intra = sums[rows_idx, codes]
@@ -432,7 +426,7 @@ def sweep_k(X, ks: Sequence[int] = range(1, 10), *, random_state: int | None = 4
     Xs = X if idx is None else X[idx]
     # On small data OpenMP/BLAS threads cost more than they bring (10-40x slower fits on a
     # busy 2-core machine); the results are the same up to the last bits of the sums.
-    limits = _single_thread() if n <= SINGLE_THREAD_MAX_ROWS else contextlib.nullcontext()
+    limits = single_threaded() if n <= SINGLE_THREAD_MAX_ROWS else contextlib.nullcontext()
     with limits:
         return _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress)
 

@@ -23,13 +23,13 @@ small matrices (and gives the same numbers).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report
+from core.threads import single_threaded
 from core.validation import as_data_matrix
 
 #: The chapter's classifier: ``LogisticRegression(max_iter=10_000, random_state=42)``.
@@ -46,28 +46,6 @@ CHAPTER_REPRESENTATIVE_LABELS = np.array([
     1, 7, 2, 3, 4, 7, 1, 2, 8, 4,
 ], dtype=np.int64)
 CHAPTER_REPRESENTATIVE_LABELS.setflags(write=False)
-
-
-_CONTROLLER = None
-
-
-def single_threaded():
-    """A context that runs BLAS and OpenMP on one thread (faster for these small fits).
-
-    The threadpool controller is made once (``threadpool_limits`` would inspect the
-    loaded libraries again on every call, ~4 ms), after scikit-learn's estimators
-    and their native libraries are loaded.
-    """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        try:
-            import sklearn.cluster  # noqa: F401 - load OpenMP and scipy's BLAS first
-            import sklearn.linear_model  # noqa: F401
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            return contextlib.nullcontext()
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1)
 
 
 # --------------------------------------------------------------------------- the data
@@ -422,6 +400,6 @@ def study(split: DigitsSplit, reps: Representatives, representative_labels,
 __all__ = [
     "CHAPTER_REPRESENTATIVE_LABELS", "DigitsSplit", "PartialPropagation", "Representatives",
     "Study", "Trained", "certainty", "digits_split", "evaluate", "make_classifier",
-    "most_uncertain", "partial_propagation", "propagate", "representatives", "single_threaded",
+    "most_uncertain", "partial_propagation", "propagate", "representatives",
     "study", "train",
 ]

@@ -156,3 +156,34 @@ def test_row_table_reads_lazily_and_writes_csv(tmp_path):
     lines = (tmp_path / "t.csv").read_text().splitlines()
     assert lines[:3] == ["i,label", "0,0", "1,1"] and len(lines) == 200_001
     assert seen and seen == sorted(seen) and seen[-1] <= 1.0
+
+
+def test_single_threaded_is_counted_across_threads():
+    import threading
+
+    import sklearn.cluster  # noqa: F401 - load every BLAS and OpenMP library first
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    from core.threads import single_threaded
+
+    def threads_by_api():
+        return sorted((i["user_api"], i["num_threads"]) for i in threadpool_info())
+
+    before = threads_by_api()
+    inside = []
+    gate = threading.Barrier(3)
+
+    def work():
+        with single_threaded():
+            gate.wait(5)  # all three are inside at once
+            inside.append({n for api, n in threads_by_api()})
+            gate.wait(5)
+
+    workers = [threading.Thread(target=work) for _ in range(3)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    assert inside == [{1}, {1}, {1}]
+    assert threads_by_api() == before

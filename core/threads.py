@@ -1,0 +1,73 @@
+"""One thread for BLAS and OpenMP while the engine's small, repeated products run.
+
+On small machines (2 cores here) a 2-thread OpenBLAS made the engine's many small matrix
+products several times slower than one thread (DESIGN.md, Performance).
+
+OpenMP's thread count is per thread; OpenBLAS's is process-wide in some builds and per
+thread in others. So every entering thread sets both for itself and restores its own on the
+way out, and the first one to enter also records the process's settings, which the last one
+to leave restores: the end state is what was there, whichever way the libraries behave and
+however tasks on different threads overlap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_LOCK = threading.Lock()
+_USERS = 0
+_FIRST = None
+_CONTROLLER = None
+
+
+def _controller():
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        # Load scikit-learn's OpenMP runtime and scipy's BLAS first, so the controller,
+        # made once (inspecting the libraries costs ~4 ms), sees them all.
+        import sklearn.cluster  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
+
+
+def _release_openblas() -> None:
+    """Let the next thread that sets OpenBLAS's process-wide limit do so.
+
+    threadpoolctl (3.6+) lets only one "controlling" thread change a process-wide OpenBLAS
+    pool and silently ignores the others; a worker thread that set it would keep that role.
+    """
+    import threadpoolctl
+
+    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None),
+                    "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run BLAS and OpenMP on one thread inside the ``with`` block (thread-safe)."""
+    global _USERS, _FIRST
+    with _LOCK:
+        controller = _controller()
+        if _USERS == 0:
+            _release_openblas()
+            _FIRST = controller.limit(limits=1)
+        _USERS += 1
+    mine = controller.limit(limits=1)  # this thread's own settings, where they are per thread
+    try:
+        yield
+    finally:
+        with _LOCK:
+            mine.restore_original_limits()
+            _USERS -= 1
+            if _USERS == 0 and _FIRST is not None:
+                _release_openblas()
+                _FIRST.restore_original_limits()
+                _FIRST = None
+                _release_openblas()
