@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.datasets import BUILTIN_TITLES, Dataset, load_builtin, load_table
 from core.errors import DataError
+from core.projection import Projection, project_2d
 from gui.tasks import TaskRunner
 
 MAX_RECENT = 8
@@ -35,6 +36,7 @@ class AppContext(QObject):
         self.tasks = tasks or TaskRunner(self)
         self.settings = settings
         self._datasets: dict[str, Dataset] = {}
+        self._views: dict[str, tuple[Dataset, Projection]] = {}
         self._user_keys: list[str] = []
         self._recent: list[str] = []
         self.images: dict[str, tuple[str, np.ndarray]] = {}
@@ -72,6 +74,15 @@ class AppContext(QObject):
             raise DataError(f"There is no dataset called '{key}'.")
         self._datasets[key] = ds
         return ds
+
+    def load_view(self, key: str) -> tuple[Dataset, Projection]:
+        """The dataset for ``key`` and its 2-D view (PCA beyond two features), computed once
+        and shared by every page; call it in a task."""
+        ds = self.load_dataset(key)
+        view = self._views.get(key)
+        if view is None or view[0] is not ds:
+            view = self._views[key] = (ds, project_2d(ds.X, ds.feature_names))
+        return view
 
     def add_dataset(self, ds: Dataset) -> str:
         """Register a dataset the user opened; returns its key."""

@@ -34,7 +34,7 @@ from core.datasets import Dataset
 from core.errors import DataError
 from core.kmeans import decision_regions
 from core.progress import report, scaled
-from core.projection import Projection, project_2d
+from core.projection import Projection
 from core.selection import KSweep, elbow_ratios, sweep_k
 from gui.pages.base import Page, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
@@ -81,13 +81,12 @@ class ChooseKResult:
 def compute_choose_k(ctx, key: str, ks: list[int], random_state: int,
                      sample_limit: int | None, progress=None) -> ChooseKResult:
     """Worker side: load the dataset, sweep k, and grid the decision regions."""
-    ds = ctx.load_dataset(key)
+    ds, projection = ctx.load_view(key)
     report(progress, 0.01)
     n = ds.n_samples
     if max(ks) > n:
         raise DataError(f"k={max(ks)} is more clusters than the {n} points of "
                         f"'{ds.name}'; lower the largest k to at most {n}.")
-    projection = project_2d(ds.X, ds.feature_names)
     sample = sample_limit if sample_limit is not None and n > sample_limit else None
     sweep = sweep_k(ds.X, ks, random_state=random_state, sample_size=sample,
                     progress=scaled(progress, 0.03, 0.97))

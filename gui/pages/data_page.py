@@ -7,18 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout
 
 from core.datasets import Dataset
-from core.projection import Projection, project_2d
+from core.projection import Projection
 from core.storage import RowTable
 from gui.pages.base import Page, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import colors_for_labels, hex_color, palette_rgba
 from gui.widgets.scatter import ScatterView
-
-
-def load_and_project(ctx, key: str) -> tuple[Dataset, Projection]:
-    """Worker-side: load the dataset and its 2-D view."""
-    ds = ctx.load_dataset(key)
-    return ds, project_2d(ds.X, ds.feature_names)
 
 
 class DataPage(Page):
@@ -82,7 +76,7 @@ class DataPage(Page):
         if not key:
             return
         self.summary.setText("Loading…")
-        self.run_task(load_and_project, self.ctx, key, key="load",
+        self.run_task(self.ctx.load_view, key, key="load",
                       description="Loading dataset…", on_result=self._show,
                       on_error=self._failed)
 

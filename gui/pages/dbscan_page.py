@@ -50,7 +50,7 @@ from core.density import (
     neighbor_index,
     run_dbscan,
 )
-from core.projection import Projection, project_2d
+from core.projection import Projection
 from core.storage import RowTable
 from gui.pages.base import Page, hbox, info_label, panel, side_panel
 from gui.widgets.dataset_picker import DatasetPicker
@@ -77,8 +77,7 @@ CROSS_SIZE = 11
 # --------------------------------------------------------------------------- worker jobs
 
 def _load_job(ctx, key: str):
-    ds = ctx.load_dataset(key)
-    proj = project_2d(ds.X, ds.feature_names)
+    ds, proj = ctx.load_view(key)
     index = neighbor_index(ds.X, proj.coords)
     return key, ds, proj, index
 

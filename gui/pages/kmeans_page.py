@@ -44,7 +44,7 @@ from core.kmeans import (
     soft_assignment,
 )
 from core.progress import scaled
-from core.projection import Projection, project_2d
+from core.projection import Projection
 from core.storage import RowTable
 from gui.pages.base import Page, hbox, info_label, panel, side_panel
 from gui.widgets.cluster_view import ClusterView, HandleItem
@@ -115,8 +115,7 @@ def make_frame(stepper: LloydStepper, gen: int, with_colors: bool = False) -> Fr
 def load_job(ctx, key: str, cached: tuple[Dataset, Projection] | None = None):
     if cached is not None and cached[0].key == key:
         return cached
-    ds = ctx.load_dataset(key)
-    return ds, project_2d(ds.X, ds.feature_names)
+    return ctx.load_view(key)
 
 
 def fit_job(ctx, params: FitParams, gen: int, cached=None, progress=None) -> FitOutput:
