@@ -785,20 +785,18 @@ def knn_regions(X, result: DBSCANResult, x_range, y_range, *, resolution: int = 
 
 
 def lift_from_view(method: str, d: int, components=None, mean=None):
-    """The inverse of a 2-D view (see :mod:`core.projection`) onto the data's space.
+    """The inverse of a 2-D view onto the data's space, as a function of (n, 2) points.
 
-    For a PCA view, a point of the plot is the point of the principal plane
-    with those coordinates; for one feature, the x coordinate.
+    A thin wrapper of :meth:`core.projection.Projection.inverse_transform`.
     """
-    def lift(xy: np.ndarray) -> np.ndarray:
-        xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
-        if method == "identity":
-            return xy[:, :d].copy()
-        if method == "pad":
-            return xy[:, :1].copy()
-        return np.asarray(mean) + xy @ np.asarray(components)
+    from core.projection import Projection
 
-    return lift
+    empty = np.zeros((0, 2))
+    proj = Projection(empty, method, np.full(2, np.nan), ("", ""),
+                      None if components is None else np.asarray(components, dtype=np.float64),
+                      None if mean is None else np.asarray(mean, dtype=np.float64))
+
+    return proj.inverse_transform
 
 
 def neighbor_index(X, view: np.ndarray | None = None) -> NeighborIndex:

@@ -32,6 +32,29 @@ class Projection:
             return np.column_stack([X[:, 0], np.zeros(len(X))])
         return (X - self.mean) @ self.components.T
 
+    @property
+    def n_features(self) -> int:
+        """Number of features of the data the view was made from."""
+        if self.method == "identity":
+            return 2
+        if self.method == "pad":
+            return 1
+        return int(self.components.shape[1])
+
+    def inverse_transform(self, xy: np.ndarray) -> np.ndarray:
+        """The points of the data's space drawn at ``xy`` (n, 2) of the view.
+
+        For a PCA view, the point of the principal plane with those coordinates
+        (``PCA.inverse_transform``); for one feature, the x coordinate; for two
+        features, the point itself.
+        """
+        xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
+        if self.method == "identity":
+            return xy[:, :2].copy()
+        if self.method == "pad":
+            return xy[:, :1].copy()
+        return self.mean + xy[:, :2] @ self.components
+
 
 def project_2d(X: np.ndarray, feature_names: tuple[str, ...] = ()) -> Projection:
     """The data itself for 2 features, else its first two principal components.

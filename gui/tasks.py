@@ -5,8 +5,22 @@ If ``fn`` accepts a ``progress`` keyword it receives a callback; calling it
 reports a fraction in [0, 1] and raises :class:`core.errors.Cancelled`
 once the task was cancelled, so core loops stop promptly. Results come back
 on the GUI thread through queued signals. Submitting a new task with the
-same ``key`` cancels the previous one, and a result that arrives after its
-task was superseded or cancelled is dropped.
+same ``key`` cancels the previous one (latest wins: drags and sliders), and a
+result that arrives after its task was superseded or cancelled is dropped.
+
+Two options choose *how* the work runs:
+
+- ``cost``: the estimated size of the work (rows x features x k, see
+  :func:`estimate_cost`). Work cheaper than :data:`INLINE_COST` runs at once on
+  the calling (GUI) thread, because a thread would cost more than the work;
+  anything else, or work whose cost is not given, runs on a worker thread.
+  Either way the result is delivered the same way: queued to the event loop.
+- ``serial=True``: a task with the key of a running one waits for it instead of
+  superseding it (stepping: every step is applied, in order). A later
+  non-serial task with the same key still cancels the whole queue.
+
+This is the one staleness mechanism of the app: pages keep no generation
+counters of their own.
 """
 
 from __future__ import annotations
@@ -19,11 +33,19 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.errors import Cancelled, DataError
 
 _ids = itertools.count(1)
+
+#: Work estimated below this many (rows x features x k) units runs inline: a few ms at most.
+INLINE_COST = 400_000
+
+
+def estimate_cost(n_rows: int, n_features: int = 1, k: int = 1, passes: int = 1) -> float:
+    """The cost the runner compares with :data:`INLINE_COST`: rows x features x k x passes."""
+    return float(max(n_rows, 0)) * max(n_features, 1) * max(k, 1) * max(passes, 1)
 
 
 def _accepts_progress(fn: Callable) -> bool:
@@ -56,6 +78,8 @@ class Task(QObject):
         self.result: Any = None
         self.error: BaseException | None = None
         self.state = "pending"  # pending, running, done, failed, cancelled, stale
+        self.serial = False
+        self.inline = False
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_emit = 0.0
@@ -76,7 +100,7 @@ class Task(QObject):
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the worker thread ended (used at shutdown and in tests)."""
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
             return not self._thread.is_alive()
         return True
@@ -108,6 +132,8 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._latest: dict[str, Task] = {}
         self._active: list[Task] = []
+        self._queued: dict[str, list[tuple[Task, Callable[[], None]]]] = {}
+        self.inline_count = 0  # tasks run inline (for tests and benchmarks)
 
     # -- public API ----------------------------------------------------------------------------
     def submit(
@@ -119,6 +145,8 @@ class TaskRunner(QObject):
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[float], None] | None = None,
+        cost: float | None = None,
+        serial: bool = False,
         **kwargs: Any,
     ) -> Task:
         """Run ``fn(*args, **kwargs)`` in the background and return its :class:`Task`.
@@ -127,45 +155,87 @@ class TaskRunner(QObject):
         task was cancelled or superseded by a newer task with the same ``key``.
         ``on_error`` receives any exception (a :class:`DataError` carries a
         sentence for the user); without it, the runner's ``error`` signal fires.
+        ``cost`` and ``serial``: see the module's docstring.
         """
         key = key or f"task-{next(_ids)}"
         previous = self._latest.get(key)
-        if previous is not None and previous.state in ("pending", "running"):
-            previous.cancel()
-            previous.state = "stale"
+        busy = previous is not None and previous.state in ("pending", "running")
+        if busy and not serial:
+            self._drop_queue(key)
+            for old in [t for t in self._active if t.key == key] + [previous]:
+                if old.state != "cancelled":
+                    old.cancel()
+                    old.state = "stale"
         task = Task(key, description, self)
+        task.serial = serial
         self._latest[key] = task
         if on_progress is not None:
             task.progressed.connect(on_progress)
-        task._done_from_worker.connect(
-            lambda outcome, payload, t=task: self._on_done(t, outcome, payload, on_result, on_error)
-        )
+
+        def done(outcome: str, payload: Any, t: Task = task) -> None:
+            self._on_done(t, outcome, payload, on_result, on_error)
+
         if _accepts_progress(fn):
             kwargs = {**kwargs, "progress": task._progress_callback}
 
-        def work() -> None:
+        def work(emit: Callable[[str, Any], None]) -> None:
             try:
                 result = fn(*args, **kwargs)
             except Cancelled:
-                task._done_from_worker.emit("cancelled", None)
+                emit("cancelled", None)
             except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
                 exc.__traceback_text__ = traceback.format_exc()
-                task._done_from_worker.emit("error", exc)
+                emit("error", exc)
             else:
-                task._done_from_worker.emit("ok", result)
+                emit("ok", result)
 
+        inline = cost is not None and cost < INLINE_COST
+        start = (lambda: self._start_inline(task, work, done)) if inline else \
+            (lambda: self._start_thread(task, work, done))
+        if busy and serial:
+            self._queued.setdefault(key, []).append((task, start))
+        else:
+            start()
+        return task
+
+    def _start_thread(self, task: Task, work, done) -> None:
         task.state = "running"
-        task._thread = threading.Thread(target=work, name=f"clusterlab-{key}", daemon=True)
+        task._done_from_worker.connect(done)
+        task._thread = threading.Thread(target=work, args=(task._done_from_worker.emit,),
+                                        name=f"clusterlab-{task.key}", daemon=True)
         was_busy = bool(self._active)
         self._active.append(task)
         task._thread.start()
         self.task_started.emit(task)
         if not was_busy:
             self.busy_changed.emit(True)
-        return task
+
+    def _start_inline(self, task: Task, work, done) -> None:
+        # Cheap work: computed now, delivered through the event loop like a thread's result.
+        task.state = "running"
+        task.inline = True
+        self.inline_count += 1
+        was_busy = bool(self._active)
+        self._active.append(task)
+        self.task_started.emit(task)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        outcome: list = []
+        work(lambda o, p: outcome.append((o, p)))
+        QTimer.singleShot(0, task, lambda: done(*outcome[0]))
+
+    def _drop_queue(self, key: str) -> None:
+        for task, _start in self._queued.pop(key, []):
+            task.cancel()
+            task.state = "cancelled"
+            task.cancelled.emit()
+            task.finished.emit()
+            task.deleteLater()
 
     def cancel(self, key: str | None = None) -> None:
         """Cancel the task with ``key``, or every active task when ``key`` is None."""
+        for k in [k for k in self._queued if key is None or k == key]:
+            self._drop_queue(k)
         for task in list(self._active):
             if key is None or task.key == key:
                 task.cancel()
@@ -195,7 +265,8 @@ class TaskRunner(QObject):
         task.wait(1.0)
         if task in self._active:
             self._active.remove(task)
-        stale = task.state == "stale" or task.is_cancelled or self._latest.get(task.key) is not task
+        superseded = self._latest.get(task.key) is not task and not task.serial
+        stale = task.state == "stale" or task.is_cancelled or superseded
         if outcome == "cancelled" or (stale and outcome == "ok"):
             task.state = "stale" if task.state == "stale" else "cancelled"
             task.cancelled.emit()
@@ -223,6 +294,12 @@ class TaskRunner(QObject):
             task.succeeded.emit(payload)
         if self._latest.get(task.key) is task:
             del self._latest[task.key]
+        queue = self._queued.get(task.key)
+        if queue:
+            _next, start = queue.pop(0)
+            if not queue:
+                del self._queued[task.key]
+            start()
         self.task_finished.emit(task)
         if not self._active:
             self.busy_changed.emit(False)

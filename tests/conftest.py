@@ -77,3 +77,20 @@ def open_page(window, qtbot):
         return page
 
     return _open
+
+
+V010 = Path(__file__).parent / "fixtures" / "v0_1_0"
+
+
+@pytest.fixture
+def v010_user(tmp_path, _isolated_user_folders):
+    """A user of ClusterLab 0.1.0: its settings file and data folder, as 0.1.0 wrote them,
+    copied into this test's isolated folders. Returns (settings ini path, data folder)."""
+    import shutil
+
+    ini = tmp_path / "settings" / "ClusterLab" / "ClusterLab.ini"
+    ini.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(V010 / "settings" / "ClusterLab" / "ClusterLab.ini", ini)
+    data = tmp_path / "clusterlab-data"
+    shutil.copytree(V010 / "data", data, dirs_exist_ok=True)
+    return ini, data

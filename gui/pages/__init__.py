@@ -1,7 +1,8 @@
 """The lab pages, in the order of the navigation list.
 
-Each page module is imported only when its page is first shown, so adding a
-page costs nothing at start-up. A page is a :class:`gui.pages.base.Page`.
+Each page package (``gui/pages/<lab>/``) is imported only when its page is
+first shown, so adding a page costs nothing at start-up. A page is a
+:class:`gui.pages.base.Page`.
 """
 
 from __future__ import annotations
@@ -23,24 +24,24 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("data", "Data", "gui.pages.data_page", "DataPage",
+    PageSpec("data", "Data", "gui.pages.data", "DataPage",
              "Look at a dataset: the chapter's or your own file."),
-    PageSpec("kmeans", "K-Means", "gui.pages.kmeans_page", "KMeansPage",
+    PageSpec("kmeans", "K-Means", "gui.pages.kmeans", "KMeansPage",
              "Fit K-Means, step through its iterations, compare initialisations."),
-    PageSpec("choose-k", "Choosing k", "gui.pages.choose_k_page", "ChooseKPage",
+    PageSpec("choose-k", "Choosing k", "gui.pages.choose_k", "ChooseKPage",
              "How many clusters? Inertia (elbow) and silhouette score against k, and "
              "silhouette diagrams."),
-    PageSpec("segmentation", "Image segmentation", "gui.pages.segmentation_page",
+    PageSpec("segmentation", "Image segmentation", "gui.pages.segmentation",
              "SegmentationPage", "Reduce a photo to k colours with K-Means, live."),
     PageSpec("digits-preprocessing", "Digits: preprocessing",
-             "gui.pages.digits_preprocessing_page", "DigitsPreprocessingPage",
+             "gui.pages.digits_preprocessing", "DigitsPreprocessingPage",
              "K-Means as a preprocessing step: accuracy of a classifier on distances to k "
              "centroids."),
-    PageSpec("digits-labelling", "Digits: labelling", "gui.pages.digits_labelling_page",
+    PageSpec("digits-labelling", "Digits: labelling", "gui.pages.digits_labelling",
              "DigitsLabellingPage",
              "Label 50 representative digits by hand, propagate the labels, then active "
              "learning."),
-    PageSpec("dbscan", "DBSCAN", "gui.pages.dbscan_page", "DBSCANPage",
+    PageSpec("dbscan", "DBSCAN", "gui.pages.dbscan", "DBSCANPage",
              "Density-based clustering: core, border and noise points, the k-distance curve "
              "for eps, and new instances classified by a KNN on the core samples."),
 ]

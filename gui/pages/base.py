@@ -1,4 +1,15 @@
-"""What every lab page has: a parameter panel, views, background tasks and code."""
+"""What every lab page has: a parameter panel, views, background tasks and code.
+
+A lab page is a package ``gui/pages/<lab>/``: a Qt-free ``state`` module, one
+:class:`Tab` widget per tab (``tabs/``), ``jobs`` (one-line calls into core),
+``snippets`` (state -> "Show code" text) and ``page.py``, which derives from
+:class:`Page` and only wires them together. The page declares its tabs with
+:meth:`Page.add_tab`; "Show code", "Export plot", "Export results" and refresh
+go to the current tab. :meth:`Page.fail` is the one error handler: it shows the
+sentence and puts the controls back to what is on screen. :class:`Form` makes
+a labelled spin box, slider, combo box or check box, with its tooltip and its
+settings key, in one line.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -14,12 +28,40 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from core.errors import DataError
 from gui.context import AppContext
+from gui.persist import Binder, PageSettings, load_settings
 from gui.tasks import Task
+
+
+class Tab(QWidget):
+    """One tab of a page: it draws the page's state and says what it exports and shows.
+
+    ``render(state)`` draws; ``code(state)`` is the "Show code" text (usually a
+    function of ``snippets``); ``export_table(state)`` the CSV rows;
+    ``export_widget()`` what File ▸ Export plot saves.
+    """
+
+    title = ""
+
+    def render(self, state) -> None:
+        """Draw ``state`` (the page's parameters and last results)."""
+
+    def code(self, state) -> str:
+        return ""
+
+    def export_table(self, state) -> tuple[list[str], list[list[Any]]] | None:
+        return None
+
+    def export_widget(self) -> QWidget:
+        return self
 
 
 class Page(QWidget):
@@ -35,11 +77,67 @@ class Page(QWidget):
     code_changed = Signal()
     result_drawn = Signal()
 
+    #: the page's declared settings (a :class:`gui.persist.PageSettings` subclass), if any
+    Settings: type[PageSettings] | None = None
+
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
         self.ctx = ctx
         self.has_result = False
         self._started = False
+        self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
+        self.tabs: QTabWidget | None = None
+        self._tabs: list[Tab] = []
+        self.binder: Binder | None = None
+        if self.Settings is not None:
+            self.binder = Binder(load_settings(self.Settings, ctx.settings), ctx.settings)
+
+    # -- tabs ---------------------------------------------------------------------------------
+    def add_tab(self, tab: Tab, title: str | None = None, tooltip: str = "") -> Tab:
+        """Declare a tab; the page's QTabWidget is made with the first one."""
+        if self.tabs is None:
+            self.tabs = QTabWidget()
+            self.tabs.setDocumentMode(True)
+            self.tabs.currentChanged.connect(self._tab_changed)
+        index = self.tabs.addTab(tab, title or tab.title)
+        if tooltip:
+            self.tabs.setTabToolTip(index, tooltip)
+        self._tabs.append(tab)
+        return tab
+
+    def current_tab(self) -> Tab | None:
+        if self.tabs is not None:
+            tab = self.tabs.currentWidget()
+            return tab if isinstance(tab, Tab) else None
+        return self._tabs[0] if self._tabs else None
+
+    def refresh(self) -> None:
+        """Render the state in the current tab (tabs that are not shown render when shown)."""
+        tab = self.current_tab()
+        if tab is not None and self.state is not None:
+            tab.render(self.state)
+        self.code_changed.emit()
+
+    def _tab_changed(self, index: int) -> None:
+        self.refresh()
+
+    # -- errors ---------------------------------------------------------------------------------
+    def fail(self, exc: BaseException, what: str = "The computation") -> None:
+        """The default error handler: the sentence in the message bar, and the controls put
+        back to the parameters of what is on screen (:meth:`shown_settings`)."""
+        if isinstance(exc, DataError):
+            self.ctx.show_message(str(exc), "error")
+        else:  # an unexpected error: the sentence, with the traceback behind "Details"
+            self.ctx.tasks.error.emit(f"{what} failed: {type(exc).__name__}: {exc}",
+                                      getattr(exc, "__traceback_text__", ""))
+        shown = self.shown_settings()
+        if self.binder is not None and shown:
+            self.binder.restore(shown)
+            self.binder.save()
+
+    def shown_settings(self) -> dict[str, Any]:
+        """The settings values of what the page shows now (restored after a failure)."""
+        return {}
 
     # -- lifecycle ------------------------------------------------------------------------------
     def ensure_started(self) -> None:
@@ -60,26 +158,34 @@ class Page(QWidget):
 
     # -- what the window asks of a page ---------------------------------------------------------------
     def code(self) -> str:
-        """The scikit-learn snippet that reproduces what the page shows."""
-        return ""
+        """The scikit-learn snippet that reproduces what the page shows (the current tab's)."""
+        tab = self.current_tab()
+        return tab.code(self.state) if tab is not None and self.state is not None else ""
 
     def export_widget(self) -> QWidget:
-        """The widget File ▸ Export plot saves as PNG/SVG."""
-        return self
+        """The widget File ▸ Export plot saves as PNG/SVG (the current tab's)."""
+        tab = self.current_tab()
+        return tab.export_widget() if tab is not None else self
 
     def export_table(self) -> tuple[list[str], list[list[Any]]] | None:
-        """(header, rows) for File ▸ Export results as CSV, or None."""
-        return None
+        """(header, rows) for File ▸ Export results as CSV, or None (the current tab's)."""
+        tab = self.current_tab()
+        return tab.export_table(self.state) if tab is not None and self.state is not None \
+            else None
 
     # -- helpers ---------------------------------------------------------------------------------------
     def run_task(self, fn: Callable, *args: Any, key: str, description: str,
                  on_result: Callable[[Any], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
-                 on_progress: Callable[[float], None] | None = None, **kwargs: Any) -> Task:
-        """Run core work in the background; a newer task with the same key supersedes it."""
+                 on_progress: Callable[[float], None] | None = None,
+                 cost: float | None = None, serial: bool = False, **kwargs: Any) -> Task:
+        """Run core work through the task runner; a newer task with the same key supersedes
+        it (unless ``serial``). ``cost`` (rows x features x k) lets cheap work run inline;
+        without ``on_error``, :meth:`fail` handles errors."""
         return self.ctx.tasks.submit(
             fn, *args, key=f"{self.name}:{key}", description=description, on_result=on_result,
-            on_error=on_error, on_progress=on_progress, **kwargs)
+            on_error=on_error or (lambda exc: self.fail(exc, description.rstrip("…. "))),
+            on_progress=on_progress, cost=cost, serial=serial, **kwargs)
 
 
 def panel(title: str | None = None) -> tuple[QGroupBox | QWidget, QFormLayout]:
@@ -126,3 +232,84 @@ def info_label(text: str = "") -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return label
+
+
+class Form:
+    """Labelled controls in a form layout, in one line each, bound to the page's settings.
+
+    ``Form(layout, binder).spin("n_clusters", "k", 1, 50, tip="...")`` makes a
+    spin box, adds the row "k", sets its tooltip and binds it to the settings
+    field ``n_clusters`` (its stored value is shown; a change is saved).
+    """
+
+    def __init__(self, layout: QFormLayout, binder: Binder | None = None):
+        self.layout = layout
+        self.binder = binder
+
+    def _add(self, widget: QWidget, key: str | None, label: str | None, tip: str) -> QWidget:
+        if tip:
+            widget.setToolTip(tip)
+        if label is None:
+            self.layout.addRow(widget)
+        else:
+            self.layout.addRow(label, widget)
+            label_item = self.layout.labelForField(widget)
+            if label_item is not None and tip:
+                label_item.setToolTip(tip)
+        if key is not None and self.binder is not None:
+            self.binder.bind(key, widget)
+        return widget
+
+    def spin(self, key: str | None, label: str | None, minimum: int, maximum: int, *,
+             tip: str = "", step: int = 1, value: int | None = None,
+             suffix: str = "") -> QSpinBox:
+        w = QSpinBox()
+        w.setRange(minimum, maximum)
+        w.setSingleStep(step)
+        if suffix:
+            w.setSuffix(suffix)
+        if value is not None:
+            w.setValue(value)
+        return self._add(w, key, label, tip)
+
+    def dspin(self, key: str | None, label: str | None, minimum: float, maximum: float, *,
+              tip: str = "", step: float = 0.1, decimals: int = 3,
+              value: float | None = None, widget: QDoubleSpinBox | None = None
+              ) -> QDoubleSpinBox:
+        w = widget or QDoubleSpinBox()
+        w.setDecimals(decimals)
+        w.setRange(minimum, maximum)
+        w.setSingleStep(step)
+        if value is not None:
+            w.setValue(value)
+        return self._add(w, key, label, tip)
+
+    def slider(self, key: str | None, label: str | None, minimum: int, maximum: int, *,
+               tip: str = "", value: int | None = None) -> QSlider:
+        w = QSlider(Qt.Orientation.Horizontal)
+        w.setRange(minimum, maximum)
+        if value is not None:
+            w.setValue(value)
+        return self._add(w, key, label, tip)
+
+    def combo(self, key: str | None, label: str | None, items, *, tip: str = "") -> QComboBox:
+        """``items``: texts, or (text, data) pairs."""
+        w = QComboBox()
+        for item in items:
+            if isinstance(item, tuple):
+                w.addItem(item[0], item[1])
+            else:
+                w.addItem(item)
+        return self._add(w, key, label, tip)
+
+    def check(self, key: str | None, text: str, *, tip: str = "",
+              checked: bool | None = None) -> QCheckBox:
+        w = QCheckBox(text)
+        if checked is not None:
+            w.setChecked(checked)
+        return self._add(w, key, None, tip)
+
+    def row(self, label: str | None, widget: QWidget, *, key: str | None = None,
+            tip: str = "") -> QWidget:
+        """Any other widget (a DatasetPicker, a line edit...), labelled and bound."""
+        return self._add(widget, key, label, tip)

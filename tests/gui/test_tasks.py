@@ -132,3 +132,63 @@ def test_closing_the_window_with_a_task_running_exits_cleanly(qtbot, cooperative
     assert time.monotonic() - started < 5
     if cooperative:
         assert job.done < job.steps
+
+
+def test_cheap_work_runs_inline_and_still_arrives_through_the_event_loop(qtbot):
+    from gui.tasks import INLINE_COST, TaskRunner, estimate_cost
+
+    runner = TaskRunner()
+    results = []
+    task = runner.submit(lambda a, b: a + b, 2, 3, key="add", on_result=results.append,
+                         cost=estimate_cost(100, 2, 3))
+    assert estimate_cost(100, 2, 3) < INLINE_COST
+    assert task.inline and runner.inline_count == 1
+    assert results == []  # delivered by the event loop, as a thread's result would be
+    with qtbot.waitSignal(task.finished, timeout=5_000):
+        pass
+    assert results == [5]
+    big = runner.submit(lambda: threading.current_thread().name, key="big",
+                        on_result=results.append, cost=INLINE_COST * 10)
+    assert not big.inline
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5_000)
+    assert results[1].startswith("clusterlab-big")
+    assert not runner.busy
+
+
+def test_serial_tasks_all_run_in_order_and_a_latest_wins_task_drops_the_queue(qtbot):
+    from gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    order = []
+
+    def step(i):
+        time.sleep(0.02)
+        return i
+
+    tasks = [runner.submit(step, i, key="step", serial=True, on_result=order.append)
+             for i in range(4)]
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
+    assert order == [0, 1, 2, 3]
+    assert [t.state for t in tasks] == ["done"] * 4
+
+    order.clear()
+    slow = [runner.submit(step, i, key="step", serial=True, on_result=order.append)
+            for i in range(3)]
+    runner.submit(step, 99, key="step", on_result=order.append)  # latest wins
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
+    assert order == [99]
+    assert slow[1].state == "cancelled" and slow[2].state == "cancelled"
+
+
+def test_inline_error_goes_to_on_error(qtbot):
+    from gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    errors = []
+
+    def bad():
+        raise DataError("That file has no rows.")
+
+    runner.submit(bad, key="bad", cost=1, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5_000)
+    assert str(errors[0]) == "That file has no rows."

@@ -1,0 +1,94 @@
+"""Drivers: how tests work a page, in a person's terms (``KMeansDriver.set_k(5)``).
+
+Tests drive pages through these drivers, never through a page's private
+members, so a page can be rebuilt without rewriting its tests. Each page has
+its driver in ``tests/gui/page_drivers/<lab>.py``; they are imported from here::
+
+    from tests.gui.drivers import KMeansDriver
+    km = KMeansDriver.open(open_page, qtbot)
+    km.set_k(5); km.fit(); km.step()
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from PySide6.QtCore import QPointF, Qt
+
+TIMEOUT_MS = 60_000
+
+_DRIVERS = {
+    "DataDriver": "data",
+    "KMeansDriver": "kmeans",
+    "ChooseKDriver": "choose_k",
+    "SegmentationDriver": "segmentation",
+    "DigitsPreprocessingDriver": "digits_preprocessing",
+    "DigitsLabellingDriver": "digits_labelling",
+    "DBSCANDriver": "dbscan",
+}
+
+
+class PageDriver:
+    """What every driver can do: wait for results and idle, read code and exports."""
+
+    page_name = ""
+
+    def __init__(self, page, qtbot):
+        self.page = page
+        self.qtbot = qtbot
+
+    @classmethod
+    def open(cls, open_page, qtbot, timeout_s: float = 120.0):
+        """Show the page (``open_page`` fixture) and wait for its first result."""
+        return cls(open_page(cls.page_name, timeout_s), qtbot)
+
+    @property
+    def tasks(self):
+        return self.page.ctx.tasks
+
+    def wait_idle(self, timeout: int = TIMEOUT_MS) -> None:
+        """Wait until no background task runs."""
+        self.qtbot.waitUntil(lambda: not self.tasks.busy, timeout=timeout)
+
+    def wait_drawn(self, action, timeout: int = TIMEOUT_MS) -> None:
+        """Run ``action()`` and wait for the page to say a new result is on screen."""
+        with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):
+            action()
+
+    def code(self) -> str:
+        return self.page.code()
+
+    def export_table(self):
+        return self.page.export_table()
+
+    def show_tab(self, title: str) -> None:
+        tabs = self.page.tabs
+        for i in range(tabs.count()):
+            if tabs.tabText(i).replace("&", "") == title:
+                tabs.setCurrentIndex(i)
+                return
+        raise KeyError(f"no tab '{title}'")
+
+    def tab_titles(self) -> list[str]:
+        tabs = self.page.tabs
+        return [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+
+    # -- mouse helpers on pyqtgraph views ---------------------------------------------------------
+    @staticmethod
+    def view_point(plot_widget, x: float, y: float, vb=None):
+        """Widget (viewport) coordinates of data point (x, y) in a pyqtgraph view."""
+        vb = vb if vb is not None else plot_widget.plotItem.vb
+        return plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+    def click_view(self, plot_widget, x: float, y: float, vb=None,
+                   button=Qt.MouseButton.LeftButton, modifier=Qt.KeyboardModifier.NoModifier):
+        self.qtbot.mouseClick(plot_widget.viewport(), button, modifier,
+                              pos=self.view_point(plot_widget, x, y, vb))
+
+
+def __getattr__(name: str) -> Any:
+    module = _DRIVERS.get(name)
+    if module is None:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"tests.gui.page_drivers.{module}"), name)

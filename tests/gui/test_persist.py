@@ -1,0 +1,101 @@
+"""The one settings mechanism: declared settings, migration of 0.1.0 keys, the widget binder,
+per-dataset stores."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
+
+from gui.persist import Binder, DatasetStore, PageSettings, load_settings, save_settings
+
+
+@dataclass
+class DemoSettings(PageSettings):
+    SECTION: ClassVar[str] = "demo"
+    VERSION: ClassVar[int] = 2
+    k: int = 5
+    sample: bool = True
+    ratio: float = 0.5
+    name: str = "blobs"
+    ks: list[int] = field(default_factory=lambda: [3, 4])
+
+    @classmethod
+    def migrate(cls, values, version):
+        if version == 1:  # 0.1.0 called k "n_clusters" and stored ks as text
+            values = dict(values)
+            if "n_clusters" in values:
+                values["k"] = values.pop("n_clusters")
+            if "ks" in values:
+                values["ks"] = [int(v) for v in str(values["ks"]).split(",")]
+        return values
+
+
+def _store(tmp_path):
+    return QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+
+
+def test_defaults_without_a_store_and_round_trip(tmp_path):
+    assert load_settings(DemoSettings, None) == DemoSettings()
+    store = _store(tmp_path)
+    save_settings(DemoSettings(k=8, sample=False, ratio=0.25, name="moons", ks=[2, 9]), store)
+    store.sync()
+    again = load_settings(DemoSettings, _store(tmp_path))
+    assert again == DemoSettings(k=8, sample=False, ratio=0.25, name="moons", ks=[2, 9])
+    doc = json.loads(_store(tmp_path).value("pages/demo"))
+    assert doc["version"] == 2
+
+
+def test_version_1_keys_are_migrated_and_bad_values_fall_back(tmp_path):
+    store = _store(tmp_path)
+    for key, value in {"n_clusters": "7", "sample": "false", "ratio": "not a number",
+                       "name": "iris", "ks": "5, 6"}.items():
+        store.setValue(f"demo/{key}", value)
+    store.sync()
+    got = load_settings(DemoSettings, _store(tmp_path))
+    assert got == DemoSettings(k=7, sample=False, ratio=0.5, name="iris", ks=[5, 6])
+
+
+def test_binder_restores_silently_and_saves_on_change(qtbot, tmp_path):
+    store = _store(tmp_path)
+    binder = Binder(DemoSettings(k=9), store)
+    spin, check, combo = QSpinBox(), QCheckBox(), QComboBox()
+    spin.setRange(1, 50)
+    combo.addItem("Blobs", "blobs")
+    combo.addItem("Moons", "moons")
+    for w in (spin, check, combo):
+        qtbot.addWidget(w)
+    emitted = []
+    spin.valueChanged.connect(emitted.append)
+    binder.bind("k", spin)
+    binder.bind("sample", check)
+    binder.bind("name", combo)
+    assert spin.value() == 9 and check.isChecked() and combo.currentData() == "blobs"
+    assert emitted == []  # restored without signals
+    spin.setValue(12)
+    combo.setCurrentIndex(1)
+    assert load_settings(DemoSettings, store).k == 12
+    assert load_settings(DemoSettings, store).name == "moons"
+    binder.restore({"k": 4})
+    assert spin.value() == 4 and emitted == [12]
+    assert binder.settings.k == 4
+
+
+def test_dataset_store_migrates_legacy_state_and_keeps_unreadable_files(tmp_path):
+    path = tmp_path / "demo-datasets.json"
+    store = DatasetStore(path, version=2,
+                         migrate=lambda doc, v: {k: {"eps": e} for k, e in
+                                                 doc["datasets"].items()},
+                         legacy=lambda: {"moons": 0.05})
+    assert store.get("moons", "eps") == 0.05
+    assert json.loads(path.read_text())["version"] == 2
+    store.set("blobs", "eps", 0.3)
+    assert DatasetStore(path, version=2).get("blobs", "eps") == 0.3
+    path.write_text("{ broken")
+    broken = DatasetStore(path, version=2)
+    assert broken.error and broken.datasets == {}
+    broken.set("x", "eps", 1.0)
+    assert path.read_text() == "{ broken"  # never overwritten
