@@ -1,0 +1,303 @@
+"""The GUI thread never computes: the longest GUI-thread stall of every page's interactions.
+
+Opens the main window offscreen, opens a wide table (rows x 64 features) and a long one
+(rows x 2) as File ▸ Open data does, and drives every page through the interactions a person
+makes (fit, step, play, hand placement with drags, sweeps, sliders, eps/min_samples,
+labelling, opening files) with the test drivers of tests/gui/page_drivers/. A 2 ms heartbeat
+timer on the GUI thread records when the event loop last ran; an interaction's stall is the
+longest gap between two heartbeats while it runs and until its background work is done.
+
+    python bench/bench_responsiveness.py                  # 20 000 x 64 and 100 000 x 2 (< 1 min)
+    python bench/bench_responsiveness.py --size full      # the issue's 150 000 x 64 and 1 000 000 x 2
+    python bench/bench_responsiveness.py --pages kmeans,dbscan
+
+Target (issue 10): at most 50 ms everywhere. The "baseline" column is that budget, so a
+ratio above 1 is a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
+import numpy as np
+from _common import ROOT
+
+BUDGET_S = 0.050
+SIZES = {"default": (20_000, 100_000), "full": (150_000, 1_000_000)}
+
+
+class Heartbeat:
+    """Records the longest gap between ticks of a 2 ms timer on the GUI thread."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(2)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+        self.worst = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self.last)
+        self.last = now
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def reset(self) -> None:
+        self.last = time.perf_counter()
+        self.worst = 0.0
+
+    def measure(self) -> float:
+        """The worst gap so far, counting the time since the last tick."""
+        return max(self.worst, time.perf_counter() - self.last)
+
+
+class Bot:
+    """The part of pytest-qt's ``qtbot`` the drivers use, for a script."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _spin(self, seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            self.app.processEvents()
+            time.sleep(0.001)
+
+    def wait(self, ms: int) -> None:
+        self._spin(ms / 1000)
+
+    def waitUntil(self, condition, timeout: int = 5000) -> None:  # noqa: N802 - qtbot's name
+        end = time.perf_counter() + timeout / 1000
+        while True:
+            self.app.processEvents()
+            try:
+                ok = condition()
+                ok = True if ok is None else ok
+            except AssertionError:
+                ok = False
+            if ok:
+                return
+            if time.perf_counter() > end:
+                raise TimeoutError("condition not met")
+            time.sleep(0.001)
+
+    @contextlib.contextmanager
+    def waitSignal(self, signal, timeout: int = 5000, raising: bool = True):  # noqa: N802
+        fired = []
+
+        def slot(*args):
+            fired.append(args)
+
+        signal.connect(slot)
+        try:
+            yield
+            self.waitUntil(lambda: bool(fired), timeout)
+        except TimeoutError:
+            if raising:
+                raise
+        finally:
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
+
+    def waitExposed(self, widget, timeout: int = 5000):  # noqa: N802
+        return contextlib.nullcontext()
+
+    def __getattr__(self, name):
+        # mouseClick, mousePress, mouseMove, mouseRelease, keyClick, keyClicks, keyPress...
+        from PySide6.QtTest import QTest
+
+        return getattr(QTest, name)
+
+    def addWidget(self, widget) -> None:  # noqa: N802
+        pass
+
+
+def make_tables(folder: Path, wide_rows: int, long_rows: int) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=6.0, size=(8, 64))
+    wide = centres[rng.integers(0, 8, wide_rows)] + rng.normal(size=(wide_rows, 64))
+    centres2 = rng.uniform(-8, 8, size=(8, 2))
+    long = centres2[rng.integers(0, 8, long_rows)] + rng.normal(scale=1.0, size=(long_rows, 2))
+    wide_path, long_path = folder / "wide.npy", folder / "long.npy"
+    np.save(wide_path, wide.astype(np.float64))
+    np.save(long_path, long.astype(np.float64))
+    return wide_path, long_path
+
+
+def interactions(page: str, drivers, key: str, table: str):
+    """(name, action) pairs for ``page`` on dataset ``key``; actions take the driver."""
+    if page == "data":
+        return [("choose the table", lambda d: d.set_dataset(key))]
+    if page == "kmeans":
+        return [
+            ("choose the table + fit", lambda d: d.set_dataset(key)),
+            ("k = 8, fit", lambda d: (d.set_k(8), d.fit())),
+            ("step", lambda d: d.step()),
+            ("back", lambda d: d.back()),
+            ("play 1 s", lambda d: (d.play(True), d.bot_wait(1000), d.play(False))),
+            ("init: by hand", lambda d: d.set_init("hand")),
+            ("place a centroid", lambda d: d.place_centroid(*d.somewhere(0.3, 0.6))),
+            ("drag a centroid", lambda d: d.drag_centroid(0, *d.somewhere(0.6, 0.4))),
+            ("pan and zoom", lambda d: (d.pan(0.1), d.zoom(1.3))),
+            ("chapter's figure", lambda d: d.chapter_figure()),
+            ("init: k-means++", lambda d: d.set_init("k-means++")),
+        ]
+    if page == "choose-k":
+        return [
+            ("choose the table + sweep", lambda d: d.set_dataset(key)),
+            ("select k on a curve", lambda d: d.select_k(3)),
+            ("sweep k = 2..6", lambda d: d.set_k_range(2, 6)),
+        ]
+    if page == "dbscan":
+        return [
+            ("choose the table", lambda d: d.set_dataset(key)),
+            ("eps: step the spin box", lambda d: d.step_eps(1)),
+            ("min_samples", lambda d: d.set_min_samples(8)),
+            ("add an instance", lambda d: d.add_instance(0.0, 0.0)),
+        ]
+    if page == "digits-labelling":
+        return [
+            ("label a digit", lambda d: d.label(0, 4)),
+            ("undo", lambda d: d.undo()),
+            ("fill with the chapter's labels", lambda d: d.fill_with_chapter_labels()),
+            ("percentile slider", lambda d: d.set_percentile(40)),
+            ("training round", lambda d: d.train_round()),
+        ]
+    if page == "digits-preprocessing":
+        return [
+            ("k", lambda d: d.set_k(60)),
+            ("sweep of k", lambda d: d.run_sweep()),
+        ]
+    if page == "segmentation":
+        return [
+            ("k slider drag", lambda d: d.set_k(6)),
+            ("k spin box", lambda d: d.set_k_spin(4)),
+        ]
+    return []
+
+
+TABLE_PAGES = ("data", "kmeans", "choose-k", "dbscan")
+OTHER_PAGES = ("segmentation", "digits-preprocessing", "digits-labelling")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="default",
+                        help="'default' (20k x 64, 100k x 2), 'full' (150k x 64, 1M x 2) or "
+                             "WIDE,LONG row counts")
+    parser.add_argument("--pages", default="",
+                        help="comma-separated page names (default: every page)")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds to wait for one interaction's background work")
+    args = parser.parse_args(argv)
+    if args.size in SIZES:
+        wide_rows, long_rows = SIZES[args.size]
+    else:
+        wide_rows, long_rows = (int(v) for v in args.size.split(","))
+    pages = [p for p in args.pages.split(",") if p] or list(TABLE_PAGES + OTHER_PAGES)
+
+    scratch = Path(tempfile.mkdtemp(prefix="clusterlab-bench-"))
+    import os
+
+    os.environ["CLUSTERLAB_DATA_DIR"] = str(scratch / "data")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
+    sys.path.insert(0, str(ROOT))
+    import tests.gui.drivers as drivers
+    from gui.app import MainWindow, create_app
+
+    app = create_app()
+    window = MainWindow()
+    window.resize(1320, 820)
+    window.show()
+    bot = Bot(app)
+    beat = Heartbeat()
+    beat.start()
+    wide_path, long_path = make_tables(scratch, wide_rows, long_rows)
+    timeout_ms = int(args.timeout * 1000)
+
+    def idle():
+        bot.waitUntil(lambda: not window.tasks.busy, timeout=timeout_ms)
+        bot.wait(30)  # the result's repaint
+
+    def measured(action) -> float:
+        idle()
+        beat.reset()
+        action()
+        idle()
+        return beat.measure()
+
+    print(f"ClusterLab GUI-thread stalls: wide {wide_rows:,} x 64, long {long_rows:,} x 2 "
+          f"(budget {BUDGET_S * 1000:.0f} ms; ratio = stall / budget)", flush=True)
+    keys = {}
+    for label, path in (("wide", wide_path), ("long", long_path)):
+        stall = measured(lambda p=path: window.open_path(str(p)))
+        keys[label] = next(k for k, _ in window.ctx.dataset_choices() if k.endswith(path.name))
+        _report("app", f"open the {label} table", stall)
+
+    worst = 0.0
+    for page in pages:
+        cls = _driver_class(drivers, page)
+        for label in (("wide", "long") if page in TABLE_PAGES else ("-",)):
+            stall = measured(lambda p=page: window.show_page(p).ensure_started())
+            driver = cls(window.page(page), bot)
+            driver.bot_wait = bot.wait
+            driver.somewhere = _somewhere(driver)
+            worst = max(worst, _report(page, f"open the page{_on(label)}", stall))
+            for name, action in interactions(page, drivers, keys.get(label, ""), label):
+                try:
+                    stall = measured(lambda a=action, d=driver: a(d))
+                except Exception as exc:  # noqa: BLE001 - report and go on
+                    print(f"{page:<22} {name + _on(label):<44} failed: {type(exc).__name__}: "
+                          f"{exc}", flush=True)
+                    continue
+                worst = max(worst, _report(page, name + _on(label), stall))
+    print(f"worst stall: {worst * 1000:.1f} ms (budget {BUDGET_S * 1000:.0f} ms)", flush=True)
+    window.close()
+    app.processEvents()
+    return 0
+
+
+def _on(label: str) -> str:
+    return "" if label == "-" else f" [{label}]"
+
+
+def _report(page: str, name: str, stall: float) -> float:
+    flag = "" if stall <= BUDGET_S else "   OVER BUDGET"
+    print(f"{page:<22} {name:<44} ours {stall * 1000:8.1f} ms  baseline "
+          f"{BUDGET_S * 1000:6.1f} ms  ratio {stall / BUDGET_S:6.2f}{flag}", flush=True)
+    return stall
+
+
+def _driver_class(drivers, page: str):
+    for name, module in drivers._DRIVERS.items():
+        if module == page.replace("-", "_"):
+            return getattr(drivers, name)
+    raise KeyError(page)
+
+
+def _somewhere(driver):
+    """A point at fractions (fx, fy) of the driver's main view's visible range."""
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        (x0, x1), (y0, y1) = driver.view_range()
+        return x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+
+    return at
+
+
+if __name__ == "__main__":
+    sys.exit(main())
