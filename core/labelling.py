@@ -44,6 +44,7 @@ from core.semisupervised import (
     partial_propagation,
     propagate,
     representatives,
+    study,
     train,
 )
 from core.storage import load_arrays, save_arrays, save_json
@@ -205,6 +206,10 @@ class LabellingSession:
         hand[idx] = lab
         return replace(self, hand=_frozen(hand, np.int64))
 
+    def with_hand_of(self, other: LabellingSession) -> LabellingSession:
+        """This session with ``other``'s hand labels (labels given while a round trained)."""
+        return replace(self, hand=other.hand)
+
     def without_history(self) -> LabellingSession:
         return replace(self, history=())
 
@@ -219,29 +224,24 @@ class LabellingSession:
             raise DataError(f"Label all {self.reps.n_clusters} representatives to see the "
                             f"results ({self.reps.n_clusters - self.n_labelled()} to go).")
         y_reps = self.rep_labels()
-        Xtr, ytr, Xte, yte = (self.split.X_train, self.split.y_train, self.split.X_test,
-                              self.split.y_test)
-        reps = self.reps
+        if reuse is None or not reuse.same_labels(y_reps):
+            st = study(self.split, self.reps, y_reps, percentile, progress=progress)
+            return Results(
+                rep_labels=_frozen(y_reps, np.int64), percentile=int(percentile),
+                random=st.random, representatives=st.representatives,
+                propagated=st.propagated, propagated_correct=st.propagated_correct,
+                partial=st.partial, partial_correct=st.partial_correct,
+                n_partial=st.n_partial, full=self.full)
         report(progress, 0.0)
-        if reuse is not None and reuse.same_labels(y_reps):
-            acc_reps, acc_prop, right = (reuse.representatives, reuse.propagated,
-                                         reuse.propagated_correct)
-        else:
-            acc_reps = evaluate(Xtr[reps.indices], y_reps, Xte, yte)
-            report(progress, 0.2)
-            y_prop = propagate(reps.cluster_labels, y_reps)
-            acc_prop = evaluate(Xtr, y_prop, Xte, yte)
-            right = float(np.mean(y_prop == ytr))
-            report(progress, 0.7)
-        part = partial_propagation(reps.distances, reps.cluster_labels, y_reps, percentile)
-        acc_part = evaluate(Xtr[part.mask], part.labels, Xte, yte)
+        ytr = self.split.y_train
+        part = partial_propagation(self.reps.distances, self.reps.cluster_labels, y_reps,
+                                   percentile)
+        acc_part = evaluate(self.split.X_train[part.mask], part.labels, self.split.X_test,
+                            self.split.y_test)
         report(progress, 1.0)
-        return Results(
-            rep_labels=_frozen(y_reps, np.int64), percentile=int(percentile),
-            random=self.random, representatives=acc_reps, propagated=acc_prop,
-            propagated_correct=right, partial=acc_part,
-            partial_correct=float(np.mean(part.labels == ytr[part.mask])),
-            n_partial=part.n_kept, full=self.full)
+        return replace(reuse, percentile=int(percentile), partial=acc_part,
+                       partial_correct=float(np.mean(part.labels == ytr[part.mask])),
+                       n_partial=part.n_kept)
 
     # -- active learning ---------------------------------------------------------------------------
     def train_round(self, n_ask: int = 10, distinct: bool = True, ask: bool = True,

@@ -396,3 +396,24 @@ def test_the_default_snippet_runs(labelling):
     np.testing.assert_array_equal(namespace["y_representative_digits"], typed)
     assert namespace["partially_propagated"].sum() == d.wait_results().n_partial
     assert namespace["ask"].shape == (10,)
+
+
+def test_the_state_and_snippet_without_qt():
+    """The page's state keeps its parameters and hand labels through JSON; the snippet of the
+    default state (no labels yet) says what to fill in."""
+    from core.labelling import LabellingSession
+    from gui.pages.digits_labelling.snippets import code
+    from gui.pages.digits_labelling.state import LabellingState
+
+    default = code(LabellingState())
+    assert "y_representative_digits = np.array([...])  # your 50 labels" in default
+    assert "percentile_closest = 25" in default
+    session = LabellingSession.new()
+    state = LabellingState(percentile=40, view="asked", n_ask=7, distinct=False,
+                           session=session.with_labels(session.reps.indices[:2], [3, 9]))
+    doc = json.loads(json.dumps(state.to_json()))
+    back = LabellingState.from_json(doc, session)
+    assert (back.percentile, back.view, back.n_ask, back.distinct) == (40, "asked", 7, False)
+    np.testing.assert_array_equal(back.session.hand, state.session.hand)
+    assert back.shown_view() == "representatives"  # nothing asked yet
+    assert back.current_results() is None

@@ -34,6 +34,8 @@ from gui.pages.digits_labelling.state import LabellingState
 from gui.pages.digits_labelling.view import LabellingView
 from gui.tasks import estimate_cost
 
+N_TRAIN = 1347  # the chapter's training digits
+N_CLUSTERS = 50
 N_FEATURES = 64  # 8 x 8 pixels
 N_CLASSES = 10
 
@@ -138,6 +140,7 @@ class DigitsLabellingPage(Page):
     def start(self) -> None:
         self.run_task(jobs.prepare, self.folder, key="prepare",
                       description="Clustering the digits…", on_result=self._prepared,
+                      cost=estimate_cost(N_TRAIN, N_FEATURES, N_CLUSTERS, passes=10),
                       on_error=self._prepare_failed)
 
     def _prepare_failed(self, exc: BaseException) -> None:
@@ -248,7 +251,7 @@ class DigitsLabellingPage(Page):
             self.ctx.show_message("Label all 50 representatives before active learning.",
                                   "warning")
             return
-        self.panel.al_label.setText("Training…")
+        self._set(note="Training…")
         self.run_task(jobs.train_round, self.state.session, self.state.n_ask,
                       self.state.distinct, ask, key="active-learning", cost=self._fit_cost(),
                       description="Asking the model…" if ask else "Retraining…",
@@ -261,8 +264,7 @@ class DigitsLabellingPage(Page):
 
     def _round_ready(self, session, asked: bool) -> None:
         # the labels given while the model trained stay: only the round's outcome is taken
-        self.state.session = session.with_labels(np.arange(session.n_train),
-                                                 self.state.session.hand)
+        self.state.session = session.with_hand_of(self.state.session)
         point = session.history[-1]
         self.state.note = None if asked else (
             f"Retrained on {point.n_labels} hand labels: accuracy {point.accuracy:.4f} "

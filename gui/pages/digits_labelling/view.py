@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout
 
 from gui.pages.base import Tab
@@ -102,21 +102,22 @@ class LabellingView(Tab):
         ready = state.ready
         self.palette.setEnabled(ready)
         self.gallery.setEnabled(ready)
-        if not ready:
-            if state.failed:
-                self.gallery.set_placeholder(state.failed)
-            return
-        s = state.session
-        n_asked = int(s.asked.size)
+        n_asked = int(state.session.asked.size) if ready else 0
         self.view_combo.model().item(1).setEnabled(bool(n_asked))
         self.view_combo.setItemText(1, f"Asked by the model ({n_asked})" if n_asked
                                     else "Asked by the model")
         view = state.shown_view()
         index = 0 if view == "representatives" else 1
         if self.view_combo.currentIndex() != index:
-            self.view_combo.blockSignals(True)
+            blocker = QSignalBlocker(self.view_combo)
             self.view_combo.setCurrentIndex(index)
-            self.view_combo.blockSignals(False)
+            blocker.unblock()
+        self._set_bar_ticks(state.percentile)
+        if not ready:
+            if state.failed:
+                self.gallery.set_placeholder(state.failed)
+            return
+        s = state.session
         idx = state.tile_indices()
         shown = (view, idx.tobytes(), s.confidence.tobytes())
         if shown != self._shown:
@@ -172,7 +173,6 @@ class LabellingView(Tab):
             self.full_line.setVisible(True)
             self.full_line.setPos(s.full)
             self.full_line.label.valueChanged()
-        self._set_bar_ticks(state.percentile)
 
     def _set_bar_ticks(self, pct: int) -> None:
         names = ("50 random", "50 reps", "propagated", f"partial {pct}%")
