@@ -1,5 +1,6 @@
-"""The digits_labelling lab page (being moved into this package)."""
+"""The Digits: labelling lab page: hand-label representative digits, propagate the labels,
+then active learning (see :mod:`gui.pages.digits_labelling.page`)."""
 
-from gui.pages.digits_labelling_page import DigitsLabellingPage
+from gui.pages.digits_labelling.page import DigitsLabellingPage
 
 __all__ = ["DigitsLabellingPage"]

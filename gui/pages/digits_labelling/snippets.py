@@ -1,0 +1,82 @@
+"""The Digits: labelling page's "Show code": pure functions of the state (no Qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gui.pages.digits_labelling.state import LabellingState
+
+
+def code(state: LabellingState) -> str:
+    """The chapter's code with the user's labels: representatives, propagation, partial
+    propagation, then one round of active learning with the digits labelled when asked."""
+    session = state.session
+    hand = session.hand if session is not None else np.zeros(0, np.int64)
+    labels = session.rep_labels() if session is not None else np.zeros(0, np.int64)
+    if labels.size:
+        rows = [", ".join(str(int(v)) for v in labels[i:i + 10]) for i in range(0, 50, 10)]
+        y_code = "np.array([\n    " + ",\n    ".join(rows) + "\n])"
+    else:
+        y_code = "np.array([...])  # your 50 labels"
+    missing = ("" if state.all_labelled() else
+               "# -1 = not labelled yet: label them all before training\n")
+    pct = state.percentile
+    code = f"""\
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+X_digits, y_digits = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X_digits, y_digits, random_state=42)
+
+def score(X, y):
+    log_reg = LogisticRegression(max_iter=10_000, random_state=42)
+    return log_reg.fit(X, y).score(X_test, y_test)
+
+print("50 random:", score(X_train[:50], y_train[:50]))
+
+k = 50
+kmeans = KMeans(n_clusters=k, random_state=42)
+X_digits_dist = kmeans.fit_transform(X_train)
+representative_digit_idx = X_digits_dist.argmin(axis=0)  # the closest digit to each centroid
+X_representative_digits = X_train[representative_digit_idx]
+
+y_representative_digits = {y_code}
+{missing}print("representatives:", score(X_representative_digits, y_representative_digits))
+
+y_train_propagated = y_representative_digits[kmeans.labels_]
+print("propagated:", score(X_train, y_train_propagated))
+
+percentile_closest = {pct}
+X_cluster_dist = X_digits_dist[np.arange(len(X_train)), kmeans.labels_]
+partially_propagated = np.zeros(len(X_train), dtype=bool)
+for i in range(k):
+    in_cluster = kmeans.labels_ == i
+    cutoff_distance = np.percentile(X_cluster_dist[in_cluster], percentile_closest)
+    partially_propagated |= in_cluster & (X_cluster_dist <= cutoff_distance)
+print("partial:", score(X_train[partially_propagated],
+                        y_train_propagated[partially_propagated]))
+print("right labels:", (y_train_propagated[partially_propagated]
+                        == y_train[partially_propagated]).mean())
+"""
+    extra = np.flatnonzero(hand >= 0)
+    if session is not None:
+        extra = np.setdiff1d(extra, session.reps.indices)
+    n_ask = state.n_ask
+    extra_idx = ", ".join(str(int(i)) for i in extra)
+    extra_labels = ", ".join(str(int(hand[i])) for i in extra)
+    code += f"""
+# active learning: label the {n_ask} digits the model is least sure about, then retrain
+extra_idx = np.array([{extra_idx}], dtype=int)  # the digits you labelled when asked
+extra_labels = np.array([{extra_labels}], dtype=int)
+hand_idx = np.r_[representative_digit_idx, extra_idx]
+hand_labels = np.r_[y_representative_digits, extra_labels]
+log_reg = LogisticRegression(max_iter=10_000, random_state=42).fit(X_train[hand_idx],
+                                                                   hand_labels)
+pool = np.setdiff1d(np.arange(len(X_train)), hand_idx)
+certainty = log_reg.predict_proba(X_train[pool]).max(axis=1)
+ask = pool[np.argsort(certainty)[:{n_ask}]]  # show X_train[ask] to a person
+"""
+    return code
