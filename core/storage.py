@@ -64,12 +64,14 @@ def save_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
 
 def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Load an ``.npz`` written by :func:`save_arrays`, never unpickling."""
+    import zipfile
+
     try:
         with np.load(Path(path), allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except FileNotFoundError as exc:
         raise DataError(f"The file '{path}' does not exist.") from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"The file '{path}' is not a readable ClusterLab array file.") from exc
 
 

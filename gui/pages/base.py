@@ -105,6 +105,12 @@ class Page(QWidget):
         self._tabs.append(tab)
         return tab
 
+    def declare_view(self, view: Tab) -> Tab:
+        """Declare the page's one view, for a page without a tab bar (code, export and
+        refresh go to it)."""
+        self._tabs = [view]
+        return view
+
     def current_tab(self) -> Tab | None:
         if self.tabs is not None:
             tab = self.tabs.currentWidget()

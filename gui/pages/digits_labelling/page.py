@@ -75,7 +75,7 @@ class DigitsLabellingPage(Page):
         self.undo_stack = QUndoStack(self)
         self.panel = SidePanel(self.binder)
         self.view = LabellingView()
-        self._tabs.append(self.view)  # one view, no tab bar
+        self.declare_view(self.view)  # one view, no tab bar
         self.binder.bind("view", self.view.view_combo)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
