@@ -17,18 +17,24 @@ class StripTab(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.grid = FittedGrid(2, 3)
-        self.panels = [self.grid.add_panel(i // 3, i % 3, "")
-                       for i in range(1 + len(CHAPTER_N_COLORS))]
+        self.grid: FittedGrid | None = None  # made when first shown (opening the page is quicker)
+        self.panels = []
         self.status = info_label("")
-        col = QVBoxLayout(self)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.grid)
-        col.addWidget(self.status)
-        col.addStretch(1)
+        self._col = QVBoxLayout(self)
+        self._col.setContentsMargins(0, 0, 0, 0)
+        self._col.addWidget(self.status)
+        self._col.addStretch(1)
         self._drawn = None  # what the panels show: a StripShown, or (key, seed) while computing
 
+    def _ensure_grid(self) -> None:
+        if self.grid is None:
+            self.grid = FittedGrid(2, 3)
+            self.panels = [self.grid.add_panel(i // 3, i % 3, "")
+                           for i in range(1 + len(CHAPTER_N_COLORS))]
+            self._col.insertWidget(0, self.grid)
+
     def render(self, state: SegmentationState) -> None:
+        self._ensure_grid()
         strip = state.strip
         if state.strip_pending is not None:
             self._draw_pending(state)
@@ -73,5 +79,6 @@ class StripTab(Tab):
         return list(PALETTE_HEADER), palette_rows(state.shown.seg)
 
     def export_widget(self):
+        self._ensure_grid()
         return self.grid
 
