@@ -81,7 +81,8 @@ class SegmentedTab(Tab):
             self.segmented_panel.set_image(shown, s.seg.labels.shape)
             self.segmented_panel.set_title(f"{s.seg.n_palette} colours")
         self._place_line(p.split)
-        self._draw_overlay_top()
+        if p.mode == "overlay":  # the hidden overlay is drawn when it is shown
+            self._draw_overlay_top()
 
     def _width(self) -> int | None:
         shape = self.original_panel.full_shape
