@@ -63,14 +63,13 @@ class SegmentationControls:
         form.addRow(self.palette_note)
 
         export_box, form = panel("Export")
-        self.save_image_button = QPushButton("Save segmented image…")
-        self.save_image_button.setToolTip("Save the segmented image at full resolution as PNG.")
-        self.save_palette_button = QPushButton("Save palette…")
-        self.save_palette_button.setToolTip("Save the palette as a CSV table (hex, RGB, share, "
-                                            "pixels, exact centre) or as a list of hex colours "
-                                            "(.txt).")
-        form.addRow(self.save_image_button)
-        form.addRow(self.save_palette_button)
+        f = Form(form, binder)
+        self.save_image_button = f.row(None, QPushButton("Save segmented image…"),
+                                       tip="Save the segmented image at full resolution as PNG.")
+        self.save_palette_button = f.row(None, QPushButton("Save palette…"),
+                                         tip="Save the palette as a CSV table (hex, RGB, share, "
+                                             "pixels, exact centre) or as a list of hex colours "
+                                             "(.txt).")
         self.widget = side_panel(image_box, colours_box, view_box, palette_box, export_box,
                                  width=290)
         self._palette_of = None
