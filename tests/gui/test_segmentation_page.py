@@ -336,3 +336,31 @@ def test_open_image_button_opens_and_segments(window, seg, tmp_path, monkeypatch
     seg.wait_result(key="image:small-flower.png")
     np.testing.assert_array_equal(seg.original_image(), img)
     assert "small-flower.png" in window.message_bar.text()
+
+
+def test_image_seed_mode_and_split_come_back_after_a_restart(window, seg, qtbot):
+    from gui.app import MainWindow
+
+    seg.set_image("sample:flower")
+    seg.set_seed(3)
+    seg.set_k(5)
+    seg.set_mode("overlay")
+    seg.set_split(0.3)
+    seg.wait_idle()
+    window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.resize(1320, 820)
+    again.show()
+    page = again.show_page("segmentation")
+    page.ensure_started()
+    seg2 = SegmentationDriver(page, qtbot)
+    seg2.wait_result(k=5, key="sample:flower", seed=3)
+    assert seg2.k_shown() == (5, 5) and seg2.seed() == 3
+    assert seg2.image_key() == "sample:flower"
+    assert seg2.mode() == "overlay" and seg2.view_shown() == "overlay"
+    assert seg2.split() == 300 and seg2.split_line_x() == pytest.approx(0.3 * 640)
+    np.testing.assert_array_equal(seg2.segmented_image(),
+                                  segment_image(sample_image("flower"), 5, random_state=3).image)
+    seg2.wait_idle()
+    again.close()
