@@ -49,17 +49,27 @@ from core.threads import single_threaded
 __all__ = [
     "CHAPTER_N_COLORS",
     "PALETTE_HEADER",
+    "PREVIEW_SIDE",
+    "STRIP_SIDE",
     "ColorTable",
+    "PreparedImage",
     "Segmentation",
+    "ShownSegmentation",
+    "Strip",
+    "chapter_strip",
     "color_table",
     "count_colors",
+    "fade",
+    "highlight",
     "palette_hex",
     "palette_rows",
     "pixel_inertia",
+    "prepare_image",
     "preview",
     "preview_step",
     "save_image",
     "save_palette",
+    "segment_for_display",
     "segment_image",
     "segment_strip",
 ]
@@ -899,3 +909,126 @@ def pixel_inertia(rgb, palette: np.ndarray, labels: np.ndarray) -> float:
         d = X[s:s + CHUNK_PIXELS].astype(np.float64) - pal[lab[s:s + CHUNK_PIXELS]]
         total += float(np.einsum("ij,ij->", d, d))
     return total
+
+
+# ---------------------------------------------------------------------------------------------
+# What a viewer draws: reduced copies, computed with the segmentation (never while painting)
+# ---------------------------------------------------------------------------------------------
+
+#: Images are drawn from a copy with at most this many pixels a side.
+PREVIEW_SIDE = 1600
+#: The chapter's figure is drawn from copies with at most this many pixels a side.
+STRIP_SIDE = 640
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image ready to be segmented again and again (the k slider reuses its colour bins).
+
+    ``table`` is its :func:`color_table`, ``step`` the stride of the reduced copy a viewer
+    draws (``original``, at most ``max_side`` pixels a side), ``n_colors`` the number of
+    distinct colours of the image.
+    """
+
+    table: ColorTable
+    step: int
+    original: np.ndarray
+    n_colors: int
+
+    @property
+    def rgb(self) -> np.ndarray:
+        return self.table.rgb
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.table.shape
+
+    @property
+    def n_pixels(self) -> int:
+        return self.table.n_pixels
+
+
+def prepare_image(rgb, max_side: int = PREVIEW_SIDE,
+                  progress: ProgressFn | None = None) -> PreparedImage:
+    """Count an image's colours and make the reduced copy a viewer draws."""
+    table = color_table(rgb, progress)
+    step = preview_step(table.rgb.shape, max_side)
+    return PreparedImage(table, step, preview(table.rgb, step), count_colors(table.rgb))
+
+
+@dataclass(frozen=True)
+class ShownSegmentation:
+    """A segmentation and the reduced copies a viewer draws (stride ``step``).
+
+    ``segmented`` is the reduced segmented image, ``labels`` the reduced labels,
+    ``faded`` the palette washed out (what is not highlighted, see :func:`highlight`),
+    ``seconds`` the time the segmentation took.
+    """
+
+    seg: Segmentation
+    step: int
+    segmented: np.ndarray
+    labels: np.ndarray
+    faded: np.ndarray
+    seconds: float
+
+
+def segment_for_display(image, n_colors: int, random_state: int | None = 42,
+                        progress: ProgressFn | None = None, *,
+                        max_side: int = PREVIEW_SIDE
+                        ) -> tuple[PreparedImage, ShownSegmentation]:
+    """Segment ``image`` (an RGB array, or a :class:`PreparedImage` whose colour bins are
+    reused) with :func:`segment_image` and make the copies a viewer draws."""
+    import time
+
+    start = time.perf_counter()
+    if not isinstance(image, PreparedImage):
+        image = prepare_image(image, max_side, scaled(progress, 0.0, 0.3))
+        progress = scaled(progress, 0.3, 1.0)
+    seg = segment_image(image.rgb, n_colors, random_state=random_state, progress=progress,
+                        colors=image.table)
+    seconds = time.perf_counter() - start
+    step = image.step
+    return image, ShownSegmentation(seg, step, preview(seg.image, step),
+                                    preview(seg.labels, step), fade(seg.palette_uint8), seconds)
+
+
+def fade(rgb: np.ndarray) -> np.ndarray:
+    """Colours washed out towards light grey (what is not highlighted), ``uint8``."""
+    return (np.asarray(rgb, dtype=np.uint16) * 3 // 10 + 178).astype(np.uint8)
+
+
+def highlight(shown: ShownSegmentation, index: int) -> np.ndarray:
+    """The reduced segmented image with palette colour ``index`` in colour and the others
+    faded (``index < 0``: the segmented image itself). One gather, not a where over RGB."""
+    if index < 0:
+        return shown.segmented
+    colours = shown.faded.copy()
+    colours[index] = shown.seg.palette_uint8[index]
+    return np.take(colours, shown.labels, axis=0)
+
+
+@dataclass(frozen=True)
+class Strip:
+    """The chapter's figure: the reduced original, then one reduced segmented image (and its
+    inertia) per number of colours."""
+
+    original: np.ndarray
+    n_colors: tuple[int, ...]
+    images: tuple[np.ndarray, ...]
+    inertias: tuple[float, ...]
+    random_state: int | None
+
+
+def chapter_strip(image, random_state: int | None = 42, progress: ProgressFn | None = None,
+                  *, n_colors: Sequence[int] = CHAPTER_N_COLORS,
+                  max_side: int = STRIP_SIDE) -> Strip:
+    """:func:`segment_strip` of ``image`` (an RGB array or a :class:`PreparedImage`) with
+    the reduced copies (at most ``max_side`` pixels a side) a viewer draws."""
+    table = image.table if isinstance(image, PreparedImage) else None
+    rgb = image.rgb if isinstance(image, PreparedImage) else _as_rgb(image)
+    segs = segment_strip(rgb, n_colors, random_state, progress, colors=table)
+    step = preview_step(rgb.shape, max_side)
+    return Strip(preview(rgb, step), tuple(int(s.n_colors) for s in segs),
+                 tuple(preview(s.image, step) for s in segs),
+                 tuple(float(s.inertia) for s in segs), random_state)

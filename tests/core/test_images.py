@@ -146,3 +146,18 @@ def test_pixel_dataset_code_reproduces_the_sample(tmp_path):
     scope: dict = {}
     exec(ds.code, scope)
     np.testing.assert_array_equal(scope["X"], ds.X)
+
+
+def test_sample_images_are_scikit_learns_read_without_importing_it():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_sample_image
+
+    for name in ("china", "flower"):
+        np.testing.assert_array_equal(sample_image(name), load_sample_image(f"{name}.jpg"))
+    code = ("import sys; from core.images import sample_image; sample_image('china'); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
+    assert out.stdout.strip() == "False"

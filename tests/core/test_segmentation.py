@@ -392,3 +392,63 @@ def test_overlapping_segmentations_restore_blas_threads():
     for t in threads:
         t.join()
     assert blas_threads() == before
+
+
+# -- what a viewer draws (the segmentation page's jobs are one-line calls to these) ----------
+
+def test_segment_for_display_is_segment_image_with_reduced_copies():
+    from core.segmentation import PreparedImage, prepare_image, segment_for_display
+
+    china = sample_image("china")
+    prepared, shown = segment_for_display(china, 8, random_state=42)
+    assert isinstance(prepared, PreparedImage) and prepared.step == 1
+    np.testing.assert_array_equal(prepared.original, china)
+    assert prepared.n_colors == count_colors(china) and prepared.shape == china.shape[:2]
+    expected = segment_image(china, 8, random_state=42)
+    np.testing.assert_array_equal(shown.seg.image, expected.image)
+    np.testing.assert_array_equal(shown.segmented, expected.image)
+    np.testing.assert_array_equal(shown.labels, expected.labels)
+    assert shown.faded.shape == (8, 3) and shown.seconds >= 0
+    # the prepared image is reused: same colour bins, same result for another k
+    again, shown3 = segment_for_display(prepared, 3, random_state=42)
+    assert again is prepared
+    np.testing.assert_array_equal(shown3.seg.image, segment_image(china, 3).image)
+    # a wide image is drawn from every 3rd pixel of every 3rd row
+    wide = np.ascontiguousarray(np.tile(china[:40], (1, 6, 1)))
+    prepared = prepare_image(wide, max_side=1600)
+    assert prepared.step == 3
+    np.testing.assert_array_equal(prepared.original, wide[::3, ::3])
+    _, shown = segment_for_display(prepared, 4)
+    np.testing.assert_array_equal(shown.segmented, shown.seg.image[::3, ::3])
+    assert shown.seg.labels.shape == wide.shape[:2]
+
+
+def test_highlight_keeps_one_colour_and_fades_the_others():
+    from core.segmentation import fade, highlight, segment_for_display
+
+    _, shown = segment_for_display(sample_image("china"), 6, random_state=42)
+    assert highlight(shown, -1) is shown.segmented
+    img = highlight(shown, 2)
+    mask = shown.labels == 2
+    np.testing.assert_array_equal(img[mask], shown.segmented[mask])
+    np.testing.assert_array_equal(img[~mask], fade(shown.seg.palette_uint8)[shown.labels[~mask]])
+    assert img[~mask].astype(int).mean() > shown.segmented[~mask].astype(int).mean()
+    np.testing.assert_array_equal(fade(np.array([[0, 0, 0], [255, 255, 255]], np.uint8)),
+                                  [[178, 178, 178], [254, 254, 254]])
+
+
+def test_chapter_strip_reduced_copies_match_single_segmentations():
+    from core.segmentation import chapter_strip, prepare_image
+
+    china = sample_image("china")
+    strip = chapter_strip(prepare_image(china), random_state=42)
+    assert strip.n_colors == CHAPTER_N_COLORS and strip.random_state == 42
+    step = 1  # 640 pixels wide: drawn as it is
+    np.testing.assert_array_equal(strip.original, china[::step, ::step])
+    for k, img, inertia in zip(strip.n_colors, strip.images, strip.inertias):
+        seg = segment_image(china, k, random_state=42)
+        np.testing.assert_array_equal(img, seg.image)
+        assert inertia == pytest.approx(seg.inertia)
+    small = chapter_strip(china, random_state=0, n_colors=(3,), max_side=320)
+    np.testing.assert_array_equal(small.original, china[::2, ::2])
+    assert small.images[0].shape == china[::2, ::2].shape

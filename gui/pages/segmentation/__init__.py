@@ -1,5 +1,5 @@
-"""The segmentation lab page (being moved into this package)."""
+"""The Image segmentation page (see :mod:`gui.pages.segmentation.page`)."""
 
-from gui.pages.segmentation_page import SegmentationPage
+from gui.pages.segmentation.page import SegmentationPage
 
 __all__ = ["SegmentationPage"]
