@@ -39,8 +39,12 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
     (x0, x1), (y0, y1) = x_range, y_range
     sx = width / (x1 - x0) if x1 > x0 else 0.0
     sy = height / (y1 - y0) if y1 > y0 else 0.0
-    px = np.floor((x - x0) * sx)
-    py = np.floor((y - y0) * sy)
+    px = np.subtract(x, x0)  # in place from here: a million points, few temporaries
+    px *= sx
+    np.floor(px, out=px)
+    py = np.subtract(y, y0)
+    py *= sy
+    np.floor(py, out=py)
     inside = (px >= -radius) & (px < width + radius) & (py >= -radius) & (py < height + radius)
     idx = np.flatnonzero(inside) if not inside.all() else None
     if idx is not None:
@@ -62,6 +66,18 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
             dst = img[max(0, dy):height - max(0, -dy), max(0, dx):width - max(0, -dx)]
             np.copyto(dst, src, where=(dst < 0) & (src >= 0))
     return img
+
+
+def data_bounds(xy: np.ndarray):
+    """((xmin, ymin), (xmax, ymax)) of the finite points of ``xy`` (n, 2), or None if none."""
+    xy = np.asarray(xy)
+    if not xy.shape[0]:
+        return None
+    finite = xy[np.all(np.isfinite(xy), axis=1)]
+    if not finite.shape[0]:
+        return None
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    return (float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1]))
 
 
 def light_grid(plot_item, alpha: float = 0.2) -> None:
@@ -136,8 +152,12 @@ class ScatterView(pg.PlotWidget):
 
     def set_points(self, xy: np.ndarray, colors: np.ndarray | None = None,
                    labels: np.ndarray | None = None, size: float = 6.0,
-                   auto_range: bool = True) -> None:
-        """Show ``xy`` (n, 2), coloured by ``colors`` (n, 4) or ``labels`` (n,)."""
+                   auto_range: bool = True, bounds=None) -> None:
+        """Show ``xy`` (n, 2), coloured by ``colors`` (n, 4) or ``labels`` (n,).
+
+        ``bounds``: :func:`data_bounds` of ``xy`` when the caller computed it off the GUI
+        thread (a million points take tens of milliseconds).
+        """
         xy = np.ascontiguousarray(xy, dtype=np.float64)
         if xy.ndim != 2 or xy.shape[1] != 2:
             raise ValueError("xy must have shape (n, 2)")
@@ -145,19 +165,21 @@ class ScatterView(pg.PlotWidget):
         self._size = float(size)
         self._radius = 0 if size <= 2 else (1 if size <= 5 else 2)
         self._canvas = None
-        if xy.shape[0]:
-            finite = xy[np.all(np.isfinite(xy), axis=1)]
-            lo, hi = finite.min(axis=0), finite.max(axis=0)
+        if bounds is None:
+            bounds = data_bounds(xy)
+        if bounds is not None:
+            lo, hi = bounds
             self._bounds.setData([lo[0], hi[0]], [lo[1], hi[1]])
         else:
             self._bounds.setData([], [])
         if colors is None:
             colors = colors_for_labels(np.zeros(len(xy), dtype=np.int64) if labels is None
                                        else labels)
-        self._set_colors(colors)
         if auto_range and xy.shape[0]:
+            # the range first: a big cloud is rasterised once, for the range it is shown in
             self.plotItem.vb.enableAutoRange()
             self.plotItem.vb.autoRange(padding=0.05)
+        self._set_colors(colors)
 
     def set_colors(self, colors: np.ndarray) -> None:
         """Recolour the current points with an (n, 4) ``uint8`` array."""
@@ -320,4 +342,4 @@ def make_plot(title: str | None = None, x: str | None = None, y: str | None = No
     return plot
 
 
-__all__ = ["ScatterView", "light_grid", "make_plot", "rasterize_indices", "RASTER_THRESHOLD"]
+__all__ = ["ScatterView", "data_bounds", "light_grid", "make_plot", "rasterize_indices", "RASTER_THRESHOLD"]
