@@ -32,6 +32,13 @@ from gui.pages.digits_preprocessing.view import ChartView
 FIT_DEBOUNCE_MS = 300  # typing "88" does not fit k=8 first
 
 
+def button(text: str, slot, tip: str) -> QPushButton:
+    w = QPushButton(text)
+    w.setToolTip(tip)
+    w.clicked.connect(slot)
+    return w
+
+
 class DigitsPreprocessingPage(Page):
     name = "digits-preprocessing"
     title = "Digits: preprocessing"
@@ -74,21 +81,18 @@ class DigitsPreprocessingPage(Page):
         self.step_spin = sweep.spin("k_step", "Step:", 1, MAX_K, tip="Step between two ks")
         for spin in (self.from_spin, self.to_spin, self.step_spin):
             spin.valueChanged.connect(self._range_changed)
-        self.sweep_button = QPushButton("Run sweep")
-        self.sweep_button.setToolTip("Fit the pipeline for every k of the range in the "
-                                     "background (ks already computed are reused)")
-        self.sweep_button.clicked.connect(lambda: self.run_sweep())
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the sweep after the k being fitted (Esc); the "
-                                      "finished ks are kept")
-        self.cancel_button.clicked.connect(self.cancel_sweep)
+        self.sweep_button = button("Run sweep", lambda: self.run_sweep(),
+                                   "Fit the pipeline for every k of the range in the "
+                                   "background (ks already computed are reused)")
+        self.cancel_button = button("Cancel", self.cancel_sweep,
+                                    "Stop the sweep after the k being fitted (Esc); the "
+                                    "finished ks are kept")
         self.cancel_button.setEnabled(False)
         sweep_layout.addRow(hbox(self.sweep_button, self.cancel_button))
         sweep_layout.addRow(self.view.sweep_label)
-        self.forget_button = QPushButton("Forget computed ks")
-        self.forget_button.setToolTip("Empty the cache of fitted pipelines (the next sweep "
-                                      "fits everything again)")
-        self.forget_button.clicked.connect(self.forget)
+        self.forget_button = button("Forget computed ks", self.forget,
+                                    "Empty the cache of fitted pipelines (the next sweep "
+                                    "fits everything again)")
         sweep_layout.addRow(self.forget_button)
 
         note_box, note_form = panel("The chapter")
