@@ -6,9 +6,18 @@ Above it the points are rasterised with numpy into one image of the visible
 area: the image keeps, for every screen pixel, the index of the point drawn
 there, so recolouring (new labels) costs one gather over the pixels whatever
 the number of points, and zoom or pan re-rasterises only the visible points.
+
+A page can take the rasterising off the GUI thread: with ``async_raster_from``
+set, a view of that many points or more emits ``raster_wanted`` with a
+:class:`RasterRequest` instead of computing the canvas, keeps showing the
+previous one meanwhile, and draws the canvas it is handed back with
+:meth:`ScatterView.apply_raster` (the page runs :func:`rasterize_indices` in a
+task).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -68,6 +77,27 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
     return img
 
 
+@dataclass(frozen=True, eq=False)
+class RasterRequest:
+    """The index canvas a view wants: the points ``xy`` (n, 2) over (height, width) pixels
+    of the given ranges, each drawn with ``radius``."""
+
+    xy: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    width: int
+    height: int
+    radius: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.x_range, self.y_range, self.width, self.height, self.radius, id(self.xy))
+
+    def rasterize(self) -> np.ndarray:
+        return rasterize_indices(self.xy[:, 0], self.xy[:, 1], self.x_range, self.y_range,
+                                 self.width, self.height, self.radius)
+
+
 def data_bounds(xy: np.ndarray):
     """((xmin, ymin), (xmax, ymax)) of the finite points of ``xy`` (n, 2), or None if none."""
     xy = np.asarray(xy)
@@ -97,6 +127,8 @@ class ScatterView(pg.PlotWidget):
     clicked = Signal(float, float, object, object)
     hovered = Signal(float, float)
     left = Signal()
+    #: a :class:`RasterRequest` (only with ``async_raster_from``): answer with apply_raster
+    raster_wanted = Signal(object)
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
         super().__init__(parent, background=background)
@@ -112,6 +144,9 @@ class ScatterView(pg.PlotWidget):
         self._items: list[pg.ScatterPlotItem] = []
         self._canvas: np.ndarray | None = None
         self._canvas_key = None
+        #: from this many points on, canvases are asked for (``raster_wanted``); None: never
+        self.async_raster_from: int | None = None
+        self._wanted_key = None
         self._region_luts: dict[int, np.ndarray] = {}
         vb = self.plotItem.vb
         self._regions = pg.ImageItem(axisOrder="row-major")
@@ -249,12 +284,35 @@ class ScatterView(pg.PlotWidget):
         if not self.raster_mode or self.plotItem is None:
             return
         xr, yr, w, h = self._canvas_geometry()
-        key = (xr, yr, w, h, self._radius, id(self._xy))
-        if self._canvas is None or key != self._canvas_key:
-            self._canvas = rasterize_indices(self._xy[:, 0], self._xy[:, 1], xr, yr, w, h,
-                                             self._radius)
-            self._canvas_key = key
+        request = RasterRequest(self._xy, xr, yr, w, h, self._radius)
+        if self._canvas is None or request.key != self._canvas_key:
+            if self.async_raster_from is not None and self.n_points >= self.async_raster_from:
+                if request.key != self._wanted_key:
+                    self._wanted_key = request.key
+                    self.raster_wanted.emit(request)
+                if self._canvas is None:  # new points: nothing to show until it comes
+                    self._raster.clear()
+                    return
+            else:
+                self._canvas, self._canvas_key = request.rasterize(), request.key
+        self._paint_canvas()
+
+    @property
+    def raster_pending(self) -> bool:
+        """True while a canvas was asked for (``raster_wanted``) and not handed back yet."""
+        return self._wanted_key is not None
+
+    def apply_raster(self, request: RasterRequest, canvas: np.ndarray) -> None:
+        """The canvas computed for ``request``: drawn unless the view asked for another."""
+        if request.key != self._wanted_key:
+            return
+        self._wanted_key = None
+        self._canvas, self._canvas_key = canvas, request.key
+        self._paint_canvas()
+
+    def _paint_canvas(self) -> None:
         canvas = self._canvas
+        xr, yr = self._canvas_key[0], self._canvas_key[1]  # the range it was made for
         # One packed 32-bit gather; canvas -1 (no point) picks the transparent last entry.
         n = self._colors.shape[0]
         table = np.empty((n + 1, 4), dtype=np.uint8)
@@ -342,4 +400,5 @@ def make_plot(title: str | None = None, x: str | None = None, y: str | None = No
     return plot
 
 
-__all__ = ["ScatterView", "data_bounds", "light_grid", "make_plot", "rasterize_indices", "RASTER_THRESHOLD"]
+__all__ = ["RasterRequest", "ScatterView", "data_bounds", "light_grid", "make_plot",
+           "rasterize_indices", "RASTER_THRESHOLD"]

@@ -24,7 +24,15 @@ def test_a_million_points_are_drawn_as_one_image(window, open_page, qtbot, tmp_p
     np.testing.assert_array_equal(data.coordinates_shown(), xy)
     assert data.distinct_colours() == 1  # unlabelled: one grey
     assert "Rows: 1,000,000" in data.summary_text()
+    data.wait_idle()  # the image of the points is made by a task
+    assert data.raster_pixels_drawn() > 10_000
+    # recolouring and coming back reuse what was loaded: still a million points, drawn
+    data.set_colour_by_labels(False)
+    data.set_dataset("blobs")
+    assert data.points_shown() == 2000 and not data.is_raster()
+    data.set_dataset(data.dataset_key_of("million.npy"))
     data.wait_idle()
+    assert data.points_shown() == 1_000_000 and data.raster_pixels_drawn() > 10_000
 
 
 def test_the_snippet_runs_as_printed(window, open_page, qtbot, monkeypatch):

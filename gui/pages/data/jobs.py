@@ -8,7 +8,7 @@ from core.datasets import Dataset
 from gui.pages.data.state import Shown
 from gui.tasks import estimate_cost
 from gui.widgets.palette import colors_for_labels
-from gui.widgets.scatter import data_bounds
+from gui.widgets.scatter import RasterRequest, data_bounds
 
 #: one grey for unlabelled points
 GREY = np.array([[40, 40, 40, 255]], dtype=np.uint8)
@@ -49,3 +49,12 @@ def load_cost(ctx, key: str) -> float | None:
 
 def recolor_cost(shown: Shown) -> float:
     return estimate_cost(shown.dataset.n_samples, 4)
+
+
+def rasterize(request: RasterRequest) -> np.ndarray:
+    """The scatter's index canvas for many points (see gui.widgets.scatter)."""
+    return request.rasterize()
+
+
+def raster_cost(request: RasterRequest) -> float:
+    return estimate_cost(len(request.xy), 2)

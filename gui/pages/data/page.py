@@ -52,6 +52,7 @@ class DataPage(Page):
         layout.addWidget(side_panel(box, summary_box, self.view.legend))
         layout.addWidget(self.view, 1)
         ctx.dataset_opened.connect(self.show_dataset)
+        self.view.scatter.raster_wanted.connect(self._rasterize)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -112,3 +113,9 @@ class DataPage(Page):
         if shown.dataset is self.state.dataset:
             self.state.shown = shown
         self.refresh()
+
+    def _rasterize(self, request) -> None:
+        scatter = self.view.scatter
+        self.run_task(jobs.rasterize, request, key="raster", description="Drawing the points…",
+                      cost=jobs.raster_cost(request),
+                      on_result=lambda canvas, r=request: scatter.apply_raster(r, canvas))

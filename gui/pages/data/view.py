@@ -10,7 +10,7 @@ from gui.pages.base import Tab, info_label
 from gui.pages.data import snippets
 from gui.pages.data.state import DataState
 from gui.widgets.palette import hex_color, palette_rgba
-from gui.widgets.scatter import ScatterView
+from gui.widgets.scatter import RASTER_THRESHOLD, ScatterView
 
 MAX_LEGEND = 20
 
@@ -56,6 +56,8 @@ class DataView(Tab):
         super().__init__(parent)
         self.scatter = ScatterView()
         self.scatter.setToolTip("Scroll to zoom, drag to pan, right-click for more.")
+        # a big cloud's canvas is made by a task (raster_wanted), not on the GUI thread
+        self.scatter.async_raster_from = RASTER_THRESHOLD
         self.summary = info_label("Loading…")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.legend = info_label()

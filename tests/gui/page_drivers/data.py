@@ -67,6 +67,19 @@ class DataDriver(PageDriver):
         """The key selected in the combo box."""
         return self.page.picker.current_key()
 
+    def dataset_key_of(self, title_start: str) -> str:
+        """The key of the dataset whose title in the combo box starts with ``title_start``."""
+        picker = self.page.picker
+        for i in range(picker.count()):
+            if picker.itemText(i).startswith(title_start):
+                return picker.itemData(i)
+        raise KeyError(title_start)
+
     def is_raster(self) -> bool:
         """True when the scatter draws its points as one image (many points)."""
         return self.page.view.scatter.raster_mode
+
+    def raster_pixels_drawn(self) -> int:
+        """How many pixels of the points' image are painted (raster mode; 0 otherwise)."""
+        image = self.page.view.scatter.raster_image()
+        return 0 if image is None else int((image[..., 3] > 0).sum())
