@@ -7,6 +7,7 @@ import sys
 import types
 
 import numpy as np
+import pytest
 
 from gui.pages.data.snippets import data_code
 from tests.gui.drivers import DataDriver
@@ -62,3 +63,30 @@ def test_the_snippet_runs_as_printed(window, open_page, qtbot, monkeypatch):
 def test_the_snippet_without_labels_has_no_colours():
     code = data_code("X = [[0, 1], [2, 3]]\n", "raw", labelled=False)
     assert "c=y" not in code and "plt.scatter(X[:, 0], X[:, 1], s=1)" in code
+
+
+
+@pytest.fixture
+def gone_recent_file(tmp_path):
+    """A recent file (File ▸ Open, last session) that was deleted since."""
+    from gui.settings import settings as app_settings
+
+    store = app_settings()
+    store.setValue("data/recent_files", [str(tmp_path / "gone.csv")])
+    store.sync()
+    return "gone.csv"
+
+
+def test_a_dataset_that_cannot_be_read_leaves_the_one_shown(gone_recent_file, window, open_page,
+                                                             qtbot):
+    data = DataDriver.open(open_page, qtbot)
+    data.set_dataset(data.dataset_key_of(gone_recent_file), wait=False)
+    qtbot.waitUntil(lambda: window.message_bar.isVisible() and window.message_bar.level == "error",
+                    timeout=10_000)
+    data.wait_idle()
+    assert "gone.csv" in window.message_bar.text()
+    assert data.dataset_key() == "blobs"  # the picker is back on what is drawn
+    assert data.points_shown() == 2000 and "Rows: 2,000" in data.summary_text()
+    from gui.settings import settings as app_settings
+
+    assert '"last_dataset": "blobs"' in app_settings().value("pages/data")  # saved as shown
