@@ -56,5 +56,9 @@ def rasterize(request: RasterRequest) -> np.ndarray:
     return request.rasterize()
 
 
+#: numpy passes over the points of one canvas (scale, floor, test, scatter, ...)
+RASTER_PASSES = 10
+
+
 def raster_cost(request: RasterRequest) -> float:
-    return estimate_cost(len(request.xy), 2)
+    return estimate_cost(len(request.xy), 2, 1, RASTER_PASSES)

@@ -12,7 +12,12 @@ class DataDriver(PageDriver):
 
     # -- actions ----------------------------------------------------------------------------------
     def set_dataset(self, key: str, wait: bool = True, timeout: int = TIMEOUT_MS) -> None:
-        """Pick a dataset in the combo box (and wait until it is drawn)."""
+        """Pick a dataset in the combo box (and wait until it is drawn; nothing happens when
+        it is the one drawn already)."""
+        shown = self.dataset_shown()
+        if self.dataset_key() == key and shown is not None and shown.key == key:
+            self.wait_idle(timeout)
+            return
         if not wait:
             self.page.picker.set_current_key(key)
             return

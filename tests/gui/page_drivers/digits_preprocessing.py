@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from tests.gui.drivers import TIMEOUT_MS, PageDriver
 
 LEFT = Qt.MouseButton.LeftButton
+SWEEP_TIMEOUT_MS = 600_000
 
 
 class DigitsPreprocessingDriver(PageDriver):
@@ -50,8 +51,9 @@ class DigitsPreprocessingDriver(PageDriver):
         return (self.page.from_spin.value(), self.page.to_spin.value(),
                 self.page.step_spin.value())
 
-    def run_sweep(self, wait: bool = True, timeout: int = TIMEOUT_MS) -> None:
-        """Click "Run sweep" (and wait until the sweep is over)."""
+    def run_sweep(self, wait: bool = True, timeout: int = SWEEP_TIMEOUT_MS) -> None:
+        """Click "Run sweep" (and wait until the sweep is over: the chapter's pipeline takes
+        seconds a k)."""
         self.qtbot.mouseClick(self.page.sweep_button, LEFT)
         if wait:
             self.wait_sweep_over(timeout)
