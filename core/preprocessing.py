@@ -22,7 +22,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report
-from core.semisupervised import _check_fit, make_classifier
+from core.semisupervised import DigitsSplit, _check_fit, digits_split, make_classifier
 from core.threads import single_threaded
 
 
@@ -155,5 +155,46 @@ def sweep_pipeline(X_train, y_train, X_test, y_test, ks: Iterable[int],
     return PipelineSweep(**arrays, baseline=float(baseline), standardize=bool(standardize))
 
 
-__all__ = ["PipelineFit", "PipelineSweep", "baseline_accuracy", "fit_pipeline", "make_pipeline",
-           "pipeline_accuracy", "sweep_pipeline"]
+@dataclass(frozen=True)
+class DigitsPipelineData:
+    """The chapter's digits split and its baseline (the classifier without clustering)."""
+
+    split: DigitsSplit
+    baseline: float
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(X_train, y_train, X_test, y_test)``, in the order the fitting functions take."""
+        s = self.split
+        return s.X_train, s.y_train, s.X_test, s.y_test
+
+
+def prepare_digits(random_state: int = 42,
+                   progress: ProgressFn | None = None) -> DigitsPipelineData:
+    """Load the chapter's digits split and score the baseline on it."""
+    report(progress, 0.0)
+    split = digits_split(random_state)
+    report(progress, 0.3)
+    baseline = baseline_accuracy(split.X_train, split.y_train, split.X_test, split.y_test,
+                                 random_state)
+    report(progress, 1.0)
+    return DigitsPipelineData(split, baseline)
+
+
+def fit_digits(data: DigitsPipelineData, n_clusters: int,
+               standardize: bool = False) -> PipelineFit:
+    """:func:`fit_pipeline` on the chapter's digits split."""
+    return fit_pipeline(*data.arrays, n_clusters, data.split.random_state, standardize)
+
+
+def sweep_digits(data: DigitsPipelineData, ks: Iterable[int], standardize: bool = False,
+                 progress: ProgressFn | None = None,
+                 on_fit: Callable[[PipelineFit], None] | None = None) -> PipelineSweep:
+    """:func:`sweep_pipeline` on the chapter's digits split, with its known baseline."""
+    return sweep_pipeline(*data.arrays, ks, data.split.random_state, standardize,
+                          progress=progress, baseline=data.baseline, on_fit=on_fit)
+
+
+__all__ = ["DigitsPipelineData", "PipelineFit", "PipelineSweep", "baseline_accuracy",
+           "fit_digits", "fit_pipeline", "make_pipeline", "pipeline_accuracy", "prepare_digits",
+           "sweep_digits", "sweep_pipeline"]

@@ -56,6 +56,10 @@ class Projection:
         return self.mean + xy[:, :2] @ self.components
 
 
+#: from this many values (rows x features) on, the PCA goes through the covariance matrix
+COVARIANCE_PCA_SIZE = 1_000_000
+
+
 def project_2d(X: np.ndarray, feature_names: tuple[str, ...] = ()) -> Projection:
     """The data itself for 2 features, else its first two principal components.
 
@@ -71,7 +75,11 @@ def project_2d(X: np.ndarray, feature_names: tuple[str, ...] = ()) -> Projection
                           np.full(2, np.nan), (names[0], ""))
     from sklearn.decomposition import PCA
 
-    pca = PCA(n_components=2, svd_solver="full")
+    # A full SVD of a big table holds the GIL for seconds (scipy's LAPACK call), which
+    # freezes the window while a worker projects; the covariance route (one BLAS product,
+    # then a d x d eigh) releases it and gives the same components to ~1e-12.
+    big = X.shape[0] * d >= COVARIANCE_PCA_SIZE and X.shape[0] > d
+    pca = PCA(n_components=2, svd_solver="covariance_eigh" if big else "full")
     coords = pca.fit_transform(X)
     ratio = pca.explained_variance_ratio_
     titles = (f"PC1 ({ratio[0]:.1%} of variance)", f"PC2 ({ratio[1]:.1%} of variance)")

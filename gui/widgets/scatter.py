@@ -6,9 +6,18 @@ Above it the points are rasterised with numpy into one image of the visible
 area: the image keeps, for every screen pixel, the index of the point drawn
 there, so recolouring (new labels) costs one gather over the pixels whatever
 the number of points, and zoom or pan re-rasterises only the visible points.
+
+A page can take the rasterising off the GUI thread: with ``async_raster_from``
+set, a view of that many points or more emits ``raster_wanted`` with a
+:class:`RasterRequest` instead of computing the canvas, keeps showing the
+previous one meanwhile, and draws the canvas it is handed back with
+:meth:`ScatterView.apply_raster` (the page runs :func:`rasterize_indices` in a
+task).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -39,8 +48,12 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
     (x0, x1), (y0, y1) = x_range, y_range
     sx = width / (x1 - x0) if x1 > x0 else 0.0
     sy = height / (y1 - y0) if y1 > y0 else 0.0
-    px = np.floor((x - x0) * sx)
-    py = np.floor((y - y0) * sy)
+    px = np.subtract(x, x0)  # in place from here: a million points, few temporaries
+    px *= sx
+    np.floor(px, out=px)
+    py = np.subtract(y, y0)
+    py *= sy
+    np.floor(py, out=py)
     inside = (px >= -radius) & (px < width + radius) & (py >= -radius) & (py < height + radius)
     idx = np.flatnonzero(inside) if not inside.all() else None
     if idx is not None:
@@ -64,6 +77,39 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
     return img
 
 
+@dataclass(frozen=True, eq=False)
+class RasterRequest:
+    """The index canvas a view wants: the points ``xy`` (n, 2) over (height, width) pixels
+    of the given ranges, each drawn with ``radius``."""
+
+    xy: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    width: int
+    height: int
+    radius: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.x_range, self.y_range, self.width, self.height, self.radius, id(self.xy))
+
+    def rasterize(self) -> np.ndarray:
+        return rasterize_indices(self.xy[:, 0], self.xy[:, 1], self.x_range, self.y_range,
+                                 self.width, self.height, self.radius)
+
+
+def data_bounds(xy: np.ndarray):
+    """((xmin, ymin), (xmax, ymax)) of the finite points of ``xy`` (n, 2), or None if none."""
+    xy = np.asarray(xy)
+    if not xy.shape[0]:
+        return None
+    finite = xy[np.all(np.isfinite(xy), axis=1)]
+    if not finite.shape[0]:
+        return None
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    return (float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1]))
+
+
 def light_grid(plot_item, alpha: float = 0.2) -> None:
     """A grid on the major and minor ticks only: pyqtgraph's third tick level costs ~10 ms a frame."""
     plot_item.showGrid(x=True, y=True, alpha=alpha)
@@ -81,6 +127,8 @@ class ScatterView(pg.PlotWidget):
     clicked = Signal(float, float, object, object)
     hovered = Signal(float, float)
     left = Signal()
+    #: a :class:`RasterRequest` (only with ``async_raster_from``): answer with apply_raster
+    raster_wanted = Signal(object)
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
         super().__init__(parent, background=background)
@@ -96,6 +144,9 @@ class ScatterView(pg.PlotWidget):
         self._items: list[pg.ScatterPlotItem] = []
         self._canvas: np.ndarray | None = None
         self._canvas_key = None
+        #: from this many points on, canvases are asked for (``raster_wanted``); None: never
+        self.async_raster_from: int | None = None
+        self._wanted_key = None
         self._region_luts: dict[int, np.ndarray] = {}
         vb = self.plotItem.vb
         self._regions = pg.ImageItem(axisOrder="row-major")
@@ -136,8 +187,12 @@ class ScatterView(pg.PlotWidget):
 
     def set_points(self, xy: np.ndarray, colors: np.ndarray | None = None,
                    labels: np.ndarray | None = None, size: float = 6.0,
-                   auto_range: bool = True) -> None:
-        """Show ``xy`` (n, 2), coloured by ``colors`` (n, 4) or ``labels`` (n,)."""
+                   auto_range: bool = True, bounds=None) -> None:
+        """Show ``xy`` (n, 2), coloured by ``colors`` (n, 4) or ``labels`` (n,).
+
+        ``bounds``: :func:`data_bounds` of ``xy`` when the caller computed it off the GUI
+        thread (a million points take tens of milliseconds).
+        """
         xy = np.ascontiguousarray(xy, dtype=np.float64)
         if xy.ndim != 2 or xy.shape[1] != 2:
             raise ValueError("xy must have shape (n, 2)")
@@ -145,19 +200,21 @@ class ScatterView(pg.PlotWidget):
         self._size = float(size)
         self._radius = 0 if size <= 2 else (1 if size <= 5 else 2)
         self._canvas = None
-        if xy.shape[0]:
-            finite = xy[np.all(np.isfinite(xy), axis=1)]
-            lo, hi = finite.min(axis=0), finite.max(axis=0)
+        if bounds is None:
+            bounds = data_bounds(xy)
+        if bounds is not None:
+            lo, hi = bounds
             self._bounds.setData([lo[0], hi[0]], [lo[1], hi[1]])
         else:
             self._bounds.setData([], [])
         if colors is None:
             colors = colors_for_labels(np.zeros(len(xy), dtype=np.int64) if labels is None
                                        else labels)
-        self._set_colors(colors)
         if auto_range and xy.shape[0]:
+            # the range first: a big cloud is rasterised once, for the range it is shown in
             self.plotItem.vb.enableAutoRange()
             self.plotItem.vb.autoRange(padding=0.05)
+        self._set_colors(colors)
 
     def set_colors(self, colors: np.ndarray) -> None:
         """Recolour the current points with an (n, 4) ``uint8`` array."""
@@ -227,12 +284,35 @@ class ScatterView(pg.PlotWidget):
         if not self.raster_mode or self.plotItem is None:
             return
         xr, yr, w, h = self._canvas_geometry()
-        key = (xr, yr, w, h, self._radius, id(self._xy))
-        if self._canvas is None or key != self._canvas_key:
-            self._canvas = rasterize_indices(self._xy[:, 0], self._xy[:, 1], xr, yr, w, h,
-                                             self._radius)
-            self._canvas_key = key
+        request = RasterRequest(self._xy, xr, yr, w, h, self._radius)
+        if self._canvas is None or request.key != self._canvas_key:
+            if self.async_raster_from is not None and self.n_points >= self.async_raster_from:
+                if request.key != self._wanted_key:
+                    self._wanted_key = request.key
+                    self.raster_wanted.emit(request)
+                if self._canvas is None:  # new points: nothing to show until it comes
+                    self._raster.clear()
+                    return
+            else:
+                self._canvas, self._canvas_key = request.rasterize(), request.key
+        self._paint_canvas()
+
+    @property
+    def raster_pending(self) -> bool:
+        """True while a canvas was asked for (``raster_wanted``) and not handed back yet."""
+        return self._wanted_key is not None
+
+    def apply_raster(self, request: RasterRequest, canvas: np.ndarray) -> None:
+        """The canvas computed for ``request``: drawn unless the view asked for another."""
+        if request.key != self._wanted_key:
+            return
+        self._wanted_key = None
+        self._canvas, self._canvas_key = canvas, request.key
+        self._paint_canvas()
+
+    def _paint_canvas(self) -> None:
         canvas = self._canvas
+        xr, yr = self._canvas_key[0], self._canvas_key[1]  # the range it was made for
         # One packed 32-bit gather; canvas -1 (no point) picks the transparent last entry.
         n = self._colors.shape[0]
         table = np.empty((n + 1, 4), dtype=np.uint8)
@@ -320,4 +400,5 @@ def make_plot(title: str | None = None, x: str | None = None, y: str | None = No
     return plot
 
 
-__all__ = ["ScatterView", "light_grid", "make_plot", "rasterize_indices", "RASTER_THRESHOLD"]
+__all__ = ["RasterRequest", "ScatterView", "data_bounds", "light_grid", "make_plot",
+           "rasterize_indices", "RASTER_THRESHOLD"]

@@ -187,3 +187,21 @@ def test_single_threaded_is_counted_across_threads():
         t.join()
     assert inside == [{1}, {1}, {1}]
     assert threads_by_api() == before
+
+
+def test_projection_of_a_big_table_matches_sklearn_pca():
+    """Big tables go through the covariance matrix (no GIL-holding SVD): same view."""
+    from sklearn.decomposition import PCA
+
+    from core.projection import COVARIANCE_PCA_SIZE
+
+    rng = np.random.default_rng(3)
+    n, d = COVARIANCE_PCA_SIZE // 40 + 1, 40
+    X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + rng.normal(size=d)
+    proj = project_2d(X)
+    ref = PCA(n_components=2, svd_solver="full").fit(X)
+    scale = np.abs(proj.coords).max()
+    np.testing.assert_allclose(proj.coords, ref.transform(X), atol=1e-9 * scale)
+    np.testing.assert_allclose(proj.explained_variance_ratio, ref.explained_variance_ratio_,
+                               rtol=1e-9)
+    np.testing.assert_allclose(proj.components, ref.components_, atol=1e-9)

@@ -154,3 +154,19 @@ def test_pipeline_bad_input(split):
         pipeline_accuracy(bad, y, split.X_test, split.y_test, 5)
     with pytest.raises(DataError, match="features"):
         pipeline_accuracy(X, y, split.X_test[:, :3], split.y_test, 5)
+
+
+def test_the_digits_helpers_are_the_pipeline_on_the_chapters_split(split, reference, baseline):
+    from core.preprocessing import fit_digits, prepare_digits, sweep_digits
+
+    seen = []
+    data = prepare_digits(progress=seen.append)
+    np.testing.assert_array_equal(data.split.X_train, split.X_train)
+    assert data.baseline == baseline
+    assert seen[0] == 0.0 and seen[-1] == 1.0
+    assert fit_digits(data, 12, standardize=True).accuracy == reference(12, True)[0]
+    fits = []
+    sweep = sweep_digits(data, [8, 16], standardize=True, on_fit=fits.append)
+    np.testing.assert_array_equal(sweep.accuracies, [reference(k, True)[0] for k in (8, 16)])
+    assert sweep.baseline == baseline  # the known baseline, not refitted
+    assert [f.n_clusters for f in fits] == [8, 16]

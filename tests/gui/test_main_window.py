@@ -8,97 +8,89 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
 from gui.pages import page_names
+from tests.gui.drivers import DataDriver
 
 
-def distinct_colours(view):
-    return len(np.unique(view.point_colors().view(np.uint32)))
-
-
-def test_data_page_shows_the_chapters_blobs(window, open_page):
-    page = open_page("data")
-    assert page.view.n_points == 2000
-    np.testing.assert_array_equal(page.view.points(), page.dataset.X)
-    assert distinct_colours(page.view) == 5
-    assert "Rows: 2,000" in page.summary.text() and "Classes: 5" in page.summary.text()
+def test_data_page_shows_the_chapters_blobs(window, open_page, qtbot):
+    data = DataDriver.open(open_page, qtbot)
+    assert data.points_shown() == 2000
+    np.testing.assert_array_equal(data.coordinates_shown(), data.dataset_shown().X)
+    assert data.distinct_colours() == 5
+    assert "Rows: 2,000" in data.summary_text() and "Classes: 5" in data.summary_text()
     assert "make_blobs" in window.code_panel.code()
     assert [window.nav.item(i).text() for i in range(window.nav.count())][0] == "Data"
     assert window.nav.count() == len(page_names())
 
 
 def test_true_label_colouring_toggles(window, open_page, qtbot):
-    page = open_page("data")
-    page.color_check.setChecked(False)
-    assert distinct_colours(page.view) == 1
-    assert "c=y" not in page.code()
-    page.color_check.setChecked(True)
-    assert distinct_colours(page.view) == 5
+    data = DataDriver.open(open_page, qtbot)
+    data.set_colour_by_labels(False)
+    assert data.distinct_colours() == 1
+    assert "c=y" not in data.code()
+    data.set_colour_by_labels(True)
+    assert data.distinct_colours() == 5
 
 
 def test_more_than_two_features_use_pca(window, open_page, qtbot):
-    page = open_page("data")
-    with qtbot.waitSignal(page.result_drawn, timeout=60_000):
-        page.picker.set_current_key("iris")
-    assert page.view.n_points == 150
-    bottom = page.view.plotItem.getAxis("bottom").labelText
+    data = DataDriver.open(open_page, qtbot)
+    data.set_dataset("iris", timeout=60_000)
+    assert data.points_shown() == 150
+    bottom = data.axis_title("bottom")
     assert bottom.startswith("PC1 (92.5% of variance)")
     assert "PCA(n_components=2)" in window.code_panel.code()
 
 
 def test_opening_a_csv_and_a_bad_file(window, open_page, qtbot, tmp_path):
-    page = open_page("data")
+    data = DataDriver.open(open_page, qtbot)
     good = tmp_path / "points.csv"
     good.write_text("a;b\n1,5;2\n3;4,25\n5;6\n")
-    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
-        window.open_path(str(good))
-    assert page.dataset.name == "points.csv"
-    np.testing.assert_allclose(page.view.points(), [[1.5, 2], [3, 4.25], [5, 6]])
-    assert page.picker.current_key().endswith("points.csv")
+    data.open_file(good, timeout=30_000)
+    assert data.dataset_shown().name == "points.csv"
+    np.testing.assert_allclose(data.coordinates_shown(), [[1.5, 2], [3, 4.25], [5, 6]])
+    assert data.dataset_key().endswith("points.csv")
 
     bad = tmp_path / "bad.csv"
     bad.write_text("x,city\n1,Paris\n2,Oslo\n3,Rome\n")
     bad2 = tmp_path / "bad2.csv"
     bad2.write_text("x,city,y\n1,Paris,2\n2,Oslo,3\n")
-    window.open_path(str(bad2))
+    data.open_file(bad2, wait=False)
     qtbot.waitUntil(lambda: window.message_bar.isVisible() and window.message_bar.level == "error",
                     timeout=10_000)
     assert "Column 'city' is not numeric" in window.message_bar.text()
     # nothing was lost: the previous dataset is still drawn
-    assert page.dataset.name == "points.csv" and page.view.n_points == 3
+    assert data.dataset_shown().name == "points.csv" and data.points_shown() == 3
     # the offered fix opens it without the text column
     assert window.message_bar.action_labels() == ["Ignore text columns"]
-    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
-        window.message_bar.trigger_action("Ignore text columns")
-    assert page.dataset.name == "bad2.csv" and page.dataset.n_features == 2
+    data.wait_drawn(lambda: window.message_bar.trigger_action("Ignore text columns"), timeout=30_000)
+    assert data.dataset_shown().name == "bad2.csv" and data.dataset_shown().n_features == 2
 
 
 def test_missing_values_offer_to_drop_rows(window, open_page, qtbot, tmp_path):
-    page = open_page("data")
+    data = DataDriver.open(open_page, qtbot)
     p = tmp_path / "holes.csv"
     p.write_text("a,b\n1,2\n,3\n4,5\n6,7\n")
-    window.open_path(str(p))
+    data.open_file(p, wait=False)
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=10_000)
     assert "1 row has missing or infinite values" in window.message_bar.text()
-    assert page.view.n_points == 2000
-    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
-        window.message_bar.trigger_action("Drop 1 row")
-    assert page.view.n_points == 3
+    assert data.points_shown() == 2000
+    data.wait_drawn(lambda: window.message_bar.trigger_action("Drop 1 row"), timeout=30_000)
+    assert data.points_shown() == 3
 
 
 def test_drop_a_file_on_the_window(window, open_page, qtbot, tmp_path):
-    page = open_page("data")
+    data = DataDriver.open(open_page, qtbot)
     p = tmp_path / "dropped.npy"
     np.save(p, np.arange(20.0).reshape(10, 2))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p))])
     event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(page.result_drawn, timeout=30_000):
-        window.dropEvent(event)
-    assert page.dataset.name == "dropped.npy" and page.view.n_points == 10
+    data.wait_drawn(lambda: window.dropEvent(event), timeout=30_000)
+    assert data.dataset_shown().name == "dropped.npy" and data.points_shown() == 10
 
 
 def test_opening_an_image_segments_it_and_lists_its_colours(window, open_page, qtbot, tmp_path):
-    data = open_page("data")
+    data = DataDriver.open(open_page, qtbot)
     rgb = np.zeros((20, 30, 3), dtype=np.uint8)
     rgb[:, :15] = (255, 0, 0)
     rgb[:, 15:] = (0, 0, 255)
@@ -114,9 +106,9 @@ def test_opening_an_image_segments_it_and_lists_its_colours(window, open_page, q
                     timeout=60_000)
     assert {tuple(c) for c in seg.shown.seg.palette.astype(int)} >= {(255, 0, 0), (0, 0, 255)}
     # and its pixel colours are a dataset on the Data page
-    qtbot.waitUntil(lambda: data.dataset is not None and data.dataset.key == "pixels:flag.png",
-                    timeout=30_000)
-    colours = {tuple(c) for c in data.view.point_colors()[:, :3]}
+    qtbot.waitUntil(lambda: data.dataset_shown() is not None
+                    and data.dataset_shown().key == "pixels:flag.png", timeout=30_000)
+    colours = {tuple(c) for c in data.colours_shown()[:, :3]}
     assert colours == {(255, 0, 0), (0, 0, 255)}
     qtbot.waitUntil(lambda: not window.tasks.busy, timeout=30_000)
 

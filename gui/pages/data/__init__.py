@@ -1,5 +1,5 @@
-"""The data lab page (being moved into this package)."""
+"""The Data lab page: look at a dataset before clustering it."""
 
-from gui.pages.data_page import DataPage
+from gui.pages.data.page import DataPage
 
 __all__ = ["DataPage"]

@@ -1,5 +1,5 @@
-"""The digits_preprocessing lab page (being moved into this package)."""
+"""The Digits: preprocessing lab page (K-Means as a preprocessing step)."""
 
-from gui.pages.digits_preprocessing_page import DigitsPreprocessingPage
+from gui.pages.digits_preprocessing.page import DigitsPreprocessingPage
 
 __all__ = ["DigitsPreprocessingPage"]
