@@ -479,3 +479,61 @@ def test_property_fit_equals_kmeans(X, k, seed, init, n_init, algorithm):
     np.testing.assert_array_equal(ours.labels, theirs.labels_)
     assert ours.inertia == theirs.inertia_
     assert ours.n_iter == theirs.n_iter_
+
+
+# --------------------------------------------------------------------------- fit history
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("init,seed", [("random", 5), ("k-means++", 42), ("random", 3)])
+def test_fit_history_matches_kmeans_stopped_at_every_iteration(algorithm, init, seed):
+    from sklearn.cluster import KMeans
+
+    X = load_builtin("blobs").X
+    r = fit_kmeans(X, 5, init=init, n_init=1, algorithm=algorithm, random_state=seed,
+                   history=True)
+    assert r.history.shape == (r.n_iter + 1, 5, 2)
+    assert len(r.history_inertia) == r.n_iter + 1
+    np.testing.assert_array_equal(r.history[-1], r.centers)
+    np.testing.assert_array_equal(r.history[0], r.init)
+    assert r.history_inertia[-1] == r.inertia
+    for t in range(r.n_iter + 1):
+        if t == 0:
+            np.testing.assert_allclose(r.history[0], r.init)
+            continue
+        ref = KMeans(n_clusters=5, init=r.init, n_init=1, max_iter=t).fit(X)
+        np.testing.assert_allclose(r.history[t], ref.cluster_centers_, atol=1e-9)
+        assert r.history_inertia[t] == pytest.approx(ref.inertia_, rel=1e-9)
+    assert r.converged
+
+
+def test_fit_history_keeps_the_winning_run_and_feeds_a_stepper():
+    X = load_builtin("blobs").X
+    r = fit_kmeans(X, 5, init="random", n_init=4, random_state=7, history=True)
+    assert r.n_init == 4
+    np.testing.assert_array_equal(r.history[0], r.init)
+    np.testing.assert_array_equal(r.history[-1], r.centers)
+    plain = fit_kmeans(X, 5, init="random", n_init=4, random_state=7)
+    assert plain.history is None and plain.inertia == r.inertia
+    s = LloydStepper.from_result(X, r)
+    assert s.iteration == r.n_iter and s.converged and s.n_iter == r.n_iter
+    np.testing.assert_array_equal(s.centers, r.centers)
+    replay = LloydStepper(X, 5, init=r.init)
+    replay.run(300)
+    np.testing.assert_allclose(s.history.centers, replay.history.centers, atol=1e-9)
+    np.testing.assert_allclose(s.history.inertia, replay.history.inertia, rtol=1e-9)
+    assert s.n_changed == replay.n_changed
+    s.back()
+    replay.back()
+    np.testing.assert_array_equal(s.labels, replay.labels)
+    assert s.n_changed == replay.n_changed
+    s.reset()
+    np.testing.assert_array_equal(s.centers, r.init)
+
+
+def test_fit_history_stopped_by_max_iter_is_not_converged():
+    X = load_builtin("blobs").X
+    r = fit_kmeans(X, 5, init="random", n_init=1, random_state=5, max_iter=2, history=True)
+    assert r.n_iter == 2 and not r.converged and len(r.history) == 3
+    s = LloydStepper.from_result(X, r)
+    assert not s.converged and s.iteration == 2
