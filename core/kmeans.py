@@ -39,6 +39,7 @@ __all__ = [
     "StepperHistory",
     "VariabilityResult",
     "decision_regions",
+    "distances_to_centers",
     "fit_kmeans",
     "init_variability",
     "soft_assignment",
@@ -996,3 +997,10 @@ def init_variability(X, n_clusters: int, init: str = "random", n_runs: int = 100
         n_iter[i] = res.n_iter
     report(progress, 1.0)
     return VariabilityResult(init, k, _frozen(inertias), _frozen(n_iter), _frozen(seeds, np.int64))
+
+
+def distances_to_centers(X, centers, labels) -> np.ndarray:
+    """The distance of every row of ``X`` to its own centre ``centers[labels]`` (n,)."""
+    X = np.asarray(X, dtype=float)
+    diff = X - np.asarray(centers, dtype=float)[np.asarray(labels)]
+    return np.sqrt(np.einsum("ij,ij->i", diff, diff))
