@@ -408,8 +408,8 @@ class KMeansPage(Page):
 
     def _soft_done(self, soft) -> None:
         self.state.soft = soft
-        if self.current_tab() is self.clusters:
-            self.clusters.render(self.state)
+        if self.current_tab() is self.clusters and self.state.dataset is not None:
+            self.clusters.render_soft(self.state)
 
     # ================================================================ stepping
     def step(self) -> None:

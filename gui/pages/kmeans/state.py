@@ -19,7 +19,7 @@ ELONGATED_GOOD_INIT = np.array([[-1.5, 2.5], [0.5, 0], [4, 0]], dtype=float)
 INIT_CHOICES = [("k-means++", "k-means++"), ("random", "random"), ("hand", "placed by hand")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FitParams:
     key: str
     k: int
@@ -50,7 +50,7 @@ class FitParams:
         return self.placed is not None and len(self.placed) == self.k
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Frame:
     """What the views draw of a stepper state (computed by a job, never on the GUI thread)."""
 

@@ -49,6 +49,7 @@ class ClustersTab(LazyTab):
         self._handles: list[HandleItem] = []
         self._new_texts: list[pg.TextItem] = []
         self._table_header: list[str] = []
+        self._drawn = None
         self.ensure_built()
 
     def build(self) -> None:
@@ -140,7 +141,9 @@ class ClustersTab(LazyTab):
             self.view.set_title(ds.name)
         f = state.frame
         placed = state.placed_for()
-        if f is None:  # hand mode with fewer (or more) than k centroids
+        if self._drawn is not None and self._drawn[0] is ds and self._drawn[1] is f:
+            pass  # only the handles, hint and table may have changed
+        elif f is None:  # hand mode with fewer (or more) than k centroids
             grey = np.zeros((ds.n_samples, 4), np.uint8)
             grey[:] = (150, 150, 150, 255)
             self.view.set_colors(grey)
@@ -151,6 +154,7 @@ class ClustersTab(LazyTab):
             self.view.set_colors(f.colors)
             self.view.centroids.set_centers(f.centers2d, f.trail2d)
             self.view.show_regions_for(f.centers2d if proj.method == "identity" else None, k)
+        self._drawn = (ds, f)
         self.chapter_new_button.setEnabled(ds.n_features == 2)
         self.hint_label.setVisible(state.hand)
         n = len(placed)
@@ -166,7 +170,7 @@ class ClustersTab(LazyTab):
             self.hint_label.setText(f"{n} centroids are placed but k is {state.k}: clear them "
                                     f"and place {state.k}, or set k to {n}.")
         self._render_handles(state)
-        self._render_soft(state)
+        self.render_soft(state)
 
     def _render_handles(self, state: KMeansState) -> None:
         placed_xy = state.placed_xy()
@@ -192,7 +196,8 @@ class ClustersTab(LazyTab):
     def handle_positions(self) -> np.ndarray:
         return np.array([[h.pos().x(), h.pos().y()] for h in self._handles]).reshape(-1, 2)
 
-    def _render_soft(self, state: KMeansState) -> None:
+    def render_soft(self, state: KMeansState) -> None:
+        """The soft-clustering table and the new instances' markers."""
         pts, xy = state.x_new_for(), state.x_new_xy()
         soft = state.soft if state.frame is not None and len(pts) else None
         k = len(state.frame.centers) if state.frame is not None else 0
