@@ -103,12 +103,6 @@ def distances(X, centers, labels) -> np.ndarray:
 
 
 # -- costs (rows x features x k x passes) ---------------------------------------------------------
-def fit_cost(n: int, d: int, p: FitParams) -> float:
-    runs = 1 if p.init == "hand" or p.n_init == "auto" and p.init != "random" else \
-        (10 if p.n_init == "auto" else int(p.n_init))
-    return estimate_cost(n, d, p.k, passes=runs * min(p.max_iter, 30))
-
-
 def regions_cost(request) -> float:
     nx, ny = request.resolution
     return estimate_cost(nx * ny, 2, len(request.centers))

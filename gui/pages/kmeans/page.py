@@ -228,11 +228,10 @@ class KMeansPage(Page):
         if p.init == "hand" and not p.hand_ready:
             self._hand_changed()
             return
-        ds = self.state.dataset
-        cost = jobs.fit_cost(ds.n_samples, ds.n_features, p) if ds and ds.key == p.key else None
         self.state.status["fit"] = "running"
         self.controls.render(self.state, self.settings)
-        task = self.run_task(jobs.fit, self.ctx, p, key="stepper", cost=cost,
+        # fit_kmeans runs scikit-learn's OpenMP kernels: always on a worker thread
+        task = self.run_task(jobs.fit, self.ctx, p, key="stepper",
                              description=f"Fitting K-Means (k={p.k})…",
                              on_result=self._install, on_error=self._fit_failed)
         task.cancelled.connect(lambda t=task: self._fit_cancelled(t))
@@ -525,7 +524,7 @@ class KMeansPage(Page):
         self._stale.discard("iterations")
         k, init = s.stepper.n_clusters, s.stepper.init_centers
         self.run_task(jobs.iterations, s.dataset.X, k, init, key="iterations",
-                      cost=self._cost(k, passes=3), description="Computing iterations 1–3…",
+                      description="Computing iterations 1–3…",  # OpenMP: on a worker thread
                       on_result=lambda c, p=s.params: self._iterations_done(c, p))
 
     def _iterations_done(self, centers: np.ndarray, params: FitParams) -> None:
