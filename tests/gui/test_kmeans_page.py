@@ -429,3 +429,50 @@ def test_cancel_keeps_the_fit_on_screen(km, window, qtbot, monkeypatch):
     window.cancel_current()
     km.wait_idle()
     assert "Cancelled" in km.variability_caption()
+
+
+# --------------------------------------------------------------------------- the GUI thread never computes
+
+
+def _finished_tasks(window, prefix):
+    done = []
+    window.tasks.task_finished.connect(
+        lambda t: done.append(t) if t.key.startswith(prefix) else None)
+    return done
+
+
+def test_pan_and_zoom_ask_for_regions_as_tasks_cached_per_range(km, window):
+    X = load_builtin("blobs").X
+    ref = sk(X, 5, random_state=42)
+    regions = _finished_tasks(window, "kmeans:regions")
+    before = km.region_grid().copy()
+    km.pan(0.25)
+    assert len(regions) >= 1 and km.region_grid() is not None
+    moved = km.region_grid()
+    assert not np.array_equal(moved, before)  # the grid follows the visible area
+    km.zoom(2.0)
+    grid = km.region_grid()
+    assert set(np.unique(grid)) <= set(range(5))
+    asked = len(regions)
+    km.zoom(0.5)  # back to a range seen before: drawn from the cache, no task
+    km.pan(-0.25)
+    np.testing.assert_array_equal(km.region_grid(), before)
+    assert len(regions) <= asked + 1
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+
+
+def test_dragging_a_centroid_initialises_in_tasks_and_the_release_wins(km, window, qtbot):
+    X = load_builtin("blobs").X
+    km.set_init("hand")
+    km.chapter_good_init()
+    inits = _finished_tasks(window, "kmeans:stepper")
+    km.drag_centroid(4, 0.8, 1.2, steps=8, between=lambda: qtbot.wait(20))
+    placed = km.handle_positions()
+    assert abs(placed[4, 0] - 0.8) < 0.05 and abs(placed[4, 1] - 1.2) < 0.05
+    assert len(inits) >= 2  # during the drag (debounced) and at the release
+    assert len(inits) < 8  # not one per mouse move
+    np.testing.assert_allclose(km.initial_centers(), placed)
+    np.testing.assert_allclose(km.centers_shown(), placed, atol=1e-9)
+    km.step()
+    ref = sk(X, 5, init=placed, n_init=1, max_iter=1)
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
