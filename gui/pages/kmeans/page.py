@@ -15,39 +15,22 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout
 
-from core.storage import load_json
 from gui.pages.base import Page
 from gui.pages.kmeans import jobs
 from gui.pages.kmeans.controls import Controls
-from gui.pages.kmeans.settings import (
-    DATASETS_FILE,
-    DATASETS_VERSION,
-    LEGACY_SESSION_FILE,
-    KMeansSettings,
-    legacy_session,
-)
+from gui.pages.kmeans.settings import KMeansSettings, open_store
 from gui.pages.kmeans.state import CHAPTER_GOOD_INIT, CHAPTER_X_NEW, FitParams, KMeansState
+from gui.pages.kmeans.stepping import Stepping
 from gui.pages.kmeans.tabs.clusters import ClustersTab
 from gui.pages.kmeans.tabs.compare import CompareTab
 from gui.pages.kmeans.tabs.iterations import IterationsTab
 from gui.pages.kmeans.tabs.limits import LimitsTab
 from gui.pages.kmeans.tabs.variability import VariabilityTab
-from gui.persist import DatasetStore
-from gui.settings import data_dir
 from gui.tasks import estimate_cost
 from gui.widgets.cluster_view import HandleItem
 
 #: While a centroid is dragged, re-initialise at most this often (ms); the release always does.
 DRAG_INTERVAL_MS = 30
-
-
-def open_store() -> DatasetStore:
-    """The page's per-dataset file; 0.1.0's kmeans-session.json is imported once."""
-    folder = data_dir()
-    return DatasetStore(folder / DATASETS_FILE, DATASETS_VERSION,
-                        migrate=lambda doc, version: doc.get("datasets", {}),
-                        legacy=lambda: legacy_session(
-                            load_json(folder / LEGACY_SESSION_FILE, None)))
 
 
 class KMeansPage(Page):
@@ -65,7 +48,6 @@ class KMeansPage(Page):
             x_new={k: v["x_new"] for k, v in self.store.datasets.items() if "x_new" in v})
         self.controls = Controls(ctx, self.binder)
         self._stale: set[str] = {"iterations", "compare", "variability"}
-        self._pending_steps = 0
         self._wired: set[int] = set()
         self._ready = False  # add_tab's first currentChanged comes before the tabs exist
 
@@ -88,7 +70,8 @@ class KMeansPage(Page):
         self._fit_timer = QTimer(self, singleShot=True, interval=300, timeout=self.fit)
         self._drag_timer = QTimer(self, singleShot=True, interval=DRAG_INTERVAL_MS,
                                   timeout=self._drag_init)
-        self.play_timer = QTimer(self, timeout=self._play_tick)
+        self.stepping = Stepping(self)
+        self.play_timer = self.stepping.timer
         self._connect()
         self._sync_mode()
         self._ready = True
@@ -107,8 +90,6 @@ class KMeansPage(Page):
         c.step_button.clicked.connect(self.step)
         c.back_button.clicked.connect(self.back)
         c.reset_button.clicked.connect(self.reset)
-        c.play_button.toggled.connect(self._play_toggled)
-        c.speed_slider.valueChanged.connect(self._speed_changed)
         c.figure_button.clicked.connect(self.show_chapter_figure)
         t = self.clusters
         t.clicked.connect(self._plot_clicked)
@@ -426,78 +407,29 @@ class KMeansPage(Page):
     # ================================================================ stepping
     def step(self) -> None:
         """One iteration forwards (→)."""
-        self._do("step")
+        self.stepping.do("step")
 
     def back(self) -> None:
         """One iteration back (←)."""
-        self._stop_play()
-        self._do("back")
+        self.stepping.stop()
+        self.stepping.do("back")
 
     def reset(self) -> None:
         """Back to iteration 0."""
-        self._stop_play()
-        self._do("reset")
-
-    def _do(self, action: str) -> None:
-        s = self.state
-        if s.stepper is None:
-            return
-        stepper, X, proj = s.stepper, s.dataset.X, s.projection
-        self._pending_steps += 1
-        task = self.run_task(
-            lambda: (stepper, jobs.step(stepper, X, proj, action)), key="stepper", serial=True,
-            cost=self._cost(stepper.n_clusters), description="K-Means iteration…",
-            on_result=self._stepped)
-        task.finished.connect(self._step_finished)
-        task.cancelled.connect(lambda t=task: self._step_cancelled(t))
-
-    def _stepped(self, out) -> None:
-        stepper, frame = out
-        if stepper is self.state.stepper:  # not a stepper a new fit replaced
-            self.state.frame = frame
-            self._update_soft()
-            self.refresh()
-
-    def _step_finished(self) -> None:
-        self._pending_steps = max(0, self._pending_steps - 1)
-
-    def _step_cancelled(self, task) -> None:
-        # Cancel (Esc) drops the step's frame, but the stepper did move: show where it is.
-        if task.state != "stale" and self.state.stepper is not None:
-            self._do("show")
+        self.stepping.stop()
+        self.stepping.do("reset")
 
     def toggle_play(self) -> None:
         self.controls.play_button.toggle()
 
-    def _play_toggled(self, on: bool) -> None:
-        self.state.playing = on
-        self.controls.play_button.setText("Pause" if on else "Play")
-        if on:
-            if self.state.frame is not None and self.state.frame.converged:
-                self._do("reset")  # replay from the start
-            self._speed_changed(self.controls.speed_slider.value())
-            self.play_timer.start()
-        else:
-            self.play_timer.stop()
-            self.code_changed.emit()
-
     def _stop_play(self) -> None:
-        if self.controls.play_button.isChecked():
-            self.controls.play_button.setChecked(False)
+        self.stepping.stop()
 
-    def _speed_changed(self, value: int) -> None:
-        self.play_timer.setInterval(int(1000 / max(1, value)))
-
-    def _play_tick(self) -> None:
-        f = self.state.frame
-        if self.state.stepper is None or f is None:
-            self._stop_play()
-        elif self._pending_steps:
-            return  # the last step is still running: never pile them up
-        elif f.converged:
-            self._stop_play()
-        else:
-            self._do("step")
+    def show_frame(self, frame) -> None:
+        """A step's frame (of the current stepper)."""
+        self.state.frame = frame
+        self._update_soft()
+        self.refresh()
 
     # ================================================================ the other tabs
     def refresh(self) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from gui.persist import PageSettings
+from core.storage import load_json
+from gui.persist import DatasetStore, PageSettings
+from gui.settings import data_dir
 
 
 @dataclass
@@ -47,3 +49,12 @@ def legacy_session(doc) -> dict:
                 if isinstance(points, list):
                     out.setdefault(str(key), {})[name] = points
     return out
+
+
+def open_store() -> DatasetStore:
+    """The page's per-dataset file; 0.1.0's kmeans-session.json is imported once."""
+    folder = data_dir()
+    return DatasetStore(folder / DATASETS_FILE, DATASETS_VERSION,
+                        migrate=lambda doc, version: doc.get("datasets", {}),
+                        legacy=lambda: legacy_session(
+                            load_json(folder / LEGACY_SESSION_FILE, None)))
