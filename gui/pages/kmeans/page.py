@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QHBoxLayout
 from gui.pages.base import Page
 from gui.pages.kmeans import jobs
 from gui.pages.kmeans.controls import Controls
+from gui.pages.kmeans.hand import HandPlacement
 from gui.pages.kmeans.settings import KMeansSettings, open_store
-from gui.pages.kmeans.state import CHAPTER_GOOD_INIT, CHAPTER_X_NEW, FitParams, KMeansState
+from gui.pages.kmeans.state import CHAPTER_X_NEW, FitParams, KMeansState
 from gui.pages.kmeans.stepping import Stepping
 from gui.pages.kmeans.tabs.clusters import ClustersTab
 from gui.pages.kmeans.tabs.compare import CompareTab
@@ -28,9 +29,6 @@ from gui.pages.kmeans.tabs.limits import LimitsTab
 from gui.pages.kmeans.tabs.variability import VariabilityTab
 from gui.tasks import estimate_cost
 from gui.widgets.cluster_view import HandleItem
-
-#: While a centroid is dragged, re-initialise at most this often (ms); the release always does.
-DRAG_INTERVAL_MS = 30
 
 
 class KMeansPage(Page):
@@ -68,12 +66,11 @@ class KMeansPage(Page):
         layout.addWidget(self.tabs, 1)
 
         self._fit_timer = QTimer(self, singleShot=True, interval=300, timeout=self.fit)
-        self._drag_timer = QTimer(self, singleShot=True, interval=DRAG_INTERVAL_MS,
-                                  timeout=self._drag_init)
+        self.hand = HandPlacement(self)
         self.stepping = Stepping(self)
         self.play_timer = self.stepping.timer
         self._connect()
-        self._sync_mode()
+        self.sync_mode()
         self._ready = True
 
     # ================================================================ wiring
@@ -93,8 +90,8 @@ class KMeansPage(Page):
         c.figure_button.clicked.connect(self.show_chapter_figure)
         t = self.clusters
         t.clicked.connect(self._plot_clicked)
-        t.handle_moved.connect(self._handle_moved)
-        t.handle_released.connect(self._handle_released)
+        t.handle_moved.connect(self.hand.moved)
+        t.handle_released.connect(self.hand.released)
         t.chapter_new_requested.connect(self.use_chapter_x_new)
         t.clear_new_requested.connect(self.clear_new)
         t.delete_new_requested.connect(self._delete_new)
@@ -147,17 +144,17 @@ class KMeansPage(Page):
     def shown_settings(self) -> dict[str, Any]:
         return self.state.params.settings() if self.state.params is not None else {}
 
-    def _sync_mode(self) -> None:
+    def sync_mode(self) -> None:
         self.state.hand = self.settings.init == "hand"
         self.state.k = self.settings.k
         self.controls.render(self.state, self.settings)
 
-    def _set_settings(self, **values) -> None:
+    def set_settings(self, **values) -> None:
         self.binder.restore(values)
         self.binder.save()
-        self._sync_mode()
+        self.sync_mode()
 
-    def _cost(self, k: int, passes: int = 1) -> float | None:
+    def cost(self, k: int, passes: int = 1) -> float | None:
         ds = self.state.dataset
         return None if ds is None else estimate_cost(ds.n_samples, ds.n_features, k, passes)
 
@@ -177,29 +174,29 @@ class KMeansPage(Page):
                 values["dataset"] = dataset
         if n_clusters is not None:
             values["k"] = int(n_clusters)
-        self._set_settings(**values)
+        self.set_settings(**values)
         p = self.params()
         if p.init == "hand" and not p.hand_ready:
-            self._set_settings(init="k-means++")
+            self.set_settings(init="k-means++")
         self.tabs.setCurrentWidget(self.clusters)
         self.fit()
 
     def shutdown(self) -> None:
         self.play_timer.stop()
         self._fit_timer.stop()
-        self._drag_timer.stop()
+        self.hand.timer.stop()
 
     # ================================================================ fitting
     def _dataset_changed(self, key: str) -> None:
-        self._stop_play()
-        self._sync_mode()
+        self.stop_play()
+        self.sync_mode()
         self.fit()
 
     def _params_changed(self, *args) -> None:
-        self._sync_mode()
+        self.sync_mode()
         if self.state.hand:
             self._fit_timer.stop()
-            self._hand_changed()
+            self.hand.changed()
         else:
             self._fit_timer.start()
 
@@ -209,7 +206,7 @@ class KMeansPage(Page):
                 s.stepper is not None and s.dataset is not None and \
                 s.dataset.key == self.settings.dataset:
             # Start from the current initial centroids, so they can be dragged from there.
-            self._set_placed(s.stepper.init_centers.tolist())
+            self.hand.set_placed(s.stepper.init_centers.tolist())
         self._params_changed()
 
     def fit(self) -> None:
@@ -218,16 +215,16 @@ class KMeansPage(Page):
         p = self.params()
         if not p.key:
             return
-        self._stop_play()
+        self.stop_play()
         if p.init == "hand" and not p.hand_ready:
-            self._hand_changed()
+            self.hand.changed()
             return
         self.state.status["fit"] = "running"
         self.controls.render(self.state, self.settings)
         # fit_kmeans runs scikit-learn's OpenMP kernels: always on a worker thread
         task = self.run_task(jobs.fit, self.ctx, p, key="stepper",
                              description=f"Fitting K-Means (k={p.k})…",
-                             on_result=self._install, on_error=self._fit_failed)
+                             on_result=self.install, on_error=self.fit_failed)
         task.cancelled.connect(lambda t=task: self._fit_cancelled(t))
 
     def _fit_cancelled(self, task) -> None:
@@ -235,12 +232,12 @@ class KMeansPage(Page):
             self.state.status.pop("fit", None)
             self.controls.render(self.state, self.settings)
 
-    def _fit_failed(self, exc: BaseException) -> None:
+    def fit_failed(self, exc: BaseException) -> None:
         self.state.status.pop("fit", None)
         self.fail(exc, "K-Means")
-        self._sync_mode()
+        self.sync_mode()
 
-    def _install(self, out) -> None:
+    def install(self, out) -> None:
         """Adopt a new stepper (from a fit or a hand-placed init) and draw it."""
         s = self.state
         s.params, s.dataset, s.projection, s.result, s.stepper, s.frame = out
@@ -252,91 +249,19 @@ class KMeansPage(Page):
         self.mark_drawn()
 
     # ================================================================ hand-placed init
-    def _set_placed(self, points: list, save: bool = True) -> None:
-        key = self.settings.dataset
-        self.state.placed[key] = [[float(v) for v in p] for p in points]
-        if save:
-            self.store.set(key, "placed", self.state.placed[key])
-        self._sync_mode()
-
-    def _hand_changed(self) -> None:
-        """Placed centroids or k changed in hand mode: re-initialise from them."""
-        self._stop_play()
-        p = self.params()
-        if not p.key:
-            return
-        if self.state.dataset is None or self.state.dataset.key != p.key:
-            self.run_task(jobs.load, self.ctx, p.key, key="stepper",
-                          description="Loading dataset…", on_result=self._loaded_for_hand,
-                          on_error=self._fit_failed)
-            return
-        if not p.hand_ready:
-            self._show_unfitted()
-            return
-        self.run_task(jobs.init, self.ctx, p, key="stepper", cost=self._cost(p.k),
-                      description="Initialising from the placed centroids…",
-                      on_result=self._install, on_error=self._fit_failed)
-
-    def _loaded_for_hand(self, out) -> None:
-        s = self.state
-        s.dataset, s.projection = out
-        s.stepper = s.frame = s.result = None
-        self._hand_changed()
-        if not self.params().hand_ready:
-            self.mark_drawn()
-
-    def _show_unfitted(self) -> None:
-        """Hand mode with fewer (or more) than k centroids: grey points and a hint."""
-        s = self.state
-        s.params = self.params()
-        s.stepper = s.frame = s.result = s.soft = None
-        self.refresh()
-
-    def _to_features(self, x: float, y: float) -> list[float]:
-        return self.state.projection.inverse_transform([[x, y]])[0].tolist()
-
-    def _move_placed(self, index: int, x: float, y: float, save: bool) -> None:
-        placed = self.state.placed_for(self.settings.dataset)
-        if index < len(placed):
-            placed[index] = self._to_features(x, y)
-            self._set_placed(placed, save=save)
-
-    def _handle_moved(self, index: int, x: float, y: float) -> None:
-        self._move_placed(index, x, y, save=False)
-        if not self._drag_timer.isActive():
-            self._drag_timer.start()
-
-    def _drag_init(self) -> None:
-        if self.params().hand_ready:
-            self._hand_changed()
-
-    def _handle_released(self, index: int, x: float, y: float) -> None:
-        self._drag_timer.stop()
-        self._move_placed(index, x, y, save=True)
-        self._hand_changed()
-
     def place_centroid(self, x: float, y: float) -> None:
         """Add a hand-placed initial centroid at (x, y) of the plot."""
-        placed = self.state.placed_for(self.settings.dataset)
-        if len(placed) >= self.settings.k:
-            return
-        self._set_placed(placed + [self._to_features(x, y)])
-        self._hand_changed()
+        self.hand.place(x, y)
 
     def use_chapter_good_init(self) -> None:
         """The chapter's five hand-placed centroids (k = 5)."""
-        ds = self.state.dataset
-        if ds is not None and ds.n_features != 2:
-            self.ctx.show_message("The chapter's good init is for two-feature data such as the "
-                                  "blobs.", "warning")
-            return
-        self._set_settings(k=5, init="hand")
-        self._set_placed(CHAPTER_GOOD_INIT.tolist())
-        self._hand_changed()
+        self.hand.chapter_good_init()
 
     def clear_placed(self) -> None:
-        self._set_placed([])
-        self._hand_changed()
+        self.hand.clear()
+
+    def to_features(self, x: float, y: float) -> list[float]:
+        return self.state.projection.inverse_transform([[x, y]])[0].tolist()
 
     # ================================================================ clicks, soft clustering
     def _plot_clicked(self, x: float, y: float, button, modifiers) -> None:
@@ -362,7 +287,7 @@ class KMeansPage(Page):
     def add_new_instance(self, x: float, y: float) -> None:
         """Add a new instance at (x, y) of the plot to the soft-clustering table."""
         pts = self.state.x_new_for()
-        self._set_x_new(np.vstack([pts, np.asarray(self._to_features(x, y))[None, :]]))
+        self._set_x_new(np.vstack([pts, np.asarray(self.to_features(x, y))[None, :]]))
 
     def use_chapter_x_new(self) -> None:
         ds = self.state.dataset
@@ -422,7 +347,7 @@ class KMeansPage(Page):
     def toggle_play(self) -> None:
         self.controls.play_button.toggle()
 
-    def _stop_play(self) -> None:
+    def stop_play(self) -> None:
         self.stepping.stop()
 
     def show_frame(self, frame) -> None:
@@ -454,7 +379,7 @@ class KMeansPage(Page):
 
     def show_chapter_figure(self) -> None:
         """Blobs, k=5, random init, n_init=1, random_state=5, then the iterations figure."""
-        self._set_settings(dataset="blobs", k=5, init="random", n_init=1, random_state=5,
+        self.set_settings(dataset="blobs", k=5, init="random", n_init=1, random_state=5,
                            algorithm="lloyd")
         self.iterations.ensure_built()
         self.tabs.blockSignals(True)
