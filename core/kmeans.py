@@ -42,6 +42,7 @@ __all__ = [
     "distances_to_centers",
     "fit_kmeans",
     "init_variability",
+    "inertia_histogram",
     "soft_assignment",
 ]
 
@@ -1004,3 +1005,14 @@ def distances_to_centers(X, centers, labels) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     diff = X - np.asarray(centers, dtype=float)[np.asarray(labels)]
     return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+
+
+def inertia_histogram(*inertias, bins: int = 30) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Shared bin ``edges`` (bins + 1,) over every run's inertia and the ``counts`` of each
+    group (a constant inertia gets a bin of width 1 around it)."""
+    allv = np.concatenate([np.asarray(v, dtype=float).ravel() for v in inertias])
+    lo, hi = float(allv.min()), float(allv.max())
+    if hi - lo < 1e-9 * max(1.0, abs(hi)):
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, bins + 1)
+    return edges, [np.histogram(np.asarray(v, dtype=float), bins=edges)[0] for v in inertias]

@@ -537,3 +537,15 @@ def test_fit_history_stopped_by_max_iter_is_not_converged():
     assert r.n_iter == 2 and not r.converged and len(r.history) == 3
     s = LloydStepper.from_result(X, r)
     assert not s.converged and s.iteration == 2
+
+
+def test_inertia_histogram_shares_its_bins():
+    from core.kmeans import inertia_histogram
+
+    a, b = np.array([1.0, 2.0, 2.5, 4.0]), np.array([2.0, 2.0, 3.9])
+    edges, (ca, cb) = inertia_histogram(a, b, bins=30)
+    np.testing.assert_array_equal(edges, np.linspace(1.0, 4.0, 31))
+    np.testing.assert_array_equal(ca, np.histogram(a, bins=edges)[0])
+    assert ca.sum() == 4 and cb.sum() == 3
+    edges, (c,) = inertia_histogram(np.array([5.0, 5.0]))
+    assert edges[0] == 4.5 and edges[-1] == 5.5 and c.sum() == 2

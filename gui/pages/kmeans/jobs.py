@@ -9,6 +9,7 @@ from core.kmeans import (
     decision_regions,
     distances_to_centers,
     fit_kmeans,
+    inertia_histogram,
     init_variability,
     soft_assignment,
 )
@@ -77,8 +78,10 @@ def compare(X: np.ndarray, k: int, spec1: tuple, spec2: tuple, progress=None):
 
 
 def variability(X: np.ndarray, k: int, n_runs: int, seed: int, progress=None):
-    return (init_variability(X, k, "random", n_runs, seed, progress=scaled(progress, 0, 0.5)),
-            init_variability(X, k, "k-means++", n_runs, seed, progress=scaled(progress, 0.5, 1)))
+    """(random, k-means++) runs, and the histogram of their inertias (edges, counts)."""
+    rnd = init_variability(X, k, "random", n_runs, seed, progress=scaled(progress, 0, 0.5))
+    pp = init_variability(X, k, "k-means++", n_runs, seed, progress=scaled(progress, 0.5, 1))
+    return (rnd, pp), inertia_histogram(rnd.inertias, pp.inertias)
 
 
 def limits(ctx, progress=None):

@@ -424,7 +424,7 @@ class KMeansPage(Page):
         s.status["variability"] = "running"
         task = self.run_task(jobs.variability, s.dataset.X, self.settings.k, runs, seed,
                              key="variability", description=f"Fitting K-Means {2 * runs} times…",
-                             on_result=lambda r: self._done("variability", r),
+                             on_result=self._variability_done,
                              on_error=lambda exc: self._failed("variability", exc))
         task.cancelled.connect(lambda t=task: self._cancelled(t, "variability"))
         self.variability.render(s)
@@ -435,6 +435,10 @@ class KMeansPage(Page):
                       description="Fitting the elongated blobs…",
                       on_result=lambda r: self._done("limits", r),
                       on_error=lambda exc: self._failed("limits", exc))
+
+    def _variability_done(self, out) -> None:
+        self.state.variability_hist = out[1]
+        self._done("variability", out[0])
 
     def _done(self, what: str, result) -> None:
         self.state.status.pop(what, None)

@@ -86,6 +86,7 @@ class KMeansState:
     iter_params: FitParams | None = None
     compare: tuple[KMeansResult, KMeansResult] | None = None
     variability: tuple[VariabilityResult, VariabilityResult] | None = None
+    variability_hist: tuple[np.ndarray, list[np.ndarray]] | None = None  # edges, counts
     limits: tuple[Dataset, KMeansResult, KMeansResult] | None = None
     hand: bool = False  # the init control says "placed by hand"
     k: int = 5  # the k control

@@ -3,7 +3,6 @@ k-means++."""
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout
@@ -77,15 +76,11 @@ class VariabilityTab(LazyTab):
         legend = self.plot.plotItem.legend
         if legend is not None:
             legend.clear()
-        allv = np.concatenate([rnd.inertias, pp.inertias])
-        lo, hi = float(allv.min()), float(allv.max())
-        if hi - lo < 1e-9 * max(1.0, abs(hi)):
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = np.linspace(lo, hi, 31)
+        edges, all_counts = state.variability_hist
         width = edges[1] - edges[0]
-        for j, (res, color, name) in enumerate(((rnd, (255, 127, 14), "init='random'"),
-                                                (pp, (31, 119, 180), "init='k-means++'"))):
-            counts, _ = np.histogram(res.inertias, bins=edges)
+        for j, (counts, color, name) in enumerate(((all_counts[0], (255, 127, 14), "init='random'"),
+                                                   (all_counts[1], (31, 119, 180),
+                                                    "init='k-means++'"))):
             x = edges[:-1] + width * (0.3 + 0.4 * j)
             item = pg.BarGraphItem(x=x, height=counts, width=width * 0.4,
                                    brush=pg.mkBrush(*color, 210), pen=pg.mkPen(*color))
