@@ -549,3 +549,14 @@ def test_inertia_histogram_shares_its_bins():
     assert ca.sum() == 4 and cb.sum() == 3
     edges, (c,) = inertia_histogram(np.array([5.0, 5.0]))
     assert edges[0] == 4.5 and edges[-1] == 5.5 and c.sum() == 2
+
+
+def test_distances_to_centers_is_the_distance_to_the_own_centre():
+    from core.kmeans import distances_to_centers
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 3)) + 1000.0
+    C = X[:4]
+    labels = rng.integers(0, 4, len(X))
+    d = distances_to_centers(X, C, labels, chunk=1000)
+    np.testing.assert_allclose(d, np.linalg.norm(X - C[labels], axis=1), rtol=1e-12)
