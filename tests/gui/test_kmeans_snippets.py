@@ -63,3 +63,18 @@ def test_snippet_of_an_earlier_iteration_reproduces_it():
         exec(code, ns)
     assert ns["kmeans"].inertia_ == pytest.approx(result.inertia, rel=1e-12)
     assert f"max_iter={stepper.iteration}" in code
+
+
+def test_state_json_keeps_the_parameters_and_the_hand_made_work():
+    import json
+
+    from gui.pages.kmeans.state import KMeansState
+
+    state, _, _ = _state()
+    state.placed = {"blobs": [[-3.0, 3.0], [0.0, 2.0]]}
+    state.x_new = {"blobs": [[0.0, 2.0]], "moons": []}
+    again = KMeansState.from_json(json.loads(json.dumps(state.to_json())))
+    assert again.placed == state.placed and again.x_new == state.x_new
+    assert again.params.settings() == state.params.settings()
+    np.testing.assert_array_equal(again.x_new_for("blobs", 2), [[0.0, 2.0]])
+    assert again.x_new_for("moons", 2).shape == (0, 2)
