@@ -483,3 +483,13 @@ def test_dragging_a_centroid_initialises_in_tasks_and_the_release_wins(km, windo
     km.step()
     ref = sk(X, 5, init=placed, n_init=1, max_iter=1)
     np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+
+
+def test_changing_k_refits_after_a_pause(km, window):
+    X = load_builtin("blobs").X
+    km.set_k(3)
+    km.set_k(4)  # a second change within the debounce: one fit, with k=4
+    km.wait_settled()
+    ref = sk(X, 4, random_state=42)
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    assert f"{ref.inertia_:,.2f}" in km.inertia_text()

@@ -47,13 +47,19 @@ class KMeansDriver(PageDriver):
             return all(v.regions_current() for v in tab.cluster_views()) if tab else True
         self.qtbot.waitUntil(idle, timeout=timeout)
 
+    def wait_settled(self, timeout: int = TIMEOUT_MS) -> None:
+        """Wait for the debounced refit a parameter change schedules (300 ms), then idle."""
+        self.qtbot.waitUntil(lambda: not self.page._fit_timer.isActive(), timeout=timeout)
+        self.wait_idle(timeout)
+
     # -- parameters ----------------------------------------------------------------------------
     def set_dataset(self, key: str, fit: bool = True) -> None:
         self._c.picker.set_current_key(key)
         self.wait_idle()
 
     def set_k(self, k: int) -> None:
-        """Set k as a person would (a debounced refit follows; call fit() to fit now)."""
+        """Set k as a person would: a debounced refit follows (wait_settled() waits for it;
+        fit() fits at once). set_n_init, set_seed and set_algorithm do the same."""
         self._c.k_spin.setValue(k)
 
     def set_init(self, name: str) -> None:
