@@ -111,7 +111,6 @@ def bench_page(n_big: int, frames_small: int, frames_big: int) -> None:
     from core.datasets import Dataset
     from core.kmeans import fit_kmeans
     from gui.app import MainWindow, create_app
-    from gui.pages import kmeans_page
 
     # The bench's window must not touch the user's settings or saved work.
     tmp = tempfile.mkdtemp(prefix="clusterlab-bench-")
@@ -141,42 +140,44 @@ def bench_page(n_big: int, frames_small: int, frames_big: int) -> None:
         X = make_data(n, seed=n % 97)
         key = f"bench-{n}"
         win.ctx.add_dataset(Dataset(name=f"bench {n:,}", X=X, key=key))
-        page.max_iter_spin.setValue(max_iter)
-        page.init_combo.setCurrentIndex(page.init_combo.findData("random"))
-        page.n_init_spin.setValue(1)
+        c = page.controls
+        c.max_iter_spin.setValue(max_iter)
+        c.init_combo.setCurrentIndex(c.init_combo.findData("random"))
+        c.n_init_spin.setValue(1)
         win.ctx.navigate("kmeans", n_clusters=8, dataset=key)
-        wait(lambda: not win.tasks.busy and page.dataset is not None and page.dataset.key == key)
+        wait(lambda: not win.tasks.busy and page.state.dataset is not None
+             and page.state.dataset.key == key)
         return key
 
     # -- frames per second while playing
     for n, frames, budget in ((n_big // 10, frames_small, 1 / 20), (n_big, frames_big, 1 / 5)):
         load(n, max_iter=3)
         page.reset()
-        wait(lambda: not page.stepping)
+        wait(lambda: not win.tasks.busy)
         drawn: list[float] = []
-        original = page._show_frame
+        play = page.controls.play_button
 
-        def show_and_paint(frame, original=original, drawn=drawn):
-            original(frame)
-            page.view.repaint()  # the repaint is part of the frame
-            drawn.append(time.perf_counter())
+        def painted(task, drawn=drawn):
+            if task.key == "kmeans:stepper" and task.state == "done":  # a frame was rendered
+                page.clusters.view.repaint()  # the repaint is part of the frame
+                drawn.append(time.perf_counter())
 
-        page._show_frame = show_and_paint
-        page.play_button.setChecked(True)
+        win.tasks.task_finished.connect(painted)
+        play.setChecked(True)
         page.play_timer.setInterval(0)  # as fast as it goes
         t0 = time.perf_counter()
-        wait(lambda d=drawn, f=frames: len(d) >= f or not page.play_button.isChecked())
-        page.play_button.setChecked(False)
-        wait(lambda: not page.stepping)
-        page._show_frame = original
+        wait(lambda d=drawn, f=frames, p=play: len(d) >= f or not p.isChecked())
+        play.setChecked(False)
+        wait(lambda: not win.tasks.busy)
+        win.tasks.task_finished.disconnect(painted)
         # median interval between frames (robust to other processes stealing the CPU)
         per_frame = statistics.median(np.diff([t0] + drawn)) if drawn else float("nan")
-        mode = "background" if n > kmeans_page.ASYNC_POINTS else "GUI thread"
+        mode = "a worker thread or inline, by cost"
         row(f"play, {n:,} pts ({len(drawn)} frames, steps on {mode})", per_frame, budget,
             target=f">= {1 / budget:.0f} frames/s, i.e. ratio <= 1 ({1 / per_frame:.1f} fps)")
 
     # -- responsiveness during a big fit (runs as a task), vs the same fit on the GUI thread
-    X = page.dataset.X
+    X = page.state.dataset.X
     t = time.perf_counter()
     fit_kmeans(X, 8, init="random", n_init=1, max_iter=20, random_state=0)
     frozen = time.perf_counter() - t
@@ -194,8 +195,8 @@ def bench_page(n_big: int, frames_small: int, frames_big: int) -> None:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
-    page.max_iter_spin.setValue(20)
-    page.seed_spin.setValue(0)
+    page.controls.max_iter_spin.setValue(20)
+    page.controls.seed_spin.setValue(0)
     last[0] = time.perf_counter()
     timer.start()
     page.fit()
@@ -208,8 +209,8 @@ def bench_page(n_big: int, frames_small: int, frames_big: int) -> None:
         target="GUI responsive (baseline: the fit on the GUI thread)")
 
     # Cancel: how long until a long fit (ten initialisations) stops
-    page.max_iter_spin.setValue(300)
-    page.n_init_spin.setValue(10)
+    page.controls.max_iter_spin.setValue(300)
+    page.controls.n_init_spin.setValue(10)
     page.fit()
     start = time.perf_counter()
     wait(lambda: time.perf_counter() - start > 0.5)

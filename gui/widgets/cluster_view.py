@@ -2,25 +2,46 @@
 
 ``ClusterView`` is a :class:`ScatterView` that also draws centroids the way the
 chapter does (a white disc with a black cross), the trail of every centroid over
-the iterations, and the pale decision regions, recomputed by
-:func:`core.kmeans.decision_regions` for the visible area whenever the view
-moves. ``HandleItem`` is a centroid the user can drag (hand-placed
-initialisation).
+the iterations, and the pale decision regions of the visible area. The view never computes them:
+when the visible area (or the centres) change it emits ``regions_wanted`` with
+a :class:`RegionRequest`; the page answers with a task
+(:func:`core.kmeans.decision_regions`) and hands the grid back with
+:meth:`ClusterView.apply_regions`. Grids are cached per (centres, range,
+resolution), so panning back or replaying an iteration costs nothing.
+``HandleItem`` is a centroid the user can drag (hand-placed initialisation).
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from core.kmeans import decision_regions
 from gui.widgets.palette import NOISE_RGBA, palette_rgba
 from gui.widgets.scatter import ScatterView
 
 #: Largest number of region cells each way (the grid follows the view's pixels / 2).
 MAX_REGION_CELLS = 500
+#: Region grids kept per view (centres x range x resolution).
+REGION_CACHE_SIZE = 24
+
+
+@dataclass(frozen=True)
+class RegionRequest:
+    """The decision regions a view wants: nearest of ``centers`` (k, 2) on an (nx, ny) grid."""
+
+    centers: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    resolution: tuple[int, int]
+
+    @property
+    def key(self) -> tuple:
+        return (self.centers.tobytes(), self.x_range, self.y_range, self.resolution)
 
 
 class CentroidLayer:
@@ -175,6 +196,8 @@ class ClusterView(ScatterView):
     """Points coloured by cluster, decision regions, centroids and trails."""
 
     regions_updated = Signal()
+    #: a :class:`RegionRequest`: answer it with :meth:`apply_regions`
+    regions_wanted = Signal(object)
 
     def __init__(self, parent=None, title: str | None = None, centroid_size: float = 17.0):
         super().__init__(parent, title=title)
@@ -192,6 +215,9 @@ class ClusterView(ScatterView):
         self.plotItem.vb.sigResized.connect(self._schedule_regions)
         self.region_grid: np.ndarray | None = None
         self._point_luts: dict[int, np.ndarray] = {}
+        self._region_cache: OrderedDict[tuple, tuple] = OrderedDict()
+        self._wanted: RegionRequest | None = None
+        self._shown_range: tuple | None = None
 
     def _schedule_regions(self, *args) -> None:
         if self._region_centers is not None:
@@ -202,6 +228,7 @@ class ClusterView(ScatterView):
         self._region_centers = None if centers2d is None else np.asarray(centers2d, float)
         self._k = k
         if self._region_centers is None:
+            self._wanted = None
             self.region_grid = None
             self.set_regions(None)
         else:
@@ -214,17 +241,54 @@ class ClusterView(ScatterView):
         return nx, ny
 
     def update_regions(self) -> None:
-        """Recompute the regions for the visible area (a few ms on the GUI thread)."""
+        """Show the regions of the visible area: from the cache, or ask for them."""
         self._regions_timer.stop()
         if self._region_centers is None or len(self._region_centers) == 0:
             return
         (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
         if not (x1 > x0 and y1 > y0):
             return
-        regions = decision_regions(self._region_centers, (x0, x1), (y0, y1),
-                                   self.region_resolution())
-        self.region_grid = regions.labels
-        self.set_regions(regions.labels, regions.x_range, regions.y_range, n_colors=self._k)
+        request = RegionRequest(self._region_centers, (float(x0), float(x1)),
+                                (float(y0), float(y1)), self.region_resolution())
+        cached = self._region_cache.get(request.key)
+        if cached is not None:
+            self._region_cache.move_to_end(request.key)
+            self._wanted = None
+            self._show_grid(*cached)
+            return
+        if self._wanted is not None and self._wanted.key == request.key:
+            return  # already asked
+        self._wanted = request
+        self.regions_wanted.emit(request)
+
+    def apply_regions(self, request: RegionRequest, labels: np.ndarray,
+                      x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """The grid computed for ``request``: cached, and drawn unless the view moved on."""
+        self._region_cache[request.key] = (labels, x_range, y_range)
+        while len(self._region_cache) > REGION_CACHE_SIZE:
+            self._region_cache.popitem(last=False)
+        if self._wanted is not None and self._wanted.key == request.key:
+            self._wanted = None
+            self._show_grid(labels, x_range, y_range)
+
+    @property
+    def regions_pending(self) -> bool:
+        """True while regions were asked for and not drawn yet."""
+        return self._wanted is not None or self._regions_timer.isActive()
+
+    def regions_current(self) -> bool:
+        """True when the regions drawn are those of the visible area (or none are wanted)."""
+        if self._region_centers is None or len(self._region_centers) == 0:
+            return True
+        if self.regions_pending or self._shown_range is None:
+            return False
+        (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
+        return self._shown_range == ((float(x0), float(x1)), (float(y0), float(y1)))
+
+    def _show_grid(self, labels, x_range, y_range) -> None:
+        self._shown_range = (tuple(map(float, x_range)), tuple(map(float, y_range)))
+        self.region_grid = labels
+        self.set_regions(labels, x_range, y_range, n_colors=self._k)
         self.regions_updated.emit()
 
     def set_cluster_labels(self, labels: np.ndarray, k: int) -> None:

@@ -479,3 +479,84 @@ def test_property_fit_equals_kmeans(X, k, seed, init, n_init, algorithm):
     np.testing.assert_array_equal(ours.labels, theirs.labels_)
     assert ours.inertia == theirs.inertia_
     assert ours.n_iter == theirs.n_iter_
+
+
+# --------------------------------------------------------------------------- fit history
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("init,seed", [("random", 5), ("k-means++", 42), ("random", 3)])
+def test_fit_history_matches_kmeans_stopped_at_every_iteration(algorithm, init, seed):
+    from sklearn.cluster import KMeans
+
+    X = load_builtin("blobs").X
+    r = fit_kmeans(X, 5, init=init, n_init=1, algorithm=algorithm, random_state=seed,
+                   history=True)
+    assert r.history.shape == (r.n_iter + 1, 5, 2)
+    assert len(r.history_inertia) == r.n_iter + 1
+    np.testing.assert_array_equal(r.history[-1], r.centers)
+    np.testing.assert_array_equal(r.history[0], r.init)
+    assert r.history_inertia[-1] == r.inertia
+    for t in range(r.n_iter + 1):
+        if t == 0:
+            np.testing.assert_allclose(r.history[0], r.init)
+            continue
+        ref = KMeans(n_clusters=5, init=r.init, n_init=1, max_iter=t).fit(X)
+        np.testing.assert_allclose(r.history[t], ref.cluster_centers_, atol=1e-9)
+        assert r.history_inertia[t] == pytest.approx(ref.inertia_, rel=1e-9)
+    assert r.converged
+
+
+def test_fit_history_keeps_the_winning_run_and_feeds_a_stepper():
+    X = load_builtin("blobs").X
+    r = fit_kmeans(X, 5, init="random", n_init=4, random_state=7, history=True)
+    assert r.n_init == 4
+    np.testing.assert_array_equal(r.history[0], r.init)
+    np.testing.assert_array_equal(r.history[-1], r.centers)
+    plain = fit_kmeans(X, 5, init="random", n_init=4, random_state=7)
+    assert plain.history is None and plain.inertia == r.inertia
+    s = LloydStepper.from_result(X, r)
+    assert s.iteration == r.n_iter and s.converged and s.n_iter == r.n_iter
+    np.testing.assert_array_equal(s.centers, r.centers)
+    replay = LloydStepper(X, 5, init=r.init)
+    replay.run(300)
+    np.testing.assert_allclose(s.history.centers, replay.history.centers, atol=1e-9)
+    np.testing.assert_allclose(s.history.inertia, replay.history.inertia, rtol=1e-9)
+    assert s.n_changed == replay.n_changed
+    s.back()
+    replay.back()
+    np.testing.assert_array_equal(s.labels, replay.labels)
+    assert s.n_changed == replay.n_changed
+    s.reset()
+    np.testing.assert_array_equal(s.centers, r.init)
+
+
+def test_fit_history_stopped_by_max_iter_is_not_converged():
+    X = load_builtin("blobs").X
+    r = fit_kmeans(X, 5, init="random", n_init=1, random_state=5, max_iter=2, history=True)
+    assert r.n_iter == 2 and not r.converged and len(r.history) == 3
+    s = LloydStepper.from_result(X, r)
+    assert not s.converged and s.iteration == 2
+
+
+def test_inertia_histogram_shares_its_bins():
+    from core.kmeans import inertia_histogram
+
+    a, b = np.array([1.0, 2.0, 2.5, 4.0]), np.array([2.0, 2.0, 3.9])
+    edges, (ca, cb) = inertia_histogram(a, b, bins=30)
+    np.testing.assert_array_equal(edges, np.linspace(1.0, 4.0, 31))
+    np.testing.assert_array_equal(ca, np.histogram(a, bins=edges)[0])
+    assert ca.sum() == 4 and cb.sum() == 3
+    edges, (c,) = inertia_histogram(np.array([5.0, 5.0]))
+    assert edges[0] == 4.5 and edges[-1] == 5.5 and c.sum() == 2
+
+
+def test_distances_to_centers_is_the_distance_to_the_own_centre():
+    from core.kmeans import distances_to_centers
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 3)) + 1000.0
+    C = X[:4]
+    labels = rng.integers(0, 4, len(X))
+    d = distances_to_centers(X, C, labels, chunk=1000)
+    np.testing.assert_allclose(d, np.linalg.norm(X - C[labels], axis=1), rtol=1e-12)

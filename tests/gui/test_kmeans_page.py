@@ -1,20 +1,18 @@
-"""The K-Means page, driven through its widgets: what the views show must be scikit-learn's."""
+"""The K-Means page, driven through KMeansDriver: what the views show must be scikit-learn's."""
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtTest import QTest
+from PySide6.QtCore import Qt
 from sklearn.cluster import KMeans
 
 from core.datasets import Dataset, load_builtin
-from gui.pages import kmeans_page
 from gui.widgets.palette import colors_for_labels
+from tests.gui.drivers import KMeansDriver
 
 GOOD_INIT = np.array([[-3, 3], [-3, 2], [-3, 1], [-1, 2], [0, 2]], dtype=float)
 X_NEW = np.array([[0, 2], [3, 2], [-3, 3], [-3, 2.5]])
@@ -27,98 +25,62 @@ def sk(X, k, **kw):
 
 
 @pytest.fixture
-def page(window, open_page, qtbot):
-    p = open_page("kmeans")
-    wait_idle(window, qtbot)
-    return p
+def km(window, open_page, qtbot):
+    driver = KMeansDriver.open(open_page, qtbot)
+    driver.wait_idle()
+    return driver
 
 
-def wait_idle(window, qtbot, timeout=60_000):
-    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=timeout)
-    qtbot.wait(5)
-
-
-def set_params(page, window, qtbot, **kw):
-    """Set widgets as a person would (each change refits after a debounce), then wait."""
+def set_params(km, **kw):
+    """Set controls as a person would (each change refits after a debounce), then Fit."""
     if "init" in kw:
-        page.init_combo.setCurrentIndex(page.init_combo.findData(kw["init"]))
+        km.set_init(kw["init"])
     if "k" in kw:
-        page.k_spin.setValue(kw["k"])
+        km.set_k(kw["k"])
     if "n_init" in kw:
-        page.n_init_spin.setValue(kw["n_init"])
+        km.set_n_init(kw["n_init"])
     if "seed" in kw:
-        page.seed_spin.setValue(kw["seed"])
+        km.set_seed(kw["seed"])
     if "dataset" in kw:
-        page.picker.set_current_key(kw["dataset"])
-    qtbot.mouseClick(page.fit_button, Qt.MouseButton.LeftButton)
-    wait_idle(window, qtbot)
-
-
-def view_point(view, x, y) -> QPoint:
-    scene = view.plotItem.vb.mapViewToScene(QPointF(x, y))
-    return view.mapFromScene(scene)
-
-
-def click_plot(qtbot, view, x, y):
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view_point(view, x, y))
-
-
-def drag_plot(qtbot, view, start, end, steps=6):
-    a, b = view_point(view, *start), view_point(view, *end)
-    vp = view.viewport()
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
-    for i in range(1, steps + 1):
-        p = a + (b - a) * (i / steps)
-        QTest.mouseMove(vp, p)
-        qtbot.wait(5)
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
-    qtbot.wait(10)
+        km.set_dataset(kw["dataset"])
+    km.fit()
 
 
 # --------------------------------------------------------------------------- default view
 
 
-def test_default_view_is_the_chapters_fit(page, window):
+def test_default_view_is_the_chapters_fit(km, window):
     X = load_builtin("blobs").X
     ref = sk(X, 5, random_state=42)
-    np.testing.assert_array_equal(page.view.points(), X)
-    np.testing.assert_allclose(page.view.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-    np.testing.assert_array_equal(page.view.point_colors(), colors_for_labels(ref.labels_, 5))
-    regions = page.view.regions_image()
+    np.testing.assert_array_equal(km.points_shown(), X)
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    np.testing.assert_array_equal(km.colors(), colors_for_labels(ref.labels_, 5))
+    regions = km.regions_image()
     assert regions is not None and regions.shape[0] > 50 and regions.shape[1] > 50
     # the region grid is the nearest centroid of each cell
-    grid = page.view.region_grid
+    grid = km.region_grid()
     assert set(np.unique(grid)) == set(range(5))
-    text = page.result_label.text()
+    text = km.inertia_text()
     assert f"{ref.inertia_:,.2f}" in text and f"{-ref.score(X) * -1:,.2f}" in text
-    assert "Converged" in page.iter_label.text()
-    assert f"Converged after {ref.n_iter_} iteration" in page.iter_label.text()
+    assert "Converged" in km.iteration_text()
+    assert f"Converged after {ref.n_iter_} iteration" in km.iteration_text()
     assert "KMeans(n_clusters=5" in window.code_panel.code()
     assert "random_state=42" in window.code_panel.code()
     # inertia curve ends at the fitted inertia
-    xs, ys = page.inertia_curve.getData()
+    xs, ys = km.inertia_curve()
     assert ys[-1] == pytest.approx(ref.inertia_, rel=1e-9)
     # every control has a tooltip (the other tabs are built when first shown)
-    for tab in (page.compare_tab, page.variability_tab):
-        page.ensure_tab(tab)
-    for w in (page.k_spin, page.init_combo, page.n_init_spin, page.algorithm_combo,
-              page.max_iter_spin, page.seed_spin, page.fit_button, page.step_button,
-              page.back_button, page.play_button, page.reset_button, page.speed_slider,
-              page.figure_button, page.good_init_button, page.clear_placed_button,
-              page.chapter_new_button, page.clear_new_button, page.compare_button,
-              page.variability_button, page.runs_spin, page.runs_seed_spin, page.picker,
-              *page.cmp_init, *page.cmp_seed, page.table):
-        assert w.toolTip(), w
+    assert km.tooltips_missing() == []
 
 
-def test_parameters_change_the_fit(page, window, qtbot):
+def test_parameters_change_the_fit(km, window):
     X = load_builtin("blobs").X
-    page.algorithm_combo.setCurrentIndex(page.algorithm_combo.findData("elkan"))
-    set_params(page, window, qtbot, k=4, init="random", n_init=3, seed=7)
+    km.set_algorithm("elkan")
+    set_params(km, k=4, init="random", n_init=3, seed=7)
     ref = sk(X, 4, init="random", n_init=3, random_state=7, algorithm="elkan")
-    np.testing.assert_allclose(page.view.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-    np.testing.assert_array_equal(page.frame.labels, ref.labels_)
-    assert page.result.n_init == 3
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    np.testing.assert_array_equal(km.labels_shown(), ref.labels_)
+    assert km.n_init_used() == 3
     code = window.code_panel.code()
     assert 'init="random", n_init=3, algorithm="elkan", random_state=7' in code
 
@@ -126,177 +88,167 @@ def test_parameters_change_the_fit(page, window, qtbot):
 # --------------------------------------------------------------------------- stepper
 
 
-def test_step_back_reset_match_kmeans_iterations(page, window, qtbot):
+def test_step_back_reset_match_kmeans_iterations(km, window):
     X = load_builtin("blobs").X
-    set_params(page, window, qtbot, init="random", n_init=1, seed=5)
-    qtbot.mouseClick(page.reset_button, Qt.MouseButton.LeftButton)
-    assert page.frame.iteration == 0
+    set_params(km, init="random", n_init=1, seed=5)
+    km.reset()
+    assert km.iteration() == 0
     n = len(X)
     idx = np.random.RandomState(5).choice(n, 5, replace=False, p=np.ones(n) / n)
-    np.testing.assert_array_equal(page.view.centroids.centers(), X[idx])
-    assert not page.back_button.isEnabled()
+    np.testing.assert_array_equal(km.centers_shown(), X[idx])
+    assert not km.back_enabled()
     previous = X[idx]
     for t in (1, 2, 3):
-        qtbot.mouseClick(page.step_button, Qt.MouseButton.LeftButton)
+        km.step()
         ref = sk(X, 5, init="random", n_init=1, max_iter=t, random_state=5)
-        np.testing.assert_allclose(page.view.centroids.centers(), ref.cluster_centers_,
-                                   atol=1e-9)
-        np.testing.assert_array_equal(page.view.point_colors(),
-                                      colors_for_labels(ref.labels_, 5))
-        _, latest = page.view.centroids.trail_segments()
+        np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+        np.testing.assert_array_equal(km.colors(), colors_for_labels(ref.labels_, 5))
+        _, latest = km.trail()
         np.testing.assert_allclose(latest[0::2], previous, atol=1e-9)
         np.testing.assert_allclose(latest[1::2], ref.cluster_centers_, atol=1e-9)
-        assert f"Iteration <b>{t}</b>" in page.iter_label.text()
-        assert "changed cluster" in page.iter_label.text()
+        assert f"Iteration <b>{t}</b>" in km.iteration_text()
+        assert "changed cluster" in km.iteration_text()
         previous = ref.cluster_centers_
-    curve_x, curve_y = page.inertia_curve.getData()
+    curve_x, curve_y = km.inertia_curve()
     assert list(curve_x) == [0, 1, 2, 3]
-    qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
+    km.back()
     ref2 = sk(X, 5, init="random", n_init=1, max_iter=2, random_state=5)
-    np.testing.assert_allclose(page.view.centroids.centers(), ref2.cluster_centers_, atol=1e-9)
-    np.testing.assert_array_equal(page.view.point_colors(), colors_for_labels(ref2.labels_, 5))
+    np.testing.assert_allclose(km.centers_shown(), ref2.cluster_centers_, atol=1e-9)
+    np.testing.assert_array_equal(km.colors(), colors_for_labels(ref2.labels_, 5))
     assert "max_iter=2" in window.code_panel.code()
     # the code reproduces what is shown: the fit and the iteration on screen
     ns: dict = {}
     exec(window.code_panel.code(), ns)
-    assert ns["kmeans"].inertia_ == pytest.approx(page.result.inertia, rel=1e-12)
-    assert ns["kmeans_iter"].inertia_ == pytest.approx(page.frame.inertia, rel=1e-9)
+    assert ns["kmeans"].inertia_ == pytest.approx(km.fitted_inertia(), rel=1e-12)
+    assert ns["kmeans_iter"].inertia_ == pytest.approx(km.frame_inertia(), rel=1e-9)
 
 
-def test_keyboard_shortcuts_step_back_and_play(page, window, qtbot):
-    set_params(page, window, qtbot, init="random", n_init=1, seed=5)
-    page.reset()
-    page.view.setFocus()
-    qtbot.waitUntil(lambda: page.view.hasFocus() or window.isActiveWindow(), timeout=2000)
-    QTest.keyClick(page.view, Qt.Key.Key_Right)
-    QTest.keyClick(page.view, Qt.Key.Key_Right)
-    assert page.frame.iteration == 2
-    QTest.keyClick(page.view, Qt.Key.Key_Left)
-    assert page.frame.iteration == 1
-    QTest.keyClick(page.view, Qt.Key.Key_Space)
-    assert page.play_button.isChecked()
-    QTest.keyClick(page.view, Qt.Key.Key_Space)
-    assert not page.play_button.isChecked()
+def test_keyboard_shortcuts_step_back_and_play(km, window):
+    set_params(km, init="random", n_init=1, seed=5)
+    km.reset()
+    km.press_key("Right")
+    km.press_key("Right")
+    assert km.iteration() == 2
+    km.press_key("Left")
+    assert km.iteration() == 1
+    km.press_key("Space")
+    assert km.playing()
+    km.press_key("Space")
+    assert not km.playing()
 
 
-def test_play_runs_to_convergence(page, window, qtbot):
+def test_play_runs_to_convergence(km, window):
     X = load_builtin("blobs").X
-    set_params(page, window, qtbot, init="random", n_init=1, seed=5)
-    page.reset()
-    page.speed_slider.setValue(30)
-    qtbot.mouseClick(page.play_button, Qt.MouseButton.LeftButton)
-    assert page.play_button.text() == "Pause"
-    qtbot.waitUntil(lambda: page.frame.converged, timeout=20_000)
-    qtbot.waitUntil(lambda: not page.play_button.isChecked(), timeout=5000)
+    set_params(km, init="random", n_init=1, seed=5)
+    km.reset()
+    km.set_speed(30)
+    km.play(True)
+    assert km.play_text() == "Pause"
+    km.wait_converged()
     ref = sk(X, 5, init="random", n_init=1, random_state=5)
-    assert page.frame.iteration == ref.n_iter_
-    assert f"Converged after {ref.n_iter_} iterations" in page.iter_label.text()
-    np.testing.assert_allclose(page.view.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-    assert not page.step_button.isEnabled()
+    assert km.iteration() == ref.n_iter_
+    assert f"Converged after {ref.n_iter_} iterations" in km.iteration_text()
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    assert not km.step_enabled()
 
 
-def test_big_data_steps_run_in_the_background(page, window, qtbot, monkeypatch):
-    monkeypatch.setattr(kmeans_page, "ASYNC_POINTS", 100)  # blobs count as big data
+def test_big_data_steps_run_in_the_background(km, window, monkeypatch):
+    import gui.tasks
+
+    monkeypatch.setattr(gui.tasks, "INLINE_COST", 0)  # every step counts as big work
     X = load_builtin("blobs").X
-    set_params(page, window, qtbot, init="random", n_init=1, seed=5)
-    page.reset()
-    qtbot.waitUntil(lambda: not page.stepping, timeout=10_000)
-    assert page.frame.iteration == 0
-    page.step()
-    page.step()  # queued while the first runs
-    qtbot.waitUntil(lambda: not page.stepping and page.frame.iteration == 2, timeout=10_000)
+    set_params(km, init="random", n_init=1, seed=5)
+    km.reset()
+    assert km.iteration() == 0
+    inline_before = window.tasks.inline_count
+    km.step_many(2)  # the second is queued while the first runs
+    assert window.tasks.inline_count == inline_before  # both ran on a worker thread
+    assert km.iteration() == 2
     ref = sk(X, 5, init="random", n_init=1, max_iter=2, random_state=5)
-    np.testing.assert_allclose(page.view.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-    np.testing.assert_array_equal(page.view.point_colors(), colors_for_labels(ref.labels_, 5))
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    np.testing.assert_array_equal(km.colors(), colors_for_labels(ref.labels_, 5))
 
 
-def test_chapter_iterations_figure_is_one_click_away(page, window, qtbot):
+def test_chapter_iterations_figure_is_one_click_away(km, window):
     X = load_builtin("blobs").X
-    qtbot.mouseClick(page.figure_button, Qt.MouseButton.LeftButton)
-    wait_idle(window, qtbot)
-    assert page.tabs.currentWidget() is page.iterations_tab
-    assert page.seed_spin.value() == 5 and page.init_combo.currentData() == "random"
+    km.chapter_figure()
+    assert km.current_tab() == "Iterations 1–3"
+    shown = km.params_shown()
+    assert shown["random_state"] == 5 and shown["init"] == "random"
     refs = [sk(X, 5, init="random", n_init=1, max_iter=t, random_state=5) for t in (1, 2, 3)]
     expected = [refs[0], refs[0], refs[1], refs[1], refs[2], refs[2]]
-    for v, ref in zip(page.iter_views, expected):
-        np.testing.assert_allclose(v.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-    assert page.iter_views[0].regions_image() is None  # the first panel: centroids only
-    assert page.iter_views[1].regions_image() is not None
+    for i, ref in enumerate(expected):
+        np.testing.assert_allclose(km.centers_shown("Iterations 1–3", i), ref.cluster_centers_,
+                                   atol=1e-9)
+    assert km.regions_image("Iterations 1–3", 0) is None  # the first panel: centroids only
+    assert km.regions_image("Iterations 1–3", 1) is not None
     assert "for max_iter in (1, 2, 3)" in window.code_panel.code()
 
 
 # --------------------------------------------------------------------------- hand-placed init
 
 
-def test_hand_placed_init_click_drag_and_step(page, window, qtbot):
+def test_hand_placed_init_click_drag_and_step(km, window):
     X = load_builtin("blobs").X
-    page.k_spin.setValue(3)
-    page.init_combo.setCurrentIndex(page.init_combo.findData("hand"))
-    qtbot.mouseClick(page.clear_placed_button, Qt.MouseButton.LeftButton)
-    assert page.stepper is None and "Click on the plot" in page.hint_label.text()
-    assert not page.fit_button.isEnabled()  # k centroids are needed first
+    km.set_k(3)
+    km.set_init("hand")
+    km.clear_placed()
+    assert not km.fitted() and "Click on the plot" in km.hint_text()
+    assert not km.fit_enabled()  # k centroids are needed first
     assert "0 of 3 initial centroids placed" in window.code_panel.code()
     targets = [(-2.8, 2.8), (-1.5, 2.3), (0.2, 2.3)]
     for i, (x, y) in enumerate(targets):
-        click_plot(qtbot, page.view, x, y)
-        assert len(page.handle_positions()) == i + 1
-    placed = np.array(page._placed())
-    pw, ph = page.view.plotItem.vb.viewPixelSize()
+        km.place_centroid(x, y)
+        assert len(km.handle_positions()) == i + 1
+    placed = km.handle_positions()
+    pw, ph = km.pixel_size()
     assert np.all(np.abs(placed - np.array(targets)) <= [[2 * pw, 2 * ph]])
-    assert page.frame is not None and page.frame.iteration == 0
-    np.testing.assert_allclose(page.view.centroids.centers(), placed)
-    assert len(page._x_new_xy()) == 4  # the clicks placed centroids, not new instances
+    assert km.fitted() and km.iteration() == 0
+    np.testing.assert_allclose(km.centers_shown(), placed)
+    assert len(km.soft_table()[1]) == 4  # the clicks placed centroids, not new instances
 
     # drag the second centroid
-    drag_plot(qtbot, page.view, targets[1], (-1.0, 1.5))
-    moved = np.array(page._placed())
+    km.drag_centroid(1, -1.0, 1.5)
+    moved = km.handle_positions()
     assert abs(moved[1, 0] - (-1.0)) < 4 * pw and abs(moved[1, 1] - 1.5) < 4 * ph
-    np.testing.assert_allclose(page.stepper.init_centers, moved)
-    np.testing.assert_allclose(page.handle_positions(), moved, atol=1e-9)
+    np.testing.assert_allclose(km.initial_centers(), moved)
+    np.testing.assert_allclose(km.centers_shown(), moved, atol=1e-9)
 
-    qtbot.mouseClick(page.step_button, Qt.MouseButton.LeftButton)
+    km.step()
     ref = sk(X, 3, init=moved, n_init=1, max_iter=1)
-    np.testing.assert_allclose(page.view.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-    qtbot.mouseClick(page.fit_button, Qt.MouseButton.LeftButton)
-    wait_idle(window, qtbot)
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    km.fit()
     full = sk(X, 3, init=moved, n_init=1)
-    np.testing.assert_allclose(page.view.centroids.centers(), full.cluster_centers_, atol=1e-9)
+    np.testing.assert_allclose(km.centers_shown(), full.cluster_centers_, atol=1e-9)
     assert "# placed by hand" in window.code_panel.code()
     ns: dict = {}
     exec(window.code_panel.code(), ns)
     assert ns["kmeans"].inertia_ == pytest.approx(full.inertia_, rel=1e-12)
 
     # the placed centroids are saved and come back
-    from gui.settings import data_dir
-
-    saved = json.loads((data_dir() / "kmeans-session.json").read_text())
-    np.testing.assert_allclose(saved["placed"]["blobs"], moved)
-    again = kmeans_page.KMeansPage(window.ctx)
-    np.testing.assert_allclose(again._placed("blobs"), moved)
-    again.deleteLater()
+    np.testing.assert_allclose(km.saved_placed("blobs"), moved)
 
 
-def test_chapter_good_init_preset(page, window, qtbot):
+def test_chapter_good_init_preset(km, window):
     X = load_builtin("blobs").X
-    page.init_combo.setCurrentIndex(page.init_combo.findData("hand"))
-    qtbot.mouseClick(page.good_init_button, Qt.MouseButton.LeftButton)
-    assert page.k_spin.value() == 5
-    np.testing.assert_array_equal(page.stepper.init_centers, GOOD_INIT)
-    np.testing.assert_allclose(page.handle_positions(), GOOD_INIT, atol=1e-12)
-    qtbot.mouseClick(page.fit_button, Qt.MouseButton.LeftButton)
-    wait_idle(window, qtbot)
+    km.set_init("hand")
+    km.chapter_good_init()
+    assert km.params_shown()["k"] == 5
+    np.testing.assert_array_equal(km.initial_centers(), GOOD_INIT)
+    np.testing.assert_allclose(km.handle_positions(), GOOD_INIT, atol=1e-12)
+    km.fit()
     ref = sk(X, 5, init=GOOD_INIT, n_init=1, random_state=42)
-    assert page.result.inertia == pytest.approx(ref.inertia_, rel=1e-12)
-    assert f"{ref.inertia_:,.2f}" in page.result_label.text()  # the chapter's 211.60
+    assert km.fitted_inertia() == pytest.approx(ref.inertia_, rel=1e-12)
+    assert f"{ref.inertia_:,.2f}" in km.inertia_text()  # the chapter's 211.60
 
 
 # --------------------------------------------------------------------------- soft clustering
 
 
-def test_soft_clustering_table_and_clicks(page, window, qtbot):
+def test_soft_clustering_table_and_clicks(km, window):
     X = load_builtin("blobs").X
     ref = sk(X, 5, random_state=42)
-    header, rows = page.soft_table()
+    header, rows = km.soft_table()
     assert header == ["#", "instance", "0", "1", "2", "3", "4", "cluster"]
     assert len(rows) == 4
     assert rows[3][1] == "(-3.00, 2.50)"
@@ -305,110 +257,106 @@ def test_soft_clustering_table_and_clicks(page, window, qtbot):
         assert [float(v) for v in row[2:7]] == pytest.approx(expected[r].round(2).tolist())
         assert int(row[7]) == ref.predict(X_NEW)[r]
     # click an empty spot: a fifth instance
-    click_plot(qtbot, page.view, 1.0, 1.2)
-    header, rows = page.soft_table()
+    km.add_new_instance(1.0, 1.2)
+    header, rows = km.soft_table()
     assert len(rows) == 5
-    x, y = page.x_new()[-1]
+    x, y = km.new_instances()[-1]
     assert float(rows[4][2]) == pytest.approx(np.hypot(x - ref.cluster_centers_[0, 0],
                                                        y - ref.cluster_centers_[0, 1]), abs=0.006)
     # click it again: removed
-    click_plot(qtbot, page.view, x, y)
-    assert len(page.soft_table()[1]) == 4
+    km.click_plot(x, y)
+    assert len(km.soft_table()[1]) == 4
     # the table follows the model: step back to iteration 0
-    page.reset()
-    _, rows = page.soft_table()
-    first = np.linalg.norm(X_NEW[0] - page.frame.centers, axis=1)
+    km.reset()
+    _, rows = km.soft_table()
+    first = np.linalg.norm(X_NEW[0] - km.initial_centers(), axis=1)
     assert [float(v) for v in rows[0][2:7]] == pytest.approx(first.round(2).tolist())
-    qtbot.mouseClick(page.clear_new_button, Qt.MouseButton.LeftButton)
-    assert page.table.rowCount() == 0
-    qtbot.mouseClick(page.chapter_new_button, Qt.MouseButton.LeftButton)
-    assert page.table.rowCount() == 4
-    page.table.selectRow(1)
-    page._delete_selected_new()
-    np.testing.assert_array_equal(page.x_new(), X_NEW[[0, 2, 3]])
+    km.clear_new()
+    assert len(km.soft_table()[1]) == 0
+    km.chapter_x_new()
+    assert len(km.soft_table()[1]) == 4
+    km.delete_new_row(1)
+    np.testing.assert_array_equal(km.new_instances(), X_NEW[[0, 2, 3]])
 
 
 # --------------------------------------------------------------------------- other tabs
 
 
-def test_compare_variability_and_limits_tabs(page, window, qtbot):
+def test_compare_variability_and_limits_tabs(km, window):
     X = load_builtin("blobs").X
-    page.tabs.setCurrentWidget(page.compare_tab)
-    wait_idle(window, qtbot)
-    for v, seed in zip(page.cmp_views, (2, 9)):
+    km.show_tab("Compare")
+    for i, seed in enumerate((2, 9)):
         ref = sk(X, 5, init="random", n_init=1, random_state=seed)
-        assert f"inertia = {ref.inertia_:,.2f}" in v.plotItem.titleLabel.text
-        np.testing.assert_allclose(v.centroids.centers(), ref.cluster_centers_, atol=1e-9)
-        np.testing.assert_array_equal(v.point_colors(), colors_for_labels(ref.labels_, 5))
-    page.cmp_init[1].setCurrentIndex(page.cmp_init[1].findData("k-means++"))
-    page.cmp_seed[1].setValue(3)
-    qtbot.mouseClick(page.compare_button, Qt.MouseButton.LeftButton)
-    wait_idle(window, qtbot)
+        assert f"inertia = {ref.inertia_:,.2f}" in km.view_title("Compare", i)
+        np.testing.assert_allclose(km.centers_shown("Compare", i), ref.cluster_centers_,
+                                   atol=1e-9)
+        np.testing.assert_array_equal(km.colors("Compare", i),
+                                      colors_for_labels(ref.labels_, 5))
+    km.set_compare(1, "k-means++", 3)
+    km.run_compare()
     ref = sk(X, 5, init="k-means++", n_init=1, random_state=3)
-    assert f"inertia = {ref.inertia_:,.2f}" in page.cmp_views[1].plotItem.titleLabel.text
-    header, rows = page.export_table()
+    assert f"inertia = {ref.inertia_:,.2f}" in km.view_title("Compare", 1)
+    header, rows = km.export_table()
     assert header[-2:] == ["solution 1", "solution 2"] and len(rows) == len(X)
 
-    page.ensure_tab(page.variability_tab)  # built, not yet shown: nothing runs
-    assert page.variability is None
-    page.runs_spin.setValue(4)
-    page.tabs.setCurrentWidget(page.variability_tab)
-    wait_idle(window, qtbot)
-    rnd, pp = page.variability
+    km.set_runs(4)  # built, not yet shown: nothing runs
+    assert km.variability_results() is None
+    km.show_tab("Variability")
+    rnd, pp = km.variability_results()
     assert len(rnd.inertias) == len(pp.inertias) == 4
     for seed, v in zip(rnd.seeds, rnd.inertias):
         assert v == pytest.approx(sk(X, 5, init="random", n_init=1,
                                      random_state=int(seed)).inertia_, rel=1e-12)
-    heights = [int(np.sum(item.opts["height"])) for item in page.hist_items]
-    assert heights == [4, 4]
-    assert "k-means++" in page.var_caption.text()
-    header, rows = page.export_table()
+    assert km.histogram_heights() == [4, 4]
+    assert "k-means++" in km.variability_caption()
+    header, rows = km.export_table()
     assert header == ["init", "random_state", "inertia", "n_iter"] and len(rows) == 8
 
-    page.tabs.setCurrentWidget(page.limits_tab)
-    wait_idle(window, qtbot)
+    km.show_tab("Limits")
     E = load_builtin("elongated").X
     good = sk(E, 3, init=np.array([[-1.5, 2.5], [0.5, 0], [4, 0]]), n_init=1, random_state=42)
     bad = sk(E, 3, random_state=42)
-    assert f"inertia = {good.inertia_:.1f}" in page.lim_views[0].plotItem.titleLabel.text
-    assert f"inertia = {bad.inertia_:.1f}" in page.lim_views[1].plotItem.titleLabel.text
+    assert f"inertia = {good.inertia_:.1f}" in km.view_title("Limits", 0)
+    assert f"inertia = {bad.inertia_:.1f}" in km.view_title("Limits", 1)
     assert "kmeans_good" in window.code_panel.code()
 
 
 # --------------------------------------------------------------------------- navigation, errors, export
 
 
-def test_use_this_k_from_another_page(page, window, qtbot):
+def test_use_this_k_from_another_page(km, window):
     window.ctx.navigate("kmeans", n_clusters=3, dataset="iris", ignored="yes")
-    wait_idle(window, qtbot)
-    assert window.current_page() is page
-    assert page.k_spin.value() == 3 and page.picker.current_key() == "iris"
+    km.wait_idle()
+    assert window.current_page() is km.page
+    shown = km.params_shown()
+    assert shown["k"] == 3 and shown["dataset"] == "iris"
     ds = load_builtin("iris")
     ref = sk(ds.X, 3, random_state=42)
-    np.testing.assert_allclose(page.frame.centers, ref.cluster_centers_, atol=1e-9)
-    np.testing.assert_allclose(page.view.centroids.centers(),
-                               page.projection.transform(ref.cluster_centers_), atol=1e-9)
-    assert page.view.regions_image() is None
-    assert "principal components" in page.data_info.text()
-    assert "not drawn" in page.data_info.text()
+    from core.projection import project_2d
+
+    np.testing.assert_allclose(km.model_centers(), ref.cluster_centers_, atol=1e-9)
+    np.testing.assert_allclose(km.centers_shown(),
+                               project_2d(ds.X).transform(ref.cluster_centers_), atol=1e-9)
+    assert km.regions_image() is None
+    assert "principal components" in km.data_text()
+    assert "not drawn" in km.data_text()
     assert "PCA" in window.code_panel.code()
 
 
-def test_bad_input_is_explained_and_the_view_kept(page, window, qtbot):
+def test_bad_input_is_explained_and_the_view_kept(km, window):
     window.ctx.add_dataset(Dataset(name="tiny", X=np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]]),
                                    key="tiny"))
-    before = page.view.centroids.centers().copy()
-    page.picker.set_current_key("tiny")
-    wait_idle(window, qtbot)
+    before = km.centers_shown().copy()
+    km.set_dataset("tiny")
     assert window.message_bar.isVisible()
     assert "cannot make 5 clusters from 3 points" in window.message_bar.text()
-    assert page.picker.current_key() == "blobs"
-    np.testing.assert_array_equal(page.view.centroids.centers(), before)
-    assert page.dataset.key == "blobs"
+    assert km.params_shown()["dataset"] == "blobs"
+    np.testing.assert_array_equal(km.centers_shown(), before)
+    np.testing.assert_array_equal(km.points_shown(), load_builtin("blobs").X)
 
 
-def test_exports(page, window, qtbot, tmp_path):
-    header, rows = page.export_table()
+def test_exports(km, window, qtbot, tmp_path):
+    header, rows = km.export_table()
     assert header == ["x1", "x2", "cluster", "distance to centroid"]
     assert len(rows) == 2000
     X = load_builtin("blobs").X
@@ -450,7 +398,9 @@ def test_cluster_view_draws_what_the_scatter_view_would(qtbot):
     np.testing.assert_array_equal(ours.point_colors(), colors_for_labels(labels, 6))
 
 
-def test_cancel_keeps_the_fit_on_screen(page, window, qtbot, monkeypatch):
+def test_cancel_keeps_the_fit_on_screen(km, window, qtbot, monkeypatch):
+    from gui.pages.kmeans import jobs
+
     started = []
 
     def endless_fit(*args, progress=None, **kwargs):
@@ -459,24 +409,87 @@ def test_cancel_keeps_the_fit_on_screen(page, window, qtbot, monkeypatch):
             progress(0.5)
             time.sleep(0.005)
 
-    monkeypatch.setattr(kmeans_page, "fit_job", endless_fit)
-    before = page.view.centroids.centers().copy()
-    text = page.result_label.text()
-    page.k_spin.setValue(7)  # debounced refit
+    monkeypatch.setattr(jobs, "fit", endless_fit)
+    before = km.centers_shown().copy()
+    text = km.inertia_text()
+    km.set_k(7)  # debounced refit
     qtbot.waitUntil(lambda: bool(started) and window.tasks.busy, timeout=5000)
-    assert "Fitting" in page.result_label.text()
+    assert "Fitting" in km.inertia_text()
     assert window.cancel_button.isVisible()
     qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
-    wait_idle(window, qtbot)
+    km.wait_idle()
     assert window.status_label.text() == "Cancelled"
-    np.testing.assert_array_equal(page.view.centroids.centers(), before)
-    assert page.result_label.text() == text
+    np.testing.assert_array_equal(km.centers_shown(), before)
+    assert km.inertia_text() == text
 
-    page.ensure_tab(page.variability_tab)
-    page.runs_spin.setValue(3)
-    monkeypatch.setattr(kmeans_page, "variability_job", endless_fit)
-    page.tabs.setCurrentWidget(page.variability_tab)
+    km.set_runs(3)
+    monkeypatch.setattr(jobs, "variability", endless_fit)
+    km.show_tab("Variability", wait=False)
     qtbot.waitUntil(lambda: window.tasks.busy, timeout=5000)
     window.cancel_current()
-    wait_idle(window, qtbot)
-    assert "Cancelled" in page.var_caption.text()
+    km.wait_idle()
+    assert "Cancelled" in km.variability_caption()
+
+
+# --------------------------------------------------------------------------- the GUI thread never computes
+
+
+def _finished_tasks(window, prefix):
+    done = []
+    window.tasks.task_finished.connect(
+        lambda t: done.append(t) if t.key.startswith(prefix) else None)
+    return done
+
+
+def test_pan_and_zoom_ask_for_regions_as_tasks_cached_per_range(km, window):
+    X = load_builtin("blobs").X
+    ref = sk(X, 5, random_state=42)
+    regions = _finished_tasks(window, "kmeans:regions")
+    before = km.region_grid().copy()
+    km.pan(0.25)
+    assert len(regions) >= 1 and km.region_grid() is not None
+    moved = km.region_grid()
+    assert not np.array_equal(moved, before)  # the grid follows the visible area
+    km.zoom(2.0)
+    grid = km.region_grid()
+    assert set(np.unique(grid)) <= set(range(5))
+    asked = len(regions)
+    km.zoom(0.5)  # back to a range seen before: drawn from the cache, no task
+    km.pan(-0.25)
+    np.testing.assert_array_equal(km.region_grid(), before)
+    assert len(regions) <= asked + 1
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+
+
+def test_dragging_a_centroid_initialises_in_tasks_and_the_release_wins(km, window, qtbot):
+    X = load_builtin("blobs").X
+    km.set_init("hand")
+    km.chapter_good_init()
+    inits = _finished_tasks(window, "kmeans:stepper")
+    moves = []
+
+    def between():  # the mouse moves fast; the event loop runs after every fourth move
+        moves.append(1)
+        if len(moves) % 4 == 0:
+            qtbot.wait(40)
+
+    km.drag_centroid(4, 0.8, 1.2, steps=12, between=between)
+    placed = km.handle_positions()
+    assert abs(placed[4, 0] - 0.8) < 0.05 and abs(placed[4, 1] - 1.2) < 0.05
+    assert len(inits) >= 2  # during the drag (debounced) and at the release
+    assert len(inits) <= 12 // 4 + 1  # not one per mouse move
+    np.testing.assert_allclose(km.initial_centers(), placed)
+    np.testing.assert_allclose(km.centers_shown(), placed, atol=1e-9)
+    km.step()
+    ref = sk(X, 5, init=placed, n_init=1, max_iter=1)
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+
+
+def test_changing_k_refits_after_a_pause(km, window):
+    X = load_builtin("blobs").X
+    km.set_k(3)
+    km.set_k(4)  # a second change within the debounce: one fit, with k=4
+    km.wait_settled()
+    ref = sk(X, 4, random_state=42)
+    np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
+    assert f"{ref.inertia_:,.2f}" in km.inertia_text()

@@ -1,0 +1,144 @@
+"""The K-Means page's "Show code": pure functions from its state to scikit-learn code."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gui.pages.kmeans.state import KMeansState
+
+
+def array_code(a) -> str:
+    rows = ", ".join("[" + ", ".join(f"{v:.6g}" for v in row) + "]" for row in np.asarray(a))
+    return f"np.array([{rows}])"
+
+
+def _head(state: KMeansState) -> str:
+    ds = state.dataset
+    data_code = ds.code.rstrip() or (f"X = ...  # '{ds.name}': {ds.n_samples} rows × "
+                                     f"{ds.n_features} features")
+    head = data_code + "\n\n"
+    if "import numpy as np" not in data_code:
+        head += "import numpy as np\n"
+    return head + "from sklearn.cluster import KMeans\n\n"
+
+
+def compare_code(state: KMeansState) -> str:
+    if state.dataset is None:
+        return ""
+    if state.compare is None:
+        return _head(state)
+    lines = []
+    for i, r in enumerate(state.compare):
+        lines.append(f"kmeans{i + 1} = KMeans(n_clusters={r.n_clusters}, "
+                     f"init=\"{r.init_method}\", n_init=1, random_state={r.random_state})"
+                     f".fit(X)\nprint(kmeans{i + 1}.inertia_)  # {r.inertia:.2f}")
+    return _head(state) + "\n".join(lines) + "\n"
+
+
+def variability_code(state: KMeansState) -> str:
+    if state.dataset is None:
+        return ""
+    if state.variability is None:
+        return _head(state)
+    rnd = state.variability[0]
+    return _head(state) + (
+        f"inertias = {{}}\nfor init in (\"random\", \"k-means++\"):\n"
+        f"    inertias[init] = [\n"
+        f"        KMeans(n_clusters={rnd.n_clusters}, init=init, n_init=1, "
+        f"random_state=seed).fit(X).inertia_\n"
+        f"        for seed in range({int(rnd.seeds[0])}, {int(rnd.seeds[-1]) + 1})]\n\n"
+        "import matplotlib.pyplot as plt\n\n"
+        "plt.hist([inertias[\"random\"], inertias[\"k-means++\"]], bins=30,\n"
+        "         label=[\"random\", \"k-means++\"])\nplt.legend()\nplt.show()\n")
+
+
+def limits_code(state: KMeansState) -> str:
+    return (
+        "import numpy as np\nfrom sklearn.cluster import KMeans\nfrom sklearn.datasets import "
+        "make_blobs\n\n"
+        "X1, y1 = make_blobs(n_samples=1000, centers=((4, -4), (0, 0)), random_state=1)\n"
+        "X1 = X1.dot(np.array([[0.374, 0.95], [0.732, 0.598]]))\n"
+        "X2, y2 = make_blobs(n_samples=250, centers=1, random_state=42)\n"
+        "X2 = X2 + [6, -8]\nX = np.r_[X1, X2]\n\n"
+        "kmeans_good = KMeans(n_clusters=3, init=np.array([[-1.5, 2.5], [0.5, 0], [4, 0]]),\n"
+        "                     n_init=1, random_state=42).fit(X)\n"
+        "kmeans_bad = KMeans(n_clusters=3, random_state=42).fit(X)\n"
+        "print(kmeans_good.inertia_, kmeans_bad.inertia_)"
+        + (f"  # {state.limits[1].inertia:.1f} {state.limits[2].inertia:.1f}\n"
+           if state.limits is not None else "\n"))
+
+
+def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
+    """The fit (and the iteration shown, the projection, the soft clustering)."""
+    ds = state.dataset
+    if ds is None:
+        return ""
+    head = _head(state)
+    p, f, stepper, result = state.params, state.frame, state.stepper, state.result
+    if p is None or stepper is None or f is None:
+        if state.hand:
+            placed = state.placed_for(ds.key)
+            k = state.k
+            head += (f"# {len(placed)} of {k} initial centroids placed so far\n"
+                     f"init = {array_code(np.asarray(placed)) if placed else '[]'}\n"
+                     f"# once there are {k}:\n# kmeans = KMeans(n_clusters={k}, init=init, "
+                     "n_init=1).fit(X)\n")
+        return head
+    k = stepper.n_clusters
+    if p.init == "hand":
+        init_line = f"init = {array_code(stepper.init_centers)}  # placed by hand\n"
+        args = f"n_clusters={k}, init=init, n_init=1"
+    else:
+        init_line = ""
+        n_init = "\"auto\"" if p.n_init == "auto" else p.n_init
+        args = f"n_clusters={k}, init=\"{p.init}\", n_init={n_init}"
+    if p.algorithm != "lloyd":
+        args += f", algorithm=\"{p.algorithm}\""
+    if p.max_iter != 300:
+        args += f", max_iter={p.max_iter}"
+    args += f", random_state={p.random_state}"
+    code = head + init_line + f"kmeans = KMeans({args})\ny_pred = kmeans.fit_predict(X)\n"
+    if result is not None:
+        code += (f"print(kmeans.inertia_)  # {result.inertia:.2f}\n"
+                 f"print(kmeans.score(X))  # {-result.inertia:.2f}\n"
+                 f"print(kmeans.n_iter_)  # {result.n_iter}\n")
+    final = result.n_iter if result is not None else None
+    if p.init == "hand":
+        start = "init"
+    elif result is not None and result.n_init == 1:
+        start = f"\"{p.init}\""
+    else:
+        code += f"won = {array_code(stepper.init_centers)}  # the init that won\n"
+        start = "won"
+    if f.iteration != final or result is None:
+        code += (f"\n# The iteration shown ({f.iteration}): one run from the same init, "
+                 f"stopped there\n")
+        if f.iteration == 0:
+            code += (f"kmeans_iter = KMeans(n_clusters={k}, init={start}, n_init=1, "
+                     f"max_iter=1, random_state={p.random_state}).fit(X)\n"
+                     "initial_centroids = ...  # iteration 0: the init itself\n")
+        else:
+            code += (f"kmeans_iter = KMeans(n_clusters={k}, init={start}, n_init=1, "
+                     f"max_iter={f.iteration}, random_state={p.random_state}).fit(X)\n"
+                     f"print(kmeans_iter.inertia_)  # {f.inertia:.2f}\n")
+    if state.projection is not None and state.projection.method == "pca":
+        code += ("\n# The plot shows the first two principal components:\n"
+                 "from sklearn.decomposition import PCA\n\n"
+                 "pca = PCA(n_components=2).fit(X)\nX2D = pca.transform(X)\n"
+                 "centroids2D = pca.transform(kmeans.cluster_centers_)\n")
+    pts = state.x_new_for()
+    if len(pts):
+        code += (f"\nX_new = {array_code(pts)}\n"
+                 "print(kmeans.transform(X_new).round(2))  # soft clustering\n"
+                 "print(kmeans.predict(X_new))  # hard clustering\n")
+    if iterations_figure:
+        code += ("\n# Figure 9-4: iterations 1, 2 and 3\n"
+                 "for max_iter in (1, 2, 3):\n"
+                 f"    kmeans_iter = KMeans(n_clusters={k}, init={start}, n_init=1, "
+                 f"max_iter=max_iter, random_state={p.random_state}).fit(X)\n"
+                 "    print(kmeans_iter.cluster_centers_)\n")
+    return code
+
+
+def iterations_code(state: KMeansState) -> str:
+    return fit_code(state, iterations_figure=True)

@@ -1,0 +1,80 @@
+"""The "Iterations 1–3" tab: the chapter's Figure 9-4 from the current initialisation."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QGridLayout
+
+from gui.pages.base import info_label
+from gui.pages.kmeans import snippets
+from gui.pages.kmeans.state import KMeansState
+from gui.pages.kmeans.tabs import LazyTab
+from gui.widgets.cluster_view import ClusterView
+
+TITLES = ["Update centroids (initially randomly)", "Label the instances",
+          "Update the centroids", "Label the instances",
+          "Update the centroids", "Label the instances"]
+# (regions of iteration, centroids of iteration, centroid style) of each panel
+PLAN = [(None, 1, "red"), (1, 1, None), (1, 2, None), (2, 2, None), (2, 3, None), (3, 3, None)]
+
+
+class IterationsTab(LazyTab):
+    title = "Iterations 1–3"
+
+    def build(self) -> None:
+        grid = QGridLayout(self)
+        grid.setContentsMargins(2, 2, 2, 2)
+        grid.setSpacing(2)
+        self.views: list[ClusterView] = []
+        for i, title in enumerate(TITLES):
+            v = ClusterView(title=title, centroid_size=14)
+            v.plotItem.setTitle(title, size="8pt")
+            grid.addWidget(v, i // 2, i % 2)
+            self.views.append(v)
+        self.caption = info_label("")
+        grid.addWidget(self.caption, 3, 0, 1, 2)
+        self._drawn = None
+
+    def cluster_views(self) -> list:
+        return self.views if self.built else []
+
+    def render(self, state: KMeansState) -> None:
+        self.ensure_built()
+        centers = state.iter_centers
+        if centers is None or state.dataset is None or self._drawn is centers:
+            return
+        self._drawn = centers
+        ds, proj, p = state.dataset, state.projection, state.iter_params
+        k = centers.shape[1]
+        c = [state.to_plot(centers[min(t, len(centers) - 1)]) for t in range(4)]
+        regions_ok = proj.method == "identity"
+        black = np.zeros((ds.n_samples, 4), np.uint8)
+        black[:, 3] = 255
+        size = 3 if ds.n_samples <= 5000 else 1
+        for v, (reg, cen, style) in zip(self.views, PLAN):
+            v.set_points(proj.coords, colors=black, size=size)
+            v.show_regions_for(c[reg] if (reg is not None and regions_ok) else None, k)
+            v.centroids.set_style(*(((214, 39, 40), (255, 255, 255)) if style == "red"
+                                    else ((255, 255, 255), (0, 0, 0))))
+            v.centroids.set_centers(c[cen])
+        first = ("Update centroids (initially randomly)" if p is not None
+                 and p.init == "random" else "Update centroids (from the init)")
+        self.views[0].plotItem.setTitle(first, size="8pt")
+        n = len(centers) - 1
+        how = (f"init='{p.init}', random_state={p.random_state}"
+               if p is not None and p.init != "hand" else "the placed init")
+        note = "" if n >= 3 else f" (converged after {n} iteration{'s' if n != 1 else ''})"
+        self.caption.setText(
+            f"The first three iterations from the current initialisation ({how}){note}: left, "
+            "the centroids move to the mean of their points; right, the points are relabelled "
+            "by the nearest centroid.")
+
+    def code(self, state: KMeansState) -> str:
+        return snippets.iterations_code(state)
+
+    def export_table(self, state: KMeansState):
+        if state.iter_centers is None or state.dataset is None:
+            return None
+        rows = [[t, j] + list(map(float, c))
+                for t, cs in enumerate(state.iter_centers) for j, c in enumerate(cs)]
+        return ["iteration", "cluster"] + list(state.dataset.feature_names), rows
