@@ -143,16 +143,19 @@ def interactions(page: str, drivers, key: str, table: str):
     if page == "kmeans":
         return [
             ("choose the table + fit", lambda d: d.set_dataset(key)),
-            ("k = 8, fit", lambda d: (d.set_k(8), d.fit())),
+            ("k = 8, fit", lambda d: (d.set_k(8), d.wait_settled(), d.fit())),
             ("step", lambda d: d.step()),
             ("back", lambda d: d.back()),
-            ("play 1 s", lambda d: (d.play(True), d.bot_wait(1000), d.play(False))),
-            ("init: by hand", lambda d: d.set_init("hand")),
-            ("place a centroid", lambda d: d.place_centroid(*d.somewhere(0.3, 0.6))),
-            ("drag a centroid", lambda d: d.drag_centroid(0, *d.somewhere(0.6, 0.4))),
+            ("play 1 s", lambda d: (d.reset(), d.set_speed(30), d.play(True),
+                                    d.bot_wait(1000), d.play(False))),
+            ("init by hand: place 8 centroids",
+             lambda d: (d.set_init("hand"), d.clear_placed(),
+                        [d.place_centroid(*d.somewhere(i)) for i in range(8)])),
+            ("drag a centroid", lambda d: d.drag_centroid(0, *d.somewhere(9), steps=12,
+                                                          between=lambda: d.bot_wait(16))),
             ("pan and zoom", lambda d: (d.pan(0.1), d.zoom(1.3))),
-            ("chapter's figure", lambda d: d.chapter_figure()),
-            ("init: k-means++", lambda d: d.set_init("k-means++")),
+            ("chapter's figure (iterations 1-3)", lambda d: d.chapter_figure()),
+            ("init: k-means++", lambda d: (d.set_init("k-means++"), d.wait_settled())),
         ]
     if page == "choose-k":
         return [
@@ -298,11 +301,13 @@ def _driver_class(drivers, page: str):
 
 
 def _somewhere(driver):
-    """A point at fractions (fx, fy) of the driver's main view's visible range."""
+    """A point of the data as drawn (the i-th of a fixed random choice of rows)."""
+    rng = np.random.default_rng(1)
 
-    def at(fx: float, fy: float) -> tuple[float, float]:
-        (x0, x1), (y0, y1) = driver.view_range()
-        return x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+    def at(i: int) -> tuple[float, float]:
+        points = driver.points_shown()
+        row = rng.integers(0, len(points)) if i >= 0 else 0
+        return float(points[row, 0]), float(points[row, 1])
 
     return at
 
