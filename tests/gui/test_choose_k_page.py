@@ -252,3 +252,17 @@ def test_settings_come_back(ck):
     again = ck.reopened_controls()
     assert again["k_max"] == 7
     assert again["dataset"] == "blobs"
+
+
+def test_diagrams_are_redrawn_right_after_a_new_sweep(ck):
+    ck.set_diagram_ks("2, 3, 4, 5, 6")
+    ck.set_k_range(None, 7)  # the diagrams' plots are reused for the new result
+    assert ck.diagram_ks_shown() == [2, 3, 4, 5, 6]
+    sweep = ck.sweep()
+    for k in (2, 3, 4, 5, 6):
+        d = ck.diagram(k)
+        assert d.n_bands == k and d.cluster_ticks == [str(c) for c in range(k)]
+        assert d.mean == pytest.approx(sweep.silhouettes[sweep.index(k)])
+        assert ("selected" in d.title) == (k == ck.selected_k())
+    ck.set_diagram_ks("5")
+    assert ck.diagram_ks_shown() == [5]
