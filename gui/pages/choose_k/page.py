@@ -9,6 +9,8 @@ page. Wiring only: controls -> state -> job -> the view.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
@@ -24,6 +26,7 @@ from gui.pages.choose_k.state import (
     MAX_K,
     ChooseKResult,
     ChooseKState,
+    SweepParams,
     format_ks,
     outside_message,
     outside_sweep,
@@ -149,11 +152,10 @@ class ChooseKPage(Page):
         return row
 
     def _read_controls(self) -> None:
-        s = self.binder.settings
-        st = self.state
-        st.dataset, st.k_min, st.k_max = self.picker.current_key() or s.dataset, s.k_min, s.k_max
-        st.random_state, st.sample, st.sample_size = s.random_state, s.sample, s.sample_size
-        st.more_scores = s.more_scores
+        """Copy the sweep's parameters from the settings the controls are bound to."""
+        for f in dataclasses.fields(SweepParams):
+            setattr(self.state, f.name, getattr(self.binder.settings, f.name))
+        self.state.dataset = self.picker.current_key()  # a key the picker knows
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:

@@ -5,21 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from gui.pages.choose_k.state import SweepParams
 from gui.persist import PageSettings
 
 
 @dataclass
-class ChooseKSettings(PageSettings):
+class ChooseKSettings(PageSettings, SweepParams):
+    """0.1.0's keys: the sweep's parameters (dataset, k_min, k_max, random_state, sample,
+    sample_size, more_scores) and the text of "Diagrams for k"."""
+
     SECTION: ClassVar[str] = "choose_k"
     VERSION: ClassVar[int] = 2
 
-    dataset: str = "blobs"
-    k_min: int = 1
-    k_max: int = 9
-    random_state: int = 42
-    sample: bool = True
-    sample_size: int = 10_000
-    more_scores: bool = False
     diagram_ks: str = "3, 4, 5, 6"
 
     @classmethod

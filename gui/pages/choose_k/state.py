@@ -48,8 +48,8 @@ class ChooseKResult:
 
 
 @dataclass
-class ChooseKState:
-    """The page's parameters, its last result and the selected k."""
+class SweepParams:
+    """The parameters of a sweep (also the first fields of the page's settings)."""
 
     dataset: str = "blobs"
     k_min: int = 1
@@ -58,6 +58,12 @@ class ChooseKState:
     sample: bool = True
     sample_size: int = 10_000
     more_scores: bool = False
+
+
+@dataclass
+class ChooseKState(SweepParams):
+    """The page's parameters, its last result and the selected k."""
+
     diagram_ks: list[int] = field(default_factory=lambda: list(DEFAULT_DIAGRAM_KS))
     selected_k: int | None = None
     result: ChooseKResult | None = None

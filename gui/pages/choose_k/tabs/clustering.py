@@ -100,21 +100,22 @@ class ScatterPane(QWidget):
         result, k = state.result, state.selected_k
         if result is None or k is None or (result, k) == self._drawn:
             return
+        study = result.study
+        i = study.index(k)
         ds, projection = result.dataset, result.projection
         if self._points_of is not ds or self.scatter.n_points != ds.n_samples:
             self._points_of = ds
-            self.scatter.set_points(projection.coords, size=6 if ds.n_samples <= 5000 else 3,
-                                    auto_range=True)
+            self.scatter.set_points(projection.coords, colors=result.colors[i],
+                                    size=6 if ds.n_samples <= 5000 else 3, auto_range=True)
             self.scatter.set_axis_titles(*(t.replace(" of variance", "")
                                            for t in projection.axis_titles))
+        else:
+            self.scatter.set_colors(result.colors[i])
         if self._drawn is None or self._drawn[0] is not result:
             note = scatter_note(state)
             self.note.setText(f"<small>{note}</small>" if note else "")
             self.note.setVisible(bool(note))
         self._drawn = (result, k)
-        study = result.study
-        i = study.index(k)
-        self.scatter.set_colors(result.colors[i])
         if study.regions is not None:
             self.scatter.set_regions(study.regions[i], study.x_range, study.y_range, n_colors=k)
         else:
