@@ -261,13 +261,15 @@ class ChooseKDriver(PageDriver):
         from gui.pages.choose_k import ChooseKPage
 
         again = ChooseKPage(self.page.ctx)
-        self.qtbot.addWidget(again)
-        return {"dataset": again.picker.current_key(), "k_min": again.k_min.value(),
-                "k_max": again.k_max.value(), "random_state": again.seed.value(),
-                "sample": again.sample_check.isChecked(),
-                "sample_size": again.sample_size.value(),
-                "more_scores": again.scores_check.isChecked(),
-                "diagram_ks": again.diagram_edit.text()}
+        try:
+            return {"dataset": again.picker.current_key(), "k_min": again.k_min.value(),
+                    "k_max": again.k_max.value(), "random_state": again.seed.value(),
+                    "sample": again.sample_check.isChecked(),
+                    "sample_size": again.sample_size.value(),
+                    "more_scores": again.scores_check.isChecked(),
+                    "diagram_ks": again.diagram_edit.text()}
+        finally:
+            again.deleteLater()
 
     # -- the K-Means page "Use this k" opened -----------------------------------------------------
     def kmeans_page_shows(self) -> tuple[int, str]:
