@@ -266,3 +266,17 @@ def test_diagrams_are_redrawn_right_after_a_new_sweep(ck):
         assert ("selected" in d.title) == (k == ck.selected_k())
     ck.set_diagram_ks("5")
     assert ck.diagram_ks_shown() == [5]
+
+
+def test_seed_and_sample_restart_the_sweep(ck):
+    ck.set_seed(3)
+    assert ck.sweep().random_state == 3
+    blobs = load_builtin("blobs").X
+    x, y = ck.curve_data("inertia")
+    assert y[2] == pytest.approx(KMeans(3, random_state=3).fit(blobs).inertia_, rel=1e-10)
+    ck.set_sample(True, 500)  # 2 000 points > 500: silhouettes on a sample of 500 rows
+    assert ck.sweep().sample_size == 500
+    assert "500 of the 2,000 points" in ck.scatter_note()
+    ck.set_sample(False)
+    assert ck.sweep().sample_size is None and ck.scatter_note() == ""
+    ck.set_sample(False)  # nothing changes: returns at once

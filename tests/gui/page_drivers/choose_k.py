@@ -61,7 +61,8 @@ class ChooseKDriver(PageDriver):
     def set_dataset(self, key: str, wait: bool = True) -> None:
         """Pick a dataset (its sweep starts at once); waits for its curves unless ``wait`` is
         False (e.g. when the sweep is expected to fail)."""
-        self._after(lambda: self.page.picker.set_current_key(key), wait)
+        self._after(lambda: self.page.picker.set_current_key(key),
+                    wait and self.dataset() != key)
 
     def dataset(self) -> str:
         return self.page.picker.current_key()
@@ -70,12 +71,14 @@ class ChooseKDriver(PageDriver):
         """Type the smallest and/or largest k (None: leave it); the sweep restarts once, after
         the debounce. Waits for the new curves unless ``wait`` is False."""
 
-        def type_range():
-            for spin, value in ((self.page.k_min, lo), (self.page.k_max, hi)):
-                if value is not None and spin.value() != value:
-                    self._type_into(spin, str(value))
+        edits = [(spin, value) for spin, value in ((self.page.k_min, lo), (self.page.k_max, hi))
+                 if value is not None and spin.value() != value]
 
-        self._after(type_range, wait)
+        def type_range():
+            for spin, value in edits:
+                self._type_into(spin, str(value))
+
+        self._after(type_range, wait and bool(edits))
 
     def step_k_min_up(self, wait: bool = True) -> None:
         """Press the Up arrow in "k from"."""
@@ -85,13 +88,14 @@ class ChooseKDriver(PageDriver):
         return self.page.k_min.value(), self.page.k_max.value()
 
     def set_seed(self, n: int, wait: bool = True) -> None:
-        self._after(lambda: self._type_into(self.page.seed, str(n)), wait)
+        self._after(lambda: self._type_into(self.page.seed, str(n)), wait and self.seed() != n)
 
     def seed(self) -> int:
         return self.page.seed.value()
 
     def set_sample(self, on: bool, size: int | None = None, wait: bool = True) -> None:
-        """Tick or untick "Silhouette on a sample" and type its size."""
+        """Tick or untick "Silhouette on a sample" and type its size (waits for the new sweep
+        when something changed; the size only matters for data larger than it)."""
 
         def change():
             if self.page.sample_check.isChecked() != on:
@@ -99,7 +103,9 @@ class ChooseKDriver(PageDriver):
             if size is not None and self.page.sample_size.value() != size:
                 self._type_into(self.page.sample_size, str(size))
 
-        self._after(change, wait)
+        on_before, size_before = self.sample()
+        changed = on_before != on or (size is not None and size != size_before)
+        self._after(change, wait and changed)
 
     def sample(self) -> tuple[bool, int]:
         return self.page.sample_check.isChecked(), self.page.sample_size.value()
