@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
@@ -153,6 +153,17 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         self._pool: list[SilhouetteDiagramPlot] = []
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
+
+    def prepare(self, n: int) -> None:
+        """Make ``n`` diagram plots ahead of time, one per turn of the event loop (a plot
+        takes ~10-50 ms to make: done while the first result is computed, not when it comes)."""
+        if len(self._pool) < n:
+            QTimer.singleShot(0, self, lambda: self._prepare_one(n))
+
+    def _prepare_one(self, n: int) -> None:
+        if len(self._pool) < n:
+            self._pool.append(SilhouetteDiagramPlot())
+            self.prepare(n)
 
     def set_diagrams(self, items: list[tuple[int, object]], colors_for_k=None,
                      selected_k: int | None = None) -> None:

@@ -56,6 +56,7 @@ class DiagramsPane(QWidget):
         self._drawn = None  # (result, diagram ks) drawn last
 
     def render(self, state: ChooseKState) -> None:
+        self.grid.prepare(len(state.diagram_ks))  # while the sweep runs
         key = (state.result, tuple(state.diagram_ks))
         if state.result is not None and key != self._drawn:
             self._drawn = key
