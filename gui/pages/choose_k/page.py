@@ -102,6 +102,9 @@ class ChooseKPage(Page):
         # pixels from the code panel): the page's current tab is always this view.
         self.view = ChooseKView()
         self.view.k_clicked.connect(self.select_k)
+        # pyqtgraph sizes its axes and titles when it first paints them: say the result is on
+        # screen once the view drew it and it settled (screenshots wait for this).
+        self.view.drawn.connect(self._drawn_timer.start)
         sel_box, sel_form = panel("Selected k")
         self.use_button = QPushButton("Use this k")
         self.use_button.clicked.connect(self.use_selected_k)
@@ -215,9 +218,6 @@ class ChooseKPage(Page):
         self._pending_k = None
         self.refresh()
         self._update_use_button()
-        # pyqtgraph sizes its axes and titles when it first paints them: say the result is on
-        # screen once the views have painted and settled (screenshots wait for this).
-        self._drawn_timer.start()
 
     # -- views ----------------------------------------------------------------------------------
     def _toggle_scores(self, on: bool) -> None:

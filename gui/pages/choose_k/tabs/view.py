@@ -7,7 +7,7 @@ is a rendering of the state too.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.pages.base import Tab, info_label
@@ -38,6 +38,7 @@ class ChooseKView(Tab):
 
     title = "Choosing k"
     k_clicked = Signal(int)
+    drawn = Signal()  # every part of a new result is drawn
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -64,12 +65,37 @@ class ChooseKView(Tab):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        self._state: ChooseKState | None = None
+        self._result = None  # the result last rendered
+        self._queue: list = []  # parts of a new result still to draw
 
     def render(self, state: ChooseKState) -> None:
+        """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
+        then diagrams, then the scatter: with their painting, each takes tens of ms on big
+        data); a new selection is drawn at once (it only swaps precomputed arrays)."""
+        self._state = state
+        new_result = state.result is not self._result
+        self._result = state.result
         self.curves.render(state)
-        self.diagrams.render(state)
-        self.scatter.render(state)
         self.selection_info.setText(selection_html(state))
+        if new_result and state.result is not None:
+            if not self._queue:
+                QTimer.singleShot(0, self, self._render_next)
+            self._queue = [self.diagrams.render, self.scatter.render]
+        else:
+            finishing, self._queue = bool(self._queue), []
+            self.diagrams.render(state)
+            self.scatter.render(state)
+            if finishing:
+                self.drawn.emit()
+
+    def _render_next(self) -> None:
+        if self._queue:
+            self._queue.pop(0)(self._state)
+            if self._queue:
+                QTimer.singleShot(0, self, self._render_next)
+            else:
+                self.drawn.emit()
 
     def code(self, state: ChooseKState) -> str:
         return snippets.code(state)
