@@ -514,7 +514,7 @@ class KStudy:
     centres in the 2-D view (``projection.transform``), ``regions[i]`` its
     nearest-centre grid over ``x_range`` × ``y_range`` (None for data that is not
     2-D: the view is a projection). ``elbow_ratio`` is :func:`elbow_ratios` at the
-    elbow (NaN without one).
+    elbow (NaN without one); ``bounds`` is ((xmin, ymin), (xmax, ymax)) of the 2-D view.
     """
 
     sweep: KSweep
@@ -525,6 +525,7 @@ class KStudy:
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     elbow_ratio: float
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def index(self, k: int) -> int:
         return self.sweep.index(k)
@@ -558,7 +559,9 @@ def study_k(X, ks: Sequence[int] = range(1, 10), *, projection=None,
     sweep = sweep_k(X, ks_list, random_state=random_state, sample_size=sample,
                     progress=scaled(progress, 0.03, 0.95))
     coords = np.asarray(projection.coords, dtype=np.float64)
-    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    # column by column: reductions along the short axis of (n, 2) are ~30x slower
+    lo = np.array([coords[:, 0].min(), coords[:, 1].min()])
+    hi = np.array([coords[:, 0].max(), coords[:, 1].max()])
     pad = np.maximum((hi - lo) * VIEW_PADDING, 1e-9)
     x_range = (float(lo[0] - pad[0]), float(hi[0] + pad[0]))
     y_range = (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
@@ -574,7 +577,8 @@ def study_k(X, ks: Sequence[int] = range(1, 10), *, projection=None,
     if sweep.elbow is not None:
         ratio = float(elbow_ratios(sweep.ks, sweep.inertias)[sweep.index(sweep.elbow)])
     report(progress, 1.0)
-    return KStudy(sweep, diagrams, sizes, centers_2d, regions, x_range, y_range, ratio)
+    bounds = ((float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1])))
+    return KStudy(sweep, diagrams, sizes, centers_2d, regions, x_range, y_range, ratio, bounds)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

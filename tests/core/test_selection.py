@@ -376,6 +376,7 @@ def test_study_k_precomputes_what_selecting_a_k_shows(blobs):
     pad = (hi - lo) * sel.VIEW_PADDING
     assert study.x_range == pytest.approx((lo[0] - pad[0], hi[0] + pad[0]))
     assert study.y_range == pytest.approx((lo[1] - pad[1], hi[1] + pad[1]))
+    assert study.bounds == ((lo[0], lo[1]), (hi[0], hi[1]))
     for i, k in enumerate(sweep.ks):
         np.testing.assert_array_equal(study.sizes[i], np.bincount(sweep.labels[i], minlength=k))
         np.testing.assert_allclose(study.centers_2d[i], sweep.centers[i])
