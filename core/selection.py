@@ -12,6 +12,10 @@ The chapter's recipe, as a library:
 ``silhouette_diagram(X, labels)``
     the per-cluster sorted silhouette coefficients of the chapter's Figure 9-10,
     as a :class:`SilhouetteDiagram`.
+``study_k(X, ks)``
+    the sweep plus everything a view of it needs, computed once: every k's
+    silhouette diagram, cluster sizes, centres in the 2-D view and (for 2-D
+    data) decision-region grid, so that selecting a k costs nothing.
 ``silhouette_samples(X, labels)`` / ``silhouette_score(X, labels)``
     the same values as scikit-learn's functions of those names, computed in row
     chunks so that memory stays bounded (a few MB of distances at a time, never
@@ -27,11 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import DataError
+from core.kmeans import decision_regions
 from core.progress import ProgressFn, report, scaled
+from core.projection import project_2d
 from core.threads import single_threaded
 from core.validation import as_data_matrix
 
 __all__ = [
+    "KStudy",
     "KSweep",
     "SilhouetteDiagram",
     "elbow_ratios",
@@ -39,6 +46,7 @@ __all__ = [
     "silhouette_diagram",
     "silhouette_samples",
     "silhouette_score",
+    "study_k",
     "sweep_k",
 ]
 
@@ -489,6 +497,88 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
         random_state=random_state,
         sample_size=None if sample_size is None else int(sample_size),
     )
+
+
+# --------------------------------------------------------------------------- the study
+
+#: Share of the 2-D view's extent added on each side of the decision-region grid.
+VIEW_PADDING = 0.08
+
+
+@dataclass(frozen=True)
+class KStudy:
+    """A :class:`KSweep` and, for every k of it, what a view shows when k is selected.
+
+    ``diagrams[i]`` is the silhouette diagram of ``sweep.ks[i]`` (None for k=1
+    or when undefined), ``sizes[i]`` its clusters' sizes, ``centers_2d[i]`` its
+    centres in the 2-D view (``projection.transform``), ``regions[i]`` its
+    nearest-centre grid over ``x_range`` × ``y_range`` (None for data that is not
+    2-D: the view is a projection). ``elbow_ratio`` is :func:`elbow_ratios` at the
+    elbow (NaN without one); ``bounds`` is ((xmin, ymin), (xmax, ymax)) of the 2-D view.
+    """
+
+    sweep: KSweep
+    diagrams: tuple[SilhouetteDiagram | None, ...]
+    sizes: tuple[np.ndarray, ...]
+    centers_2d: tuple[np.ndarray, ...]
+    regions: tuple[np.ndarray, ...] | None
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    elbow_ratio: float
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def index(self, k: int) -> int:
+        return self.sweep.index(k)
+
+    def diagram(self, k: int) -> SilhouetteDiagram | None:
+        return self.diagrams[self.index(k)]
+
+
+def study_k(X, ks: Sequence[int] = range(1, 10), *, projection=None,
+            random_state: int | None = 42, sample_limit: int | None = None,
+            region_resolution: int = 300, name: str = "the data",
+            progress: ProgressFn | None = None) -> KStudy:
+    """:func:`sweep_k` and every k's diagram, sizes, 2-D centres and decision regions.
+
+    ``projection`` is the data's 2-D view (a :class:`core.projection.Projection`;
+    computed with ``project_2d`` when None). The silhouette is computed on
+    ``sample_limit`` random rows when the data has more (scikit-learn's
+    ``silhouette_score(..., sample_size=sample_limit)``), on all rows otherwise.
+    ``name`` names the data in the sentence raised when k exceeds its rows.
+    """
+    X = _check_X(X)
+    n = X.shape[0]
+    ks_list = [int(k) for k in ks]
+    if ks_list and max(ks_list) > n:
+        raise DataError(f"k={max(ks_list)} is more clusters than the {n} points of "
+                        f"{name}; lower the largest k to at most {n}.")
+    if projection is None:
+        projection = project_2d(X)
+    report(progress, 0.01)
+    sample = sample_limit if sample_limit is not None and n > sample_limit else None
+    sweep = sweep_k(X, ks_list, random_state=random_state, sample_size=sample,
+                    progress=scaled(progress, 0.03, 0.95))
+    coords = np.asarray(projection.coords, dtype=np.float64)
+    # column by column: reductions along the short axis of (n, 2) are ~30x slower
+    lo = np.array([coords[:, 0].min(), coords[:, 1].min()])
+    hi = np.array([coords[:, 0].max(), coords[:, 1].max()])
+    pad = np.maximum((hi - lo) * VIEW_PADDING, 1e-9)
+    x_range = (float(lo[0] - pad[0]), float(hi[0] + pad[0]))
+    y_range = (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+    regions = None
+    if projection.method == "identity":
+        regions = tuple(decision_regions(c, x_range, y_range, region_resolution).labels
+                        for c in sweep.centers)
+    diagrams = tuple(sweep.diagram(int(k)) for k in sweep.ks)
+    sizes = tuple(_frozen(np.bincount(sweep.labels[i], minlength=int(k)).astype(np.int64))
+                  for i, k in enumerate(sweep.ks))
+    centers_2d = tuple(_frozen(projection.transform(c)) for c in sweep.centers)
+    ratio = float("nan")
+    if sweep.elbow is not None:
+        ratio = float(elbow_ratios(sweep.ks, sweep.inertias)[sweep.index(sweep.elbow)])
+    report(progress, 1.0)
+    bounds = ((float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1])))
+    return KStudy(sweep, diagrams, sizes, centers_2d, regions, x_range, y_range, ratio, bounds)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

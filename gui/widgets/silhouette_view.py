@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
@@ -105,6 +105,8 @@ class SilhouetteDiagramPlot(pg.PlotItem):
         self.getAxis("left").setTicks([ticks, []])
         self.setLabel("left", "Cluster" if y_label else None)
         self.setLabel("bottom", "Silhouette coefficient" if x_label else None)
+        self.getAxis("left").showLabel(y_label)  # a reused plot may have shown them
+        self.getAxis("bottom").showLabel(x_label)
         self.set_selected(selected)
         self.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)],
                                          [(v, "") for v in (-0.5, -0.25, 0.25, 0.75)]])
@@ -148,8 +150,20 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         self.setBackground("w")
         self.columns = columns
         self.diagram_plots: list[SilhouetteDiagramPlot] = []
+        self._pool: list[SilhouetteDiagramPlot] = []
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
+
+    def prepare(self, n: int) -> None:
+        """Make ``n`` diagram plots ahead of time, one per turn of the event loop (a plot
+        takes ~10-50 ms to make: done while the first result is computed, not when it comes)."""
+        if len(self._pool) < n:
+            QTimer.singleShot(0, self, lambda: self._prepare_one(n))
+
+    def _prepare_one(self, n: int) -> None:
+        if len(self._pool) < n:
+            self._pool.append(SilhouetteDiagramPlot())
+            self.prepare(n)
 
     def set_diagrams(self, items: list[tuple[int, object]], colors_for_k=None,
                      selected_k: int | None = None) -> None:
@@ -159,7 +173,9 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         n = len(items)
         rows = -(-n // self.columns) if n else 0
         for idx, (k, diagram) in enumerate(items):
-            plot = SilhouetteDiagramPlot()
+            if idx == len(self._pool):  # plots are reused: making one costs ~10 ms
+                self._pool.append(SilhouetteDiagramPlot())
+            plot = self._pool[idx]
             row, col = divmod(idx, self.columns)
             self.addItem(plot, row=row, col=col)
             colors = colors_for_k(k) if colors_for_k is not None else None

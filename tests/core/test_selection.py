@@ -359,3 +359,48 @@ def test_bad_elbow_input_is_explained():
         find_elbow([1, 2, 3], [10, 5])
     with pytest.raises(DataError, match="finite"):
         find_elbow([1, 2, 3], [10, np.nan, 4])
+
+
+# --------------------------------------------------------------------------- study_k
+
+def test_study_k_precomputes_what_selecting_a_k_shows(blobs):
+    from core.kmeans import decision_regions
+    from core.projection import project_2d
+
+    ks = range(1, 7)
+    study = sel.study_k(blobs, ks, random_state=42)
+    sweep = sweep_k(blobs, ks, random_state=42)
+    np.testing.assert_array_equal(study.sweep.inertias, sweep.inertias)
+    assert study.sweep.sample_size is None
+    lo, hi = blobs.min(axis=0), blobs.max(axis=0)
+    pad = (hi - lo) * sel.VIEW_PADDING
+    assert study.x_range == pytest.approx((lo[0] - pad[0], hi[0] + pad[0]))
+    assert study.y_range == pytest.approx((lo[1] - pad[1], hi[1] + pad[1]))
+    assert study.bounds == ((lo[0], lo[1]), (hi[0], hi[1]))
+    for i, k in enumerate(sweep.ks):
+        np.testing.assert_array_equal(study.sizes[i], np.bincount(sweep.labels[i], minlength=k))
+        np.testing.assert_allclose(study.centers_2d[i], sweep.centers[i])
+        grid = decision_regions(sweep.centers[i], study.x_range, study.y_range, 300).labels
+        np.testing.assert_array_equal(study.regions[i], grid)
+        expected = sweep.diagram(int(k))
+        got = study.diagram(int(k))
+        if expected is None:
+            assert got is None and k == 1
+        else:
+            assert got.mean == pytest.approx(expected.mean)
+            np.testing.assert_array_equal(got.sizes, expected.sizes)
+    assert study.elbow_ratio == pytest.approx(
+        elbow_ratios(sweep.ks, sweep.inertias)[sweep.index(sweep.elbow)])
+    # 2-D data only: a projected view gets no regions, and centres go through the projection
+    iris = load_iris().data
+    proj = project_2d(iris)
+    study = sel.study_k(iris, [2, 3, 4], projection=proj, random_state=42)
+    assert study.regions is None
+    np.testing.assert_allclose(study.centers_2d[1], proj.transform(study.sweep.centers[1]))
+
+
+def test_study_k_samples_only_larger_data_and_names_the_data(blobs):
+    assert sel.study_k(blobs, [2, 3, 4], sample_limit=500).sweep.sample_size == 500
+    assert sel.study_k(blobs, [2, 3, 4], sample_limit=5000).sweep.sample_size is None
+    with pytest.raises(DataError, match="k=9 is more clusters than the 5 points of 'tiny'"):
+        sel.study_k(np.arange(10.0).reshape(5, 2), range(1, 10), name="'tiny'")

@@ -1,5 +1,5 @@
-"""The choose_k lab page (being moved into this package)."""
+"""The "Choosing k" lab page (see page.py)."""
 
-from gui.pages.choose_k_page import ChooseKPage
+from gui.pages.choose_k.page import ChooseKPage
 
 __all__ = ["ChooseKPage"]

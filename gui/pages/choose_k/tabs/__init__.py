@@ -1,0 +1,1 @@
+"""The Choosing k page's one view: curves above, silhouette diagrams and the clustering below."""

@@ -1,0 +1,127 @@
+"""The selected clustering: silhouette diagrams (chapter's Figure 9-10) and the scatter.
+
+Both render the page's state and only redraw what changed: a new result, new
+diagram ks, or a new selected k (which swaps precomputed arrays: colours,
+region grid, centres).
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
+
+from gui.pages.base import info_label
+from gui.pages.choose_k.state import ChooseKState, missing_diagrams_text, scatter_note
+from gui.widgets.palette import palette_rgba
+from gui.widgets.scatter import ScatterView
+from gui.widgets.silhouette_view import SilhouetteGrid
+
+HOVER_HINT = "Hover a band: its cluster's size and mean silhouette."
+
+
+def _column(*widgets: QWidget) -> QWidget:
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for i, w in enumerate(widgets):
+        layout.addWidget(w, 1 if i == 0 else 0)
+    return column
+
+
+class DiagramsPane(QWidget):
+    """The silhouette diagrams of the chosen ks, and a line saying what the mouse points at."""
+
+    k_clicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = SilhouetteGrid()
+        self.grid.setToolTip("Silhouette diagrams: each cluster's coefficients sorted, in "
+                             "the cluster's colour; the dashed red line is the mean "
+                             "(the silhouette score). Hover a band for its size and mean; "
+                             "click a diagram to select its k.")
+        self.grid.setMinimumSize(170, 200)
+        self.grid.k_clicked.connect(self.k_clicked)
+        self.grid.band_hovered.connect(self._band_hovered)
+        self.grid.left.connect(QToolTip.hideText)
+        self.hover_label = QLabel(HOVER_HINT)
+        self.hover_label.setToolTip("What the mouse points at in the silhouette diagrams.")
+        self.hover_label.setStyleSheet("color: #333; padding: 2px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(_column(self.grid, self.hover_label))
+        self._drawn = None  # (result, diagram ks) drawn last
+
+    def render(self, state: ChooseKState) -> None:
+        self.grid.prepare(len(state.diagram_ks))  # while the sweep runs
+        key = (state.result, tuple(state.diagram_ks))
+        if state.result is not None and key != self._drawn:
+            self._drawn = key
+            study = state.result.study
+            items = [(k, study.diagram(k)) for k in state.diagram_ks if k in study.sweep.ks]
+            self.grid.set_diagrams([(k, d) for k, d in items if d is not None],
+                                   colors_for_k=palette_rgba, selected_k=state.selected_k)
+            self.hover_label.setText(missing_diagrams_text(state) or HOVER_HINT)
+        self.grid.set_selected(state.selected_k)
+
+    def _band_hovered(self, k: int, cluster: int, size: int, mean: float) -> None:
+        text = f"k={k}, cluster {cluster}: {size:,} points, mean silhouette {mean:.3f}"
+        self.hover_label.setText(text)
+        QToolTip.showText(QCursor.pos(), text, self.grid)
+
+
+class ScatterPane(QWidget):
+    """The selected k's clustering: points in cluster colours, regions (2-D data), centres."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.scatter = ScatterView()
+        self.scatter.setToolTip("The selected k's clustering with K-Means' decision regions "
+                                "(for 2-D data) and centres. Scroll to zoom, drag to pan.")
+        self.scatter.setMinimumSize(170, 200)
+        self.centroid_rings = pg.ScatterPlotItem(size=15, symbol="o",
+                                                 pen=pg.mkPen("w", width=2), brush=(0, 0, 0, 0))
+        self.centroid_crosses = pg.ScatterPlotItem(size=11, symbol="x", pen=None,
+                                                   brush=(20, 20, 20))
+        for item in (self.centroid_rings, self.centroid_crosses):
+            item.setZValue(20)
+            self.scatter.plotItem.vb.addItem(item, ignoreBounds=True)
+        self.note = info_label("")
+        self.note.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(_column(self.scatter, self.note))
+        self._points_of = None  # the dataset whose points are drawn
+        self._drawn = None  # (result, k) drawn last
+
+    def render(self, state: ChooseKState) -> None:
+        result, k = state.result, state.selected_k
+        if result is None or k is None or (result, k) == self._drawn:
+            return
+        study = result.study
+        i = study.index(k)
+        ds, projection = result.dataset, result.projection
+        if self._points_of is not ds or self.scatter.n_points != ds.n_samples:
+            self._points_of = ds
+            self.scatter.set_points(projection.coords, colors=result.colors[i],
+                                    size=6 if ds.n_samples <= 5000 else 3, auto_range=True)
+            self.scatter.set_axis_titles(*(t.replace(" of variance", "")
+                                           for t in projection.axis_titles))
+        else:
+            self.scatter.set_colors(result.colors[i])
+        if self._drawn is None or self._drawn[0] is not result:
+            note = scatter_note(state)
+            self.note.setText(f"<small>{note}</small>" if note else "")
+            self.note.setVisible(bool(note))
+        self._drawn = (result, k)
+        if study.regions is not None:
+            self.scatter.set_regions(study.regions[i], study.x_range, study.y_range, n_colors=k)
+        else:
+            self.scatter.set_regions(None)
+        centers = study.centers_2d[i]
+        self.centroid_rings.setData(centers[:, 0], centers[:, 1])
+        self.centroid_crosses.setData(centers[:, 0], centers[:, 1])
+        self.scatter.set_title(f"k={k}")

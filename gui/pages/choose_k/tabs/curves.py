@@ -1,0 +1,148 @@
+"""Inertia, silhouette, Calinski-Harabasz and Davies-Bouldin against k, in a 2 x 2 grid.
+
+The chapter's Figures 9-8 and 9-9: the elbow circled and annotated on the
+inertia curve, the best silhouette starred, the selected k marked on every
+curve. Clicking a curve selects the nearest swept k (:attr:`CurvesView.k_clicked`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from gui.pages.choose_k.state import ChooseKState, elbow_label, inertia_tooltip
+from gui.widgets.scatter import make_plot
+
+ELBOW_ARROW_ANGLE = -45
+CH_TIP = ("Calinski-Harabasz score against k: between-cluster dispersion over within-cluster "
+          "dispersion (higher is better).")
+DB_TIP = ("Davies-Bouldin score against k: average similarity of each cluster with its most "
+          "similar one (lower is better).")
+CURVES = ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin")
+
+
+class CurvesView(QWidget):
+    """The four curves; ``render(state)`` redraws only what changed."""
+
+    k_clicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plots = {
+            "inertia": make_plot("Inertia", "k", None),
+            "silhouette": make_plot("Silhouette score", "k", None),
+            "calinski_harabasz": make_plot("Calinski-Harabasz", "k", None),
+            "davies_bouldin": make_plot("Davies-Bouldin", "k", None),
+        }
+        self.plots["silhouette"].setToolTip(
+            "Mean silhouette coefficient against k (higher is better; the best k is starred). "
+            "Click a k to select it.")
+        self.plots["calinski_harabasz"].setToolTip(CH_TIP + " Click a k to select it.")
+        self.plots["davies_bouldin"].setToolTip(DB_TIP + " Click a k to select it.")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.markers: dict[str, pg.InfiniteLine] = {}
+        for key, plot in self.plots.items():
+            plot.setMinimumSize(120, 110)
+            plot.plotItem.setMouseEnabled(x=False, y=False)
+            plot.plotItem.setMenuEnabled(False)
+            self.curves[key] = plot.plot([], [], pen=pg.mkPen(31, 80, 200, width=2), symbol="o",
+                                         symbolSize=7, symbolBrush=(31, 80, 200), symbolPen=None)
+            marker = pg.InfiniteLine(angle=90, movable=False,
+                                     pen=pg.mkPen(192, 57, 43, width=1.5,
+                                                  style=Qt.PenStyle.DotLine))
+            marker.setVisible(False)
+            plot.addItem(marker, ignoreBounds=True)
+            self.markers[key] = marker
+            plot.scene().sigMouseClicked.connect(lambda ev, k=key: self._clicked(k, ev))
+        inertia = self.plots["inertia"]
+        self.elbow_point = pg.ScatterPlotItem(size=16, symbol="o",
+                                              pen=pg.mkPen(192, 57, 43, width=2.5), brush=None)
+        inertia.addItem(self.elbow_point)
+        # The chapter's annotation: an arrow from up-right pointing at the elbow, "Elbow" at
+        # its tail. Both are sized in pixels, so the text's anchor offsets it from the point.
+        self.elbow_arrow = pg.ArrowItem(angle=ELBOW_ARROW_ANGLE, headLen=12, tailLen=26,
+                                        tailWidth=2, pen=None, brush=(20, 20, 20))
+        self.elbow_text = pg.TextItem("Elbow", color=(20, 20, 20), anchor=(-0.55, 2.3))
+        for item in (self.elbow_arrow, self.elbow_text):
+            item.setVisible(False)
+            inertia.addItem(item, ignoreBounds=True)
+        self.best_point = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen(192, 57, 43),
+                                             brush=(241, 196, 15))
+        self.plots["silhouette"].addItem(self.best_point)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        for i, key in enumerate(CURVES):
+            grid.addWidget(self.plots[key], i // 2, i % 2)
+        self._ks = np.empty(0)
+        self._drawn = None  # the result drawn last
+
+    def render(self, state: ChooseKState) -> None:
+        self.plots["calinski_harabasz"].setVisible(state.more_scores)
+        self.plots["davies_bouldin"].setVisible(state.more_scores)
+        if state.result is not self._drawn:
+            self._drawn = state.result
+            self.plots["inertia"].setToolTip(inertia_tooltip(state))
+            if state.result is not None:
+                self._draw_curves(state)
+        k = state.selected_k
+        for marker in self.markers.values():
+            if k is not None:
+                marker.setPos(k)
+            marker.setVisible(k is not None and state.result is not None)
+
+    def _draw_curves(self, state: ChooseKState) -> None:
+        sweep = state.sweep
+        ks = sweep.ks.astype(float)
+        self._ks = sweep.ks
+        self.curves["inertia"].setData(ks, sweep.inertias)
+        for key in CURVES[1:]:
+            values = getattr(sweep, "silhouettes" if key == "silhouette" else key)
+            ok = np.isfinite(values)
+            self.curves[key].setData(ks[ok], values[ok])
+        for plot in self.plots.values():
+            plot.plotItem.setXRange(ks[0] - 0.4, ks[-1] + 0.4, padding=0)
+            plot.plotItem.getAxis("bottom").setTicks([[(k, str(int(k))) for k in ks], []])
+            plot.plotItem.enableAutoRange(axis="y")
+        self._draw_elbow(state)
+        best = sweep.best_silhouette
+        if best is not None:
+            self.best_point.setData([best], [sweep.silhouettes[sweep.index(best)]])
+        else:
+            self.best_point.setData([], [])
+
+    def _draw_elbow(self, state: ChooseKState) -> None:
+        sweep = state.sweep
+        elbow = sweep.elbow
+        for item in (self.elbow_arrow, self.elbow_text):
+            item.setVisible(elbow is not None)
+        if elbow is None:
+            self.elbow_point.setData([], [])
+            return
+        y = float(sweep.inertias[sweep.index(elbow)])
+        self.elbow_point.setData([elbow], [y])
+        # Arrow and text to the upper right of the point, or upper left near the right edge.
+        right_half = elbow > (sweep.ks[0] + sweep.ks[-1]) / 2 + 1
+        self.elbow_arrow.setStyle(angle=ELBOW_ARROW_ANGLE if not right_half
+                                  else -180 - ELBOW_ARROW_ANGLE)
+        self.elbow_text.setText(elbow_label(state.result.study.elbow_ratio))
+        # Anchors are in units of the text's size: put its lower corner ~26 px right (or
+        # left) of the point and ~22 px above it, at the arrow's tail.
+        rect = self.elbow_text.textItem.boundingRect()
+        ax, ay = 26.0 / max(rect.width(), 1.0), 1.0 + 22.0 / max(rect.height(), 1.0)
+        self.elbow_text.setAnchor((1.0 + ax, ay) if right_half else (-ax, ay))
+        self.elbow_arrow.setPos(elbow, y)
+        self.elbow_text.setPos(elbow, y)
+
+    def _clicked(self, key: str, event) -> None:
+        if not len(self._ks) or event.button() != Qt.MouseButton.LeftButton:
+            return
+        vb = self.plots[key].plotItem.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = vb.mapSceneToView(event.scenePos()).x()
+        ks = self._ks if key == "inertia" else self._ks[self._ks >= 2]
+        if len(ks):
+            self.k_clicked.emit(int(ks[np.argmin(np.abs(ks - x))]))

@@ -1,0 +1,107 @@
+"""The page's one view (no tab bar): curves on top, diagrams and the scatter below.
+
+:class:`ChooseKView` is the page's only :class:`Tab`. It also owns the
+"Selected k" summary that the page places in its side panel, since that text
+is a rendering of the state too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from gui.pages.base import Tab, info_label
+from gui.pages.choose_k import snippets
+from gui.pages.choose_k.state import ChooseKState, export_table, selection_facts
+from gui.pages.choose_k.tabs.clustering import DiagramsPane, ScatterPane
+from gui.pages.choose_k.tabs.curves import CurvesView
+from gui.widgets.palette import hex_color, palette_rgba
+
+SELECTION_HINT = "Click a k on a curve or a diagram."
+
+
+def selection_html(state: ChooseKState) -> str:
+    facts = selection_facts(state)
+    if facts is None:
+        return SELECTION_HINT
+    k = facts["k"]
+    colors = palette_rgba(k)
+    swatches = " ".join(f"<span style='color:{hex_color(colors[c])}'>●</span>{size}"
+                        for c, size in enumerate(facts["sizes"][:12]))
+    note = f" ({', '.join(facts['notes'])})" if facts["notes"] else ""
+    return (f"<b>k = {k}</b>{note}<br>Inertia: {facts['inertia']:.1f}<br>"
+            f"Silhouette: {facts['silhouette']}<br>Cluster sizes: {swatches}")
+
+
+class ChooseKView(Tab):
+    """Curves, silhouette diagrams and the selected clustering, in splitters."""
+
+    title = "Choosing k"
+    k_clicked = Signal(int)
+    drawn = Signal()  # every part of a new result is drawn
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.curves = CurvesView()
+        self.diagrams = DiagramsPane()
+        self.scatter = ScatterPane()
+        self.curves.k_clicked.connect(self.k_clicked)
+        self.diagrams.k_clicked.connect(self.k_clicked)
+        self.selection_info = info_label(SELECTION_HINT)
+        self.selection_info.setTextFormat(Qt.TextFormat.RichText)
+        self.selection_info.setToolTip("The clustering shown in the scatter.")
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.addWidget(self.diagrams)
+        self.bottom.addWidget(self.scatter)
+        self.bottom.setStretchFactor(0, 5)
+        self.bottom.setStretchFactor(1, 4)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.curves)
+        self.splitter.addWidget(self.bottom)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        self.bottom.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._state: ChooseKState | None = None
+        self._result = None  # the result last rendered
+        self._queue: list = []  # parts of a new result still to draw
+
+    def render(self, state: ChooseKState) -> None:
+        """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
+        then diagrams, then the scatter: with their painting, each takes tens of ms on big
+        data); a new selection is drawn at once (it only swaps precomputed arrays)."""
+        self._state = state
+        new_result = state.result is not self._result
+        self._result = state.result
+        self.curves.render(state)
+        self.selection_info.setText(selection_html(state))
+        if new_result and state.result is not None:
+            if not self._queue:
+                QTimer.singleShot(0, self, self._render_next)
+            self._queue = [self.diagrams.render, self.scatter.render]
+        else:
+            finishing, self._queue = bool(self._queue), []
+            self.diagrams.render(state)
+            self.scatter.render(state)
+            if finishing:
+                self.drawn.emit()
+
+    def _render_next(self) -> None:
+        if self._queue:
+            self._queue.pop(0)(self._state)
+            if self._queue:
+                QTimer.singleShot(0, self, self._render_next)
+            else:
+                self.drawn.emit()
+
+    def code(self, state: ChooseKState) -> str:
+        return snippets.code(state)
+
+    def export_table(self, state: ChooseKState):
+        return export_table(state)
+
+    def export_widget(self) -> QWidget:
+        return self.splitter
