@@ -100,7 +100,7 @@ class ChooseKPage(Page):
         # -- the view, and the "Selected k" box it renders ------------------------------------
         # One view and no tab bar (a QTabWidget, even with its bar hidden, takes a few
         # pixels from the code panel): the page's current tab is always this view.
-        self.view = ChooseKView()
+        self.view = self.declare_view(ChooseKView())
         self.view.k_clicked.connect(self.select_k)
         # pyqtgraph sizes its axes and titles when it first paints them: say the result is on
         # screen once the view drew it and it settled (screenshots wait for this).
@@ -126,9 +126,6 @@ class ChooseKPage(Page):
             self._show_diagram_ks()
         self.refresh()
         self._update_use_button()
-
-    def current_tab(self) -> ChooseKView:
-        return self.view
 
     def _timer(self, ms: int, slot) -> QTimer:
         timer = QTimer(self)

@@ -119,19 +119,6 @@ class KMeansPage(Page):
                       on_result=lambda out, v=view, r=request: v.apply_regions(r, *out),
                       on_error=lambda exc: None)
 
-    # -- still read by tests/gui/test_choose_k_page.py; drivers use KMeansDriver ------------
-    @property
-    def k_spin(self):
-        return self.controls.k_spin
-
-    @property
-    def picker(self):
-        return self.controls.picker
-
-    @property
-    def result(self):
-        return self.state.result
-
     # ================================================================ parameters
     @property
     def settings(self) -> KMeansSettings:

@@ -278,14 +278,18 @@ class ChooseKDriver(PageDriver):
             again.deleteLater()
 
     # -- the K-Means page "Use this k" opened -----------------------------------------------------
+    def _kmeans(self):
+        from tests.gui.drivers import KMeansDriver
+
+        return KMeansDriver(self._window.pages["kmeans"], self.qtbot)
+
     def kmeans_page_shows(self) -> tuple[int, str]:
-        """(k, dataset) on the K-Means page. NOTE for the merge: reads the K-Means page's
-        widgets of main; switch to KMeansDriver once that page is rebuilt."""
-        kmeans = self._window.pages["kmeans"]
-        return kmeans.k_spin.value(), kmeans.picker.current_key()
+        """(k, dataset) on the K-Means page's controls."""
+        params = self._kmeans().params_shown()
+        return params["k"], params["dataset"]
 
     def wait_kmeans_fitted(self, k: int, timeout: int = TIMEOUT_MS) -> None:
-        kmeans = self._window.pages["kmeans"]
-        self.qtbot.waitUntil(lambda: kmeans.result is not None and len(kmeans.result.centers) == k,
+        km = self._kmeans()
+        self.qtbot.waitUntil(lambda: km.fitted_k() == k,
                              timeout=timeout)
         self.wait_idle(timeout)

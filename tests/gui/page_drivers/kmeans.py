@@ -226,6 +226,11 @@ class KMeansDriver(PageDriver):
         """The centroids of the iteration shown, in feature space."""
         return np.asarray(self.page.state.frame.centers)
 
+    def fitted_k(self) -> int:
+        """Number of centroids of the fitted model (0 before a fit)."""
+        result = self.page.state.result
+        return 0 if result is None else len(result.centers)
+
     def fitted_inertia(self) -> float:
         return self.page.state.result.inertia
 

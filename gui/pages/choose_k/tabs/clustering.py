@@ -107,7 +107,8 @@ class ScatterPane(QWidget):
         if self._points_of is not ds or self.scatter.n_points != ds.n_samples:
             self._points_of = ds
             self.scatter.set_points(projection.coords, colors=result.colors[i],
-                                    size=6 if ds.n_samples <= 5000 else 3, auto_range=True)
+                                    size=6 if ds.n_samples <= 5000 else 3, auto_range=True,
+                                    bounds=study.bounds)
             self.scatter.set_axis_titles(*(t.replace(" of variance", "")
                                            for t in projection.axis_titles))
         else:
