@@ -77,6 +77,8 @@ class Page(QWidget):
     code_changed = Signal()
     result_drawn = Signal()
 
+    #: tabs drawn without a frame (QTabWidget's document mode)
+    document_tabs = False
     #: the page's declared settings (a :class:`gui.persist.PageSettings` subclass), if any
     Settings: type[PageSettings] | None = None
 
@@ -97,7 +99,7 @@ class Page(QWidget):
         """Declare a tab; the page's QTabWidget is made with the first one."""
         if self.tabs is None:
             self.tabs = QTabWidget()
-            self.tabs.setDocumentMode(True)
+            self.tabs.setDocumentMode(self.document_tabs)
             self.tabs.currentChanged.connect(self._tab_changed)
         index = self.tabs.addTab(tab, title or tab.title)
         if tooltip:

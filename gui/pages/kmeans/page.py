@@ -32,6 +32,7 @@ from gui.widgets.cluster_view import HandleItem
 
 
 class KMeansPage(Page):
+    document_tabs = True
     name = "kmeans"
     title = "K-Means"
     Settings = KMeansSettings
