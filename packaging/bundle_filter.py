@@ -59,7 +59,7 @@ EXCLUDED_MODULES = [
     # Pillow's AVIF codec (libavif, 5 MB); Pillow reports AVIF as unsupported without it
     "PIL._avif", "PIL.AvifImagePlugin",
     # tests and examples of the libraries
-    "numpy.tests", "numpy.testing._private.extbuild", "scipy.tests",
+    "numpy.tests", "scipy.tests",
     "sklearn.tests", "pyqtgraph.examples", "pyqtgraph.opengl", "PIL.ImageQt", "PIL.ImageTk",
 ]
 

@@ -71,7 +71,8 @@ def test_version_comes_from_pyproject(bundle):
 
 def test_kmeans_screenshot_is_a_real_picture(bundle, tmp_path):
     out = tmp_path / "out.png"
-    result = run("--page", "kmeans", "--screenshot", str(out), env=_isolated(tmp_path))
+    result = run("--page", "kmeans", "--timeout", "120", "--screenshot", str(out),
+                 env=_isolated(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image

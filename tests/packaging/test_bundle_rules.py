@@ -94,6 +94,34 @@ def test_unused_qt_modules_are_excluded_and_used_ones_are_not():
         assert needed not in excluded
 
 
+# Excluded modules that the libraries import only inside try/except, doing without them.
+# (PIL.Image.init() tries every format plugin; AVIF's fails without PIL._avif, as designed.)
+OPTIONAL = {"ssl", "_ssl", "_hashlib", "rich", "yaml", "cffi", "readline", "psutil",
+            "PIL._avif", "PIL.AvifImagePlugin"}
+
+
+def test_excluded_modules_are_not_needed_by_what_the_app_imports():
+    """Importing what the pages use (the way they use it) loads no excluded module, except the
+    optional ones the libraries do without. (An exclusion that is imported, like numpy's
+    f2py by `from numpy import *`, breaks the bundle only when a page runs.)"""
+    code = (
+        "import sys, numpy\n"
+        "from numpy import *\n"
+        "import sklearn.cluster, sklearn.metrics, sklearn.neighbors, sklearn.linear_model\n"
+        "import sklearn.datasets, sklearn.pipeline, sklearn.preprocessing, sklearn.decomposition\n"
+        "import sklearn.semi_supervised, sklearn.model_selection, threadpoolctl\n"
+        "import PIL.Image; PIL.Image.init()\n"
+        "import numpy.testing\n"
+        "print('\\n'.join(sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    excluded = [m for m in bundle_filter.EXCLUDED_MODULES if m not in OPTIONAL]
+    hits = sorted(m for m in loaded if any(m == e or m.startswith(e + ".") for e in excluded))
+    assert not hits
+
+
 def test_libraries_nothing_links_to_are_pruned():
     binaries = [
         ("PySide6/Qt/plugins/platforms/libqxcb.so", "src/libqxcb.so", "BINARY"),
