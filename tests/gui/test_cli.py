@@ -97,11 +97,3 @@ def test_desktop_entry_from_the_bundle_points_at_the_bundle(tmp_path, monkeypatc
     assert exec_line == f'Exec="{exe}" %F'
     icon = next(line for line in entry.read_text().splitlines() if line.startswith("Icon="))[5:]
     assert Path(icon).is_file()
-
-
-def test_version_flag_prints_the_package_version():
-    import core
-
-    result = run_main("--version", timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"ClusterLab {core.__version__}"
