@@ -226,7 +226,8 @@ def breakdown(bundle: Path) -> list[tuple[str, int]]:
             continue
         rel = str(path.relative_to(bundle))
         name = next((label for label, pattern in GROUPS if re.search(pattern, rel, re.I)),
-                    "other (ClusterLab, libraries of the system, Python modules)")
+                    "the executable (its archive holds every pure-Python module), "
+                    "system libraries")
         sizes[name] = sizes.get(name, 0) + path.stat().st_size
     return sorted(sizes.items(), key=lambda item: -item[1])
 
