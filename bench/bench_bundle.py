@@ -2,7 +2,7 @@
 its size, and the start-up times a person feels.
 
     python packaging/build_bundle.py --archive   # first: build the bundle (and its tar.gz)
-    python bench/bench_bundle.py                 # about 40 s
+    python bench/bench_bundle.py                 # about 30 s (a minute on a busy machine)
     python bench/bench_bundle.py --runs 9 --size 1920x1080
 
 Each start is a new process with an empty settings and data folder (a first start), timed from
