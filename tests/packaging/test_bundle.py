@@ -107,7 +107,9 @@ def test_bundle_holds_what_the_app_reads_and_not_what_it_does_not(bundle):
     assert not [p for p in INTERNAL.rglob("*") if p.name in ("tests", "__pycache__")]
     assert not list(INTERNAL.rglob("*QtQml*")) and not list(INTERNAL.rglob("*QtNetwork.*"))
     size = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
-    assert size < 300 * MB, f"{size / MB:.0f} MB"
+    print(f"bundle: {size / MB:.0f} MB unpacked")
+    if sys.platform.startswith("linux"):  # the ceiling of issue 13, measured on Linux
+        assert size < 300 * MB, f"{size / MB:.0f} MB"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="desktop entries are Linux's")
