@@ -503,6 +503,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--install-desktop-entry", action="store_true",
                         help="add ClusterLab to your desktop's application menu and exit")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -564,6 +565,10 @@ def main(argv=None) -> int:
             return 1
         print(f"Saved {args.screenshot}")
         return 0
+    if args.exit_after_first_paint:  # bench/bench_bundle.py times the start with it
+        from gui.first_paint import exit_after_first_paint
+
+        exit_after_first_paint(window)
     window.show()
     for path in args.files:
         window.open_path(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -79,12 +78,31 @@ def _data_home(environ) -> Path:
     return Path(base) if base else Path.home() / ".local" / "share"
 
 
+def _desktop_quote(arg: str) -> str:
+    """One argument of a desktop entry's Exec key, quoted as the Desktop Entry spec says."""
+    arg = arg.replace("%", "%%")
+    reserved = set(" \t\n\"'\\><~|&;$*?#()`")
+    if arg and not reserved.intersection(arg):
+        return arg
+    escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
+    # the key's value is itself a string whose backslashes are escaped once more
+    return f'"{escaped}"'.replace("\\", "\\\\")
+
+
+def is_frozen() -> bool:
+    """True in the standalone bundle (PyInstaller sets ``sys.frozen``)."""
+    return bool(getattr(sys, "frozen", False))
+
+
 def launcher_command() -> str:
-    """The command a desktop launcher runs: the installed script, else this Python."""
+    """The command a desktop launcher runs: the bundle's executable when run from the
+    standalone bundle, else the installed ``clusterlab`` script, else this Python."""
+    if is_frozen():
+        return _desktop_quote(str(Path(sys.executable).resolve()))
     script = shutil.which("clusterlab")
     if script:
-        return shlex.quote(str(Path(script).resolve()))
-    return f"{shlex.quote(sys.executable)} -m gui.app"
+        return _desktop_quote(str(Path(script).resolve()))
+    return f"{_desktop_quote(sys.executable)} -m gui.app"
 
 
 def install_desktop_entry(environ=None) -> Path:

@@ -81,3 +81,19 @@ def test_the_app_prints_the_apt_hint_instead_of_qts_bare_message():
     result = run_main(env=env, timeout=60)
     assert result.returncode != 0
     assert "sudo apt install" in result.stderr
+
+
+def test_desktop_entry_from_the_bundle_points_at_the_bundle(tmp_path, monkeypatch):
+    """In the standalone bundle (sys.frozen), the launcher starts the bundle's executable, not
+    a `clusterlab` script or a Python that may not exist."""
+    exe = tmp_path / "Apps dir" / "ClusterLab" / "ClusterLab"
+    exe.parent.mkdir(parents=True)
+    exe.write_text("")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    entry = install_desktop_entry({"XDG_DATA_HOME": str(tmp_path / "share")})
+    exec_line = next(line for line in entry.read_text().splitlines() if line.startswith("Exec="))
+    # quoted as the Desktop Entry spec says: the path has a space
+    assert exec_line == f'Exec="{exe}" %F'
+    icon = next(line for line in entry.read_text().splitlines() if line.startswith("Icon="))[5:]
+    assert Path(icon).is_file()

@@ -150,9 +150,12 @@ def test_code_panel_toggles_with_f4(window, qtbot):
 
 
 def test_about_lists_versions(window):
+    import core
+
     text = window.about_text()
-    for word in ("Qt 6.", "scikit-learn", "numpy", "PySide6"):
+    for word in ("Qt 6.", "scikit-learn", "numpy", "PySide6", f"ClusterLab {core.__version__}"):
         assert word in text
+    assert "not installed" not in text
 
 
 def test_escape_dismisses_the_message_bar(window, qtbot):
