@@ -1,5 +1,5 @@
-"""The dbscan lab page (being moved into this package)."""
+"""The DBSCAN lab page (see ``page.py``)."""
 
-from gui.pages.dbscan_page import DBSCANPage
+from gui.pages.dbscan.page import DBSCANPage
 
 __all__ = ["DBSCANPage"]
