@@ -67,9 +67,9 @@ def test_eps_and_min_samples_update_live_with_one_task(d, window, moons):
     d.wait_idle()
     started = []
     window.tasks.task_started.connect(lambda t: started.append(t.key))
-    d.set_eps("0.1")
-    d.set_eps("0.15")
-    d.set_eps("0.2")
+    d.set_eps("0.1", wait=False)  # three values typed in a row
+    d.set_eps("0.15", wait=False)
+    d.set_eps("0.2", wait=False)
     d.wait_idle(lambda: d.clustering().eps == pytest.approx(0.2))
     # typing is debounced: the keystrokes of three values started at most a couple of runs
     assert 1 <= started.count("dbscan:dbscan") <= 3
@@ -96,7 +96,7 @@ def test_stepping_eps_with_the_arrows_reclusters_once(d, window, moons):
     d.wait_idle()
     started = []
     window.tasks.task_started.connect(lambda t: started.append(t.key))
-    d.step_eps(3)
+    d.step_eps(3, wait=False)
     assert d.eps() > 0.05
     d.wait_idle(lambda: d.clustering().eps == pytest.approx(d.eps()))
     assert started.count("dbscan:dbscan") == 1  # three presses, one run (debounced)
@@ -108,7 +108,7 @@ def test_stepping_eps_with_the_arrows_reclusters_once(d, window, moons):
 
 def test_dragging_the_eps_line_sets_eps(d):
     d.wait_idle()
-    d.pick_eps_on_curve(0.12)
+    d.pick_eps_on_curve(0.12, wait=False)
     d.wait_idle(lambda: d.clustering().eps > 0.1)
     assert d.eps() == pytest.approx(d.eps_line(), abs=1e-4)
     assert 0.1 < d.eps() < 0.14
@@ -268,7 +268,7 @@ def test_an_error_keeps_the_previous_clustering(d, window, qtbot, monkeypatch):
         raise DataError("With eps=3, a point has about 1,000 of the 1,000 points within eps.")
 
     monkeypatch.setattr("gui.pages.dbscan.jobs.run_dbscan", refuse)
-    d.set_eps("3")
+    d.set_eps("3", wait=False)
     qtbot.waitUntil(lambda: window.message_bar.isVisible())
     d.wait_idle()
     assert "a point has about" in window.message_bar.text()
@@ -289,7 +289,7 @@ def test_cancel_keeps_the_drawn_clustering(d, window, qtbot, monkeypatch):
     monkeypatch.setattr("gui.pages.dbscan.jobs.run_dbscan", slow)
     # (on a worker thread, as on a big dataset: the moons' clustering would run inline)
     monkeypatch.setattr("gui.tasks.INLINE_COST", 0)
-    d.set_eps("0.3")
+    d.set_eps("0.3", wait=False)
     qtbot.waitUntil(lambda: window.cancel_button.isVisible())
     qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
     d.wait_idle()

@@ -21,6 +21,8 @@ from tests.gui.drivers import TIMEOUT_MS, PageDriver
 
 #: pyqtgraph drops mouse moves that come faster than its rate limit: pause between them.
 MOVE_PAUSE_MS = 40
+#: How long an action waits for its result (a big table's clustering takes a while).
+ACTION_TIMEOUT_MS = 600_000
 
 
 class DBSCANDriver(PageDriver):
@@ -67,13 +69,30 @@ class DBSCANDriver(PageDriver):
         self.qtbot.waitUntil(lambda: not self.page.pending() and not self.tasks.busy
                              and condition(), timeout=timeout)
 
+    def _done(self, wait: bool, condition=lambda: True) -> None:
+        """An action's end: unless ``wait`` is False, wait for its result on screen."""
+        if wait:
+            self.wait_idle(condition, timeout=ACTION_TIMEOUT_MS)
+
+    def _drawn(self) -> bool:
+        """Whether the clustering of the current parameters' dataset is the one drawn."""
+        result = self._state.result
+        return result is not None and self.clustering() is result
+
+    def _eps_drawn(self) -> bool:
+        return self._drawn() and abs(self.clustering().eps - self.eps()) <= 1e-9 * max(
+            1.0, self.eps())
+
+    def _predicted(self) -> bool:
+        pred, n = self._state.prediction, len(self._state.instances)
+        return n == 0 or (pred is not None and pred.labels.size == n)
+
     # -- dataset -------------------------------------------------------------------------------------
     def set_dataset(self, key: str, wait: bool = True) -> None:
         """Pick a dataset; waits until its clustering and k-distance curve are shown (unless
         ``wait`` is False)."""
         self._panel.picker.set_current_key(key)
-        if wait:
-            self.wait_idle(lambda: self.dataset() == key and self.clustering() is not None)
+        self._done(wait, lambda: self.dataset() == key and self._drawn())
 
     def dataset(self) -> str | None:
         """The key of the dataset whose points are shown."""
@@ -85,29 +104,38 @@ class DBSCANDriver(PageDriver):
         return self._state.projection.coords
 
     # -- eps and min_samples ---------------------------------------------------------------------
-    def set_eps(self, value: float | str) -> None:
-        """Type eps into its spin box and press Enter."""
+    def set_eps(self, value: float | str, wait: bool = True) -> None:
+        """Type eps into its spin box and press Enter; waits for the new clustering (unless
+        ``wait`` is False)."""
         self._type_into(self._panel.eps_spin, str(value))
+        self._done(wait, self._eps_drawn)
 
-    def step_eps(self, n_steps: int = 1) -> None:
-        """Press the eps spin box's up arrow key ``n_steps`` times (down when negative)."""
+    def step_eps(self, n_steps: int = 1, wait: bool = True) -> None:
+        """Press the eps spin box's up arrow key ``n_steps`` times (down when negative);
+        waits for the new clustering (unless ``wait`` is False)."""
         key = Qt.Key.Key_Up if n_steps >= 0 else Qt.Key.Key_Down
         self._panel.eps_spin.setFocus()
         for _ in range(abs(n_steps)):
             self.qtbot.keyClick(self._panel.eps_spin, key)
+        self._done(wait, self._eps_drawn)
 
     def eps(self) -> float:
         """The eps the spin box shows."""
         return self._panel.eps_spin.value()
 
-    def set_min_samples(self, n: int) -> None:
+    def set_min_samples(self, n: int, wait: bool = True) -> None:
+        """Type min_samples; waits for the new clustering and k-distance curve."""
         self._type_into(self._panel.min_samples_spin, str(int(n)))
+        kd_ok = (lambda: n < 2 or (self.kdist() is not None and self.kdist().k == n - 1))
+        self._done(wait, lambda: self._drawn() and self.clustering().min_samples == n
+                   and kd_ok())
 
     def min_samples(self) -> int:
         return self._panel.min_samples_spin.value()
 
-    def use_suggested_eps(self) -> None:
+    def use_suggested_eps(self, wait: bool = True) -> None:
         self.qtbot.mouseClick(self._panel.suggest_button, Qt.MouseButton.LeftButton)
+        self._done(wait, self._eps_drawn)
 
     # -- the k-distance curve --------------------------------------------------------------------
     def kdist_k(self) -> int | None:
@@ -131,8 +159,9 @@ class DBSCANDriver(PageDriver):
     def kdist_y_range(self) -> tuple[float, float]:
         return tuple(self._explore.kplot.plotItem.vb.viewRange()[1])
 
-    def pick_eps_on_curve(self, eps: float, steps: int = 5) -> None:
-        """Drag the eps line of the k-distance curve from where it is to ``eps``."""
+    def pick_eps_on_curve(self, eps: float, steps: int = 5, wait: bool = True) -> None:
+        """Drag the eps line of the k-distance curve from where it is to ``eps``; waits for
+        the new clustering (unless ``wait`` is False)."""
         kplot = self._explore.kplot
         vb = kplot.plotItem.vb
         (x0, x1), _ = vb.viewRange()
@@ -150,6 +179,7 @@ class DBSCANDriver(PageDriver):
             self._send_mouse(vp, QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
         self._send_mouse(vp, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton,
                          Qt.MouseButton.LeftButton)
+        self._done(wait, self._eps_drawn)
 
     # -- the clustering shown --------------------------------------------------------------------
     def clustering(self):
@@ -231,22 +261,26 @@ class DBSCANDriver(PageDriver):
         return rect.center().x(), rect.center().y(), rect.width()
 
     # -- new instances ----------------------------------------------------------------------------
-    def add_instance(self, x: float, y: float) -> None:
-        """Click the plot at (x, y) (view coordinates)."""
+    def add_instance(self, x: float, y: float, wait: bool = True) -> None:
+        """Click the plot at (x, y) (view coordinates); waits for the predicted clusters."""
         self.click_view(self._explore.view, x, y)
+        self._done(wait, self._predicted)
 
-    def clear_instances(self) -> None:
+    def clear_instances(self, wait: bool = True) -> None:
         self.qtbot.mouseClick(self._panel.clear_button, Qt.MouseButton.LeftButton)
+        self._done(wait, self._predicted)
 
-    def chapters_instances(self) -> None:
-        """Click "Chapter's four"."""
+    def chapters_instances(self, wait: bool = True) -> None:
+        """Click "Chapter's four"; waits for their predicted clusters."""
         self.qtbot.mouseClick(self._panel.chapter_button, Qt.MouseButton.LeftButton)
+        self._done(wait, self._predicted)
 
-    def remove_instance(self, row: int | None = None) -> None:
+    def remove_instance(self, row: int | None = None, wait: bool = True) -> None:
         """Select ``row`` of the table (or nothing: the last one goes) and click Remove."""
         if row is not None:
             self._panel.table.selectRow(row)
         self.qtbot.mouseClick(self._panel.remove_button, Qt.MouseButton.LeftButton)
+        self._done(wait, self._predicted)
 
     def instances(self) -> list[tuple[float, float]]:
         """The new instances drawn on the plot (the blue crosses), in view coordinates."""
@@ -271,22 +305,28 @@ class DBSCANDriver(PageDriver):
         """The new instances in the data's space (the point of the principal plane for PCA)."""
         return self._state.lifted_instances()
 
-    def set_max_distance(self, value: float) -> None:
+    def set_max_distance(self, value: float, wait: bool = True) -> None:
+        """Type the KNN's max distance; waits for the new predictions."""
         self._type_into(self._panel.max_dist_spin, str(value))
+        self._done(wait, lambda: self._predicted() and (
+            self.prediction() is None or self.prediction().max_distance == self.max_distance()))
 
     def max_distance(self) -> float:
         return self._panel.max_dist_spin.value()
 
-    def set_n_neighbors(self, n: int) -> None:
+    def set_n_neighbors(self, n: int, wait: bool = True) -> None:
         self._type_into(self._panel.k_spin, str(int(n)))
+        self._done(wait, self._predicted)
 
     def n_neighbors(self) -> int:
         return self._panel.k_spin.value()
 
     # -- decision regions ----------------------------------------------------------------------------
-    def show_regions(self, on: bool = True) -> None:
+    def show_regions(self, on: bool = True, wait: bool = True) -> None:
+        """Tick (or untick) "Show the KNN's decision regions"; waits for them."""
         if self._panel.regions_check.isChecked() != on:
             self.qtbot.mouseClick(self._panel.regions_check, Qt.MouseButton.LeftButton)
+        self._done(wait, lambda: not on or self._state.regions is not None)
 
     def regions(self):
         """The decision-region grid drawn (labels, ranges), or None."""
@@ -296,12 +336,17 @@ class DBSCANDriver(PageDriver):
         return self._explore.view.regions_image()
 
     # -- comparison -----------------------------------------------------------------------------------
-    def compare(self, eps_a: float | None = None, eps_b: float | None = None) -> None:
-        """Show the comparison tab and type the left and/or right eps."""
+    def compare(self, eps_a: float | None = None, eps_b: float | None = None,
+                wait: bool = True) -> None:
+        """Show the comparison tab and type the left and/or right eps; waits for both
+        clusterings (unless ``wait`` is False)."""
         self.show_tab(self._compare.title)
         for spin, value in ((self._compare.eps_a_spin, eps_a), (self._compare.eps_b_spin, eps_b)):
             if value is not None:
                 self._type_into(spin, str(value))
+        spins = (self._compare.eps_a_spin, self._compare.eps_b_spin)
+        self._done(wait, lambda: self.compared() is not None and all(
+            r.eps == s.value() for r, s in zip(self.compared(), spins)))
 
     def compared(self):
         """The two results drawn side by side (left, right), or None."""
