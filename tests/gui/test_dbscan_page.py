@@ -281,7 +281,7 @@ def test_cancel_keeps_the_drawn_clustering(d, window, qtbot, monkeypatch):
     d.wait_idle()
     before = d.clustering()
 
-    def slow(X, eps, min_samples, progress=None):
+    def slow(X, eps, min_samples, progress=None, **kwargs):
         while True:  # a long computation that reports progress (and so can be cancelled)
             progress(0.5)
             time.sleep(0.01)

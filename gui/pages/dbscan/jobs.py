@@ -23,14 +23,16 @@ def load(ctx, key: str):
     return key, ds, proj, neighbor_index(ds.X, proj.coords)
 
 
-def dbscan(X, eps: float, min_samples: int, progress=None):
+def dbscan(X, eps: float, min_samples: int, index=None, progress=None):
+    """The clustering and the time it took; ``index`` (the dataset's neighbour index)
+    spares building trees, which holds the GIL."""
     t0 = time.perf_counter()
-    result = run_dbscan(X, eps, min_samples, progress=progress)
+    result = run_dbscan(X, eps, min_samples, index=index, progress=progress)
     return result, time.perf_counter() - t0
 
 
-def kdist(X, k: int, progress=None):
-    return k_distances(X, k, progress=progress)
+def kdist(X, k: int, index=None, progress=None):
+    return k_distances(X, k, index=index, progress=progress)
 
 
 def knn(X, result, X_new, n_neighbors: int, max_distance: float):
@@ -44,9 +46,9 @@ def regions(X, result, x_range, y_range, n_neighbors: int, max_distance: float, 
                        progress=progress)
 
 
-def compare(X, eps_a: float, eps_b: float, min_samples: int, progress=None):
-    a = run_dbscan(X, eps_a, min_samples, progress=scaled(progress, 0.0, 0.5))
-    b = run_dbscan(X, eps_b, min_samples, progress=scaled(progress, 0.5, 1.0))
+def compare(X, eps_a: float, eps_b: float, min_samples: int, index=None, progress=None):
+    a = run_dbscan(X, eps_a, min_samples, index=index, progress=scaled(progress, 0.0, 0.5))
+    b = run_dbscan(X, eps_b, min_samples, index=index, progress=scaled(progress, 0.5, 1.0))
     return a, b
 
 

@@ -173,7 +173,7 @@ class DBSCANPage(Page):
             return
         X = s.dataset.X
         task = self.run_task(
-            jobs.dbscan, X, s.eps, s.min_samples, key="dbscan",
+            jobs.dbscan, X, s.eps, s.min_samples, s.index, key="dbscan",
             description=f"DBSCAN with eps={fmt_eps(s.eps)}, min_samples={s.min_samples}…",
             cost=jobs.dbscan_cost(X, s.min_samples),
             on_result=lambda r, key=s.dataset_key: self._dbscan_done(key, r),
@@ -227,7 +227,7 @@ class DBSCANPage(Page):
                 s.eps_from_curve = False
                 self._run_dbscan()
             return
-        self.run_task(jobs.kdist, X, ms - 1, key="kdist",
+        self.run_task(jobs.kdist, X, ms - 1, s.index, key="kdist",
                       description="Computing the k-distance curve…",
                       cost=jobs.kdist_cost(X, ms - 1),
                       on_result=lambda kd, key=s.dataset_key: self._kdist_done(key, kd),
@@ -399,7 +399,7 @@ class DBSCANPage(Page):
             return
         self.compare.computing()
         X = s.dataset.X
-        self.run_task(jobs.compare, X, *params[1:], key="compare",
+        self.run_task(jobs.compare, X, *params[1:], s.index, key="compare",
                       description="DBSCAN with two values of eps…",
                       cost=jobs.dbscan_cost(X, s.min_samples, runs=2),
                       on_result=lambda r, p=params: self._compare_done(p, r),

@@ -126,9 +126,12 @@ class DBSCANDriver(PageDriver):
     def set_min_samples(self, n: int, wait: bool = True) -> None:
         """Type min_samples; waits for the new clustering and k-distance curve."""
         self._type_into(self._panel.min_samples_spin, str(int(n)))
-        kd_ok = (lambda: n < 2 or (self.kdist() is not None and self.kdist().k == n - 1))
-        self._done(wait, lambda: self._drawn() and self.clustering().min_samples == n
-                   and kd_ok())
+        def shown() -> bool:
+            kd = self.kdist()
+            return (self._drawn() and self.clustering().min_samples == n
+                    and (n < 2 or (kd is not None and kd.k == n - 1)))
+
+        self._done(wait, shown)
 
     def min_samples(self) -> int:
         return self._panel.min_samples_spin.value()
