@@ -214,7 +214,7 @@ class _Tree:
     briefly at a time.
     """
 
-    _BLOCK = 2048
+    _BLOCK = 256
 
     def __init__(self, X: np.ndarray):
         from scipy.spatial import cKDTree

@@ -16,6 +16,7 @@ from core.density import knn_classify, run_dbscan
 from core.errors import DataError
 from gui.widgets.palette import ANOMALY_RGBA, palette_rgba, pastel
 from tests.gui.drivers import DBSCANDriver
+from tests.gui.test_dbscan_state import stub_pyplot
 
 
 @pytest.fixture
@@ -241,17 +242,7 @@ def test_export_csv_and_code(d, window, qtbot, moons, tmp_path, monkeypatch):
     window.export_plot(str(png))
     assert png.stat().st_size > 5000
     # the code reproduces the page: run it (with a stand-in for matplotlib's plotting calls)
-    import sys
-    import types
-
-    plotted = []
-    pyplot = types.ModuleType("matplotlib.pyplot")
-    for name in ("scatter", "title", "show"):
-        setattr(pyplot, name, lambda *a, _n=name, **k: plotted.append(_n))
-    mpl = types.ModuleType("matplotlib")
-    mpl.pyplot = pyplot
-    monkeypatch.setitem(sys.modules, "matplotlib", mpl)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
+    plotted = stub_pyplot(monkeypatch)
     code = d.code()
     namespace: dict = {}
     exec(compile(code, "<show code>", "exec"), namespace)
@@ -323,16 +314,7 @@ def test_other_data_starts_at_the_suggested_eps_and_persists(window, open_page, 
     eps_iris = d.eps()
     window.close()
 
-    from gui.app import MainWindow
-
-    again = MainWindow()
-    qtbot.addWidget(again)
-    again.show()
-    page2 = again.show_page("dbscan")
-    page2.ensure_started()
-    d2 = DBSCANDriver(page2, qtbot)
-    qtbot.waitUntil(lambda: d2.clustering() is not None and not again.tasks.busy,
-                    timeout=20_000)
+    again, d2 = DBSCANDriver.open_in_new_window(qtbot)
     assert d2.dataset() == "iris"
     assert d2.eps() == pytest.approx(eps_iris)
     assert len(d2.instances()) == 1

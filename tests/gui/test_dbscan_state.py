@@ -18,6 +18,20 @@ from gui.pages.dbscan import snippets
 from gui.pages.dbscan.state import CHAPTER_X_NEW, DBSCANState
 
 
+def stub_pyplot(monkeypatch) -> list[str]:
+    """A stand-in for matplotlib.pyplot's plotting calls (the snippet runs without a
+    display); returns the list of the calls made."""
+    plotted: list[str] = []
+    pyplot = types.ModuleType("matplotlib.pyplot")
+    for name in ("scatter", "title", "show"):
+        setattr(pyplot, name, lambda *a, _n=name, **k: plotted.append(_n))
+    mpl = types.ModuleType("matplotlib")
+    mpl.pyplot = pyplot
+    monkeypatch.setitem(sys.modules, "matplotlib", mpl)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
+    return plotted
+
+
 def chapter_state() -> DBSCANState:
     ds = load_builtin("moons")
     proj = project_2d(ds.X, ds.feature_names)
@@ -41,14 +55,7 @@ def test_the_default_states_snippet_runs(monkeypatch):
     state = chapter_state()
     assert state.eps == 0.05 and state.max_distance == 0.2
     assert state.instances == CHAPTER_X_NEW and not state.eps_from_curve
-    plotted = []
-    pyplot = types.ModuleType("matplotlib.pyplot")
-    for name in ("scatter", "title", "show"):
-        setattr(pyplot, name, lambda *a, _n=name, **k: plotted.append(_n))
-    mpl = types.ModuleType("matplotlib")
-    mpl.pyplot = pyplot
-    monkeypatch.setitem(sys.modules, "matplotlib", mpl)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
+    plotted = stub_pyplot(monkeypatch)
     code = snippets.code(state)
     assert "DBSCAN(eps=0.05, min_samples=5)" in code
     namespace: dict = {}

@@ -47,15 +47,7 @@ def test_a_010_user_keeps_their_dbscan_work(v010_user, window, open_page, qtbot)
                 and d.prediction().labels.size == 7)
     window.close()
 
-    from gui.app import MainWindow
-
-    again = MainWindow()
-    qtbot.addWidget(again)
-    again.show()
-    page = again.show_page("dbscan")
-    page.ensure_started()
-    d2 = DBSCANDriver(page, qtbot)
-    d2.wait_idle(lambda: d2.clustering() is not None)
+    again, d2 = DBSCANDriver.open_in_new_window(qtbot)
     assert d2.dataset() == "moons"
     assert d2.eps() == pytest.approx(0.3) and d2.clustering().eps == pytest.approx(0.3)
     assert d2.min_samples() == 7

@@ -10,6 +10,7 @@ import numpy as np
 
 from core.density import k_distances, knn_classify, knn_regions, neighbor_index, run_dbscan
 from core.progress import scaled
+from core.storage import save_json
 from gui.tasks import estimate_cost
 
 #: Columns of the decision-region grid.
@@ -19,8 +20,17 @@ REGION_RESOLUTION = 240
 def load(ctx, key: str):
     """The dataset, its 2-D view and the neighbour index for hovering (always a worker:
     reading a file and building trees)."""
+    # (scikit-learn's KNN is imported here, on the worker: the first KNN may run inline, and
+    # importing scikit-learn takes about a second)
+    import sklearn.neighbors  # noqa: F401
+
     ds, proj = ctx.load_view(key)
     return key, ds, proj, neighbor_index(ds.X, proj.coords)
+
+
+def save(path, doc: dict) -> None:
+    """Write the page's per-dataset work (atomically: temp file, fsync, rename)."""
+    save_json(path, doc)
 
 
 def dbscan(X, eps: float, min_samples: int, index=None, progress=None):

@@ -57,7 +57,7 @@ class DBSCANPage(Page):
         self._timers: dict[str, QTimer] = {}
         for key, fn in (("dbscan", self._run_dbscan), ("kdist", self._run_kdist),
                         ("compare", self._run_compare), ("knn", self._knn_params_changed),
-                        ("hover", self._count_hover)):
+                        ("hover", self._count_hover), ("save", self._write_store)):
             timer = self._timers[key] = QTimer(self)
             timer.setSingleShot(True)
             timer.setInterval(DEBOUNCE_MS)
@@ -89,11 +89,22 @@ class DBSCANPage(Page):
         self.refresh()
 
     def _save_dataset(self) -> None:
+        """Keep the dataset's eps, max distance and instances; written to disk soon after
+        (debounced), on a worker: an atomic write waits for the disk (fsync)."""
         s = self.state
         if s.dataset is not None:
             self.store.datasets[s.dataset_key] = {**self.store.datasets.get(s.dataset_key, {}),
                                                   **s.dataset_values()}
-            self.store.save()
+            self._timers["save"].start()
+
+    def _write_store(self) -> None:
+        if self.store.error is None:  # (a file that could not be read is left as it is)
+            doc = {"version": self.store.version,
+                   "datasets": {k: dict(v) for k, v in self.store.datasets.items()}}
+            self.run_task(jobs.save, self.store.path, doc, key="save",
+                          description="Saving the page's work…",
+                          on_error=lambda exc: self.ctx.show_message(
+                              f"The DBSCAN page's work could not be saved: {exc}", "error"))
 
     def shown_settings(self) -> dict:
         s, out = self.state, {}
@@ -142,6 +153,11 @@ class DBSCANPage(Page):
         for timer in self._timers.values():
             timer.stop()
         self._save_dataset()
+        self._timers["save"].stop()
+        for task in self.ctx.tasks.active_tasks():  # (an older write must not come last)
+            if task.key == f"{self.name}:save":
+                task.wait(10.0)
+        self.store.save()
 
     # -- DBSCAN ------------------------------------------------------------------------------------
     def _eps_changed(self, value: float) -> None:

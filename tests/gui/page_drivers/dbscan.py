@@ -28,6 +28,21 @@ ACTION_TIMEOUT_MS = 600_000
 class DBSCANDriver(PageDriver):
     page_name = "dbscan"
 
+    @classmethod
+    def open_in_new_window(cls, qtbot):
+        """Open the page in a new main window (as after a restart) and wait for its
+        clustering; returns (window, driver). Close the window at the end."""
+        from gui.app import MainWindow
+
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        page = window.show_page(cls.page_name)
+        page.ensure_started()
+        driver = cls(page, qtbot)
+        driver.wait_idle(lambda: driver.clustering() is not None)
+        return window, driver
+
     # -- widgets (the driver's business, not the tests') ------------------------------------------
     @property
     def _panel(self):
@@ -98,6 +113,11 @@ class DBSCANDriver(PageDriver):
         """The key of the dataset whose points are shown."""
         ds = self._state.dataset
         return ds.key if ds is not None else None
+
+    def view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The visible ((x0, x1), (y0, y1)) of the clustering's plot."""
+        (x0, x1), (y0, y1) = self._explore.view.plotItem.vb.viewRange()
+        return (x0, x1), (y0, y1)
 
     def view_coords(self) -> np.ndarray:
         """The (n, 2) positions of the dataset's points in the plot (PCA for > 2 features)."""
