@@ -12,6 +12,7 @@ from core.density import k_distances, knn_classify, knn_regions, neighbor_index,
 from core.progress import scaled
 from core.storage import save_json
 from gui.tasks import estimate_cost
+from gui.widgets.dbscan_plot import SIZED_MAX, cluster_colors
 
 #: Columns of the decision-region grid.
 REGION_RESOLUTION = 240
@@ -33,12 +34,17 @@ def save(path, doc: dict) -> None:
     save_json(path, doc)
 
 
+def _colors(result):
+    """A big cloud is drawn by colour only: its per-point colours, prepared here."""
+    return cluster_colors(result) if result.labels.size > SIZED_MAX else None
+
+
 def dbscan(X, eps: float, min_samples: int, index=None, progress=None):
-    """The clustering and the time it took; ``index`` (the dataset's neighbour index)
-    spares building trees, which holds the GIL."""
+    """The clustering, the time it took and (a big cloud) its colours; ``index`` (the
+    dataset's neighbour index) spares building trees, which holds the GIL."""
     t0 = time.perf_counter()
     result = run_dbscan(X, eps, min_samples, index=index, progress=progress)
-    return result, time.perf_counter() - t0
+    return result, time.perf_counter() - t0, _colors(result)
 
 
 def kdist(X, k: int, index=None, progress=None):
@@ -59,7 +65,7 @@ def regions(X, result, x_range, y_range, n_neighbors: int, max_distance: float, 
 def compare(X, eps_a: float, eps_b: float, min_samples: int, index=None, progress=None):
     a = run_dbscan(X, eps_a, min_samples, index=index, progress=scaled(progress, 0.0, 0.5))
     b = run_dbscan(X, eps_b, min_samples, index=index, progress=scaled(progress, 0.5, 1.0))
-    return a, b
+    return (a, b), (_colors(a), _colors(b))
 
 
 def hover_count(index, point: np.ndarray, eps: float) -> int:

@@ -219,7 +219,7 @@ class DBSCANPage(Page):
         s = self.state
         if s.dataset is None or key != s.dataset_key:
             return
-        s.result, s.elapsed = payload
+        s.result, s.elapsed, s.result_colors = payload
         self._save_dataset()
         self._show()
         self.mark_drawn()
@@ -428,7 +428,7 @@ class DBSCANPage(Page):
     def _compare_done(self, params, results) -> None:
         s = self.state
         if s.dataset is not None and params[0] == s.dataset_key:
-            s.compare, s.compare_params = results, params
+            (s.compare, s.compare_colors), s.compare_params = results, params
             self._show()
 
     # -- window hooks ----------------------------------------------------------------------------

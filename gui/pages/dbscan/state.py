@@ -50,11 +50,13 @@ class DBSCANState:
     projection: Projection | None = None
     index: NeighborIndex | None = None
     result: DBSCANResult | None = None
+    result_colors: np.ndarray | None = None  # (n, 4) uint8 for a big cloud, else None
     elapsed: float = 0.0
     kdist: KDistances | None = None
     prediction: KNNPrediction | None = None
     regions: RegionGrid | None = None
     compare: tuple[DBSCANResult, DBSCANResult] | None = None
+    compare_colors: tuple = (None, None)
     compare_params: tuple | None = None
     hover: Hover | None = None
     #: eps is to be set to the knee of the k-distance curve once it is computed
@@ -68,7 +70,7 @@ class DBSCANState:
         k-distance curve (``eps_from_curve``)."""
         self.dataset, self.projection, self.index = dataset, projection, index
         self.dataset_key = dataset.key
-        self.result = self.kdist = self.prediction = self.regions = None
+        self.result = self.result_colors = self.kdist = self.prediction = self.regions = None
         self.compare = self.compare_params = self.hover = None
         stored = stored or {}
         moons = dataset.key == "moons"

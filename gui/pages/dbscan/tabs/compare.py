@@ -81,8 +81,9 @@ class CompareTab(Tab):
         first = self._compare is None
         self._compare = state.compare
         xy = proj.coords
-        for plot, result in zip((self.plot_a, self.plot_b), state.compare):
-            plot.show_result(xy, result, auto_range=first)
+        for plot, result, colors in zip((self.plot_a, self.plot_b), state.compare,
+                                        state.compare_colors):
+            plot.show_result(xy, result, auto_range=first, colors=colors)
             plot.view.plotItem.setTitle(snippets.title(result), size="10pt")
         if first:
             # the same window on the data in both plots, like the chapter's figure
