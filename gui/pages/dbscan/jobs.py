@@ -19,14 +19,15 @@ REGION_RESOLUTION = 240
 
 
 def load(ctx, key: str):
-    """The dataset, its 2-D view and the neighbour index for hovering (always a worker:
-    reading a file and building trees)."""
+    """The dataset, its 2-D view, the view's bounds and the neighbour index (always a
+    worker: reading a file and building trees)."""
     # (scikit-learn's KNN is imported here, on the worker: the first KNN may run inline, and
     # importing scikit-learn takes about a second)
     import sklearn.neighbors  # noqa: F401
 
     ds, proj = ctx.load_view(key)
-    return key, ds, proj, neighbor_index(ds.X, proj.coords)
+    bounds = (proj.coords.min(axis=0), proj.coords.max(axis=0))
+    return key, ds, proj, bounds, neighbor_index(ds.X, proj.coords)
 
 
 def save(path, doc: dict) -> None:

@@ -138,12 +138,12 @@ class DBSCANPage(Page):
                           on_error=lambda exc: self.fail(exc, "Loading the dataset"))
 
     def _loaded(self, payload) -> None:
-        key, ds, proj, index = payload
+        key, ds, proj, bounds, index = payload
         if key != self.panel.picker.current_key():
             return
         self._hide_hover()
         s = self.state
-        s.set_data(ds, proj, index, self.store.datasets.get(key))
+        s.set_data(ds, proj, index, self.store.datasets.get(key), bounds)
         self._show()
         self._run_kdist()
         if not s.eps_from_curve:

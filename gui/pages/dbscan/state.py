@@ -48,6 +48,8 @@ class DBSCANState:
     # -- results (frozen core objects)
     dataset: Dataset | None = None
     projection: Projection | None = None
+    #: the view's (lower, upper) corners, (2,) arrays
+    bounds: tuple[np.ndarray, np.ndarray] | None = None
     index: NeighborIndex | None = None
     result: DBSCANResult | None = None
     result_colors: np.ndarray | None = None  # (n, 4) uint8 for a big cloud, else None
@@ -64,11 +66,14 @@ class DBSCANState:
 
     # -- the dataset ------------------------------------------------------------------------
     def set_data(self, dataset: Dataset, projection: Projection, index: NeighborIndex,
-                 stored: dict | None) -> None:
+                 stored: dict | None, bounds=None) -> None:
         """A new dataset: results cleared, its stored eps, max distance and instances (or
         the chapter's on the moons); without a stored eps, eps will be the knee of the
         k-distance curve (``eps_from_curve``)."""
         self.dataset, self.projection, self.index = dataset, projection, index
+        if bounds is None and projection.coords.size:
+            bounds = (projection.coords.min(axis=0), projection.coords.max(axis=0))
+        self.bounds = bounds
         self.dataset_key = dataset.key
         self.result = self.result_colors = self.kdist = self.prediction = self.regions = None
         self.compare = self.compare_params = self.hover = None
@@ -110,8 +115,7 @@ class DBSCANState:
 
     def region_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The 2-D ranges of the decision-region grid: the data's box and 15 % around it."""
-        xy = self.projection.coords
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        lo, hi = self.bounds
         span = np.where(hi > lo, hi - lo, 1.0)
         lo, hi = lo - 0.15 * span, hi + 0.15 * span
         return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))

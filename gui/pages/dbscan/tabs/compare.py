@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
@@ -70,7 +69,7 @@ class CompareTab(Tab):
             for p in (self.plot_a, self.plot_b):
                 p.view.set_axis_titles(*proj.axis_titles)
                 p.view.setAspectLocked(proj.method == "identity", 1.0)
-            span = np.ptp(proj.coords, axis=0)
+            span = state.bounds[1] - state.bounds[0]
             self.area.set_data_aspect(
                 float(span[0] / span[1]) if proj.method == "identity" and span[1] > 0 else 1.6)
         if state.compare is None:  # (the last comparison stays until the next one is drawn)
@@ -87,7 +86,7 @@ class CompareTab(Tab):
             plot.view.plotItem.setTitle(snippets.title(result), size="10pt")
         if first:
             # the same window on the data in both plots, like the chapter's figure
-            lo, hi = xy.min(axis=0), xy.max(axis=0)
+            lo, hi = state.bounds
             for plot in (self.plot_a, self.plot_b):
                 plot.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
         self.note.setText(f"min_samples={state.compare_params[3]} (from the panel)")

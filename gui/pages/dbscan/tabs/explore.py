@@ -276,8 +276,7 @@ class ExploreTab(Tab):
         pts = np.array(state.instances)
         self.new_item.setData(x=pts[:, 0], y=pts[:, 1])
         pred = state.prediction
-        coords = state.projection.coords
-        middle = 0.5 * (coords[:, 0].min() + coords[:, 0].max()) if coords.size else 0.0
+        middle = 0.5 * (state.bounds[0][0] + state.bounds[1][0]) if state.bounds else 0.0
         for i, (x, y) in enumerate(state.instances):
             text = str(i + 1)
             if pred is not None and i < pred.labels.size:
