@@ -373,6 +373,8 @@ class DBSCANDriver(PageDriver):
 
     def compared(self):
         """The two results drawn side by side (left, right), or None."""
+        if self._compare.plot_a is None:  # (the tab was never shown)
+            return None
         a, b = self._compare.plot_a.result, self._compare.plot_b.result
         return (a, b) if a is not None and b is not None else None
 

@@ -41,15 +41,27 @@ class CompareTab(Tab):
         row.addSpacing(16)
         row.addWidget(self.note, 1)
         layout.addLayout(row)
+        # the two plots are made when the tab is first shown (opening the page is quicker)
+        self.plot_a: DBSCANPlot | None = None
+        self.plot_b: DBSCANPlot | None = None
+        self.area: SideBySide | None = None
+        self._projection = None
+        self._compare = None
+
+    def _make_plots(self) -> None:
+        if self.area is not None:
+            return
         self.plot_a = DBSCANPlot()
         self.plot_b = DBSCANPlot()
         for p in (self.plot_a, self.plot_b):
             p.view.setToolTip("Core samples large, border samples small, anomalies red "
                               "crosses, as in the chapter's Figure 9-14.")
         self.area = SideBySide(self.plot_a, self.plot_b)
-        layout.addWidget(self.area, 1)
-        self._projection = None
-        self._compare = None
+        self.layout().addWidget(self.area, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._make_plots()
+        super().showEvent(event)
 
     def _spin_changed(self, *_) -> None:
         self.eps_changed.emit(self.eps_a_spin.value(), self.eps_b_spin.value())
@@ -64,6 +76,7 @@ class CompareTab(Tab):
         proj = state.projection
         if proj is None:
             return
+        self._make_plots()
         if proj is not self._projection:
             self._projection = proj
             for p in (self.plot_a, self.plot_b):
@@ -96,3 +109,7 @@ class CompareTab(Tab):
 
     def export_table(self, state):
         return state.labels_table()
+
+    def export_widget(self):
+        self._make_plots()
+        return self
