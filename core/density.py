@@ -56,6 +56,8 @@ MIN_CHUNK_ROWS = 32
 _PAIR_BLOCK = 1 << 21
 #: Rows per chunk of the k-nearest-neighbour queries.
 _KNN_CHUNK = 20_000
+#: Up to this many new instances, the KNN compares them with every core sample.
+_BRUTE_MAX_INSTANCES = 256
 
 
 @dataclass(frozen=True)
@@ -202,16 +204,97 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
-def _tree(X: np.ndarray):
-    from sklearn.neighbors import BallTree, KDTree
+class _Tree:
+    """A KD-tree (scipy's ``cKDTree``) behind the two calls of scikit-learn's trees used here.
 
-    return KDTree(X) if X.shape[1] <= 16 else BallTree(X)
+    scikit-learn's ``KDTree``/``BallTree`` hold Python's GIL while they are built
+    (2.4 s for 1,000,000 x 2 points, 3.9 s for 150,000 x 64 on this machine), so
+    a GUI computing on a worker thread froze; ``cKDTree`` builds and queries
+    without it. Neighbour lists are made in blocks, so the GIL is taken only
+    briefly at a time.
+    """
+
+    _BLOCK = 256
+
+    def __init__(self, X: np.ndarray):
+        from scipy.spatial import cKDTree
+
+        self._tree = cKDTree(X)
+
+    def query(self, Q: np.ndarray, k: int = 1, return_distance: bool = True,
+              sort_results: bool = True):
+        """The k nearest points of each row of Q, nearest first: (distances, indices)."""
+        dist, ind = self._tree.query(Q, k=int(k))
+        if int(k) == 1:
+            dist, ind = dist[:, None], ind[:, None]
+        return (dist, ind.astype(np.intp)) if return_distance else ind.astype(np.intp)
+
+    def query_radius(self, Q: np.ndarray, r: float, count_only: bool = False,
+                     return_distance: bool = False):
+        """The points within ``r`` of each row of Q (indices), or how many."""
+        if count_only:
+            return np.asarray(self._tree.query_ball_point(Q, r, return_length=True),
+                              dtype=np.int64).reshape(-1)
+        out = np.empty(Q.shape[0], dtype=object)
+        for start in range(0, Q.shape[0], self._BLOCK):
+            lists = self._tree.query_ball_point(Q[start:start + self._BLOCK], r)
+            for j, found in enumerate(lists):
+                out[start + j] = np.asarray(found, dtype=np.intp)
+        return out
+
+
+def _tree(X: np.ndarray) -> _Tree:
+    return _Tree(X)
+
+
+def _index_tree(index: NeighborIndex | None, X: np.ndarray):
+    """The tree of ``index`` over X (None without an index)."""
+    if index is None:
+        return None
+    if index.n_samples != X.shape[0]:
+        raise DataError("This neighbour index was built on other data.")
+    return index.tree
+
+
+def _flatten(neigh, pos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(count per query, concatenated indices) of a ``query_radius`` answer; with ``pos``,
+    indices are mapped through it and those mapped to -1 dropped."""
+    lengths = np.fromiter((a.size for a in neigh), dtype=np.int64, count=len(neigh))
+    flat = (np.concatenate(list(neigh)).astype(np.int64) if len(neigh)
+            else np.empty(0, np.int64))
+    if pos is not None:
+        mapped = pos[flat]
+        keep = mapped >= 0
+        rows = np.repeat(np.arange(len(neigh)), lengths)
+        lengths = np.bincount(rows[keep], minlength=len(neigh)).astype(np.int64)
+        flat = mapped[keep]
+    return lengths, flat
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values, by sorting: numpy's hash-based ``np.unique`` holds the
+    GIL (half a second for 2,000,000 values), its sort does not."""
+    a = np.sort(np.asarray(values).ravel())
+    if a.size == 0:
+        return a
+    keep = np.empty(a.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+def _core_positions(n: int, core_idx: np.ndarray) -> np.ndarray:
+    """Position of each point among the core samples, -1 for the others."""
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[core_idx] = np.arange(core_idx.size)
+    return pos
 
 
 # --------------------------------------------------------------------------- DBSCAN
 
 def run_dbscan(X, eps: float, min_samples: int = 5, *,
                memory_limit: int = DEFAULT_MEMORY_LIMIT, method: str = "auto",
+               index: NeighborIndex | None = None,
                progress: ProgressFn | None = None) -> DBSCANResult:
     """DBSCAN of ``X`` (n, d): scikit-learn's clustering with bounded memory.
 
@@ -221,7 +304,9 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
     explains, before the work starts, when the data or its neighbourhoods
     cannot be processed within it. ``method`` is ``"auto"`` (the grid for one
     to three features, else chunks), ``"grid"`` or ``"chunked"``; all give the
-    same result.
+    same result. ``index``: a :func:`neighbor_index` of this X, whose tree is then
+    used instead of building new ones (a GUI builds it once per dataset: building
+    a tree holds Python's GIL, querying one does not).
     """
     if method not in ("auto", "grid", "chunked"):
         raise DataError(f"method must be 'auto', 'grid' or 'chunked', not {method!r}.")
@@ -238,11 +323,12 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
     report(progress, 0.0)
     if method == "grid" and d > 3:
         raise DataError(f"The grid method works with one to three features; the data has {d}.")
+    tree = _index_tree(index, X)
     grid = _grid_geometry(X, eps) if (d <= 3 and method != "chunked") else None
     if grid is not None:
-        result = _dbscan_grid(X, eps, min_samples, grid, memory_limit, progress)
+        result = _dbscan_grid(X, eps, min_samples, grid, memory_limit, progress, tree)
     else:
-        result = _dbscan_chunked(X, eps, min_samples, memory_limit, progress)
+        result = _dbscan_chunked(X, eps, min_samples, memory_limit, progress, tree)
     report(progress, 1.0)
     return result
 
@@ -316,12 +402,15 @@ def _core_mask_for(X, rows, eps, min_samples, tree, memory_limit, progress) -> n
 
 def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
                    candidates: np.ndarray, eps: float, min_samples: int, core_tree,
-                   memory_limit: int, progress: ProgressFn | None):
+                   memory_limit: int, progress: ProgressFn | None,
+                   core_pos: np.ndarray | None = None):
     """Border samples among ``candidates`` (non-core) and their clusters.
 
     A non-core point has fewer than ``min_samples`` neighbours, so each query
     returns fewer than ``min_samples`` core samples: chunks stay small. It joins
     the lowest-numbered cluster among its core neighbours, like scikit-learn.
+    ``core_tree`` is over the core samples, or, with ``core_pos``
+    (:func:`_core_positions`), over all of X.
     """
     if candidates.size == 0 or core_idx.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
@@ -331,10 +420,9 @@ def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
     for start in range(0, candidates.size, step):
         sel = candidates[start:start + step]
         neigh = core_tree.query_radius(X[sel], r=eps, return_distance=False)
-        lengths = np.fromiter((a.size for a in neigh), dtype=np.int64, count=sel.size)
+        lengths, flat = _flatten(neigh, core_pos)
         has = lengths > 0
         if has.any():
-            flat = np.concatenate([a for a in neigh if a.size]).astype(np.int64)
             labs = labels_core[flat]
             starts = np.concatenate([[0], np.cumsum(lengths[has])[:-1]])
             found_idx.append(sel[has])
@@ -380,7 +468,8 @@ def _grid_geometry(X: np.ndarray, eps: float) -> _Grid | None:
                  offsets=offs[half])
 
 
-def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress) -> DBSCANResult:
+def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
+                 tree=None) -> DBSCANResult:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -406,9 +495,9 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress) -> DB
     # Core samples: everything in a dense cell; a kNN query for the rest.
     core_sorted = np.repeat(cell_count >= min_samples, cell_count)
     sparse_pos = np.flatnonzero(~core_sorted)
-    tree = None
+    full_tree = tree  # a tree over X given by the caller (else built only when needed)
     if sparse_pos.size and min_samples <= n:
-        tree = _tree(X)
+        tree = tree if tree is not None else _tree(X)
         rows = order[sparse_pos]
         core_sorted[sparse_pos] = _core_mask_for(X, rows, eps, min_samples, tree, memory_limit,
                                                  scaled(progress, 0.05, 0.45))
@@ -488,10 +577,13 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress) -> DB
     candidates = np.flatnonzero(~core_mask)
     border_idx, border_lab = np.empty(0, np.int64), np.empty(0, np.int64)
     if candidates.size:
-        core_tree = _tree(X[core_idx])
+        if full_tree is not None:
+            core_tree, core_pos = full_tree, _core_positions(n, core_idx)
+        else:
+            core_tree, core_pos = _tree(X[core_idx]), None
         border_idx, border_lab = _assign_border(X, core_idx, labels_core, candidates, eps,
                                                 min_samples, core_tree, memory_limit,
-                                                scaled(progress, 0.8, 1.0))
+                                                scaled(progress, 0.8, 1.0), core_pos)
     return _finish(labels_core, core_idx, n, border_idx, border_lab, eps, min_samples, "grid")
 
 
@@ -556,12 +648,13 @@ def _pairs_within(P, cstart, ccount, a, b, eps2: float, memory_limit: int) -> np
 
 # -- the chunked method (any number of features) -------------------------------------------------
 
-def _dbscan_chunked(X, eps, min_samples, memory_limit, progress) -> DBSCANResult:
+def _dbscan_chunked(X, eps, min_samples, memory_limit, progress, tree=None) -> DBSCANResult:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     n, d = X.shape
-    tree = _tree(X)
+    given = tree is not None
+    tree = tree if given else _tree(X)
     # Estimate the neighbourhood sizes on a sample before any large query.
     rng = np.random.default_rng(0)
     sample = rng.choice(n, size=min(n, 256), replace=False) if n > 256 else np.arange(n)
@@ -588,14 +681,16 @@ def _dbscan_chunked(X, eps, min_samples, memory_limit, progress) -> DBSCANResult
     if n_core == 0:
         return _finish(np.empty(0, np.int64), core_idx, n, np.empty(0, np.int64),
                        np.empty(0, np.int64), eps, min_samples, "chunked")
-    core_tree = _tree(X[core_idx])
+    # With the caller's tree over X, neighbours are filtered to the core samples; else a
+    # tree over the core samples alone.
+    core_pos = _core_positions(n, core_idx) if given else None
+    core_tree = tree if given else _tree(X[core_idx])
     # root[i]: the representative (smallest member) of the component of core sample i.
     root = np.arange(n_core, dtype=np.int64)
     for start in range(0, n_core, rows_per_chunk):
         stop = min(n_core, start + rows_per_chunk)
         neigh = core_tree.query_radius(X[core_idx[start:stop]], r=eps, return_distance=False)
-        lengths = np.fromiter((a.size for a in neigh), dtype=np.int64, count=stop - start)
-        cols = np.concatenate(list(neigh)).astype(np.int64)
+        lengths, cols = _flatten(neigh, core_pos)
         del neigh
         rows = np.repeat(np.arange(start, stop), lengths)
         ra, rb = root[rows], root[cols]
@@ -603,7 +698,7 @@ def _dbscan_chunked(X, eps, min_samples, memory_limit, progress) -> DBSCANResult
         keep = ra != rb
         ra, rb = ra[keep], rb[keep]
         if ra.size:
-            pair = np.unique(np.minimum(ra, rb) * n_core + np.maximum(ra, rb))
+            pair = _unique(np.minimum(ra, rb) * n_core + np.maximum(ra, rb))
             ra, rb = pair // n_core, pair % n_core
             nodes, inv = np.unique(np.concatenate([ra, rb]), return_inverse=True)
             m = nodes.size
@@ -621,7 +716,7 @@ def _dbscan_chunked(X, eps, min_samples, memory_limit, progress) -> DBSCANResult
     candidates = np.flatnonzero(~core_mask)
     border_idx, border_lab = _assign_border(X, core_idx, labels_core, candidates, eps,
                                             min_samples, core_tree, memory_limit,
-                                            scaled(progress, 0.8, 1.0))
+                                            scaled(progress, 0.8, 1.0), core_pos)
     return _finish(labels_core, core_idx, n, border_idx, border_lab, eps, min_samples, "chunked")
 
 
@@ -647,10 +742,12 @@ def knee_of_curve(values: np.ndarray) -> int:
     return int(np.argmax(x - (y - y[0]) / (y[-1] - y[0])))
 
 
-def k_distances(X, k: int, *, progress: ProgressFn | None = None) -> KDistances:
+def k_distances(X, k: int, *, index: NeighborIndex | None = None,
+                progress: ProgressFn | None = None) -> KDistances:
     """Every point's distance to its k-th nearest other point, sorted: the k-distance curve.
 
     ``k = min_samples - 1`` gives the curve that decides DBSCAN's core samples.
+    ``index``: a :func:`neighbor_index` of this X, whose tree is used (none is built).
     """
     X = _check_X(X)
     n = X.shape[0]
@@ -659,7 +756,8 @@ def k_distances(X, k: int, *, progress: ProgressFn | None = None) -> KDistances:
     k = int(k)
     if k >= n:
         raise DataError(f"k={k} needs more than {k} points; the data has {n}.")
-    tree = _tree(X)
+    tree = _index_tree(index, X)
+    tree = tree if tree is not None else _tree(X)
     report(progress, 0.1)
     out = np.empty(n, dtype=np.float64)
     step = _KNN_CHUNK
@@ -701,11 +799,12 @@ def _check_knn_args(X, result: DBSCANResult, n_neighbors, max_distance):
     return X, int(n_neighbors), max_distance
 
 
-def _fit_knn(X: np.ndarray, result: DBSCANResult, n_neighbors: int):
+def _fit_knn(X: np.ndarray, result: DBSCANResult, n_neighbors: int, algorithm: str = "auto"):
     from sklearn.neighbors import KNeighborsClassifier
 
     cores = X[result.core_indices]
-    knn = KNeighborsClassifier(n_neighbors=int(min(n_neighbors, cores.shape[0])))
+    knn = KNeighborsClassifier(n_neighbors=int(min(n_neighbors, cores.shape[0])),
+                               algorithm=algorithm)
     knn.fit(cores, result.core_labels())
     return knn
 
@@ -740,7 +839,10 @@ def knn_classify(X, result: DBSCANResult, X_new, n_neighbors: int = 50,
                              classes=np.empty(0, np.int64), probability=np.zeros(m),
                              distances=np.full(m, np.inf), nearest_labels=np.full(m, -1, np.int64),
                              n_neighbors=n_neighbors, max_distance=max_distance)
-    knn = _fit_knn(X, result, n_neighbors)
+    # A few instances: compared with every core sample (no tree to build, which would hold
+    # the GIL for seconds on a big cloud); many: a tree.
+    algorithm = "brute" if m <= _BRUTE_MAX_INSTANCES else "auto"
+    knn = _fit_knn(X, result, n_neighbors, algorithm)
     labels, proba, classes, dist, nearest = _predict(knn, result.core_labels(), X_new,
                                                      max_distance)
     return KNNPrediction(labels=labels, probabilities=proba, classes=classes,
@@ -773,12 +875,21 @@ def knn_regions(X, result: DBSCANResult, x_range, y_range, *, resolution: int = 
         raise DataError(f"The grid has {pts.shape[1]} features but the data has {X.shape[1]}.")
     labels = np.full(grid.shape[0], -1, dtype=np.int64)
     if result.n_core:
-        knn = _fit_knn(X, result, n_neighbors)
+        # KNeighborsClassifier's vote (uniform weights), on a tree built without the GIL
         core_labels = result.core_labels()
+        classes = _unique(core_labels)
+        tree = _tree(X[result.core_indices])
+        k = int(min(n_neighbors, result.n_core))
         report(progress, 0.05)
         step = 8192
         for s in range(0, grid.shape[0], step):
-            labels[s:s + step] = _predict(knn, core_labels, pts[s:s + step], max_distance)[0]
+            dist, ind = tree.query(pts[s:s + step], k=k)
+            votes = np.searchsorted(classes, core_labels[ind])
+            rows = np.repeat(np.arange(votes.shape[0]), k)
+            counts = np.bincount(rows * classes.size + votes.ravel(),
+                                 minlength=votes.shape[0] * classes.size)
+            predicted = classes[np.argmax(counts.reshape(-1, classes.size), axis=1)]
+            labels[s:s + step] = np.where(dist[:, 0] > max_distance, -1, predicted)
             report(progress, 0.05 + 0.95 * min(1.0, (s + step) / grid.shape[0]))
     return RegionGrid(labels=labels.reshape(ny, nx), x_range=(x0, x1), y_range=(y0, y1),
                       n_classes=max(1, result.n_clusters))
@@ -803,9 +914,7 @@ def neighbor_index(X, view: np.ndarray | None = None) -> NeighborIndex:
     """KD-trees for hover queries: over X (counts within eps) and over its 2-D view."""
     X = _check_X(X)
     view = X[:, :2] if view is None else np.ascontiguousarray(view, dtype=np.float64)
-    from sklearn.neighbors import KDTree
-
-    return NeighborIndex(tree=_tree(X), view_tree=KDTree(view), n_samples=X.shape[0])
+    return NeighborIndex(tree=_tree(X), view_tree=_tree(view), n_samples=X.shape[0])
 
 
 __all__ = [

@@ -122,6 +122,36 @@ def test_chunked_method_in_small_chunks_matches_sklearn(moons, eps):
     np.testing.assert_array_equal(grid.labels, ours.labels)
 
 
+@pytest.mark.parametrize("name", list(_datasets()))
+@pytest.mark.parametrize("min_samples", [1, 5, 12])
+def test_a_neighbour_index_gives_the_same_clustering_without_new_trees(name, min_samples,
+                                                                        monkeypatch):
+    X, eps_list = _datasets()[name]
+    index = neighbor_index(X)
+    import core.density as density
+
+    def no_tree(*args):
+        raise AssertionError("a tree was built although the index has one")
+
+    monkeypatch.setattr(density, "_tree", no_tree)
+    for eps in eps_list:
+        sk = DBSCAN(eps=eps, min_samples=min_samples).fit(X)
+        for method in ("auto", "chunked"):
+            ours = run_dbscan(X, eps, min_samples, method=method, index=index)
+            np.testing.assert_array_equal(ours.labels, sk.labels_)
+            np.testing.assert_array_equal(ours.core_indices, sk.core_sample_indices_)
+        small = run_dbscan(X, eps, min_samples, method="chunked", memory_limit=8 << 20,
+                           index=index)
+        np.testing.assert_array_equal(small.labels, sk.labels_)
+
+
+def test_an_index_of_other_data_is_refused(moons):
+    with pytest.raises(DataError, match="other data"):
+        run_dbscan(moons, 0.1, index=neighbor_index(moons[:10]))
+    with pytest.raises(DataError, match="other data"):
+        k_distances(moons, 4, index=neighbor_index(moons[:10]))
+
+
 def test_grid_with_a_small_memory_limit_still_matches(moons):
     # Tiny blocks for the exact cell-pair test.
     ours = run_dbscan(moons, 0.1, 3, memory_limit=1 << 20)
@@ -254,6 +284,26 @@ def test_k_distances_match_sklearn_neighbors(moons, k):
     np.testing.assert_allclose(kd.distances, np.sort(dist[:, k]))
     assert np.all(np.diff(kd.distances) >= 0)
     assert kd.k == k and kd.knee == kd.distances[kd.knee_index]
+
+
+def test_k_distances_with_an_index_are_the_same(moons):
+    plain = k_distances(moons, 4)
+    indexed = k_distances(moons, 4, index=neighbor_index(moons))
+    np.testing.assert_array_equal(indexed.distances, plain.distances)
+    np.testing.assert_array_equal(indexed.point_distances, plain.point_distances)
+    assert indexed.knee == plain.knee
+
+
+def test_knn_for_a_few_instances_is_sklearns_with_a_tree_too(moons):
+    result = run_dbscan(moons, 0.05)
+    rng = np.random.default_rng(1)
+    X_new = rng.uniform([-1.2, -0.7], [2.2, 1.2], size=(200, 2))
+    few = knn_classify(moons, result, X_new, n_neighbors=10, max_distance=0.1)  # brute
+    many = knn_classify(moons, result, np.vstack([X_new] * 2), n_neighbors=10,
+                        max_distance=0.1)  # a tree (more than 256 instances)
+    np.testing.assert_array_equal(few.labels, many.labels[:200])
+    np.testing.assert_allclose(few.probabilities, many.probabilities[:200])
+    np.testing.assert_allclose(few.distances, many.distances[:200])
 
 
 def test_k_distances_bad_k(moons):

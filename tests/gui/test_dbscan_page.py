@@ -1,4 +1,5 @@
-"""The DBSCAN page, driven through its widgets: what the views show after each action."""
+"""The DBSCAN page, driven like a person through DBSCANDriver: what the views show after
+each action."""
 
 from __future__ import annotations
 
@@ -7,20 +8,20 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from sklearn.cluster import DBSCAN
 
 from core.datasets import Dataset, load_builtin
 from core.density import knn_classify, run_dbscan
 from core.errors import DataError
 from gui.widgets.palette import ANOMALY_RGBA, palette_rgba, pastel
+from tests.gui.drivers import DBSCANDriver
+from tests.gui.test_dbscan_state import stub_pyplot
 
 
 @pytest.fixture
-def page(open_page):
-    return open_page("dbscan")
+def d(open_page, qtbot):
+    return DBSCANDriver.open(open_page, qtbot)
 
 
 @pytest.fixture(scope="module")
@@ -28,189 +29,148 @@ def moons():
     return load_builtin("moons").X
 
 
-def wait_idle(qtbot, window, page, condition=lambda: True, timeout=20_000):
-    """Wait until the debounce timers fired, no task runs and ``condition`` holds."""
-    def ready():
-        timers = (page._timer, page._ktimer, page._cmp_timer, page._knn_timer)
-        return not any(t.isActive() for t in timers) and not window.tasks.busy and condition()
-
-    qtbot.waitUntil(ready, timeout=timeout)
-
-
-def view_pos(view, x: float, y: float) -> QPoint:
-    scene = view.plotItem.vb.mapViewToScene(QPointF(x, y))
-    return view.mapFromScene(scene)
-
-
-def send_mouse(widget, kind, pos: QPoint, buttons=Qt.MouseButton.NoButton,
-               button=Qt.MouseButton.NoButton) -> None:
-    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
-                        Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
-
-
-def set_spin(qtbot, spin, text: str) -> None:
-    """Type a value into a spin box like a person: select all, type, Enter."""
-    spin.setFocus()
-    spin.selectAll()
-    qtbot.keyClicks(spin, text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
-
-
-def test_opens_on_the_chapters_figure(page, window, qtbot, moons, artifacts_dir):
-    wait_idle(qtbot, window, page)
+def test_opens_on_the_chapters_figure(d, window, moons, artifacts_dir):
+    d.wait_idle()
     sk = DBSCAN(eps=0.05, min_samples=5).fit(moons)
-    r = page.result
+    r = d.clustering()
     np.testing.assert_array_equal(r.labels, sk.labels_)
+    np.testing.assert_array_equal(d.labels_shown(), sk.labels_)
     assert r.labels[:10].tolist() == [0, 2, -1, -1, 1, 0, 0, 0, 2, 5]
-    assert page.view.plotItem.titleLabel.text.startswith(
-        "eps=0.05, min_samples=5: 7 clusters, 77 anomalies")
+    assert d.title().startswith("eps=0.05, min_samples=5: 7 clusters, 77 anomalies")
+    assert d.n_clusters_shown() == 7
     # core samples: the large points of the ScatterView, in their cluster's colour
     core = sk.core_sample_indices_
-    np.testing.assert_allclose(page.view.points(), moons[core])
-    np.testing.assert_array_equal(page.view.point_colors(), palette_rgba(7)[sk.labels_[core]])
+    np.testing.assert_allclose(d.core_points(), moons[core])
+    np.testing.assert_array_equal(d.colours(), palette_rgba(7)[sk.labels_[core]])
     # border samples small, anomalies as red crosses
     border = ~np.isin(np.arange(1000), core) & (sk.labels_ >= 0)
-    np.testing.assert_allclose(page.plot.border_points(), moons[border])
-    np.testing.assert_allclose(page.plot.noise_points(), moons[sk.labels_ == -1])
-    assert page.plot.noise_item.opts["symbol"] == "x"
-    sizes = page.plot.border_item.data["size"]
-    assert np.all(sizes < page.view._size)
+    np.testing.assert_allclose(d.border_points(), moons[border])
+    np.testing.assert_allclose(d.noise_points(), moons[sk.labels_ == -1])
+    assert d.noise_symbol() == "x"
+    assert np.all(d.border_sizes() < d.core_size())
     # the summary and the chapter's four new instances
-    assert "808 core samples" in page.summary.text() and "115 border" in page.summary.text()
-    assert page.summary.height() >= page.summary.sizeHint().height()  # nothing cut off
-    rows = page.table_rows()
+    assert "808 core samples" in d.summary() and "115 border" in d.summary()
+    assert d.summary_fits()  # nothing cut off
+    rows = d.instance_rows()
     assert [r[1] for r in rows] == ["(-0.5, 0)", "(0, 0.5)", "(1, -0.1)", "(2, 1)"]
     # the k-distance curve (k = 4) with the suggested eps marked and the eps line at 0.05
-    kd = page.kdist
-    assert kd.k == 4
-    x, y = page.kcurve.getData()
-    np.testing.assert_allclose(y, kd.distances)
-    assert page.knee_marker.data["y"][0] == pytest.approx(kd.knee)
-    assert page.eps_line.value() == pytest.approx(0.05)
-    assert "DBSCAN(eps=0.05, min_samples=5)" in page.code()
-    assert window.code_panel.code() == page.code()
+    kd = d.kdist()
+    assert kd.k == 4 and d.kdist_k() == 4
+    np.testing.assert_allclose(d.kdist_curve(), kd.distances)
+    assert d.knee_shown() == pytest.approx(kd.knee)
+    assert d.eps_line() == pytest.approx(0.05)
+    assert "DBSCAN(eps=0.05, min_samples=5)" in d.code()
+    assert window.code_panel.code() == d.code()
     window.grab().save(str(artifacts_dir / "dbscan-default.png"))
 
 
-def test_eps_and_min_samples_update_live_with_one_task(page, window, qtbot, moons):
-    wait_idle(qtbot, window, page)
+def test_eps_and_min_samples_update_live_with_one_task(d, window, moons):
+    d.wait_idle()
     started = []
     window.tasks.task_started.connect(lambda t: started.append(t.key))
-    set_spin(qtbot, page.eps_spin, "0.1")
-    set_spin(qtbot, page.eps_spin, "0.15")
-    set_spin(qtbot, page.eps_spin, "0.2")
-    wait_idle(qtbot, window, page, lambda: page.result.eps == pytest.approx(0.2))
+    d.set_eps("0.1", wait=False)  # three values typed in a row
+    d.set_eps("0.15", wait=False)
+    d.set_eps("0.2", wait=False)
+    d.wait_idle(lambda: d.clustering().eps == pytest.approx(0.2))
     # typing is debounced: the keystrokes of three values started at most a couple of runs
     assert 1 <= started.count("dbscan:dbscan") <= 3
-    assert page.view.plotItem.titleLabel.text.endswith("2 clusters, 0 anomalies")
-    assert page.eps_line.value() == pytest.approx(0.2)
-    _, (y0, y1) = page.kplot.plotItem.vb.viewRange()
+    assert d.title().endswith("2 clusters, 0 anomalies")
+    assert d.eps_line() == pytest.approx(0.2)
+    y0, y1 = d.kdist_y_range()
     assert y0 < 0.2 < y1  # the eps line stays in view
-    assert len(page.plot.noise_points()) == 0
+    assert len(d.noise_points()) == 0
     # the chapter's new instances with the eps=0.2 model: anomaly, 0, 1, anomaly
-    rows = page.table_rows()
+    rows = d.instance_rows()
     assert [r[2] for r in rows] == ["anomaly", "0", "1", "anomaly"]
-    expected = knn_classify(moons, run_dbscan(moons, 0.2), page._lift()(np.array(page.instances)))
+    expected = knn_classify(moons, run_dbscan(moons, 0.2), d.lifted_instances())
     assert rows[2][3] == f"{expected.probability[2]:.2f}" == "0.88"
-    assert "y_pred  # [-1, 0, 1, -1]" in page.code()
+    assert "y_pred  # [-1, 0, 1, -1]" in d.code()
 
-    set_spin(qtbot, page.min_samples_spin, "10")
-    wait_idle(qtbot, window, page, lambda: page.result.min_samples == 10 and page.kdist.k == 9)
+    d.set_min_samples(10)
+    d.wait_idle(lambda: d.clustering().min_samples == 10 and d.kdist().k == 9)
     sk = DBSCAN(eps=0.2, min_samples=10).fit(moons)
-    np.testing.assert_array_equal(page.result.labels, sk.labels_)
-    assert page.kplot.plotItem.getAxis("left").labelText == "9-distance"
+    np.testing.assert_array_equal(d.labels_shown(), sk.labels_)
+    assert d.kdist_k() == 9  # the curve's axis says "9-distance"
 
 
-def test_dragging_the_eps_line_sets_eps(page, window, qtbot):
-    wait_idle(qtbot, window, page)
-    kplot = page.kplot
-    vb = kplot.plotItem.vb
-    (x0, x1), _ = vb.viewRange()
-    start = view_pos(kplot, x0 + 0.75 * (x1 - x0), 0.05)
-    end = view_pos(kplot, x0 + 0.75 * (x1 - x0), 0.12)
-    vp = kplot.viewport()
-    # (pyqtgraph drops mouse moves that come faster than its rate limit: pause between them)
-    send_mouse(vp, QEvent.Type.MouseMove, start)
-    qtbot.wait(40)
-    send_mouse(vp, QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton,
-               Qt.MouseButton.LeftButton)
-    for t in np.linspace(0, 1, 6)[1:]:
-        qtbot.wait(40)
-        p = QPoint(start.x(), int(round(start.y() + t * (end.y() - start.y()))))
-        send_mouse(vp, QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
-    send_mouse(vp, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton,
-               Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, page, lambda: page.result.eps > 0.1)
-    assert page.eps_spin.value() == pytest.approx(page.eps_line.value(), abs=1e-4)
-    assert 0.1 < page.eps_spin.value() < 0.14
-    assert page.result.eps == pytest.approx(page.eps_spin.value())
-
-    qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, page, lambda: page.result.eps == pytest.approx(page.kdist.knee))
-    assert page.eps_line.value() == pytest.approx(page.kdist.knee)
+def test_stepping_eps_with_the_arrows_reclusters_once(d, window, moons):
+    d.wait_idle()
+    started = []
+    window.tasks.task_started.connect(lambda t: started.append(t.key))
+    d.step_eps(3, wait=False)
+    assert d.eps() > 0.05
+    d.wait_idle(lambda: d.clustering().eps == pytest.approx(d.eps()))
+    assert started.count("dbscan:dbscan") == 1  # three presses, one run (debounced)
+    assert d.eps_line() == pytest.approx(d.eps())
+    np.testing.assert_array_equal(d.labels_shown(),
+                                  DBSCAN(eps=d.eps(), min_samples=5).fit(moons).labels_)
+    assert d.title().startswith(f"eps={d.eps():.3f}".rstrip("0"))
 
 
-def test_hover_shows_the_neighbourhood(page, window, qtbot, moons, artifacts_dir):
-    wait_idle(qtbot, window, page)
+def test_dragging_the_eps_line_sets_eps(d):
+    d.wait_idle()
+    d.pick_eps_on_curve(0.12, wait=False)
+    d.wait_idle(lambda: d.clustering().eps > 0.1)
+    assert d.eps() == pytest.approx(d.eps_line(), abs=1e-4)
+    assert 0.1 < d.eps() < 0.14
+    assert d.clustering().eps == pytest.approx(d.eps())
+
+    d.use_suggested_eps()
+    d.wait_idle(lambda: d.clustering().eps == pytest.approx(d.kdist().knee))
+    assert d.eps_line() == pytest.approx(d.kdist().knee)
+
+
+def test_hover_shows_the_neighbourhood(d, window, qtbot, moons, artifacts_dir):
+    d.wait_idle()
     i = 0  # a core sample of cluster 0
-    pos = view_pos(page.view, *moons[i])
-    qtbot.wait(40)
-    send_mouse(page.view.viewport(), QEvent.Type.MouseMove, pos)
-    qtbot.waitUntil(lambda: page.circle.isVisible())
+    d.hover(*moons[i])
+    qtbot.waitUntil(d.neighbourhood_shown)
     count = int(np.sum(np.linalg.norm(moons - moons[i], axis=1) <= 0.05))
-    assert page.hover_text() == (f"point {i}: core sample of cluster 0\n"
-                                 f"{count} points within eps, itself included")
-    rect = page.circle.rect()
-    assert rect.width() == pytest.approx(0.1) and rect.center().x() == pytest.approx(moons[i, 0])
+    assert d.hover_text() == (f"point {i}: core sample of cluster 0\n"
+                              f"{count} points within eps, itself included")
+    cx, cy, diameter = d.neighbourhood()
+    assert diameter == pytest.approx(0.1) and cx == pytest.approx(moons[i, 0])
     window.grab().save(str(artifacts_dir / "dbscan-hover.png"))
     # an anomaly
-    j = int(np.flatnonzero(page.result.labels == -1)[0])
-    qtbot.wait(40)
-    send_mouse(page.view.viewport(), QEvent.Type.MouseMove, view_pos(page.view, *moons[j]))
-    qtbot.waitUntil(lambda: f"point {j}:" in page.hover_text())
-    assert page.hover_text().startswith(f"point {j}: anomaly")
+    j = int(np.flatnonzero(d.labels_shown() == -1)[0])
+    d.hover(*moons[j])
+    qtbot.waitUntil(lambda: f"point {j}:" in d.hover_text())
+    assert d.hover_text().startswith(f"point {j}: anomaly")
     # far from every point: nothing
-    qtbot.wait(40)
-    send_mouse(page.view.viewport(), QEvent.Type.MouseMove, view_pos(page.view, -0.5, -1.2))
-    qtbot.waitUntil(lambda: not page.circle.isVisible())
+    d.hover(-0.5, -1.2)
+    qtbot.waitUntil(lambda: not d.neighbourhood_shown())
 
 
-def test_clicks_add_instances_and_regions(page, window, qtbot, moons, artifacts_dir):
-    wait_idle(qtbot, window, page)
-    qtbot.mouseClick(page.clear_button, Qt.MouseButton.LeftButton)
-    assert page.table.rowCount() == 0 and page.new_item.data.size == 0
+def test_clicks_add_instances_and_regions(d, window, moons, artifacts_dir):
+    d.wait_idle()
+    d.clear_instances()
+    assert d.instance_rows() == [] and d.instances() == []
     # a click on the upper moon, one far away
-    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view_pos(page.view, -0.8, 0.6))
-    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view_pos(page.view, 1.5, 1.4))
-    wait_idle(qtbot, window, page, lambda: page.prediction is not None
-              and page.prediction.labels.size == 2)
-    assert page.table.rowCount() == 2
-    pts = np.array(page.instances)
+    d.add_instance(-0.8, 0.6)
+    d.add_instance(1.5, 1.4)
+    d.wait_idle(lambda: d.prediction() is not None and d.prediction().labels.size == 2)
+    assert len(d.instance_rows()) == 2
+    pts = d.lifted_instances()
     assert pts[0] == pytest.approx([-0.8, 0.6], abs=0.02)
-    expected = knn_classify(moons, page.result, pts)
-    rows = page.table_rows()
+    expected = knn_classify(moons, d.clustering(), pts)
+    rows = d.instance_rows()
     assert rows[0][2] == str(expected.labels[0]) != "anomaly"
     assert rows[0][3] == f"{expected.probability[0]:.2f}"
     assert rows[1][2] == "anomaly"
-    np.testing.assert_allclose(np.column_stack(page.new_item.getData()), pts)
+    np.testing.assert_allclose(np.array(d.instances()), pts)
+    assert d.instance_labels() == [f"1: cluster {expected.labels[0]}", "2: anomaly"]
 
-    page.table.selectRow(0)
-    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, page)
-    assert page.table.rowCount() == 1 and page.table_rows()[0][2] == "anomaly"
-    qtbot.mouseClick(page.chapter_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, page, lambda: page.prediction is not None
-              and page.prediction.labels.size == 4)
+    d.remove_instance(0)
+    d.wait_idle()
+    assert len(d.instance_rows()) == 1 and d.instance_rows()[0][2] == "anomaly"
+    d.chapters_instances()
+    d.wait_idle(lambda: d.prediction() is not None and d.prediction().labels.size == 4)
 
-    set_spin(qtbot, page.eps_spin, "0.2")
-    qtbot.mouseClick(page.regions_check, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, page, lambda: page.regions is not None
-              and page.result.eps == pytest.approx(0.2))
-    image = page.view.regions_image()
-    grid = page.regions
+    d.set_eps("0.2")
+    d.show_regions(True)
+    d.wait_idle(lambda: d.regions() is not None and d.clustering().eps == pytest.approx(0.2))
+    image = d.regions_image()
+    grid = d.regions()
     assert image is not None and image.shape[:2] == grid.labels.shape
     assert set(np.unique(grid.labels)) == {-1, 0, 1}
     # a cell inside cluster 1's region is drawn in cluster 1's pale colour
@@ -219,41 +179,55 @@ def test_clicks_add_instances_and_regions(page, window, qtbot, moons, artifacts_
     if np.all(neighbours == 1):
         np.testing.assert_array_equal(image[tuple(cell)], pastel(palette_rgba(2))[1])
     window.grab().save(str(artifacts_dir / "dbscan-regions.png"))
-    qtbot.mouseClick(page.regions_check, Qt.MouseButton.LeftButton)
-    assert page.view.regions_image() is None
+    d.show_regions(False)
+    assert d.regions_image() is None
 
 
-def test_the_chapters_comparison(page, window, qtbot, moons, artifacts_dir):
-    wait_idle(qtbot, window, page)
-    page.tabs.setCurrentIndex(1)
-    wait_idle(qtbot, window, page, lambda: page.compare_results is not None)
-    a, b = page.compare_results
+def test_max_distance_and_n_neighbors_reclassify(d, moons):
+    d.wait_idle(lambda: d.prediction() is not None)
+    assert [r[2] for r in d.instance_rows()] == ["anomaly", "0", "3", "anomaly"]
+    d.set_max_distance(0.6)
+    d.wait_idle(lambda: d.prediction() is not None and d.prediction().max_distance == 0.6)
+    expected = knn_classify(moons, d.clustering(), d.lifted_instances(), 50, 0.6)
+    assert [r[2] for r in d.instance_rows()] == [str(v) for v in expected.labels]
+    assert "anomaly" not in [r[2] for r in d.instance_rows()]
+    assert "y_pred[y_dist.ravel() > 0.6] = -1" in d.code()
+    d.set_n_neighbors(3)
+    d.wait_idle(lambda: d.prediction().n_neighbors == 3)
+    assert "KNeighborsClassifier(n_neighbors=3)" in d.code()
+
+
+def test_the_chapters_comparison(d, window, qtbot, moons, artifacts_dir):
+    d.wait_idle()
+    d.compare()
+    d.wait_idle(lambda: d.compared() is not None)
+    a, b = d.compared()
     np.testing.assert_array_equal(a.labels, DBSCAN(eps=0.05).fit(moons).labels_)
     np.testing.assert_array_equal(b.labels, DBSCAN(eps=0.2).fit(moons).labels_)
-    assert page.plot_a.view.plotItem.titleLabel.text.startswith("eps=0.05, min_samples=5")
-    assert page.plot_b.view.plotItem.titleLabel.text == (
-        "eps=0.20, min_samples=5: 2 clusters, 0 anomalies")
-    assert len(page.plot_a.noise_points()) == 77 and len(page.plot_b.noise_points()) == 0
-    assert not page.compare_area.side_by_side  # a narrow window stacks them
+    title_a, title_b = d.compare_titles()
+    assert title_a.startswith("eps=0.05, min_samples=5")
+    assert title_b == "eps=0.20, min_samples=5: 2 clusters, 0 anomalies"
+    assert d.compare_noise_counts() == (77, 0)
+    assert not d.compare_side_by_side()  # a narrow window stacks them
     window.grab().save(str(artifacts_dir / "dbscan-compare.png"))
     window.code_dock.hide()
     window.resize(2300, 760)
-    qtbot.waitUntil(lambda: page.compare_area.side_by_side)
+    qtbot.waitUntil(d.compare_side_by_side)
     qtbot.wait(100)  # let the layout settle before the screenshot
     window.grab().save(str(artifacts_dir / "dbscan-compare-wide.png"))
-    set_spin(qtbot, page.eps_b_spin, "0.1")
-    wait_idle(qtbot, window, page, lambda: page.compare_results[1].eps == pytest.approx(0.1))
-    assert page.plot_b.view.plotItem.titleLabel.text.startswith("eps=0.10")
-    assert page.export_widget() is page.tabs.currentWidget()
+    d.compare(eps_b=0.1)
+    d.wait_idle(lambda: d.compared()[1].eps == pytest.approx(0.1))
+    assert d.compare_titles()[1].startswith("eps=0.10")
+    assert d.export_widget_is_current_tab()
 
 
-def test_export_csv_and_code(page, window, qtbot, moons, tmp_path, monkeypatch):
-    wait_idle(qtbot, window, page)
+def test_export_csv_and_code(d, window, qtbot, moons, tmp_path, monkeypatch):
+    d.wait_idle()
     path = tmp_path / "labels.csv"
     # the page's button goes through the window's File ▸ Export results as CSV
     monkeypatch.setattr("gui.app.QFileDialog.getSaveFileName",
                         lambda *a, **k: (str(path), "CSV (*.csv)"))
-    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    d.export_labels()
     qtbot.waitUntil(path.exists, timeout=30_000)
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))
@@ -268,133 +242,112 @@ def test_export_csv_and_code(page, window, qtbot, moons, tmp_path, monkeypatch):
     window.export_plot(str(png))
     assert png.stat().st_size > 5000
     # the code reproduces the page: run it (with a stand-in for matplotlib's plotting calls)
-    import sys
-    import types
-
-    plotted = []
-    pyplot = types.ModuleType("matplotlib.pyplot")
-    for name in ("scatter", "title", "show"):
-        setattr(pyplot, name, lambda *a, _n=name, **k: plotted.append(_n))
-    mpl = types.ModuleType("matplotlib")
-    mpl.pyplot = pyplot
-    monkeypatch.setitem(sys.modules, "matplotlib", mpl)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
-    code = page.code()
+    plotted = stub_pyplot(monkeypatch)
+    code = d.code()
     namespace: dict = {}
     exec(compile(code, "<show code>", "exec"), namespace)
-    np.testing.assert_array_equal(namespace["dbscan"].labels_, page.result.labels)
-    assert namespace["y_pred"].tolist() == page.prediction.labels.tolist()
+    np.testing.assert_array_equal(namespace["dbscan"].labels_, d.labels_shown())
+    assert namespace["y_pred"].tolist() == d.prediction().labels.tolist()
     assert plotted.count("scatter") == 3 and plotted[-1] == "show"
 
 
-def test_an_error_keeps_the_previous_clustering(page, window, qtbot, monkeypatch):
-    wait_idle(qtbot, window, page)
-    before = page.result
+def test_an_error_keeps_the_previous_clustering(d, window, qtbot, monkeypatch):
+    d.wait_idle()
+    before = d.clustering()
 
     def refuse(*args, **kwargs):
         raise DataError("With eps=3, a point has about 1,000 of the 1,000 points within eps.")
 
-    monkeypatch.setattr("gui.pages.dbscan_page.run_dbscan", refuse)
-    set_spin(qtbot, page.eps_spin, "3")
+    monkeypatch.setattr("gui.pages.dbscan.jobs.run_dbscan", refuse)
+    d.set_eps("3", wait=False)
     qtbot.waitUntil(lambda: window.message_bar.isVisible())
-    wait_idle(qtbot, window, page)
+    d.wait_idle()
     assert "a point has about" in window.message_bar.text()
-    assert page.result is before
-    assert page.eps_spin.value() == pytest.approx(0.05)
-    assert page.view.plotItem.titleLabel.text.startswith("eps=0.05")
+    assert d.clustering() is before
+    assert d.eps() == pytest.approx(0.05)
+    assert d.title().startswith("eps=0.05")
 
 
-def test_cancel_keeps_the_drawn_clustering(page, window, qtbot, monkeypatch):
-    wait_idle(qtbot, window, page)
-    before = page.result
+def test_cancel_keeps_the_drawn_clustering(d, window, qtbot, monkeypatch):
+    d.wait_idle()
+    before = d.clustering()
 
-    def slow(X, eps, min_samples, progress=None):
+    def slow(X, eps, min_samples, progress=None, **kwargs):
         while True:  # a long computation that reports progress (and so can be cancelled)
             progress(0.5)
             time.sleep(0.01)
 
-    monkeypatch.setattr("gui.pages.dbscan_page.run_dbscan", slow)
-    set_spin(qtbot, page.eps_spin, "0.3")
+    monkeypatch.setattr("gui.pages.dbscan.jobs.run_dbscan", slow)
+    # (on a worker thread, as on a big dataset: the moons' clustering would run inline)
+    monkeypatch.setattr("gui.tasks.INLINE_COST", 0)
+    d.set_eps("0.3", wait=False)
     qtbot.waitUntil(lambda: window.cancel_button.isVisible())
     qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, page)
-    assert page.result is before
-    assert page.eps_spin.value() == pytest.approx(0.05)
-    assert page.eps_line.value() == pytest.approx(0.05)
+    d.wait_idle()
+    assert d.clustering() is before
+    assert d.eps() == pytest.approx(0.05)
+    assert d.eps_line() == pytest.approx(0.05)
 
 
 def test_other_data_starts_at_the_suggested_eps_and_persists(window, open_page, qtbot,
                                                              artifacts_dir):
-    page = open_page("dbscan")
-    wait_idle(qtbot, window, page)
-    page.picker.set_current_key("iris")
-    wait_idle(qtbot, window, page, lambda: page.dataset.key == "iris" and page.result is not None
-              and page.kdist is not None)
+    d = DBSCANDriver.open(open_page, qtbot)
+    d.wait_idle()
+    d.set_dataset("iris")
+    d.wait_idle(lambda: d.dataset() == "iris" and d.clustering() is not None
+                and d.kdist() is not None)
     X = load_builtin("iris").X
-    assert page.eps_spin.value() == pytest.approx(page.kdist.knee, abs=1e-4)
-    assert page.max_dist_spin.value() == pytest.approx(page.kdist.knee, abs=1e-4)
+    assert d.eps() == pytest.approx(d.kdist().knee, abs=1e-4)
+    assert d.max_distance() == pytest.approx(d.kdist().knee, abs=1e-4)
     np.testing.assert_array_equal(
-        page.result.labels, DBSCAN(eps=page.result.eps, min_samples=5).fit(X).labels_)
-    assert page.instances == []
+        d.labels_shown(), DBSCAN(eps=d.clustering().eps, min_samples=5).fit(X).labels_)
+    assert d.instances() == []
     # a click on the PCA view classifies the point of the principal plane under it
-    xy = page.projection.coords[0]
-    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view_pos(page.view, *xy))
-    wait_idle(qtbot, window, page, lambda: page.prediction is not None)
-    assert page.table_rows()[0][2] == str(page.prediction.labels[0])
-    qtbot.wait(40)
-    send_mouse(page.view.viewport(), QEvent.Type.MouseMove, view_pos(page.view, *xy))
-    qtbot.waitUntil(lambda: "in feature space" in page.hover_text())
-    assert not page.circle.isVisible()
+    xy = d.view_coords()[0]
+    d.add_instance(*xy)
+    d.wait_idle(lambda: d.prediction() is not None)
+    assert d.instance_rows()[0][2] == str(d.prediction().labels[0])
+    d.hover(*xy)
+    qtbot.waitUntil(lambda: "in feature space" in d.hover_text())
+    assert not d.neighbourhood_shown()
     window.grab().save(str(artifacts_dir / "dbscan-iris.png"))
-    eps_iris = page.eps_spin.value()
+    eps_iris = d.eps()
     window.close()
 
-    from gui.app import MainWindow
-
-    again = MainWindow()
-    qtbot.addWidget(again)
-    again.show()
-    page2 = again.show_page("dbscan")
-    page2.ensure_started()
-    qtbot.waitUntil(lambda: page2.result is not None and not again.tasks.busy, timeout=20_000)
-    assert page2.dataset.key == "iris"
-    assert page2.eps_spin.value() == pytest.approx(eps_iris)
-    assert len(page2.instances) == 1
+    again, d2 = DBSCANDriver.open_in_new_window(qtbot)
+    assert d2.dataset() == "iris"
+    assert d2.eps() == pytest.approx(eps_iris)
+    assert len(d2.instances()) == 1
     again.close()
 
 
 def test_a_big_cloud_is_drawn_by_colour(window, open_page, qtbot, artifacts_dir):
     from sklearn.datasets import make_moons
 
-    page = open_page("dbscan")
-    wait_idle(qtbot, window, page)
+    d = DBSCANDriver.open(open_page, qtbot)
+    d.wait_idle()
     # 10 000 points: the core samples are rasterised, still large; border samples small
     X10, _ = make_moons(10_000, noise=0.05, random_state=0)
     window.ctx.add_dataset(Dataset(name="moons 10k", X=X10, key="moons10k"))
-    page.picker.set_current_key("moons10k")
-    wait_idle(qtbot, window, page, lambda: page.dataset.key == "moons10k"
-              and page.result is not None)
-    r = page.result
-    assert not page.plot.colour_only and page.view.raster_mode
-    np.testing.assert_allclose(page.view.points(), X10[r.core_indices])
-    assert len(page.plot.border_points()) == r.n_border > 0
+    d.set_dataset("moons10k")
+    r = d.clustering()
+    assert not d.colour_only() and d.rasterised()
+    np.testing.assert_allclose(d.core_points(), X10[r.core_indices])
+    assert len(d.border_points()) == r.n_border > 0
     qtbot.wait(50)  # layouts settle
-    assert page.summary.height() >= page.summary.sizeHint().height()
+    assert d.summary_fits()
     window.grab().save(str(artifacts_dir / "dbscan-10k.png"))
 
     X, _ = make_moons(30_000, noise=0.05, random_state=42)
     window.ctx.add_dataset(Dataset(name="moons 30k", X=X, key="moons30k"))
-    page.picker.set_current_key("moons30k")
-    wait_idle(qtbot, window, page, lambda: page.dataset.key == "moons30k"
-              and page.result is not None)
-    page.eps_spin.setValue(0.02)
-    wait_idle(qtbot, window, page, lambda: page.result.eps == pytest.approx(0.02))
-    r = page.result
+    d.set_dataset("moons30k")
+    d.set_eps(0.02)
+    d.wait_idle(lambda: d.clustering().eps == pytest.approx(0.02))
+    r = d.clustering()
     np.testing.assert_array_equal(r.labels, DBSCAN(eps=0.02).fit(X).labels_)
-    assert page.plot.colour_only and page.plot.note.isVisible()
-    assert page.view.raster_mode
-    colors = page.view.point_colors()
+    assert d.colour_only()  # and the note says so
+    assert d.rasterised()
+    colors = d.colours()
     assert len(colors) == 30_000
     noise = r.labels == -1
     assert noise.any() and np.all(colors[noise] == ANOMALY_RGBA)

@@ -1,0 +1,1 @@
+"""The DBSCAN page's tabs: the clustering with its k-distance curve, and the eps comparison."""

@@ -1,0 +1,36 @@
+"""A word-wrapped label that is always given the height its text needs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its current width.
+
+    (In a scroll area, a plain wrapped QLabel may be given the height of fewer lines.)
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            current = self.minimumHeight()
+            self.setMinimumHeight(0)  # (heightForWidth never answers less than the minimum)
+            need = self.heightForWidth(self.width())
+            self.setMinimumHeight(need if need > 0 else current)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+
+__all__ = ["WrappingLabel"]
