@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import threading
@@ -35,7 +34,7 @@ from core.storage import write_csv
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.exports import save_widget
-from gui.pages import PAGES, page_names, spec_for
+from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
@@ -56,15 +55,6 @@ def _load_table_job(path: str, **fixes):
     from core.datasets import load_table
 
     return load_table(path, **fixes)
-
-
-def prefetch_pages() -> None:
-    """Import every page's modules (not their data): run on a background thread."""
-    for spec in PAGES:
-        try:
-            importlib.import_module(spec.module)
-        except Exception:  # noqa: BLE001 - the page reports it when it is opened
-            pass
 
 
 class MainWindow(QMainWindow):

@@ -47,6 +47,16 @@ PAGES: list[PageSpec] = [
 ]
 
 
+def prefetch_pages() -> None:
+    """Import every page's modules (not their data); the window runs it on a background
+    thread once it is up, so that a page's first visit only builds its widgets."""
+    for spec in PAGES:
+        try:
+            spec.load()
+        except Exception:  # noqa: BLE001 - the page reports it when it is opened
+            pass
+
+
 def page_names() -> list[str]:
     return [spec.name for spec in PAGES]
 

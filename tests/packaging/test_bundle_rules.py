@@ -95,9 +95,10 @@ def test_unused_qt_modules_are_excluded_and_used_ones_are_not():
 
 
 # Excluded modules that the libraries import only inside try/except, doing without them.
-# (PIL.Image.init() tries every format plugin; AVIF's fails without PIL._avif, as designed.)
+# (PIL.Image.init() tries every format plugin; AVIF's fails without PIL._avif, as designed.
+# scikit-learn imports pandas and pyarrow only when they happen to be installed.)
 OPTIONAL = {"ssl", "_ssl", "_hashlib", "rich", "yaml", "cffi", "readline", "psutil",
-            "PIL._avif", "PIL.AvifImagePlugin"}
+            "PIL._avif", "PIL.AvifImagePlugin", "pandas", "pyarrow"}
 
 
 def test_excluded_modules_are_not_needed_by_what_the_app_imports():
