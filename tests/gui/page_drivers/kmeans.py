@@ -44,7 +44,9 @@ class KMeansDriver(PageDriver):
             if self.tasks.busy:
                 return False
             tab = self.page.current_tab()
-            return all(v.regions_current() for v in tab.cluster_views()) if tab else True
+            if tab is None:
+                return True
+            return not tab.pending() and all(v.regions_current() for v in tab.cluster_views())
         self.qtbot.waitUntil(idle, timeout=timeout)
 
     def wait_settled(self, timeout: int = TIMEOUT_MS) -> None:

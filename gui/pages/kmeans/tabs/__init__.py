@@ -30,6 +30,10 @@ class LazyTab(Tab):
         """The ClusterViews whose decision regions the page computes."""
         return []
 
+    def pending(self) -> bool:
+        """True while the tab is still drawing in stages (one view per event-loop turn)."""
+        return False
+
 
 def fmt(v: float) -> str:
     return f"{v:,.2f}" if abs(v) < 1e6 else f"{v:,.4g}"

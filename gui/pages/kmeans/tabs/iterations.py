@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout
 
 from gui.pages.base import info_label
@@ -22,21 +23,44 @@ class IterationsTab(LazyTab):
     title = "Iterations 1–3"
 
     def build(self) -> None:
-        grid = QGridLayout(self)
-        grid.setContentsMargins(2, 2, 2, 2)
-        grid.setSpacing(2)
+        # Six plots cost ~40 ms each to create and ~20 ms each to fill with 100k points: they
+        # are made and drawn one per event-loop turn, so the window repaints in between.
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(2, 2, 2, 2)
+        self.grid.setSpacing(2)
         self.views: list[ClusterView] = []
-        for i, title in enumerate(TITLES):
-            v = ClusterView(title=title, centroid_size=14)
-            v.plotItem.setTitle(title, size="8pt")
-            grid.addWidget(v, i // 2, i % 2)
-            self.views.append(v)
         self.caption = info_label("")
-        grid.addWidget(self.caption, 3, 0, 1, 2)
+        self.grid.addWidget(self.caption, 3, 0, 1, 2)
         self._drawn = None
+        self._steps: list = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._next_step)
+        self._steps = [lambda i=i: self._view(i) for i in range(len(TITLES))]
+        self._timer.start()
+
+    def _view(self, i: int) -> ClusterView:
+        while len(self.views) <= i:
+            j = len(self.views)
+            v = ClusterView(title=TITLES[j], centroid_size=14)
+            v.plotItem.setTitle(TITLES[j], size="8pt")
+            self.grid.addWidget(v, j // 2, j % 2)
+            self.views.append(v)
+            self.was_built.emit()  # the page wires the new view's decision regions
+        return self.views[i]
+
+    def _next_step(self) -> None:
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            self._timer.start()
 
     def cluster_views(self) -> list:
         return self.views if self.built else []
+
+    def pending(self) -> bool:
+        return self.built and bool(self._steps)
 
     def render(self, state: KMeansState) -> None:
         self.ensure_built()
@@ -51,15 +75,19 @@ class IterationsTab(LazyTab):
         black = np.zeros((ds.n_samples, 4), np.uint8)
         black[:, 3] = 255
         size = 3 if ds.n_samples <= 5000 else 1
-        for v, (reg, cen, style) in zip(self.views, PLAN):
+
+        def panel(i: int, reg, cen, style) -> None:
+            v = self._view(i)
             v.set_points(proj.coords, colors=black, size=size)
             v.show_regions_for(c[reg] if (reg is not None and regions_ok) else None, k)
             v.centroids.set_style(*(((214, 39, 40), (255, 255, 255)) if style == "red"
                                     else ((255, 255, 255), (0, 0, 0))))
             v.centroids.set_centers(c[cen])
-        first = ("Update centroids (initially randomly)" if p is not None
-                 and p.init == "random" else "Update centroids (from the init)")
-        self.views[0].plotItem.setTitle(first, size="8pt")
+            if i == 0:
+                first = ("Update centroids (initially randomly)" if p is not None
+                         and p.init == "random" else "Update centroids (from the init)")
+                v.plotItem.setTitle(first, size="8pt")
+
         n = len(centers) - 1
         how = (f"init='{p.init}', random_state={p.random_state}"
                if p is not None and p.init != "hand" else "the placed init")
@@ -68,6 +96,9 @@ class IterationsTab(LazyTab):
             f"The first three iterations from the current initialisation ({how}){note}: left, "
             "the centroids move to the mean of their points; right, the points are relabelled "
             "by the nearest centroid.")
+        # A new figure replaces what is left of the last one (views not made yet are made).
+        self._steps = [lambda i=i, plan=plan: panel(i, *plan) for i, plan in enumerate(PLAN)]
+        self._timer.start()
 
     def code(self, state: KMeansState) -> str:
         return snippets.iterations_code(state)
