@@ -100,11 +100,13 @@ def test_opening_an_image_segments_it_and_lists_its_colours(window, open_page, q
     qtbot.waitUntil(lambda: any(t == "flag.png" for t, _ in window.ctx.images.values()),
                     timeout=30_000)
     # the window goes to the segmentation page, which segments the new image
-    seg = window.pages["segmentation"]
-    assert window.current_page() is seg
-    qtbot.waitUntil(lambda: seg.shown is not None and seg.shown.key.endswith("flag.png"),
+    from tests.gui.drivers import SegmentationDriver
+
+    assert window.current_page().name == "segmentation"
+    seg = SegmentationDriver(window.current_page(), qtbot)
+    qtbot.waitUntil(lambda: seg.result() is not None and seg.result().key.endswith("flag.png"),
                     timeout=60_000)
-    assert {tuple(c) for c in seg.shown.seg.palette.astype(int)} >= {(255, 0, 0), (0, 0, 255)}
+    assert {tuple(c) for c in seg.result().seg.palette.astype(int)} >= {(255, 0, 0), (0, 0, 255)}
     # and its pixel colours are a dataset on the Data page
     qtbot.waitUntil(lambda: data.dataset_shown() is not None
                     and data.dataset_shown().key == "pixels:flag.png", timeout=30_000)

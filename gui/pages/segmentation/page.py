@@ -66,11 +66,6 @@ class SegmentationPage(Page):
         self._refresh_images()
         self.refresh()
 
-    @property
-    def shown(self) -> Shown | None:
-        """The segmentation on screen (the main window's tests read it)."""
-        return self.state.shown
-
     # -- controls -> state -----------------------------------------------------------------------
     def _sync(self) -> None:
         """The state's parameters from the controls' settings (the image from its menu)."""
