@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from core.datasets import load_builtin
 from core.errors import Cancelled, DataError
 from core.mixture import (
     COVARIANCE_TYPES,
@@ -65,6 +66,7 @@ def test_chapter_data_is_the_issues():
     X1 = X1.dot(np.array([[0.374, 0.95], [0.732, 0.598]]))
     X2, _ = make_blobs(n_samples=250, centers=1, random_state=42)
     np.testing.assert_array_equal(chapter_data(), np.r_[X1, X2 + [6, -8]])
+    np.testing.assert_array_equal(load_builtin("mixture").X, chapter_data())
 
 
 @pytest.mark.parametrize("cov", COVARIANCE_TYPES)
