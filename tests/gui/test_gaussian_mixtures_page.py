@@ -143,7 +143,8 @@ def test_bayesian_weights_follow_the_prior(gm_page, X):
         big = BayesianGaussianMixture(n_components=10, weight_concentration_prior=10_000.0,
                                       max_iter=500, random_state=42).fit(X)
     np.testing.assert_allclose(gm_page.bayes_weights(), big.weights_, atol=1e-12)
-    assert np.sum(gm_page.bayes_weights() > 0.01) > np.sum(bgm.weights_ > 0.01)
+    # A large prior keeps weight on the unneeded components; a small one switches them off.
+    assert gm_page.bayes_weights().min() > 1000 * bgm.weights_.min()
     header, rows = gm_page.export_table()
     assert header == ["component", "weight"] and len(rows) == 10
     ns: dict = {}

@@ -40,6 +40,7 @@ class ChooseKTab(Tab):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.view)
+        split.setSizes([450, 450])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split, 1)
@@ -65,6 +66,7 @@ class ChooseKTab(Tab):
         ks = np.array(sw.ks)
         self.bic_curve.setData(ks, sw.bics)
         self.aic_curve.setData(ks, sw.aics)
+        self.plot.plotItem.vb.autoRange(padding=0.08)
         best = sw.best_bic
         self.best.setData([best], [float(sw.bics[sw.ks.index(best)])])
         k = state.selected_k if state.selected_k in sw.ks else best
