@@ -12,6 +12,7 @@ from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
 from gui.widgets.scatter import ScatterView
 
 _DENSITY_CMAP = pg.colormap.get("viridis")
+MIN_DRAWN_WEIGHT = 0.005
 
 
 def boundary_mask(labels: np.ndarray) -> np.ndarray:
@@ -62,6 +63,8 @@ class MixtureView(ScatterView):
         colors = palette_rgba(len(d.weights))
         for i, (e1, e2, m, w) in enumerate(zip(d.ellipses_1, d.ellipses_2, d.means, d.weights,
                                                strict=True)):
+            if w < MIN_DRAWN_WEIGHT:
+                continue  # a component switched off (Bayesian GMM): no ellipse
             c = tuple(int(v) for v in colors[i][:3])
             for pts, style in ((e1, 2.5), (e2, 1.2)):
                 curve = pg.PlotCurveItem(pts[:, 0], pts[:, 1], pen=pg.mkPen(c, width=style))
@@ -77,8 +80,13 @@ class MixtureView(ScatterView):
             self.plotItem.vb.addItem(label, ignoreBounds=True)
             self._shapes.append(label)
             self.weight_texts.append(text)
-        self.ellipse_count = 2 * len(d.weights)
+        self.ellipse_count = 2 * len(self.weight_texts)
         self.show_regions(d)
+        if auto_range and len(xy):
+            # every point in view (the scatter's own range leaves the outliers out)
+            lo, hi = xy.min(axis=0), xy.max(axis=0)
+            self.plotItem.vb.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]),
+                                      padding=0.04)
 
     def show_regions(self, d: Drawing) -> None:
         reg = d.regions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
@@ -37,19 +37,21 @@ class BayesTab(Tab):
         row.addWidget(QLabel("weight_concentration_prior"))
         row.addWidget(self.prior, 1)
         row.addWidget(self.prior_label)
-        self.plot = make_plot("Weights of the 10 components", "component", "weight")
+        self.plot = make_plot("Weights", "component", "")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.plot.addItem(self.bars)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.view = MixtureView()
         self.info = info_label()
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.plot)
-        split.addWidget(self.view)
-        split.setSizes([350, 550])
+        split = QHBoxLayout()
+        split.setContentsMargins(0, 0, 0, 0)
+        for w in (self.plot, self.view):
+            w.setMinimumWidth(120)
+            split.addWidget(w, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(row)
-        layout.addWidget(split, 1)
+        layout.addLayout(split, 1)
         layout.addWidget(self.info)
         self.heights = np.empty(0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSplitter, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
@@ -20,7 +20,7 @@ class ChooseKTab(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = make_plot("BIC and AIC against k (lower is better)", "k", "criterion")
+        self.plot = make_plot("BIC and AIC", "k", "lower is better")
         self.plot.addLegend(offset=(-10, 10))
         self.bic_curve = pg.PlotDataItem([], [], pen=pg.mkPen((31, 119, 180), width=2),
                                          symbol="o", symbolBrush=(31, 119, 180), name="BIC")
@@ -37,13 +37,14 @@ class ChooseKTab(Tab):
         self.plot.setToolTip("Click a k to see that fit on the right.")
         self.view = MixtureView()
         self.info = info_label()
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.plot)
-        split.addWidget(self.view)
-        split.setSizes([450, 450])
+        split = QHBoxLayout()
+        split.setContentsMargins(0, 0, 0, 0)
+        for w in (self.plot, self.view):
+            w.setMinimumWidth(120)
+            split.addWidget(w, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(split, 1)
+        layout.addLayout(split, 1)
         layout.addWidget(self.info)
 
     def _scene_clicked(self, event) -> None:

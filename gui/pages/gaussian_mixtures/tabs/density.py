@@ -71,8 +71,8 @@ class DensityTab(Tab):
             return
         xy = v.projection.coords
         self.view.set_axis_titles(*v.projection.axis_titles)
-        self.view.set_title(f"GaussianMixture(n_components={v.result.n_components}, "
-                            f"covariance_type=\"{v.result.covariance_type}\")")
+        self.view.set_title(f"k={v.result.n_components}, "
+                            f"covariance_type=\"{v.result.covariance_type}\"")
         self.view.show_drawing(xy, v.drawing)
         self.view.show_anomalies(xy[v.anomalies.mask])
         self.view.show_samples(state.samples)

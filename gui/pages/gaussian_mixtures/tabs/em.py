@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
@@ -19,7 +18,7 @@ class EMTab(Tab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.view = MixtureView()
-        self.bound_plot = make_plot("Lower bound per iteration", "iteration", "lower bound")
+        self.bound_plot = make_plot("Lower bound", "iteration", "")
         self.bound_curve = self.bound_plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2),
                                                 symbol="o", symbolSize=6)
         buttons = QHBoxLayout()
@@ -33,14 +32,15 @@ class EMTab(Tab):
                                          "(iteration 0).", buttons)
         buttons.addStretch(1)
         self.info = info_label()
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.view)
-        split.addWidget(self.bound_plot)
-        split.setSizes([600, 300])
+        split = QHBoxLayout()
+        split.setContentsMargins(0, 0, 0, 0)
+        for w in (self.view, self.bound_plot):
+            w.setMinimumWidth(120)
+            split.addWidget(w, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(buttons)
-        layout.addWidget(split, 1)
+        layout.addLayout(split, 1)
         layout.addWidget(self.info)
 
     @staticmethod
@@ -59,11 +59,13 @@ class EMTab(Tab):
         if xy is None or len(xy) != len(s.drawing.colors):
             return
         self.view.set_axis_titles(*state.fit.projection.axis_titles)
-        self.view.set_title(f"EM, iteration {s.iteration}"
+        self.view.set_title(f"iteration {s.iteration}"
                             + (" (converged)" if s.converged else ""))
         self.view.show_drawing(xy, s.drawing, auto_range=self.view.n_points != len(xy))
         its = list(range(1, len(s.lower_bounds) + 1))
         self.bound_curve.setData(its, list(s.lower_bounds))
+        if its:
+            self.bound_plot.plotItem.vb.autoRange(padding=0.1)
         w = " / ".join(f"{v:.2f}" for v in s.weights)
         last = f"{s.lower_bounds[-1]:.5f}" if len(s.lower_bounds) else "−∞ (not started)"
         self.info.setText(f"Iteration {s.iteration}: weights {w}; lower bound {last}"
