@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from gui.pages.gaussian_mixtures.state import Drawing
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
@@ -129,3 +130,18 @@ class MixtureView(ScatterView):
             self.selected_item.setData([], [])
         else:
             self.selected_item.setData([xy[0]], [xy[1]])
+
+
+def two_plots(tab, top, left, right) -> None:
+    """A tab's layout: an optional row of controls, two plots side by side, ``tab.info``."""
+    split = QHBoxLayout()
+    split.setContentsMargins(0, 0, 0, 0)
+    for w in (left, right):
+        w.setMinimumWidth(120)
+        split.addWidget(w, 1)
+    layout = QVBoxLayout(tab)
+    layout.setContentsMargins(2, 2, 2, 2)
+    if top is not None:
+        layout.addLayout(top)
+    layout.addLayout(split, 1)
+    layout.addWidget(tab.info)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
@@ -16,7 +16,7 @@ from gui.pages.gaussian_mixtures.state import (
     GMState,
     prior_value,
 )
-from gui.pages.gaussian_mixtures.view import MixtureView
+from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
 from gui.widgets.palette import palette_rgba
 from gui.widgets.scatter import make_plot
 
@@ -43,16 +43,7 @@ class BayesTab(Tab):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.view = MixtureView()
         self.info = info_label()
-        split = QHBoxLayout()
-        split.setContentsMargins(0, 0, 0, 0)
-        for w in (self.plot, self.view):
-            w.setMinimumWidth(120)
-            split.addWidget(w, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(row)
-        layout.addLayout(split, 1)
-        layout.addWidget(self.info)
+        two_plots(self, row, self.plot, self.view)
         self.heights = np.empty(0)
 
     def render(self, state: GMState) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
 from gui.pages.gaussian_mixtures.state import GMState
-from gui.pages.gaussian_mixtures.view import MixtureView
+from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
 from gui.widgets.scatter import make_plot
 
 
@@ -37,15 +36,7 @@ class ChooseKTab(Tab):
         self.plot.setToolTip("Click a k to see that fit on the right.")
         self.view = MixtureView()
         self.info = info_label()
-        split = QHBoxLayout()
-        split.setContentsMargins(0, 0, 0, 0)
-        for w in (self.plot, self.view):
-            w.setMinimumWidth(120)
-            split.addWidget(w, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(split, 1)
-        layout.addWidget(self.info)
+        two_plots(self, None, self.plot, self.view)
 
     def _scene_clicked(self, event) -> None:
         """A click anywhere in the plot selects the nearest k."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
 from gui.pages.gaussian_mixtures.state import GMState
-from gui.pages.gaussian_mixtures.view import MixtureView
+from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
 from gui.widgets.scatter import make_plot
 
 
@@ -32,16 +32,7 @@ class EMTab(Tab):
                                          "(iteration 0).", buttons)
         buttons.addStretch(1)
         self.info = info_label()
-        split = QHBoxLayout()
-        split.setContentsMargins(0, 0, 0, 0)
-        for w in (self.view, self.bound_plot):
-            w.setMinimumWidth(120)
-            split.addWidget(w, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(buttons)
-        layout.addLayout(split, 1)
-        layout.addWidget(self.info)
+        two_plots(self, buttons, self.view, self.bound_plot)
 
     @staticmethod
     def _button(text, tip, layout) -> QPushButton:
