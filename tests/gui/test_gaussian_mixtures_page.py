@@ -156,3 +156,34 @@ def test_pca_view_for_more_than_two_features(gm_page):
     gm_page.set_dataset("iris")
     assert gm_page.density_image() is None  # no density grid beyond 2-D
     assert gm_page.ellipse_count() == 6 and gm_page.points().shape == (150, 2)
+
+
+def test_bad_input_is_explained_and_the_view_kept(gm_page, window, X):
+    from core.datasets import Dataset
+
+    window.ctx.add_dataset(Dataset(name="tiny", X=np.array([[0.0, 0.0], [1.0, 1.0]]),
+                                   key="tiny"))
+    gm_page.set_dataset("tiny", wait=False)
+    assert window.message_bar.isVisible()
+    assert "only 2 points" in window.message_bar.text()
+    assert gm_page.dataset() == "mixture"
+    np.testing.assert_allclose(gm_page.points(), X)
+    assert gm_page.ellipse_count() == 6
+
+
+def test_the_sweep_runs_in_the_background_and_cancels(gm_page):
+    gm_page.start_choose_k()
+    assert gm_page.tasks.busy  # the window stays free while BIC/AIC are computed
+    gm_page.cancel()
+    ks, _ = gm_page.bic_curve()
+    assert ks is None or len(ks) == 0  # nothing half-done is drawn
+
+
+def test_parameters_are_saved_as_declared_settings(gm_page, window):
+    from gui.pages.gaussian_mixtures.settings import GaussianMixturesSettings
+    from gui.persist import load_settings
+
+    gm_page.set_covariance_type("spherical")
+    gm_page.set_percentile(35)
+    saved = load_settings(GaussianMixturesSettings, window.ctx.settings)
+    assert saved.covariance_type == "spherical" and saved.percentile == 35

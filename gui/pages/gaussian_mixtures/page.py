@@ -115,6 +115,11 @@ class GaussianMixturesPage(Page):
     def shown_settings(self) -> dict:
         return self.state.shown_settings()
 
+    def fail(self, exc: BaseException, what: str = "The computation") -> None:
+        """The sentence, the controls back to what is shown, and the state with them."""
+        super().fail(exc, what)
+        self._read_controls()
+
     def shutdown(self) -> None:
         for t in (self._debounce, self._threshold_timer, self._bayes_timer, self._play):
             t.stop()

@@ -30,9 +30,17 @@ class GaussianMixturesDriver(PageDriver):
         self.wait_drawn(change)
         self.wait_idle()
 
-    def set_dataset(self, key: str) -> None:
-        self.wait_drawn(lambda: self.page.picker.set_current_key(key))
+    def set_dataset(self, key: str, wait: bool = True) -> None:
+        """Pick a dataset; waits for its fit unless ``wait`` is False (a fit that fails)."""
+        if wait:
+            self.wait_drawn(lambda: self.page.picker.set_current_key(key))
+        else:
+            self.page.picker.set_current_key(key)
+            self.qtbot.waitUntil(lambda: not self.page._debounce.isActive(), timeout=5000)
         self.wait_idle()
+
+    def dataset(self) -> str:
+        return self.page.picker.current_key()
 
     def set_n_init(self, n: int) -> None:
         self.wait_drawn(lambda: self.page.n_init.setValue(n))
@@ -125,6 +133,15 @@ class GaussianMixturesDriver(PageDriver):
     # -- choosing k --------------------------------------------------------------------------
     def open_choose_k(self) -> None:
         self.wait_drawn(lambda: self.show_tab("Choosing k"), timeout=120_000)
+        self.wait_idle()
+
+    def start_choose_k(self) -> None:
+        """Show the Choosing k tab without waiting for its sweep."""
+        self.show_tab("Choosing k")
+
+    def cancel(self) -> None:
+        """The status bar's Cancel."""
+        self.tasks.cancel()
         self.wait_idle()
 
     def bic_curve(self) -> tuple[np.ndarray, np.ndarray]:
