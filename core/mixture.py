@@ -761,16 +761,14 @@ def gmm_regions(result: GMMResult, x_range, y_range, resolution: int = 500) -> G
         else:
             out[...] = row[:, None]
         out += col[None, :]
-    labels = wlp.argmax(axis=0).astype(np.int8 if k < 128 else np.int32)
-    top = wlp.max(axis=0)
-    acc = np.zeros((res, res), dtype=np.float32)
-    tmp = np.empty((res, res), dtype=np.float32)
-    for c in range(k):
-        np.subtract(wlp[c], top, out=tmp)
-        np.exp(tmp, out=tmp)
-        acc += tmp
+    labels = wlp.argmax(axis=0)
+    top = np.take_along_axis(wlp, labels[None], axis=0)[0]
+    wlp -= top  # log-sum-exp in place: every term <= 0
+    np.exp(wlp, out=wlp)
+    acc = wlp.sum(axis=0)
     np.log(acc, out=acc)
     acc += top
+    labels = labels.astype(np.int8 if k < 128 else np.int32)
     return GMMRegions(_frozen(acc), _frozen(labels), _frozen(xs), _frozen(ys), (x0, x1),
                       (y0, y1))
 
