@@ -83,7 +83,8 @@ class GaussianMixturesPage(Page):
         self._bayes_timer = self._timer(DEBOUNCE_MS, self.run_bayes)
         self._play = QTimer(self)
         self._play.setInterval(PLAY_MS)
-        self._play.timeout.connect(lambda: self.em_action("step"))
+        self._play.timeout.connect(self._play_tick)
+        self._em_pending = 0
         self.picker.key_changed.connect(self._debounce.start)
         for w in (self.k_spin, self.n_init, self.seed, self.k_max):
             w.valueChanged.connect(self._debounce.start)
@@ -243,6 +244,10 @@ class GaussianMixturesPage(Page):
                       st.random_state, key="em", description="Initialising EM…",
                       on_result=done, cost=self._cost(st.n_components, 20))
 
+    def _play_tick(self) -> None:
+        if self._em_pending == 0:  # a slow step is not queued behind more steps
+            self.em_action("step")
+
     def em_action(self, action: str) -> None:
         if self._stepper is None:
             return
@@ -257,9 +262,14 @@ class GaussianMixturesPage(Page):
             self.refresh()
             self.mark_drawn()
 
-        self.run_task(jobs.em_move, self._stepper, self._projection, action, key="em",
-                      description=f"EM: {action}…", on_result=done, serial=True,
-                      cost=self._cost(self._stepper.n_components, 2))
+        def finished():
+            self._em_pending -= 1
+
+        self._em_pending += 1
+        task = self.run_task(jobs.em_move, self._stepper, self._projection, action, key="em",
+                             description=f"EM: {action}…", on_result=done, serial=True,
+                             cost=self._cost(self._stepper.n_components, 2))
+        task.finished.connect(finished)
 
     def set_playing(self, on: bool) -> None:
         self.state.playing = bool(on)
