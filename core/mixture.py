@@ -121,9 +121,18 @@ def _sk():
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
-    from sklearn.utils._array_api import _logsumexp as lse
-
-    return lse(a, axis=1)
+    """Row-wise log-sum-exp with the operations of scikit-learn's ``_logsumexp`` in the same
+    order (the same bits; a test checks it), without its masked copy."""
+    amax = a.max(axis=1, keepdims=True)
+    at_max = a == amax
+    m = at_max.sum(axis=1, keepdims=True, dtype=a.dtype)
+    shift = np.where(np.isfinite(amax), amax, 0)
+    e = np.where(at_max, -np.inf, a)
+    e -= shift
+    np.exp(e, out=e)
+    s = e.sum(axis=1, keepdims=True, dtype=e.dtype)
+    s = np.where(s == 0, s, s / m)
+    return (np.log1p(s) + np.log(m) + amax)[:, 0]
 
 
 def _weighted_log_prob(X, weights, means, prec_chol, cov_type) -> np.ndarray:

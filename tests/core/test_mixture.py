@@ -320,3 +320,16 @@ def test_progress_reports_and_cancels(X):
         sweep_components(X, range(1, 4), n_init=2, progress=cancel)
     with pytest.raises(Cancelled):
         fit_bayesian_gmm(X, 3, progress=cancel)
+
+
+def test_logsumexp_is_scikit_learns_to_the_bit():
+    from sklearn.utils._array_api import _logsumexp as sk_lse
+
+    from core.mixture import _logsumexp
+
+    rng = np.random.default_rng(0)
+    for k in (1, 3, 10):
+        a = rng.normal(size=(2000, k)) * 50
+        a[:10, 0] = a[:10, -1]  # ties at the maximum
+        a[10:12] = -np.inf  # rows of zero probability
+        np.testing.assert_array_equal(_logsumexp(a), sk_lse(a, axis=1))
