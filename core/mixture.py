@@ -187,21 +187,26 @@ class _Params:
     precisions_cholesky: np.ndarray
 
 
+def _fit_recording(estimator, X) -> list:
+    """``estimator.fit(X)``; the warnings it raised; an ill-defined covariance as DataError."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            estimator.fit(X)
+        except ValueError as exc:
+            if "ill-defined" in str(exc):
+                raise DataError(_SINGULAR) from exc
+            raise
+    return list(seen)
+
+
 def _initial_params(X, k, cov_type, init_params, reg_covar, rs, caught) -> _Params:
     """scikit-learn's own initialisation, drawing from the RandomState ``rs``."""
     from sklearn.mixture import GaussianMixture
 
     gm = GaussianMixture(n_components=k, covariance_type=cov_type, init_params=init_params,
                          reg_covar=reg_covar, max_iter=0, random_state=rs)
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        try:
-            gm.fit(X)
-        except ValueError as exc:
-            if "ill-defined" in str(exc):
-                raise DataError(_SINGULAR) from exc
-            raise
-    caught.extend(str(w.message) for w in seen)
+    caught.extend(str(w.message) for w in _fit_recording(gm, X))
     return _Params(cov_type, np.array(gm.weights_, dtype=float), np.array(gm.means_),
                    np.array(gm.covariances_), np.array(gm.precisions_cholesky_))
 
@@ -448,21 +453,12 @@ class EMStepper:
     def converged(self) -> bool:
         return self._converged_at is not None
 
-    @property
-    def weights(self) -> np.ndarray:
-        return _frozen(self._params[-1].weights)
-
-    @property
-    def means(self) -> np.ndarray:
-        return _frozen(self._params[-1].means)
-
-    @property
-    def covariances(self) -> np.ndarray:
-        return _frozen(self._params[-1].covariances)
-
-    @property
-    def precisions_cholesky(self) -> np.ndarray:
-        return _frozen(self._params[-1].precisions_cholesky)
+    #: the current parameters, shaped as scikit-learn's ``weights_``, ``means_``,
+    #: ``covariances_`` and ``precisions_cholesky_`` (read-only copies)
+    weights = property(lambda self: _frozen(self._params[-1].weights))
+    means = property(lambda self: _frozen(self._params[-1].means))
+    covariances = property(lambda self: _frozen(self._params[-1].covariances))
+    precisions_cholesky = property(lambda self: _frozen(self._params[-1].precisions_cholesky))
 
     @property
     def lower_bound(self) -> float:
@@ -691,15 +687,7 @@ def _fit_bayesian_gmm(X, n_components, weight_concentration_prior, n_init, max_i
         bgm = BayesianGaussianMixture(n_components=k,
                                       weight_concentration_prior=weight_concentration_prior,
                                       n_init=1, max_iter=max_iter, random_state=rs)
-        with warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            try:
-                bgm.fit(X)
-            except ValueError as exc:
-                if "ill-defined" in str(exc):
-                    raise DataError(_SINGULAR) from exc
-                raise
-        caught.extend(str(w.message) for w in seen
+        caught.extend(str(w.message) for w in _fit_recording(bgm, X)
                       if not issubclass(w.category, ConvergenceWarning))
         if best is None or bgm.lower_bound_ > best.lower_bound_:
             best = bgm
