@@ -131,9 +131,8 @@ def test_bic_aic_against_k_and_clicking_a_k(gm_page, X):
 def test_bayesian_weights_follow_the_prior(gm_page, X):
     gm_page.set_n_init(1)
     gm_page.open_bayes()
-    with threadpool_limits(limits=1):
-        bgm = BayesianGaussianMixture(n_components=10, weight_concentration_prior=0.01,
-                                      max_iter=500, random_state=42).fit(X)
+    with threadpool_limits(limits=1):  # the page starts at scikit-learn's default prior
+        bgm = BayesianGaussianMixture(n_components=10, max_iter=500, random_state=42).fit(X)
     np.testing.assert_allclose(gm_page.bayes_weights(), bgm.weights_, atol=1e-12)
     index = prior_index(10_000)
     assert prior_value(index) == pytest.approx(10_000)
@@ -187,3 +186,14 @@ def test_parameters_are_saved_as_declared_settings(gm_page, window):
     gm_page.set_percentile(35)
     saved = load_settings(GaussianMixturesSettings, window.ctx.settings)
     assert saved.covariance_type == "spherical" and saved.percentile == 35
+
+
+def test_bayesian_weights_spread_on_the_moons(gm_page):
+    gm_page.set_dataset("moons")
+    gm_page.open_bayes()
+    Xm = load_builtin("moons").X
+    with threadpool_limits(limits=1):
+        bgm = BayesianGaussianMixture(n_components=10, n_init=10, max_iter=500,
+                                      random_state=42).fit(Xm)
+    np.testing.assert_allclose(gm_page.bayes_weights(), bgm.weights_, atol=1e-12)
+    assert np.sum(gm_page.bayes_weights() > 0.01) == np.sum(bgm.weights_ > 0.01) >= 6

@@ -106,7 +106,7 @@ class GMParams:
     percentile: int = 20  # tenths of a percent: 2.0 %
     sample_n: int = 200
     k_max: int = 10
-    prior: int = 0  # slider position; 0 is 0.01
+    prior: int = 10  # slider position: 10 is 0.1, scikit-learn's default 1/n_components
 
 
 @dataclass
