@@ -81,6 +81,7 @@ BUILTIN_TITLES = {
     "moons": "Moons (1 000 points, noise 0.05)",
     "iris": "Iris (150 flowers, 4 features)",
     "digits": "Digits (1 797 images of 8×8)",
+    "mixture": "Gaussian mixture (the chapter's 1 250 points)",
 }
 
 _BUILTIN_CODE = {
@@ -120,6 +121,16 @@ from sklearn.datasets import load_digits
 
 X, y = load_digits(return_X_y=True)
 """,
+    "mixture": """\
+import numpy as np
+from sklearn.datasets import make_blobs
+
+X1, y1 = make_blobs(n_samples=1000, centers=((4, -4), (0, 0)), random_state=42)
+X1 = X1.dot(np.array([[0.374, 0.95], [0.732, 0.598]]))
+X2, y2 = make_blobs(n_samples=250, centers=1, random_state=42)
+X = np.r_[X1, X2 + [6, -8]]
+y = np.r_[y1, y2 + 2]
+""",
 }
 
 _BUILTIN_CACHE: dict[str, Dataset] = {}
@@ -131,7 +142,7 @@ def builtin_names() -> tuple[str, ...]:
 
 
 def load_builtin(name: str) -> Dataset:
-    """Load one of the chapter's datasets: blobs, elongated, moons, iris, digits."""
+    """Load one of the chapter's datasets: blobs, elongated, moons, iris, digits, mixture."""
     if name not in BUILTIN_TITLES:
         known = ", ".join(BUILTIN_TITLES)
         raise DataError(f"There is no built-in dataset called '{name}'; choose one of {known}.")
@@ -163,6 +174,14 @@ def load_builtin(name: str) -> Dataset:
         y_names = tuple(str(s) for s in bunch.target_names)
         features = tuple(str(s) for s in bunch.feature_names)
         desc = "Fisher's iris flowers: 150 samples, 4 measurements, 3 species."
+    elif name == "mixture":
+        X1, y1 = skd.make_blobs(n_samples=1000, centers=((4, -4), (0, 0)), random_state=42)
+        X1 = X1.dot(np.array([[0.374, 0.95], [0.732, 0.598]]))
+        X2, y2 = skd.make_blobs(n_samples=250, centers=1, random_state=42)
+        X = np.r_[X1, X2 + [6, -8]]
+        y = np.r_[y1, y2 + 2]
+        desc = ("Two stretched blobs and a round one: the chapter's Gaussian mixtures "
+                "example (random_state=42).")
     else:  # digits
         bunch = skd.load_digits()
         X, y = bunch.data, bunch.target

@@ -44,6 +44,9 @@ PAGES: list[PageSpec] = [
     PageSpec("dbscan", "DBSCAN", "gui.pages.dbscan", "DBSCANPage",
              "Density-based clustering: core, border and noise points, the k-distance curve "
              "for eps, and new instances classified by a KNN on the core samples."),
+    PageSpec("gaussian-mixtures", "Gaussian mixtures", "gui.pages.gaussian_mixtures",
+             "GaussianMixturesPage", "Densities, covariance types, anomalies, BIC/AIC, "
+             "Bayesian weights and EM step by step."),
 ]
 
 

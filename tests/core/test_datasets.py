@@ -60,7 +60,7 @@ def test_real_datasets(name, shape, classes):
 
 
 def test_catalog_and_unknown_name():
-    assert builtin_names() == ("blobs", "elongated", "moons", "iris", "digits")
+    assert builtin_names() == ("blobs", "elongated", "moons", "iris", "digits", "mixture")
     with pytest.raises(DataError, match="no built-in dataset called 'nope'"):
         load_builtin("nope")
 

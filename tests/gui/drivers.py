@@ -26,6 +26,7 @@ _DRIVERS = {
     "DigitsPreprocessingDriver": "digits_preprocessing",
     "DigitsLabellingDriver": "digits_labelling",
     "DBSCANDriver": "dbscan",
+    "GaussianMixturesDriver": "gaussian_mixtures",
 }
 
 

@@ -1,0 +1,84 @@
+"""The "Show code" text of the Gaussian mixtures page: pure functions of the state."""
+
+from __future__ import annotations
+
+from gui.pages.gaussian_mixtures.state import BAYES_COMPONENTS, GMState, prior_value
+
+
+def _data(ds) -> str:
+    return ds.code or "# X: your data, one row per point\n"
+
+
+def fit_code(state: GMState) -> str:
+    """The fit, its BIC/AIC, the anomalies below the density threshold, a sample."""
+    if state.fit is None:
+        return ""
+    _, k, cov, n_init, rs = state.fit.params
+    code = _data(state.fit.dataset) + (
+        "\nimport numpy as np\nfrom sklearn.mixture import GaussianMixture\n\n"
+        f"gm = GaussianMixture(n_components={k}, covariance_type=\"{cov}\", n_init={n_init},\n"
+        f"                     random_state={rs}).fit(X)\n"
+        "print(gm.weights_.round(2), gm.bic(X), gm.aic(X))\n"
+        "densities = gm.score_samples(X)\n"
+        f"density_threshold = np.percentile(densities, {state.percentile_value:g})\n"
+        "anomalies = X[densities < density_threshold]\n"
+        "print(density_threshold, len(anomalies))\n"
+    )
+    if state.selected is not None:
+        code += f"print(gm.predict_proba(X[{state.selected}:{state.selected + 1}]).round(3))\n"
+    if state.samples is not None:
+        code += (f"gm.random_state = {rs}\n"
+                 f"X_new, y_new = gm.sample({len(state.samples)})\n")
+    return code
+
+
+def em_code(state: GMState) -> str:
+    """EM stopped after the stepper's iteration count, from scikit-learn's initialisation."""
+    if state.step is None:
+        return ""
+    ds_key, k, cov, rs = state.em_params()
+    ds = state.fit.dataset if state.fit is not None and state.fit.dataset.key == ds_key \
+        else None
+    t = state.step.iteration
+    head = _data(ds) if ds is not None else "# X: your data, one row per point\n"
+    return head + (
+        "\nimport warnings\nfrom sklearn.exceptions import ConvergenceWarning\n"
+        "from sklearn.mixture import GaussianMixture\n\n"
+        f"# EM after {t} iteration(s): max_iter={t}, from the same initialisation\n"
+        "with warnings.catch_warnings():\n"
+        "    warnings.simplefilter(\"ignore\", ConvergenceWarning)\n"
+        f"    gm = GaussianMixture(n_components={k}, covariance_type=\"{cov}\", "
+        f"max_iter={t},\n"
+        f"                         random_state={rs}).fit(X)\n"
+        "print(gm.weights_, gm.means_, getattr(gm, 'lower_bounds_', None))\n"
+    )
+
+
+def sweep_code(state: GMState) -> str:
+    if state.sweep is None:
+        return ""
+    _, k_max, cov, n_init, rs = state.sweep.params
+    return _data(state.sweep.dataset) + (
+        "\nfrom sklearn.mixture import GaussianMixture\n\n"
+        f"gms_per_k = [GaussianMixture(n_components=k, covariance_type=\"{cov}\", "
+        f"n_init={n_init},\n"
+        f"                             random_state={rs}).fit(X)\n"
+        f"             for k in range(1, {k_max + 1})]\n"
+        "bics = [model.bic(X) for model in gms_per_k]\n"
+        "aics = [model.aic(X) for model in gms_per_k]\n"
+        "print(1 + bics.index(min(bics)))\n"
+    )
+
+
+def bayes_code(state: GMState) -> str:
+    if state.bayes is None:
+        return ""
+    _, prior, n_init, rs = state.bayes.params
+    return _data(state.bayes.dataset) + (
+        "\nfrom sklearn.mixture import BayesianGaussianMixture\n\n"
+        f"bgm = BayesianGaussianMixture(n_components={BAYES_COMPONENTS}, "
+        f"weight_concentration_prior={prior_value(prior)!r},\n"
+        f"                              n_init={n_init}, max_iter=500, "
+        f"random_state={rs}).fit(X)\n"
+        "print(bgm.weights_.round(2))\n"
+    )
