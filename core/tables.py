@@ -33,6 +33,9 @@ MAX_ABS_VALUE = 1e150
 #: What is read to sniff the dialect (more when the first lines are longer).
 SNIFF_BYTES = 1 << 20
 
+#: Rows pandas parses at a time (progress, and the values go straight into X).
+CHUNK_ROWS = 1 << 16
+
 #: Missing values beyond pandas' own ("", NA, NaN, null, None, ...).
 EXTRA_NA = ["?", "-", "na", "none", "NONE"]
 
@@ -204,9 +207,11 @@ class Dialect:
     """How to call ``pd.read_csv`` for one file, and what its first lines say."""
 
     def __init__(self, encoding: str, sep: str | None, header: bool, decimal: str,
-                 thousands: str | None, sklearn: tuple[str, ...] | None):
+                 thousands: str | None, sklearn: tuple[str, ...] | None, spaces: bool):
         self.encoding, self.sep, self.header = encoding, sep, header
         self.decimal, self.thousands, self.sklearn = decimal, thousands, sklearn
+        self.spaces = spaces  # spaces after the delimiter (costs pandas ~40% to skip)
+        self.row_bytes = 64.0  # bytes per line in the sample (to size X before reading)
 
     def read_csv_kwargs(self) -> dict:
         """The keyword arguments of ``pd.read_csv``, the app's and the snippet's."""
@@ -224,7 +229,8 @@ class Dialect:
         if self.encoding != "utf-8":
             kw["encoding"] = self.encoding
         kw["index_col"] = False
-        kw["skipinitialspace"] = True
+        if self.spaces:
+            kw["skipinitialspace"] = True
         kw["na_values"] = list(EXTRA_NA)
         return kw
 
@@ -287,6 +293,8 @@ def _sniff(path: Path, head: bytes, encoding: str) -> Dialect:
         raise DataError(f"The file '{path.name}' is empty.")
     sep = _sniff_sep(lines)
     rows = [_split_line(line, sep) for line in lines]
+    spaces = sep not in (None, r"\s+") and any(sep + " " in line for line in lines)
+    row_bytes = max(1.0, len(head) / max(1, head.count(b"\n")))
 
     decimal, thousands = ".", None
     if sep != ",":
@@ -304,12 +312,15 @@ def _sniff(path: Path, head: bytes, encoding: str) -> Dialect:
     if (sep == "," and len(rows) > 1 and len(first) >= 2 and first[0].isdigit()
             and first[1].isdigit() and len(rows[1]) == int(first[1]) + 1
             and numeric_share(rows[1]) == 1.0):
-        return Dialect(encoding, sep, False, decimal, thousands, tuple(first[2:]))
-    first_share = numeric_share(first)
-    header = first_share < 1.0 and (len(rows) == 1 or numeric_share(rows[1]) > first_share
-                                    or all(_to_float(f, decimal, thousands) is None
-                                           for f in first))
-    return Dialect(encoding, sep, header, decimal, thousands, None)
+        dialect = Dialect(encoding, sep, False, decimal, thousands, tuple(first[2:]), spaces)
+    else:
+        first_share = numeric_share(first)
+        header = first_share < 1.0 and (len(rows) == 1 or numeric_share(rows[1]) > first_share
+                                        or all(_to_float(f, decimal, thousands) is None
+                                               for f in first))
+        dialect = Dialect(encoding, sep, header, decimal, thousands, None, spaces)
+    dialect.row_bytes = row_bytes
+    return dialect
 
 
 # --------------------------------------------------------------------------- reading
@@ -331,7 +342,9 @@ class _Progress(io.RawIOBase):
         return n
 
 
-def _parse(path: Path, kwargs: dict, progress):
+def _parse(path: Path, kwargs: dict, progress, consume):
+    """``consume(pd.read_csv(file, engine="c", **kwargs))``, pandas' complaints turned into
+    sentences. ``file`` reports the bytes read to ``progress`` (which may cancel)."""
     import pandas as pd
 
     size = path.stat().st_size
@@ -340,7 +353,7 @@ def _parse(path: Path, kwargs: dict, progress):
             warnings.simplefilter("error", pd.errors.ParserWarning)
             source = raw if progress is None else io.BufferedReader(
                 _Progress(raw, size, progress), 1 << 20)
-            return pd.read_csv(source, engine="c", **kwargs)
+            return consume(lambda **more: pd.read_csv(source, engine="c", **kwargs, **more))
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"The file '{path.name}' is empty.") from exc
     except pd.errors.ParserWarning as exc:
@@ -366,6 +379,77 @@ def _parse(path: Path, kwargs: dict, progress):
     except MemoryError as exc:
         raise DataError(f"The file '{path.name}' does not fit in memory; take a sample of its "
                         "rows first.") from exc
+
+
+def _filled_columns(X: np.ndarray) -> np.ndarray:
+    """Which columns hold a value; one flat pass when every value is finite."""
+    if np.isfinite(X.min()) and np.isfinite(X.max()):  # NaN propagates through min/max
+        return np.ones(X.shape[1], dtype=bool)
+    return ~np.isnan(X).all(axis=0)
+
+
+class _Table:
+    """What was read: every column's name, the float64 values of the columns in ``cols``
+    (one C-ordered array), the labels column's values, and per column whether it holds
+    any value."""
+
+    def __init__(self, names, cols, X, t, labels, filled, last_partly_empty):
+        self.names, self.cols, self.X, self.t, self.labels = names, cols, X, t, labels
+        self.filled, self.last_partly_empty = filled, last_partly_empty
+
+
+def _column_names(columns, dialect: Dialect) -> list[str]:
+    if dialect.sklearn is not None:
+        return [f"x{j + 1}" for j in range(len(columns) - 1)] + ["target"]
+    return [_name(c, j, dialect.header) for j, c in enumerate(columns)]
+
+
+def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
+    """The common case, numbers and maybe a labels column, parsed in chunks straight into one
+    array (no DataFrame of the whole file, no second copy). None when a chunk holds text or
+    the table is too short: the general reader then reads it whole and explains."""
+    import pandas as pd
+
+    def consume(read_csv):
+        X, n, table = None, 0, None
+        labels, filled, last_nan = [], None, False
+        with read_csv(chunksize=CHUNK_ROWS) as reader:
+            for chunk in reader:
+                if table is None:
+                    names = _column_names(chunk.columns, dialect)
+                    every = list(range(chunk.shape[1]))
+                    numeric = {j: _is_numeric(chunk.iloc[:, j]) for j in every}
+                    t = _target_column(path, target, dialect, chunk, names, every, numeric)
+                    cols = [j for j in every if j != t]
+                    table = _Table(names, cols, None, t, None, None, False)
+                    filled = np.zeros(len(every), dtype=bool)
+                    rows = int(path.stat().st_size / dialect.row_bytes * 1.05) + CHUNK_ROWS
+                    X = np.empty((rows, len(cols)))
+                if not cols or not all(_is_numeric(chunk.iloc[:, j]) for j in table.cols):
+                    return None
+                m = chunk.shape[0]
+                if n + m > X.shape[0]:
+                    grown = np.empty((int((n + m) * 1.25), len(cols)))
+                    grown[:n] = X[:n]
+                    X = grown
+                block = X[n:n + m]
+                for k, j in enumerate(cols):
+                    block[:, k] = chunk.iloc[:, j].to_numpy(dtype=np.float64)
+                if t is not None:
+                    labels.append(chunk.iloc[:, t])
+                    filled[t] |= bool(chunk.iloc[:, t].notna().any())
+                last_nan |= bool(chunk.iloc[:, -1].isna().any())
+                n += m
+        if table is None or n < 2:
+            return None
+        X = X[:n]
+        filled[cols] = _filled_columns(X)
+        table.X, table.filled = X, filled
+        table.last_partly_empty = last_nan and bool(filled[-1])
+        table.labels = None if t is None else pd.concat(labels, ignore_index=True)
+        return table
+
+    return _parse(path, kwargs, progress, consume)
 
 
 def _line_numbers(path: Path, dialect: Dialect, rows: list[int]) -> list[int]:
@@ -415,37 +499,40 @@ def _name(col, position: int, header: bool) -> str:
 
 def _read_text_table(path: Path, dialect: Dialect, target, *, drop_invalid: bool,
                      drop_text: bool, progress) -> Dataset:
-    import pandas as pd
-
     kwargs = dialect.read_csv_kwargs()
-    df = _parse(path, kwargs, progress)
+    table = _read_numeric(path, dialect, kwargs, target, progress)
+    if table is None:
+        table = _read_general(path, dialect, kwargs, target, drop_text, progress)
+    if table.last_partly_empty and len(table.names) > 1:
+        _check_ragged(path, dialect, len(table.names))
+    return _finish(path, dialect, kwargs, table, drop_invalid, drop_text)
+
+
+def _read_general(path: Path, dialect: Dialect, kwargs: dict, target, drop_text: bool,
+                  progress) -> _Table:
+    """The whole table as a DataFrame: text columns, typos, too few rows."""
+    df = _parse(path, kwargs, progress, lambda read_csv: read_csv())
     if df.shape[0] == 0:
         raise DataError(f"The file '{path.name}' has a header but no data rows.")
     n_cols = df.shape[1]
-    if n_cols > 1 and df.iloc[:, -1].isna().any() and not df.iloc[:, -1].isna().all():
+    last = df.iloc[:, -1].isna()
+    if n_cols > 1 and last.any() and not last.all():
         _check_ragged(path, dialect, n_cols)
     if df.shape[0] < 2:
         raise DataError(
             f"The file '{path.name}' has only one data row; clustering needs at least two.")
-    header = dialect.header
-    names = [_name(c, j, header) for j, c in enumerate(df.columns)]
-    if dialect.sklearn is not None:
-        names = [f"x{j + 1}" for j in range(n_cols - 1)] + ["target"]
-    empty = [j for j in range(n_cols) if df.iloc[:, j].isna().all()]
-    notes = []
-    if empty:
-        notes.append(f"empty column{'s' if len(empty) > 1 else ''} "
-                     + ", ".join(f"'{names[j]}'" for j in empty) + " ignored")
-    usable = [j for j in range(n_cols) if j not in empty]
+    names = _column_names(df.columns, dialect)
+    filled = np.array([bool(df.iloc[:, j].notna().any()) for j in range(n_cols)])
+    usable = [j for j in range(n_cols) if filled[j]]
     numeric = {j: _is_numeric(df.iloc[:, j]) for j in usable}
     t = _target_column(path, target, dialect, df, names, usable, numeric)
 
-    features, text_columns = [], []
+    cols, text_columns = [], []
     for j in usable:
         if j == t:
             continue
         if numeric[j]:
-            features.append(j)
+            cols.append(j)
             continue
         _refuse_typo(path, dialect, df.iloc[:, j], names[j])
         text_columns.append(j)
@@ -456,14 +543,35 @@ def _read_text_table(path: Path, dialect: Dialect, target, *, drop_invalid: bool
             f"{'Column' if one else 'Columns'} {quoted} {'is' if one else 'are'} not numeric; "
             "ClusterLab clusters numeric columns only.",
             fix="drop_text", fix_label="Ignore text columns")
+    if not cols:
+        raise DataError(f"The file '{path.name}' has no numeric column to cluster.")
+    X = np.column_stack([df.iloc[:, j].to_numpy(dtype=np.float64) for j in cols])
+    table = _Table(names, cols, X, t, None if t is None else df.iloc[:, t], filled, False)
+    table.text_columns = text_columns
+    return table
+
+
+def _finish(path: Path, dialect: Dialect, kwargs: dict, table: _Table, drop_invalid: bool,
+            drop_text: bool) -> Dataset:
+    """The checks every table passes, the labels, the snippet and the Dataset."""
+    import pandas as pd
+
+    names, t, X = table.names, table.t, table.X
+    notes = []
+    empty = [j for j in range(len(names)) if not table.filled[j]]
+    if empty:
+        notes.append(f"empty column{'s' if len(empty) > 1 else ''} "
+                     + ", ".join(f"'{names[j]}'" for j in empty) + " ignored")
+    text_columns = getattr(table, "text_columns", [])
     if text_columns:
         notes.append("text column" + ("s " if len(text_columns) > 1 else " ")
                      + ", ".join(f"'{names[j]}'" for j in text_columns) + " ignored")
+    features = [j for j in table.cols if table.filled[j]]
+    if len(features) < len(table.cols):
+        X = X[:, [k for k, j in enumerate(table.cols) if table.filled[j]]]
     if not features:
         raise DataError(f"The file '{path.name}' has no numeric column to cluster.")
-
-    X = df.iloc[:, features].to_numpy(dtype=np.float64)
-    label_ok = None if t is None else df.iloc[:, t].notna().to_numpy()
+    label_ok = None if t is None else table.labels.notna().to_numpy()
     keep = _rows_to_keep(path, dialect, X, label_ok, drop_invalid)
     if keep is not None:
         X = X[keep]
@@ -471,15 +579,15 @@ def _read_text_table(path: Path, dialect: Dialect, target, *, drop_invalid: bool
     _refuse_overflow(path, X, [names[j] for j in features])
     y, class_names = None, ()
     if t is not None:
-        labels = df.iloc[:, t] if keep is None else df.iloc[:, t][keep]
+        labels = table.labels if keep is None else table.labels[keep]
         codes, uniques = pd.factorize(labels, sort=True)
         y = codes.astype(np.int64)
         class_names = _class_names(uniques, dialect.sklearn)
         notes.append(f"labels from column '{names[t]}' ({len(class_names)} classes)")
-    del df
     code = _snippet(path, kwargs, features, t, drop_invalid)
     description = (f"{X.shape[0]} rows × {X.shape[1]} numeric columns read from {path.name}"
                    + ("; " + "; ".join(notes) if notes else "") + ".")
+    usable = [j for j in range(len(names)) if table.filled[j]]
     return Dataset(
         name=path.name, X=X, y=y, feature_names=tuple(names[j] for j in features),
         class_names=class_names, target_name="" if t is None else names[t],
@@ -549,7 +657,10 @@ def _refuse_typo(path: Path, dialect: Dialect, col, name: str) -> None:
 
 def _rows_to_keep(path: Path, dialect: Dialect, X: np.ndarray, label_ok, drop_invalid: bool):
     """None when every row is usable; else the rows kept (``drop_invalid``) or a DataError."""
-    ok = np.isfinite(X).all(axis=1)
+    if np.isfinite(X.min()) and np.isfinite(X.max()):  # the common case: one flat pass
+        ok = np.ones(X.shape[0], dtype=bool)
+    else:
+        ok = np.isfinite(X).all(axis=1)
     if label_ok is not None:
         ok &= label_ok
     n_bad = int(X.shape[0] - np.count_nonzero(ok))
@@ -573,9 +684,9 @@ def _rows_to_keep(path: Path, dialect: Dialect, X: np.ndarray, label_ok, drop_in
 
 
 def _refuse_overflow(path: Path, X: np.ndarray, names) -> None:
-    if X.size == 0:
+    if X.size == 0 or max(-X.min(), X.max()) <= MAX_ABS_VALUE:
         return
-    biggest = np.abs(X).max(axis=0)
+    biggest = np.maximum(-X.min(axis=0), X.max(axis=0))
     over = np.flatnonzero(biggest > MAX_ABS_VALUE)
     if over.size:
         j = int(over[0])
