@@ -823,7 +823,7 @@ def _load_npy(path: Path, *, drop_invalid: bool) -> Dataset:
         name=path.name, X=X, feature_names=names,
         description=f"{X.shape[0]} rows × {X.shape[1]} features read from {path.name}.",
         source=str(path), code=code, key=f"file:{path.resolve()}",
-        extra={"columns": names, "load_options": {"drop_invalid": drop_invalid}},
+        extra={"load_options": {"drop_invalid": drop_invalid}},
     )
 
 

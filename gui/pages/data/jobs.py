@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.datasets import Dataset
+from core.datasets import Dataset, load_table
 from gui.pages.data.state import Shown
 from gui.tasks import estimate_cost
 from gui.widgets.palette import colors_for_labels
@@ -20,6 +20,13 @@ def load(load_view, key: str, by_labels: bool) -> Shown:
     ds, projection = load_view(key)
     return Shown(ds, projection, point_colors(ds, by_labels), data_bounds(projection.coords),
                  by_labels)
+
+
+def relabel(ds: Dataset, column: str | None, progress=None) -> Dataset:
+    """The dataset's file read again with ``column`` as its labels (None: no labels); the
+    other text columns are ignored, as the person chose among them."""
+    options = {**ds.extra.get("load_options", {}), "drop_text": True}
+    return load_table(ds.source, target=column, progress=progress, **options)
 
 
 def recolor(shown: Shown, by_labels: bool) -> Shown:

@@ -43,6 +43,11 @@ class DataPage(Page):
             tip="Colour the points by the labels the dataset comes with. Clustering never sees "
                 "them; they show what a good clustering could find.")
         self.color_check.toggled.connect(self._recolor)
+        self.labels_combo = form.combo(
+            None, "Labels", [("(none)", None)],
+            tip="The column of the table that holds the true labels, or none. Clustering "
+                "never sees it; the other text columns are ignored.")
+        self.labels_combo.activated.connect(self._labels_chosen)
 
         summary_box, summary_form = panel("Summary")
         summary_form.addRow(self.view.summary)
@@ -70,11 +75,13 @@ class DataPage(Page):
         return {} if ds is None else {"last_dataset": ds.key}
 
     def fail(self, exc: BaseException, what: str = "The computation") -> None:
-        # Keep what was shown: the picker goes back to the dataset that is drawn.
+        # Keep what was shown: the picker goes back to the dataset that is drawn, the labels
+        # combo to its labels column.
         self.state.loading = False
         if self.state.dataset is not None:
             self.state.key = self.state.dataset.key
         super().fail(exc, what)
+        self._fill_labels_combo()
         self.refresh()
 
     # -- work ---------------------------------------------------------------------------------------
@@ -94,10 +101,34 @@ class DataPage(Page):
         self.color_check.setEnabled(state.has_labels)
         self.color_check.setText("Colour by pixel colour" if "rgb" in shown.dataset.extra
                                  else "Colour by true labels")
+        self._fill_labels_combo()
         if shown.by_labels != state.color_by_labels:  # switched while it loaded
             self._recolor()
         self.refresh()
         self.mark_drawn()
+
+    def _fill_labels_combo(self) -> None:
+        """The labels combo lists the shown table's columns and selects its labels column."""
+        state, combo = self.state, self.labels_combo
+        columns = state.label_columns
+        current = state.labels_column
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("(none)", None)
+        for name in columns or ((current,) if current else ()):
+            combo.addItem(name, name)
+        index = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+        combo.setEnabled(bool(columns))
+        combo.blockSignals(False)
+
+    def _labels_chosen(self, index: int) -> None:
+        ds = self.state.dataset
+        column = self.labels_combo.itemData(index)
+        if ds is None or column == self.state.labels_column:
+            return
+        self.run_task(jobs.relabel, ds, column, key="relabel",
+                      description=f"Reading {ds.name} again…", on_result=self.ctx.add_dataset)
 
     def _recolor(self) -> None:
         state = self.state

@@ -39,6 +39,18 @@ class DataDriver(PageDriver):
         self.page.color_check.setChecked(bool(on))
         self.wait_idle()
 
+    def set_labels_column(self, name: str | None, timeout: int = TIMEOUT_MS) -> None:
+        """Choose the labels column in the "Labels" combo box (None: "(none)") and wait until
+        the table, read again, is drawn."""
+        combo = self.page.labels_combo
+        index = combo.findData(name) if name is not None else 0
+        if index < 0:
+            raise KeyError(name)
+        with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):
+            combo.setCurrentIndex(index)
+            combo.activated.emit(index)
+        self.wait_idle(timeout)
+
     # -- what the page shows ------------------------------------------------------------------------
     def points_shown(self) -> int:
         """How many points the scatter plot holds."""
@@ -63,6 +75,18 @@ class DataDriver(PageDriver):
 
     def axis_title(self, which: str = "bottom") -> str:
         return self.page.view.scatter.plotItem.getAxis(which).labelText
+
+    def labels_choices(self) -> list[str]:
+        """The texts of the "Labels" combo box ("(none)" first)."""
+        combo = self.page.labels_combo
+        return [combo.itemText(i) for i in range(combo.count())]
+
+    def labels_column(self) -> str | None:
+        """The column chosen in the "Labels" combo box (None for "(none)")."""
+        return self.page.labels_combo.currentData()
+
+    def labels_choosable(self) -> bool:
+        return self.page.labels_combo.isEnabled()
 
     def dataset_shown(self):
         """The core ``Dataset`` drawn (None before the first one)."""
