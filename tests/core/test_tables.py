@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.datasets import load_table
 from core.errors import Cancelled, DataError
@@ -274,3 +276,22 @@ def test_the_snippet_reads_the_file_the_same_way(tmp_path, text, kwargs):
     if ds.y is not None:
         np.testing.assert_array_equal(scope["y"], ds.y)
         assert tuple(str(c) for c in scope["class_names"]) == ds.class_names
+
+
+# --------------------------------------------------------------------------- property
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e9, 1e9, allow_nan=False), st.floats(-1e9, 1e9,
+                                                                           allow_nan=False),
+                          st.sampled_from(["a", "b", "c"])), min_size=2, max_size=40),
+       st.sampled_from([(",", "."), (";", ","), ("\t", ","), ("\t", "."), (";", ".")]),
+       st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
+def test_what_pandas_writes_comes_back(tmp_path_factory, rows, dialect, encoding):
+    """Any table pandas writes (delimiter, decimal mark, encoding) reads back as written."""
+    sep, decimal = dialect
+    df = pd.DataFrame(rows, columns=["länge", "breite", "class"])
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    df.to_csv(path, sep=sep, decimal=decimal, index=False, encoding=encoding)
+    ds = load_table(path)
+    np.testing.assert_allclose(ds.X, df[["länge", "breite"]].to_numpy(), rtol=1e-12)
+    assert ds.feature_names == ("länge", "breite") and ds.target_name == "class"
+    assert [ds.class_names[i] for i in ds.y] == list(df["class"])
