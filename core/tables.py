@@ -34,7 +34,7 @@ MAX_ABS_VALUE = 1e150
 SNIFF_BYTES = 1 << 20
 
 #: Rows pandas parses at a time (progress, and the values go straight into X).
-CHUNK_ROWS = 1 << 16
+CHUNK_ROWS = 1 << 17
 
 #: Missing values beyond pandas' own ("", NA, NaN, null, None, ...).
 EXTRA_NA = ["?", "-", "na", "none", "NONE"]
