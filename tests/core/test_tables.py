@@ -102,6 +102,14 @@ def test_a_missing_label_is_a_missing_value_and_dropped_classes_disappear(tmp_pa
     np.testing.assert_array_equal(scope["y"], ds.y)
 
 
+def test_an_ignored_text_column_does_not_silently_become_the_labels(tmp_path):
+    p = write(tmp_path, "t.csv", "x,city,y,comment\n1,Paris,2,ok\n3,Oslo,4,late\n")
+    ds = load_table(p, drop_text=True)
+    assert ds.y is None and ds.target_name == "" and ds.feature_names == ("x", "y")
+    assert "text columns 'city', 'comment' ignored" in ds.description
+    assert load_table(p, target="comment", drop_text=True).class_names == ("late", "ok")
+
+
 def test_headerless_table_with_the_class_last_uci_style(tmp_path):
     p = write(tmp_path, "iris.data", "5.1,3.5,Iris-setosa\n4.9,3.0,Iris-setosa\n7.0,3.2,Iris-"
                                      "versicolor\n")
