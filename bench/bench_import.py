@@ -43,6 +43,7 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np, pandas as pd
 from core.datasets import load_table
+import core.tables  # imported by the app at start-up (gui.app); lazily by load_table
 
 def status(field):
     with open("/proc/self/status") as f:
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="small",
                         help="small (300 000 rows), full (1 500 000 rows) or a row count")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     n_rows = SIZES.get(args.size) or int(args.size)
 

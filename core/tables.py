@@ -423,7 +423,8 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
                     cols = [j for j in every if j != t]
                     table = _Table(names, cols, None, t, None, None, False)
                     filled = np.zeros(len(every), dtype=bool)
-                    rows = int(path.stat().st_size / dialect.row_bytes * 1.05) + CHUNK_ROWS
+                    # sized from the sample's bytes per line, grown if the guess was short
+                    rows = int(path.stat().st_size / dialect.row_bytes * 1.05) + 16
                     X = np.empty((rows, len(cols)))
                 if not cols or not all(_is_numeric(chunk.iloc[:, j]) for j in table.cols):
                     return None
@@ -744,7 +745,9 @@ def _snippet(path: Path, kwargs: dict, features: list[int], t, drop_invalid: boo
 
 
 # --------------------------------------------------------------------------- .npy
-def _load_npy(path: Path, *, drop_invalid: bool) -> Dataset:
+def _check_npy_header(path: Path) -> None:
+    """Refuse objects and headers that promise more values than the file holds, before
+    numpy allocates anything."""
     fmt = np.lib.format
     try:
         with path.open("rb") as f:
@@ -770,6 +773,10 @@ def _load_npy(path: Path, *, drop_invalid: bool) -> Dataset:
         raise DataError(
             f"The file '{path.name}' says it holds {count:,} values ({_human_bytes(needed)}) "
             f"but has only {_human_bytes(held)} of data: it is truncated or damaged.")
+
+
+def _load_npy(path: Path, *, drop_invalid: bool) -> Dataset:
+    _check_npy_header(path)
     try:
         arr = np.load(path, allow_pickle=False)
     except OSError as exc:
