@@ -443,7 +443,8 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
                 n += m
         if table is None or n < 2:
             return None
-        X = X[:n]
+        del block  # no view of X is left: give back the rows the size guess had too many
+        X.resize((n, X.shape[1]), refcheck=False)
         filled[cols] = _filled_columns(X)
         table.X, table.filled = X, filled
         table.last_partly_empty = last_nan and bool(filled[-1])
