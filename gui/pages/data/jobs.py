@@ -14,10 +14,10 @@ from gui.widgets.scatter import RasterRequest, data_bounds
 GREY = np.array([[40, 40, 40, 255]], dtype=np.uint8)
 
 
-def load(load_view, key: str, by_labels: bool) -> Shown:
+def load(load_view, key: str, by_labels: bool, progress=None) -> Shown:
     """``load_view`` (the AppContext's shared cache: the dataset and its 2-D view), with a
-    colour per point and the view's bounds."""
-    ds, projection = load_view(key)
+    colour per point and the view's bounds; a file being read reports to ``progress``."""
+    ds, projection = load_view(key, progress)
     return Shown(ds, projection, point_colors(ds, by_labels), data_bounds(projection.coords),
                  by_labels)
 
