@@ -3,8 +3,6 @@ that count only the classes that remain, files recognised by content, loading ca
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +14,6 @@ from tests.gui.drivers import DataDriver
 def wait_error(window, qtbot):
     qtbot.waitUntil(lambda: window.message_bar.isVisible() and window.message_bar.level == "error",
                     timeout=10_000)
-
-
-def run_code(code: str, monkeypatch):
-    """Execute a "Show code" text with a stand-in for pyplot; returns scatter's arguments."""
-    calls = []
-    pyplot = types.ModuleType("matplotlib.pyplot")
-    pyplot.scatter = lambda x, y, **kw: calls.append((np.asarray(x), np.asarray(y), kw))
-    pyplot.show = lambda: None
-    matplotlib = types.ModuleType("matplotlib")
-    matplotlib.pyplot = pyplot
-    monkeypatch.setitem(sys.modules, "matplotlib", matplotlib)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
-    exec(compile(code, "<show code>", "exec"), {"__name__": "snippet"})
-    return calls[-1]
 
 
 def test_the_labels_column_is_chosen_and_only_remaining_classes_count(window, open_page, qtbot,
@@ -57,14 +41,14 @@ def test_the_labels_column_is_chosen_and_only_remaining_classes_count(window, op
     assert data.labels_choosable()
     assert data.labels_choices() == ["(none)", "a", "b", "species", "site"]
     assert data.labels_column() == "species"
-    x, y, kw = run_code(data.code(), monkeypatch)
+    x, y, kw = data.run_code(monkeypatch)
     np.testing.assert_array_equal(np.c_[x, y], data.coordinates_shown())
     np.testing.assert_array_equal(kw["c"], ds.y)
 
     data.set_labels_column("site")
     assert data.dataset_shown().class_names == ("n", "s") and data.labels_column() == "site"
     assert "Classes: 2 (column 'site')" in data.summary_text()
-    x, y, kw = run_code(data.code(), monkeypatch)
+    x, y, kw = data.run_code(monkeypatch)
     np.testing.assert_array_equal(kw["c"], data.dataset_shown().y)
 
     data.set_labels_column(None)

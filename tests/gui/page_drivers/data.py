@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 
 from tests.gui.drivers import TIMEOUT_MS, PageDriver
@@ -50,6 +53,20 @@ class DataDriver(PageDriver):
             combo.setCurrentIndex(index)
             combo.activated.emit(index)
         self.wait_idle(timeout)
+
+    def run_code(self, monkeypatch) -> tuple:
+        """Execute the page's "Show code" as printed, with a stand-in for matplotlib's pyplot;
+        returns the arguments of its last ``plt.scatter`` call: (x, y, keywords)."""
+        calls = []
+        pyplot = types.ModuleType("matplotlib.pyplot")
+        pyplot.scatter = lambda x, y, **kw: calls.append((np.asarray(x), np.asarray(y), kw))
+        pyplot.show = lambda: None
+        matplotlib = types.ModuleType("matplotlib")
+        matplotlib.pyplot = pyplot
+        monkeypatch.setitem(sys.modules, "matplotlib", matplotlib)
+        monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
+        exec(compile(self.code(), "<show code>", "exec"), {"__name__": "snippet"})
+        return calls[-1]
 
     # -- what the page shows ------------------------------------------------------------------------
     def points_shown(self) -> int:
