@@ -86,7 +86,9 @@ def test_a_file_that_is_neither_a_table_nor_an_image_says_so(window, open_page, 
     from PIL import Image
 
     png = tmp_path / "photo.csv"
-    Image.new("RGB", (6, 4), (200, 10, 10)).save(png, format="PNG")
+    rgb = np.zeros((4, 6, 3), dtype=np.uint8)
+    rgb[:, 3:] = (200, 10, 10)
+    Image.fromarray(rgb).save(png, format="PNG")
     window.open_path(str(png))
     qtbot.waitUntil(lambda: any(t == "photo.csv" for t, _ in window.ctx.images.values()),
                     timeout=30_000)
