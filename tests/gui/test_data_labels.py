@@ -62,6 +62,29 @@ def test_the_labels_column_is_chosen_and_only_remaining_classes_count(window, op
     assert data.dataset_shown().n_classes == 5  # 2, 4, 7, 9, 11: the row without b dropped
 
 
+def test_a_labels_column_with_holes_offers_to_drop_those_rows(window, open_page, qtbot,
+                                                             tmp_path):
+    data = DataDriver.open(open_page, qtbot)
+    p = tmp_path / "notes.csv"
+    p.write_text("a,b,species,note\n1,2,x,ok\n3,4,y,\n5,6,x,late\n7,8,y,ok\n")
+    data.open_file(p, wait=False)
+    wait_error(window, qtbot)
+    data.wait_drawn(lambda: window.message_bar.trigger_action("Ignore text columns"),
+                    timeout=30_000)
+    assert data.labels_column() == "species" and data.dataset_shown().n_samples == 4
+    data.set_labels_column("note", wait=False)
+    wait_error(window, qtbot)
+    assert "1 row has missing or infinite values" in window.message_bar.text()
+    # what was shown stays, and so does the combo box
+    assert data.labels_column() == "species" and data.dataset_shown().target_name == "species"
+    assert window.message_bar.action_labels() == ["Drop 1 row"]
+    data.wait_drawn(lambda: window.message_bar.trigger_action("Drop 1 row"), timeout=30_000)
+    data.wait_idle()
+    ds = data.dataset_shown()
+    assert ds.target_name == "note" and ds.class_names == ("late", "ok") and ds.n_samples == 3
+    assert data.labels_column() == "note" and "Classes: 2 (column 'note')" in data.summary_text()
+
+
 def test_scikit_learns_iris_csv_opens_with_its_species(window, open_page, qtbot):
     import sklearn
 

@@ -22,10 +22,11 @@ def load(load_view, key: str, by_labels: bool, progress=None) -> Shown:
                  by_labels)
 
 
-def relabel(ds: Dataset, column: str | None, progress=None) -> Dataset:
+def relabel(ds: Dataset, column: str | None, progress=None, **fixes) -> Dataset:
     """The dataset's file read again with ``column`` as its labels (None: no labels); the
-    other text columns are ignored, as the person chose among them."""
-    options = {**ds.extra.get("load_options", {}), "drop_text": True}
+    other text columns are ignored, as the person chose among them. ``fixes``: more
+    guided fixes (``drop_invalid=True``)."""
+    options = {**ds.extra.get("load_options", {}), "drop_text": True, **fixes}
     return load_table(ds.source, target=column, progress=progress, **options)
 
 

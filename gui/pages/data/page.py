@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
+from core.errors import DataError
 from gui.pages.base import Form, Page, panel, side_panel
 from gui.pages.data import jobs
 from gui.pages.data.settings import DataSettings
@@ -127,8 +128,23 @@ class DataPage(Page):
         column = self.labels_combo.itemData(index)
         if ds is None or column == self.state.labels_column:
             return
-        self.run_task(jobs.relabel, ds, column, key="relabel",
-                      description=f"Reading {ds.name} again…", on_result=self.ctx.add_dataset)
+        self._relabel(ds, column)
+
+    def _relabel(self, ds, column, **fixes) -> None:
+        self.run_task(jobs.relabel, ds, column, key="relabel", **fixes,
+                      description=f"Reading {ds.name} again…", on_result=self.ctx.add_dataset,
+                      on_error=lambda exc: self._relabel_failed(ds, column, exc, fixes))
+
+    def _relabel_failed(self, ds, column, exc: BaseException, fixes: dict) -> None:
+        """The sentence, with its guided fix as a button (e.g. rows without a label); the
+        labels shown stay."""
+        if isinstance(exc, DataError) and exc.fix:
+            more = {**fixes, exc.fix: True}
+            self.ctx.show_message(str(exc), "error", [
+                (exc.fix_label or "Fix", lambda: self._relabel(ds, column, **more))])
+            self._fill_labels_combo()
+        else:
+            self.fail(exc, "Reading the labels")
 
     def _recolor(self) -> None:
         state = self.state

@@ -42,13 +42,20 @@ class DataDriver(PageDriver):
         self.page.color_check.setChecked(bool(on))
         self.wait_idle()
 
-    def set_labels_column(self, name: str | None, timeout: int = TIMEOUT_MS) -> None:
+    def set_labels_column(self, name: str | None, wait: bool = True,
+                          timeout: int = TIMEOUT_MS) -> None:
         """Choose the labels column in the "Labels" combo box (None: "(none)") and wait until
-        the table, read again, is drawn."""
+        the table, read again, is drawn (with ``wait=False``, until the work is done: e.g. a
+        column the table cannot use)."""
         combo = self.page.labels_combo
         index = combo.findData(name) if name is not None else 0
         if index < 0:
             raise KeyError(name)
+        if not wait:
+            combo.setCurrentIndex(index)
+            combo.activated.emit(index)
+            self.wait_idle(timeout)
+            return
         with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):
             combo.setCurrentIndex(index)
             combo.activated.emit(index)
