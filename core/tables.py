@@ -122,8 +122,8 @@ def read_table(path, target="auto", *, drop_invalid=False, drop_text=False,
     if kind == "npy":
         return _load_npy(path, drop_invalid=drop_invalid)
     if kind == "parquet":
-        raise DataError(f"The file '{path.name}' is a Parquet table; ClusterLab opens CSV, TSV "
-                        "and NPY tables. Save it as CSV first.")
+        return _read_parquet(path, target, drop_invalid=drop_invalid, drop_text=drop_text,
+                             progress=progress)
     if kind != "text":
         raise _not_a_table(path, what)
     head = _read_head(path)
@@ -212,6 +212,12 @@ class Dialect:
         self.decimal, self.thousands, self.sklearn = decimal, thousands, sklearn
         self.spaces = spaces  # spaces after the delimiter (costs pandas ~40% to skip)
         self.row_bytes = 64.0  # bytes per line in the sample (to size X before reading)
+        self.source = "text"  # or "parquet"
+
+    @property
+    def unit(self) -> str:
+        """What a row is called in sentences: a line of text, or a row of a Parquet table."""
+        return "line" if self.source == "text" else "row"
 
     def read_csv_kwargs(self) -> dict:
         """The keyword arguments of ``pd.read_csv``, the app's and the snippet's."""
@@ -456,6 +462,8 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
 
 def _line_numbers(path: Path, dialect: Dialect, rows: list[int]) -> list[int]:
     """The file line of each data row (blank lines are skipped, as pandas does)."""
+    if dialect.source != "text":
+        return [r + 1 for r in rows]
     skip = 1 if (dialect.header or dialect.sklearn is not None) else 0
     wanted = {r + skip: r for r in rows}
     found: dict[int, int] = {}
@@ -516,10 +524,43 @@ def _read_general(path: Path, dialect: Dialect, kwargs: dict, target, drop_text:
     df = _parse(path, kwargs, progress, lambda read_csv: read_csv())
     if df.shape[0] == 0:
         raise DataError(f"The file '{path.name}' has a header but no data rows.")
-    n_cols = df.shape[1]
     last = df.iloc[:, -1].isna()
-    if n_cols > 1 and last.any() and not last.all():
-        _check_ragged(path, dialect, n_cols)
+    if df.shape[1] > 1 and last.any() and not last.all():
+        _check_ragged(path, dialect, df.shape[1])
+    return _table_from_frame(path, dialect, df, target, drop_text)
+
+
+def _read_parquet(path: Path, target, *, drop_invalid: bool, drop_text: bool,
+                  progress) -> Dataset:
+    """A Parquet table, through pyarrow when it is installed (the ``parquet`` extra)."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as exc:
+        raise DataError(
+            f"The file '{path.name}' is a Parquet table; opening Parquet needs the optional "
+            "pyarrow package (pip install pyarrow). Or save it as CSV.") from exc
+    import pandas as pd
+
+    if progress is not None:
+        progress(0.0)
+    try:
+        df = pd.read_parquet(path)
+    except OSError as exc:
+        raise _open_error(path, exc) from exc
+    except Exception as exc:  # pyarrow's own errors (ArrowInvalid...) for a damaged file
+        raise DataError(f"The Parquet file '{path.name}' is damaged and cannot be read.") from exc
+    if progress is not None:
+        progress(0.9)
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise DataError(f"The Parquet table in '{path.name}' has no rows.")
+    dialect = Dialect("", None, True, ".", None, None, False)
+    dialect.source = "parquet"
+    table = _table_from_frame(path, dialect, df.reset_index(drop=True), target, drop_text)
+    return _finish(path, dialect, {}, table, drop_invalid, drop_text)
+
+
+def _table_from_frame(path: Path, dialect: Dialect, df, target, drop_text: bool) -> _Table:
+    n_cols = df.shape[1]
     if df.shape[0] < 2:
         raise DataError(
             f"The file '{path.name}' has only one data row; clustering needs at least two.")
@@ -586,7 +627,7 @@ def _finish(path: Path, dialect: Dialect, kwargs: dict, table: _Table, drop_inva
         y = codes.astype(np.int64)
         class_names = _class_names(uniques, dialect.sklearn)
         notes.append(f"labels from column '{names[t]}' ({len(class_names)} classes)")
-    code = _snippet(path, kwargs, features, t, drop_invalid)
+    code = _snippet(path, kwargs, features, t, drop_invalid, dialect.source)
     description = (f"{X.shape[0]} rows × {X.shape[1]} numeric columns read from {path.name}"
                    + ("; " + "; ".join(notes) if notes else "") + ".")
     usable = [j for j in range(len(names)) if table.filled[j]]
@@ -653,8 +694,8 @@ def _refuse_typo(path: Path, dialect: Dialect, col, name: str) -> None:
     if 0 < bad.sum() * 2 < present.sum():
         i = int(np.flatnonzero(bad)[0])
         line = _line_numbers(path, dialect, [i])[0]
-        raise DataError(f"Column '{name}' has a value that is not a number on line {line} "
-                        f"('{col.iloc[i]}').")
+        raise DataError(f"Column '{name}' has a value that is not a number on {dialect.unit} "
+                        f"{line} ('{col.iloc[i]}').")
 
 
 def _rows_to_keep(path: Path, dialect: Dialect, X: np.ndarray, label_ok, drop_invalid: bool):
@@ -675,7 +716,7 @@ def _rows_to_keep(path: Path, dialect: Dialect, X: np.ndarray, label_ok, drop_in
         kind = "row has" if n_bad == 1 else "rows have"
         raise DataError(
             f"{n_bad} {kind} missing or infinite values in '{path.name}' "
-            f"(line{'s' if n_bad > 1 else ''} {where}{more}). ClusterLab can drop "
+            f"({dialect.unit}{'s' if n_bad > 1 else ''} {where}{more}). ClusterLab can drop "
             f"{'it' if n_bad == 1 else 'them'} and keep the other {X.shape[0] - n_bad}.",
             fix="drop_invalid", fix_label=f"Drop {n_bad} row{'s' if n_bad > 1 else ''}")
     kept = int(np.count_nonzero(ok))
@@ -726,10 +767,12 @@ def _py(value) -> str:
     return repr(value)
 
 
-def _snippet(path: Path, kwargs: dict, features: list[int], t, drop_invalid: bool) -> str:
+def _snippet(path: Path, kwargs: dict, features: list[int], t, drop_invalid: bool,
+             source: str = "text") -> str:
     args = "".join(f", {k}={_py(v)}" for k, v in kwargs.items())
+    read = "read_csv" if source == "text" else "read_parquet"
     lines = ["import numpy as np", "import pandas as pd", "",
-             f"df = pd.read_csv({_py(str(path))}{args})",
+             f"df = pd.{read}({_py(str(path))}{args})",
              f"X = df.iloc[:, {_columns(features)}].to_numpy(dtype=float)"]
     labels = None if t is None else f"df.iloc[:, {t}]"
     if drop_invalid:

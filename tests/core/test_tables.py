@@ -4,6 +4,7 @@ encodings, decimal commas, and every bad file of the audit, each with one senten
 from __future__ import annotations
 
 import codecs
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -225,7 +226,6 @@ def test_an_unclosed_quote_says_so(tmp_path):
     ("photo.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
      "other", "is a HEIC photo, neither a table nor an image"),
     ("book.csv", b"PK\x03\x04" + b"\x00" * 64, "other", "is a ZIP archive"),
-    ("t.parquet", b"PAR1" + b"\x00" * 64, "parquet", "is a Parquet table"),
 ])
 def test_the_loader_is_chosen_by_content(tmp_path, name, content, kind, sentence):
     p = tmp_path / name
@@ -233,6 +233,38 @@ def test_the_loader_is_chosen_by_content(tmp_path, name, content, kind, sentence
     assert file_kind(p)[0] == kind
     with pytest.raises(DataError, match=sentence):
         load_table(p)
+
+
+def test_parquet_without_pyarrow_says_what_it_needs(tmp_path, monkeypatch):
+    p = tmp_path / "t.parquet"
+    p.write_bytes(b"PAR1" + b"\x00" * 64)
+    assert file_kind(p)[0] == "parquet"
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(DataError, match="is a Parquet table; opening Parquet needs the "
+                                        "optional pyarrow package"):
+        load_table(p)
+
+
+def test_parquet_opens_through_pyarrow_when_it_is_installed(tmp_path):
+    pytest.importorskip("pyarrow")
+    df = pd.DataFrame({"a": [1.0, 2.5, np.nan, 4.0], "b": [1, 2, 3, 4],
+                       "species": ["x", "y", "x", "y"]})
+    p = tmp_path / "t.parquet"
+    df.to_parquet(p)
+    with pytest.raises(DataError, match=r"1 row has missing .* \(row 3\)"):
+        load_table(p)
+    ds = load_table(p, drop_invalid=True)
+    np.testing.assert_array_equal(ds.X, [[1, 1], [2.5, 2], [4, 4]])
+    assert ds.class_names == ("x", "y") and ds.target_name == "species"
+    scope = run_snippet(ds.code)
+    assert "pd.read_parquet(" in ds.code
+    np.testing.assert_array_equal(scope["X"], ds.X)
+    np.testing.assert_array_equal(scope["y"], ds.y)
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(p.read_bytes()[:40])
+    with pytest.raises(DataError, match="is damaged and cannot be read"):
+        load_table(damaged)
 
 
 def test_images_and_arrays_are_recognised_whatever_their_name(tmp_path):
