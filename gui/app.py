@@ -40,7 +40,7 @@ from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
 
-TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy);;All files (*)"
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy *.parquet);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
 
 
