@@ -128,9 +128,14 @@ def read_table(path, target="auto", *, drop_invalid=False, drop_text=False,
         raise _not_a_table(path, what)
     head = _read_head(path)
     encoding = _detect_encoding(path, head)
-    dialect = _sniff(path, head, encoding)
-    return _read_text_table(path, dialect, target, drop_invalid=drop_invalid,
-                            drop_text=drop_text, progress=progress)
+    try:
+        return _read_text_table(path, _sniff(path, head, encoding), target,
+                                drop_invalid=drop_invalid, drop_text=drop_text,
+                                progress=progress)
+    except _NotUtf8:
+        return _read_text_table(path, _sniff(path, head, _single_byte_encoding(path)), target,
+                                drop_invalid=drop_invalid, drop_text=drop_text,
+                                progress=progress)
 
 
 def _open_error(path: Path, exc: OSError) -> DataError:
@@ -171,25 +176,26 @@ def _detect_encoding(path: Path, head: bytes) -> str:
     if b"\x00" in sample or control > max(8, len(sample) // 100):
         raise DataError(
             f"The file '{path.name}' does not look like a text table: it contains binary data.")
-    return "utf-8" if _is_utf8(path) else ("cp1252" if _decodes(path, "cp1252") else "latin-1")
+    try:  # the sample decides; a later byte that is not UTF-8 makes read_table read again
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return _single_byte_encoding(path)
+
+
+def _single_byte_encoding(path: Path) -> str:
+    """Windows-1252 when every byte of the file is one, else Latin-1 (every byte is)."""
+    return "cp1252" if _decodes(path, "cp1252") else "latin-1"
+
+
+class _NotUtf8(Exception):
+    """A byte past the sample is not UTF-8: the table is read again as single-byte text."""
 
 
 def _chunks(path: Path, size: int = 4 << 20):
     with path.open("rb") as f:
         while chunk := f.read(size):
             yield chunk
-
-
-def _is_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for chunk in _chunks(path):
-            if not chunk.isascii():
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -348,18 +354,26 @@ class _Progress(io.RawIOBase):
         return n
 
 
-def _parse(path: Path, kwargs: dict, progress, consume):
-    """``consume(pd.read_csv(file, engine="c", **kwargs))``, pandas' complaints turned into
-    sentences. ``file`` reports the bytes read to ``progress`` (which may cancel)."""
+def _parse(path: Path, kwargs: dict, progress, consume, chunked: bool = False):
+    """``consume(read_csv, report)``: ``read_csv(**more)`` is ``pd.read_csv(file, engine="c",
+    **kwargs, **more)``, pandas' complaints turned into sentences. Read whole, ``file``
+    reports the bytes read to ``progress`` (which may cancel); read in chunks (``chunked``),
+    ``report()`` does it between chunks."""
     import pandas as pd
 
-    size = path.stat().st_size
+    size = max(path.stat().st_size, 1)
     try:
         with path.open("rb") as raw, warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            source = raw if progress is None else io.BufferedReader(
+            source = raw if progress is None or chunked else io.BufferedReader(
                 _Progress(raw, size, progress), 1 << 20)
-            return consume(lambda **more: pd.read_csv(source, engine="c", **kwargs, **more))
+
+            def report() -> None:
+                if progress is not None:
+                    progress(min(raw.tell() / size, 1.0) * 0.9)
+
+            return consume(lambda **more: pd.read_csv(source, engine="c", **kwargs, **more),
+                           report)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"The file '{path.name}' is empty.") from exc
     except pd.errors.ParserWarning as exc:
@@ -379,6 +393,8 @@ def _parse(path: Path, kwargs: dict, progress, consume):
                             "missing.") from exc
         raise DataError(f"The file '{path.name}' cannot be read as a table.") from exc
     except (UnicodeDecodeError, UnicodeError) as exc:
+        if kwargs.get("encoding", "utf-8") == "utf-8":
+            raise _NotUtf8() from exc
         raise DataError(f"The file '{path.name}' is not readable text.") from exc
     except OSError as exc:
         raise _open_error(path, exc) from exc
@@ -416,7 +432,7 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
     the table is too short: the general reader then reads it whole and explains."""
     import pandas as pd
 
-    def consume(read_csv):
+    def consume(read_csv, report):
         X, n, table = None, 0, None
         labels, filled, last_nan = [], None, False
         with read_csv(chunksize=CHUNK_ROWS) as reader:
@@ -447,6 +463,7 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
                     filled[t] |= bool(chunk.iloc[:, t].notna().any())
                 last_nan |= bool(chunk.iloc[:, -1].isna().any())
                 n += m
+                report()
         if table is None or n < 2:
             return None
         del block  # no view of X is left: give back the rows the size guess had too many
@@ -457,7 +474,7 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
         table.labels = None if t is None else pd.concat(labels, ignore_index=True)
         return table
 
-    return _parse(path, kwargs, progress, consume)
+    return _parse(path, kwargs, progress, consume, chunked=True)
 
 
 def _line_numbers(path: Path, dialect: Dialect, rows: list[int]) -> list[int]:
@@ -521,7 +538,7 @@ def _read_text_table(path: Path, dialect: Dialect, target, *, drop_invalid: bool
 def _read_general(path: Path, dialect: Dialect, kwargs: dict, target, drop_text: bool,
                   progress) -> _Table:
     """The whole table as a DataFrame: text columns, typos, too few rows."""
-    df = _parse(path, kwargs, progress, lambda read_csv: read_csv())
+    df = _parse(path, kwargs, progress, lambda read_csv, report: read_csv())
     if df.shape[0] == 0:
         raise DataError(f"The file '{path.name}' has a header but no data rows.")
     last = df.iloc[:, -1].isna()

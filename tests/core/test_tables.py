@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import tables
 from core.datasets import load_table
 from core.errors import Cancelled, DataError
 from core.tables import file_kind
@@ -282,7 +283,8 @@ def test_images_and_arrays_are_recognised_whatever_their_name(tmp_path):
 
 
 # --------------------------------------------------------------------------- progress and cancel
-def test_loading_reports_progress_and_can_be_cancelled(tmp_path):
+def test_loading_reports_progress_and_can_be_cancelled(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 10_000)  # a report after every 10 000 rows
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60_000, 5))
     p = tmp_path / "big.csv"
@@ -298,6 +300,27 @@ def test_loading_reports_progress_and_can_be_cancelled(tmp_path):
 
     with pytest.raises(Cancelled):
         load_table(p, progress=cancel_half_way)
+    # a table with text is read whole: its progress comes from the bytes read
+    q = tmp_path / "words.csv"
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    frame["kind"] = np.where(X[:, 0] > 0, "up", "down")
+    frame["note"] = "n"
+    frame.to_csv(q, index=False)
+    seen.clear()
+    assert load_table(q, drop_text=True, progress=seen.append).class_names == ("down", "up")
+    assert len(seen) > 2 and seen == sorted(seen)
+    with pytest.raises(Cancelled):
+        load_table(q, drop_text=True, progress=cancel_half_way)
+
+
+def test_a_byte_that_is_not_utf8_far_into_the_file(tmp_path):
+    """The encoding is guessed from the first megabyte; a later Latin-1 byte reads again."""
+    p = tmp_path / "late.csv"
+    p.write_bytes(b"a,b,kind\n" + b"1,2,plain\n" * 150_000 + "3,4,café\n".encode("cp1252"))
+    ds = load_table(p)
+    assert ds.n_samples == 150_001 and ds.class_names == ("café", "plain")
+    assert 'encoding="cp1252"' in ds.code
+    np.testing.assert_array_equal(run_snippet(ds.code)["y"], ds.y)
 
 
 # --------------------------------------------------------------------------- the snippet
