@@ -456,8 +456,11 @@ def _read_numeric(path: Path, dialect: Dialect, kwargs: dict, target, progress):
                     grown[:n] = X[:n]
                     X = grown
                 block = X[n:n + m]
-                for k, j in enumerate(cols):
-                    block[:, k] = chunk.iloc[:, j].to_numpy(dtype=np.float64)
+                values = [chunk.iloc[:, j].to_numpy(dtype=np.float64) for j in cols]
+                for r in range(0, m, 4096):  # tiles that stay in cache while all columns land
+                    tile = block[r:r + 4096]
+                    for k, v in enumerate(values):
+                        tile[:, k] = v[r:r + 4096]
                 if t is not None:
                     labels.append(chunk.iloc[:, t])
                     filled[t] |= bool(chunk.iloc[:, t].notna().any())
