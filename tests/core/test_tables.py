@@ -314,7 +314,7 @@ def test_loading_reports_progress_and_can_be_cancelled(tmp_path, monkeypatch):
 
 
 def test_a_byte_that_is_not_utf8_far_into_the_file(tmp_path):
-    """The encoding is guessed from the first megabyte; a later Latin-1 byte reads again."""
+    """The encoding is guessed from the first 256 KB; a later Latin-1 byte reads again."""
     p = tmp_path / "late.csv"
     p.write_bytes(b"a,b,kind\n" + b"1,2,plain\n" * 150_000 + "3,4,café\n".encode("cp1252"))
     ds = load_table(p)
