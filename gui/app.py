@@ -31,6 +31,7 @@ import resources
 from core.errors import DataError
 from core.images import IMAGE_SUFFIXES
 from core.storage import write_csv
+from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.exports import save_widget
@@ -40,7 +41,7 @@ from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
 
-TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy);;All files (*)"
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy *.parquet);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
 
 
@@ -51,10 +52,10 @@ def _load_image_job(path: str):
     return rgb, pixel_dataset(rgb, Path(path).name)
 
 
-def _load_table_job(path: str, **fixes):
+def _load_table_job(path: str, progress=None, **fixes):
     from core.datasets import load_table
 
-    return load_table(path, **fixes)
+    return load_table(path, progress=progress, **fixes)
 
 
 class MainWindow(QMainWindow):
@@ -312,7 +313,9 @@ class MainWindow(QMainWindow):
         """Open a table or an image in the background; errors go to the message bar."""
         path = str(path)
         self.settings.setValue("files/last_folder", str(Path(path).parent))
-        if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        kind, _ = file_kind(path)  # by content (magic bytes), not by extension
+        if kind == "image" or (kind == "text" and not Path(path).exists()
+                               and Path(path).suffix.lower() in IMAGE_SUFFIXES):
             self.tasks.submit(_load_image_job, path, key="open-file",
                               description=f"Opening {Path(path).name}…",
                               on_result=lambda r: self._image_loaded(path, r),

@@ -62,12 +62,13 @@ class AppContext(QObject):
     def cached_dataset(self, key: str) -> Dataset | None:
         return self._datasets.get(key)
 
-    def load_dataset(self, key: str) -> Dataset:
-        """The dataset for ``key``; may import scikit-learn or read a file: call it in a task."""
+    def load_dataset(self, key: str, progress=None) -> Dataset:
+        """The dataset for ``key``; may import scikit-learn or read a file (reporting to
+        ``progress``, which may cancel): call it in a task."""
         if key in self._datasets:
             return self._datasets[key]
         if key.startswith("file:"):
-            ds = load_table(key[5:])
+            ds = load_table(key[5:], progress=progress)
         elif key in BUILTIN_TITLES:
             ds = load_builtin(key)
         else:
@@ -75,10 +76,10 @@ class AppContext(QObject):
         self._datasets[key] = ds
         return ds
 
-    def load_view(self, key: str) -> tuple[Dataset, Projection]:
+    def load_view(self, key: str, progress=None) -> tuple[Dataset, Projection]:
         """The dataset for ``key`` and its 2-D view (PCA beyond two features), computed once
         and shared by every page; call it in a task."""
-        ds = self.load_dataset(key)
+        ds = self.load_dataset(key, progress)
         view = self._views.get(key)
         if view is None or view[0] is not ds:
             view = self._views[key] = (ds, project_2d(ds.X, ds.feature_names))

@@ -45,7 +45,7 @@ EXCLUDED_MODULES = [
     # other Qt bindings pyqtgraph could pick
     "PyQt5", "PyQt6", "PySide2",
     # installed next to ClusterLab on a developer's machine, never used by the app
-    "tkinter", "_tkinter", "IPython", "matplotlib", "pandas", "pyarrow", "sympy", "numba",
+    "tkinter", "_tkinter", "IPython", "matplotlib", "pyarrow", "sympy", "numba",
     "torch", "cupy", "dask", "pytest", "_pytest", "hypothesis", "pytest_qt", "pytestqt",
     "PyInstaller", "setuptools", "pkg_resources", "pip", "wheel", "docutils", "sphinx",
     "OpenGL", "cupy_backends", "array_api_strict", "jax", "polars", "duckdb", "ibis",

@@ -204,10 +204,10 @@ def test_missing_and_unreadable_paths(tmp_path, monkeypatch):
         load_table(tmp_path)
     p = write(tmp_path, "locked.csv", "a,b\n1,2\n3,4\n")
 
-    def denied(self):
+    def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(type(p), "read_bytes", denied)
+    monkeypatch.setattr(type(p), "open", denied)
     with pytest.raises(DataError, match="cannot be read: permission denied"):
         load_table(p)
 

@@ -3,9 +3,6 @@ and its "Show code" runs as printed."""
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 import pytest
 
@@ -39,23 +36,12 @@ def test_a_million_points_are_drawn_as_one_image(window, open_page, qtbot, tmp_p
 def test_the_snippet_runs_as_printed(window, open_page, qtbot, monkeypatch):
     """The blobs' and the iris' (PCA) "Show code", executed with a stand-in for pyplot."""
     data = DataDriver.open(open_page, qtbot)
-    calls = []
-    pyplot = types.ModuleType("matplotlib.pyplot")
-    pyplot.scatter = lambda x, y, **kw: calls.append((np.asarray(x), np.asarray(y), kw))
-    pyplot.show = lambda: None
-    matplotlib = types.ModuleType("matplotlib")
-    matplotlib.pyplot = pyplot
-    monkeypatch.setitem(sys.modules, "matplotlib", matplotlib)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
-
-    exec(compile(data.code(), "<show code>", "exec"), {"__name__": "snippet"})
-    x, y, kw = calls[-1]
+    x, y, kw = data.run_code(monkeypatch)
     np.testing.assert_array_equal(np.c_[x, y], data.coordinates_shown())
     np.testing.assert_array_equal(kw["c"], data.dataset_shown().y)
 
     data.set_dataset("iris")
-    exec(compile(data.code(), "<show code>", "exec"), {"__name__": "snippet"})
-    x, y, kw = calls[-1]
+    x, y, kw = data.run_code(monkeypatch)
     np.testing.assert_allclose(np.abs(np.c_[x, y]), np.abs(data.coordinates_shown()),
                                atol=1e-9)
 

@@ -90,7 +90,8 @@ def test_unused_qt_modules_are_excluded_and_used_ones_are_not():
     for unused in ("QtQml", "QtQuick", "QtNetwork", "QtWebEngineCore", "QtMultimedia"):
         assert f"PySide6.{unused}" in excluded
     # every module the app imports at run time is kept
-    for needed in ("sklearn", "scipy", "numpy", "PIL", "pyqtgraph", "narwhals", "joblib"):
+    for needed in ("sklearn", "scipy", "numpy", "PIL", "pyqtgraph", "narwhals", "joblib",
+                   "pandas"):
         assert needed not in excluded
 
 
@@ -113,6 +114,7 @@ def test_excluded_modules_are_not_needed_by_what_the_app_imports():
         "import sklearn.semi_supervised, sklearn.model_selection, threadpoolctl\n"
         "import PIL.Image; PIL.Image.init()\n"
         "import numpy.testing\n"
+        "import pandas, pandas.io.parsers\n"
         "print('\\n'.join(sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.datasets import Dataset
+from core.datasets import Dataset, load_table
 from gui.pages.data.state import Shown
 from gui.tasks import estimate_cost
 from gui.widgets.palette import colors_for_labels
@@ -14,12 +14,20 @@ from gui.widgets.scatter import RasterRequest, data_bounds
 GREY = np.array([[40, 40, 40, 255]], dtype=np.uint8)
 
 
-def load(load_view, key: str, by_labels: bool) -> Shown:
+def load(load_view, key: str, by_labels: bool, progress=None) -> Shown:
     """``load_view`` (the AppContext's shared cache: the dataset and its 2-D view), with a
-    colour per point and the view's bounds."""
-    ds, projection = load_view(key)
+    colour per point and the view's bounds; a file being read reports to ``progress``."""
+    ds, projection = load_view(key, progress)
     return Shown(ds, projection, point_colors(ds, by_labels), data_bounds(projection.coords),
                  by_labels)
+
+
+def relabel(ds: Dataset, column: str | None, progress=None, **fixes) -> Dataset:
+    """The dataset's file read again with ``column`` as its labels (None: no labels); the
+    other text columns are ignored, as the person chose among them. ``fixes``: more
+    guided fixes (``drop_invalid=True``)."""
+    options = {**ds.extra.get("load_options", {}), "drop_text": True, **fixes}
+    return load_table(ds.source, target=column, progress=progress, **options)
 
 
 def recolor(shown: Shown, by_labels: bool) -> Shown:

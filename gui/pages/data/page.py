@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
+from core.errors import DataError
 from gui.pages.base import Form, Page, panel, side_panel
 from gui.pages.data import jobs
 from gui.pages.data.settings import DataSettings
@@ -43,6 +44,11 @@ class DataPage(Page):
             tip="Colour the points by the labels the dataset comes with. Clustering never sees "
                 "them; they show what a good clustering could find.")
         self.color_check.toggled.connect(self._recolor)
+        self.labels_combo = form.combo(
+            None, "Labels", [("(none)", None)],
+            tip="The column of the table that holds the true labels, or none. Clustering "
+                "never sees it; the other text columns are ignored.")
+        self.labels_combo.activated.connect(self._labels_chosen)
 
         summary_box, summary_form = panel("Summary")
         summary_form.addRow(self.view.summary)
@@ -70,11 +76,13 @@ class DataPage(Page):
         return {} if ds is None else {"last_dataset": ds.key}
 
     def fail(self, exc: BaseException, what: str = "The computation") -> None:
-        # Keep what was shown: the picker goes back to the dataset that is drawn.
+        # Keep what was shown: the picker goes back to the dataset that is drawn, the labels
+        # combo to its labels column.
         self.state.loading = False
         if self.state.dataset is not None:
             self.state.key = self.state.dataset.key
         super().fail(exc, what)
+        self._fill_labels_combo()
         self.refresh()
 
     # -- work ---------------------------------------------------------------------------------------
@@ -94,10 +102,49 @@ class DataPage(Page):
         self.color_check.setEnabled(state.has_labels)
         self.color_check.setText("Colour by pixel colour" if "rgb" in shown.dataset.extra
                                  else "Colour by true labels")
+        self._fill_labels_combo()
         if shown.by_labels != state.color_by_labels:  # switched while it loaded
             self._recolor()
         self.refresh()
         self.mark_drawn()
+
+    def _fill_labels_combo(self) -> None:
+        """The labels combo lists the shown table's columns and selects its labels column."""
+        state, combo = self.state, self.labels_combo
+        columns = state.label_columns
+        current = state.labels_column
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("(none)", None)
+        for name in columns or ((current,) if current else ()):
+            combo.addItem(name, name)
+        index = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+        combo.setEnabled(bool(columns))
+        combo.blockSignals(False)
+
+    def _labels_chosen(self, index: int) -> None:
+        ds = self.state.dataset
+        column = self.labels_combo.itemData(index)
+        if ds is None or column == self.state.labels_column:
+            return
+        self._relabel(ds, column)
+
+    def _relabel(self, ds, column, **fixes) -> None:
+        self.run_task(jobs.relabel, ds, column, key="relabel", **fixes,
+                      description=f"Reading {ds.name} again…", on_result=self.ctx.add_dataset,
+                      on_error=lambda exc: self._relabel_failed(ds, column, exc, fixes))
+
+    def _relabel_failed(self, ds, column, exc: BaseException, fixes: dict) -> None:
+        """The sentence, with its guided fix as a button (e.g. rows without a label); the
+        labels shown stay."""
+        if isinstance(exc, DataError) and exc.fix:
+            more = {**fixes, exc.fix: True}
+            self.ctx.show_message(str(exc), "error", [
+                (exc.fix_label or "Fix", lambda: self._relabel(ds, column, **more))])
+            self._fill_labels_combo()
+        else:
+            self.fail(exc, "Reading the labels")
 
     def _recolor(self) -> None:
         state = self.state

@@ -59,6 +59,18 @@ class DataState:
         return ds is not None and (ds.y is not None or "rgb" in ds.extra)
 
     @property
+    def label_columns(self) -> tuple[str, ...]:
+        """The columns the labels can come from (a table's; empty for other datasets)."""
+        ds = self.dataset
+        return () if ds is None else tuple(ds.extra.get("columns", ()))
+
+    @property
+    def labels_column(self) -> str | None:
+        """The column the shown labels come from (None: no labels)."""
+        ds = self.dataset
+        return None if ds is None or ds.y is None else (ds.target_name or "labels")
+
+    @property
     def colored_by_labels(self) -> bool:
         """Whether the points drawn are coloured by labels (the check box may lead)."""
         return self.shown is not None and self.shown.by_labels

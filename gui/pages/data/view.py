@@ -19,7 +19,8 @@ def summary_text(state: DataState) -> str:
     ds, proj = state.dataset, state.projection
     if ds is None:
         return "Loading…"
-    classes = f"{ds.n_classes}" if ds.y is not None else "none (unlabelled)"
+    classes = (f"{ds.n_classes}" + (f" (column '{ds.target_name}')" if ds.target_name else "")
+               if ds.y is not None else "none (unlabelled)")
     if proj.method == "pca":
         shown = (f"the first two principal components (together "
                  f"{proj.explained_variance_ratio.sum():.1%} of the variance)")
@@ -37,13 +38,16 @@ def legend_text(state: DataState) -> str:
     ds = state.dataset
     if ds is None or ds.y is None or not state.color_by_labels:
         return ""
+    # y is 0..k-1 over the classes that remain (core re-codes them after dropped rows)
     k = int(ds.y.max()) + 1
     colors = palette_rgba(k)
-    names = ds.target_names or tuple(str(i) for i in range(k))
+    names = ds.class_names or tuple(str(i) for i in range(k))
     items = [f"<span style='color:{hex_color(colors[i])}'>●</span> "
              f"{names[i] if i < len(names) else i}"
              for i in range(min(k, MAX_LEGEND))]
-    return "<b>Labels</b><br>" + "<br>".join(items)
+    title = f"Labels ({ds.target_name})" if ds.target_name else "Labels"
+    more = f"<br>… and {k - MAX_LEGEND} more" if k > MAX_LEGEND else ""
+    return f"<b>{title}</b><br>" + "<br>".join(items) + more
 
 
 class DataView(Tab):

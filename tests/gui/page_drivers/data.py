@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 
 from tests.gui.drivers import TIMEOUT_MS, PageDriver
@@ -39,6 +42,39 @@ class DataDriver(PageDriver):
         self.page.color_check.setChecked(bool(on))
         self.wait_idle()
 
+    def set_labels_column(self, name: str | None, wait: bool = True,
+                          timeout: int = TIMEOUT_MS) -> None:
+        """Choose the labels column in the "Labels" combo box (None: "(none)") and wait until
+        the table, read again, is drawn (with ``wait=False``, until the work is done: e.g. a
+        column the table cannot use)."""
+        combo = self.page.labels_combo
+        index = combo.findData(name) if name is not None else 0
+        if index < 0:
+            raise KeyError(name)
+        if not wait:
+            combo.setCurrentIndex(index)
+            combo.activated.emit(index)
+            self.wait_idle(timeout)
+            return
+        with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):
+            combo.setCurrentIndex(index)
+            combo.activated.emit(index)
+        self.wait_idle(timeout)
+
+    def run_code(self, monkeypatch) -> tuple:
+        """Execute the page's "Show code" as printed, with a stand-in for matplotlib's pyplot;
+        returns the arguments of its last ``plt.scatter`` call: (x, y, keywords)."""
+        calls = []
+        pyplot = types.ModuleType("matplotlib.pyplot")
+        pyplot.scatter = lambda x, y, **kw: calls.append((np.asarray(x), np.asarray(y), kw))
+        pyplot.show = lambda: None
+        matplotlib = types.ModuleType("matplotlib")
+        matplotlib.pyplot = pyplot
+        monkeypatch.setitem(sys.modules, "matplotlib", matplotlib)
+        monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
+        exec(compile(self.code(), "<show code>", "exec"), {"__name__": "snippet"})
+        return calls[-1]
+
     # -- what the page shows ------------------------------------------------------------------------
     def points_shown(self) -> int:
         """How many points the scatter plot holds."""
@@ -63,6 +99,18 @@ class DataDriver(PageDriver):
 
     def axis_title(self, which: str = "bottom") -> str:
         return self.page.view.scatter.plotItem.getAxis(which).labelText
+
+    def labels_choices(self) -> list[str]:
+        """The texts of the "Labels" combo box ("(none)" first)."""
+        combo = self.page.labels_combo
+        return [combo.itemText(i) for i in range(combo.count())]
+
+    def labels_column(self) -> str | None:
+        """The column chosen in the "Labels" combo box (None for "(none)")."""
+        return self.page.labels_combo.currentData()
+
+    def labels_choosable(self) -> bool:
+        return self.page.labels_combo.isEnabled()
 
     def dataset_shown(self):
         """The core ``Dataset`` drawn (None before the first one)."""
