@@ -363,7 +363,8 @@ class StepState:
 
 
 class EMStepper:
-    """EM for a Gaussian mixture one iteration at a time, forwards and back.
+    """EM for a Gaussian mixture one iteration, or one half of it, at a time, forwards and
+    back.
 
     Iteration 0 holds scikit-learn's own initialisation (``GaussianMixture(...,
     random_state=random_state)``'s for ``init_params``). ``step()`` is one E step and one M
@@ -372,6 +373,11 @@ class EMStepper:
     precisions_init=p0).fit(X)``'s, where ``w0, m0, p0 = stepper.initial_params()``. Once
     the lower bound changed by less than ``tol`` the stepper has ``converged`` and ``step()``
     does nothing; ``back()`` returns to the previous iteration exactly.
+
+    ``step(half=True)`` makes one half of an iteration: first the E step (``phase`` becomes
+    ``"E"``: ``e_responsibilities`` are the new responsibilities, the parameters have not
+    moved), then the M step (``phase`` ``"M"``: new parameters, ``iteration`` + 1, a new
+    lower bound). ``back(half=True)`` undoes one half-step. Two half-steps are one step.
     """
 
     def __init__(self, X, n_components: int, covariance_type: str = "full",
@@ -396,12 +402,19 @@ class EMStepper:
         self._params = [p0]
         self._lbs = [-math.inf]
         self._converged_at: int | None = None
+        self._phase = "M"  # "E": the next iteration's E step is made, its M step is not
+        self._prev_log_resp: np.ndarray | None = None  # the E step the parameters came from
 
     # -- moving
-    def step(self) -> bool:
-        """One E and M step. False (and nothing done) once converged."""
+    def step(self, half: bool = False) -> bool:
+        """One E and M step, or with ``half`` the next of the two (E, then M). In phase
+        "E" a whole step finishes the iteration (its M step). False (and nothing done) once
+        converged."""
         if self.converged:
             return False
+        if half and self._phase == "M":
+            self._phase = "E"  # the E step: its responsibilities were computed ahead
+            return True
         with single_threaded():
             return self._step()
 
@@ -413,25 +426,37 @@ class EMStepper:
         self._lbs.append(lb)
         if abs(lb - prev) < self.tol:
             self._converged_at = self.iteration
+        self._prev_log_resp = self._log_resp
         self._ll, self._log_resp = _e_step(self.X, p)
+        self._phase = "M"
         return True
 
-    def back(self) -> bool:
-        """Return to the previous iteration. False at iteration 0."""
+    def back(self, half: bool = False) -> bool:
+        """Return to the previous iteration (from phase "E": to the start of this one), or
+        with ``half`` undo one half-step. False at iteration 0 before its E step."""
+        if self._phase == "E":
+            self._phase = "M"
+            return True
         if self.iteration == 0:
             return False
         self._params.pop()
-        self._lbs.pop()
+        # the E step of the parameters now current is the one the popped ones came from
+        self._ll, self._log_resp = self._lbs.pop(), self._prev_log_resp
         if self._converged_at is not None and self._converged_at > self.iteration:
             self._converged_at = None
         with single_threaded():
-            self._ll, self._log_resp = _e_step(self.X, self._params[-1])
+            self._prev_log_resp = (_e_step(self.X, self._params[-2])[1]
+                                   if len(self._params) > 1 else None)
+        if half:
+            self._phase = "E"
         return True
 
     def reset(self) -> None:
         """Back to the initial parameters."""
         del self._params[1:], self._lbs[1:]
         self._converged_at = None
+        self._phase = "M"
+        self._prev_log_resp = None
         with single_threaded():
             self._ll, self._log_resp = _e_step(self.X, self._params[0])
 
@@ -478,6 +503,20 @@ class EMStepper:
     @property
     def labels(self) -> np.ndarray:
         return _frozen(self._log_resp.argmax(axis=1))
+
+    @property
+    def phase(self) -> str:
+        """The half-step last made: "E" (the next iteration's E step, its M step still to
+        come) or "M" (a whole iteration; also at iteration 0, the initialisation)."""
+        return self._phase
+
+    @property
+    def e_responsibilities(self) -> np.ndarray | None:
+        """The responsibilities of the last E step made: in phase "E" those of the current
+        parameters, in phase "M" those the current parameters were computed from; None at
+        iteration 0 before any E step."""
+        log_resp = self._log_resp if self._phase == "E" else self._prev_log_resp
+        return None if log_resp is None else _frozen(np.exp(log_resp))
 
     @property
     def history(self) -> tuple[StepState, ...]:
