@@ -323,6 +323,36 @@ def test_regions_are_the_density_and_the_predictions(cov, X):
     assert np.mean(reg.labels.ravel() == gm.predict(grid)) > 0.999
 
 
+def _regions_reference(result, xs, ys):
+    """The grid as the first implementation computed it: every component on the whole grid
+    (float32, the same operations), argmax and log-sum-exp over the components' axis."""
+    prec = np.stack([np.linalg.inv(c) for c in result.full_covariances()])
+    k = result.n_components
+    wlp = np.empty((k, ys.size, xs.size), dtype=np.float32)
+    for c in range(k):
+        dx, dy = xs - result.means[c, 0], ys - result.means[c, 1]
+        const = (-np.log(2 * np.pi) + 0.5 * np.log(np.linalg.det(prec[c]))
+                 + np.log(result.weights[c]))
+        wlp[c] = np.multiply.outer(np.float32(-prec[c, 0, 1] * dy), np.float32(dx))
+        wlp[c] += np.float32(const - 0.5 * prec[c, 1, 1] * dy * dy)[:, None]
+        wlp[c] += np.float32(-0.5 * prec[c, 0, 0] * dx * dx)[None, :]
+    from scipy.special import logsumexp
+
+    return logsumexp(wlp.astype(float), axis=0), wlp.argmax(axis=0)
+
+
+@pytest.mark.parametrize("cov", COVARIANCE_TYPES)
+@pytest.mark.parametrize("k", [3, 10])
+def test_regions_equal_the_reference_grid(cov, k, X):
+    ours = fit_gmm(X, k, cov)
+    # 150 rows: several blocks and a partial one
+    reg = gmm_regions(ours, (X[:, 0].min() - 1, X[:, 0].max() + 1),
+                      (X[:, 1].min() - 1, X[:, 1].max() + 1), 150)
+    dens, labels = _regions_reference(ours, reg.xs, reg.ys)
+    np.testing.assert_array_equal(reg.labels, labels)
+    np.testing.assert_allclose(reg.log_density, dens, rtol=1e-4, atol=0)
+
+
 def test_ellipse_is_one_sigma():
     cov = np.array([[4.0, 1.0], [1.0, 2.0]])
     pts = ellipse([1.0, -1.0], cov, n_sigma=2.0)
