@@ -78,7 +78,7 @@ def test_covariance_switch_click_percentile_and_sample(gm_page, X):
     assert header[-2:] == ["log_density", "anomaly"] and len(rows) == len(X)
 
 
-def test_em_half_steps_colour_on_e_and_move_on_m(gm_page, X):
+def test_em_half_steps_colour_on_e_and_move_on_m(gm_page, X, window, artifacts_dir):
     gm_page.open_em()
     gm_page.reset()
     assert gm_page.em_phase().startswith("Initialisation")
@@ -87,7 +87,7 @@ def test_em_half_steps_colour_on_e_and_move_on_m(gm_page, X):
     for t in range(1, 4):
         gm_page.step()  # E: new colours (predict_proba of the parameters shown), same ellipses
         assert gm_page.em_phase() == "E step: responsibilities"
-        assert f"iteration {t - 1}, E step" in gm_page.em_title()
+        assert f"iteration {t - 1}, then the E step of {t}" in gm_page.em_title()
         assert not np.array_equal(gm_page.em_colors(), colours)
         np.testing.assert_array_equal(gm_page.em_ellipse(0), ellipse)
         np.testing.assert_allclose(gm_page.em_colors()[:, :3].astype(float),
@@ -111,6 +111,7 @@ def test_em_half_steps_colour_on_e_and_move_on_m(gm_page, X):
     assert gm_page.em_phase().startswith("M step") and "iteration 2" in gm_page.em_title()
     assert not np.array_equal(gm_page.em_colors(), colours)
     gm_page.step()
+    window.grab().save(str(artifacts_dir / "gaussian-mixtures-em-e-step.png"))
     code = gm_page.code()
     assert "max_iter=2" in code and "resp = gm.predict_proba(X)" in code
     ns: dict = {}

@@ -59,7 +59,7 @@ class EMTab(Tab):
             return
         self.view.set_axis_titles(*state.fit.projection.axis_titles)
         self.view.set_title(f"iteration {s.iteration}"
-                            + (", E step of the next" if s.phase == "E" else "")
+                            + (f", then the E step of {s.iteration + 1}" if s.phase == "E" else "")
                             + (" (converged)" if s.converged else ""))
         self.phase_label.setText(PHASE_TEXT[s.phase] if s.iteration or s.phase == "E"
                                  else INIT_TEXT)
