@@ -11,8 +11,8 @@
   on a worker thread, as the page runs it, against the plain scikit-learn loop
   ``GaussianMixture(n_components=k, n_init=10, random_state=42).fit(X).bic(X)``; also the
   longest gap between two progress reports (how long Cancel can take).
-* The region grid: ``gmm_regions`` at 500 x 500 against ``score_samples`` + ``predict`` on
-  the 250 000 grid points (target: ours < 10 ms).
+* The region grid: ``gmm_regions`` at 500 x 500, k=3 and k=10, against ``score_samples`` +
+  ``predict`` on the 250 000 grid points (target: ours < 10 ms).
 
 Medians of --repeat runs (the sweep: 2 runs, its baseline once).
 """

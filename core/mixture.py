@@ -363,7 +363,8 @@ class StepState:
 
 
 class EMStepper:
-    """EM for a Gaussian mixture one iteration at a time, forwards and back.
+    """EM for a Gaussian mixture one iteration, or one half of it, at a time, forwards and
+    back.
 
     Iteration 0 holds scikit-learn's own initialisation (``GaussianMixture(...,
     random_state=random_state)``'s for ``init_params``). ``step()`` is one E step and one M
@@ -372,6 +373,11 @@ class EMStepper:
     precisions_init=p0).fit(X)``'s, where ``w0, m0, p0 = stepper.initial_params()``. Once
     the lower bound changed by less than ``tol`` the stepper has ``converged`` and ``step()``
     does nothing; ``back()`` returns to the previous iteration exactly.
+
+    ``step(half=True)`` makes one half of an iteration: first the E step (``phase`` becomes
+    ``"E"``: ``e_responsibilities`` are the new responsibilities, the parameters have not
+    moved), then the M step (``phase`` ``"M"``: new parameters, ``iteration`` + 1, a new
+    lower bound). ``back(half=True)`` undoes one half-step. Two half-steps are one step.
     """
 
     def __init__(self, X, n_components: int, covariance_type: str = "full",
@@ -396,12 +402,19 @@ class EMStepper:
         self._params = [p0]
         self._lbs = [-math.inf]
         self._converged_at: int | None = None
+        self._phase = "M"  # "E": the next iteration's E step is made, its M step is not
+        self._prev_log_resp: np.ndarray | None = None  # the E step the parameters came from
 
     # -- moving
-    def step(self) -> bool:
-        """One E and M step. False (and nothing done) once converged."""
+    def step(self, half: bool = False) -> bool:
+        """One E and M step, or with ``half`` the next of the two (E, then M). In phase
+        "E" a whole step finishes the iteration (its M step). False (and nothing done) once
+        converged."""
         if self.converged:
             return False
+        if half and self._phase == "M":
+            self._phase = "E"  # the E step: its responsibilities were computed ahead
+            return True
         with single_threaded():
             return self._step()
 
@@ -413,25 +426,37 @@ class EMStepper:
         self._lbs.append(lb)
         if abs(lb - prev) < self.tol:
             self._converged_at = self.iteration
+        self._prev_log_resp = self._log_resp
         self._ll, self._log_resp = _e_step(self.X, p)
+        self._phase = "M"
         return True
 
-    def back(self) -> bool:
-        """Return to the previous iteration. False at iteration 0."""
+    def back(self, half: bool = False) -> bool:
+        """Return to the previous iteration (from phase "E": to the start of this one), or
+        with ``half`` undo one half-step. False at iteration 0 before its E step."""
+        if self._phase == "E":
+            self._phase = "M"
+            return True
         if self.iteration == 0:
             return False
         self._params.pop()
-        self._lbs.pop()
+        # the E step of the parameters now current is the one the popped ones came from
+        self._ll, self._log_resp = self._lbs.pop(), self._prev_log_resp
         if self._converged_at is not None and self._converged_at > self.iteration:
             self._converged_at = None
         with single_threaded():
-            self._ll, self._log_resp = _e_step(self.X, self._params[-1])
+            self._prev_log_resp = (_e_step(self.X, self._params[-2])[1]
+                                   if len(self._params) > 1 else None)
+        if half:
+            self._phase = "E"
         return True
 
     def reset(self) -> None:
         """Back to the initial parameters."""
         del self._params[1:], self._lbs[1:]
         self._converged_at = None
+        self._phase = "M"
+        self._prev_log_resp = None
         with single_threaded():
             self._ll, self._log_resp = _e_step(self.X, self._params[0])
 
@@ -478,6 +503,20 @@ class EMStepper:
     @property
     def labels(self) -> np.ndarray:
         return _frozen(self._log_resp.argmax(axis=1))
+
+    @property
+    def phase(self) -> str:
+        """The half-step last made: "E" (the next iteration's E step, its M step still to
+        come) or "M" (a whole iteration; also at iteration 0, the initialisation)."""
+        return self._phase
+
+    @property
+    def e_responsibilities(self) -> np.ndarray | None:
+        """The responsibilities of the last E step made: in phase "E" those of the current
+        parameters, in phase "M" those the current parameters were computed from; None at
+        iteration 0 before any E step."""
+        log_resp = self._log_resp if self._phase == "E" else self._prev_log_resp
+        return None if log_resp is None else _frozen(np.exp(log_resp))
 
     @property
     def history(self) -> tuple[StepState, ...]:
@@ -717,11 +756,49 @@ class GMMRegions:
     y_range: tuple[float, float]
 
 
+#: grid rows evaluated together: every pass over a block stays in the cache
+_REGION_BLOCK = 64
+
+
+def _grid_terms(result: GMMResult, xs: np.ndarray, ys: np.ndarray):
+    """Each component's log weighted density on the grid is ``rows[c][:, None] +
+    cols[c][None, :]``, plus ``np.multiply.outer(cross[c], dxs[c])`` where ``has_cross[c]``
+    (float32; the quadratic form ``a dx² + 2b dx dy + c dy²`` is separable on a grid)."""
+    k = result.n_components
+    prec = result.precisions.astype(float)
+    if result.covariance_type == "tied":
+        prec = np.repeat(prec[None], k, axis=0)
+    elif result.covariance_type == "diag":
+        prec = np.stack([np.diag(p) for p in prec])
+    elif result.covariance_type == "spherical":
+        prec = np.stack([np.eye(2) * p for p in prec])
+    rows = np.empty((k, ys.size), dtype=np.float32)
+    cross = np.empty((k, ys.size), dtype=np.float32)
+    cols = np.empty((k, xs.size), dtype=np.float32)
+    dxs = np.empty((k, xs.size), dtype=np.float32)
+    has_cross = prec[:, 0, 1] != 0.0
+    for c in range(k):
+        a, b, cc = prec[c, 0, 0], prec[c, 0, 1], prec[c, 1, 1]
+        dx = xs - result.means[c, 0]
+        dy = ys - result.means[c, 1]
+        # log N(x) = -0.5 (d log 2π + q) + 0.5 log det P, plus log weight
+        const = (-0.5 * 2 * math.log(2 * math.pi) + 0.5 * math.log(np.linalg.det(prec[c]))
+                 + math.log(max(float(result.weights[c]), 1e-300)))
+        rows[c] = const - 0.5 * cc * dy * dy  # per row (y)
+        cols[c] = -0.5 * a * dx * dx  # per column (x)
+        cross[c] = -b * dy
+        dxs[c] = dx
+    return rows, cols, cross, dxs, has_cross
+
+
 def gmm_regions(result: GMMResult, x_range, y_range, resolution: int = 500) -> GMMRegions:
     """Log density and decision regions of a 2-D mixture on a grid.
 
-    The quadratic form of each component is separable on a grid (``a dx² + 2b dx dy +
-    c dy²``), so a 500 × 500 grid costs a few outer products, not 250 000 matrix rows.
+    The quadratic form of each component is separable on a grid, so a 500 × 500 grid costs
+    a few outer products, not 250 000 matrix rows. The grid is evaluated in blocks of rows
+    (all components of a block stay in the cache, and no large array is allocated), and the
+    labels come from comparisons with the maximum (``argmax`` over the components' axis is
+    a slow strided reduction in numpy): the same labels, the first component on a tie.
     """
     if result.n_features != 2:
         raise DataError(f"Density regions are drawn for 2-D data; this mixture has "
@@ -734,39 +811,34 @@ def gmm_regions(result: GMMResult, x_range, y_range, resolution: int = 500) -> G
     xs = np.linspace(x0, x1, res)
     ys = np.linspace(y0, y1, res)
     k = result.n_components
-    prec = result.precisions.astype(float)
-    if result.covariance_type == "tied":
-        prec = np.repeat(prec[None], k, axis=0)
-    elif result.covariance_type == "diag":
-        prec = np.stack([np.diag(p) for p in prec])
-    elif result.covariance_type == "spherical":
-        prec = np.stack([np.eye(2) * p for p in prec])
-    # log N(x) = -0.5 (d log 2π + q) + 0.5 log det P, plus log weight
-    wlp = np.empty((k, res, res), dtype=np.float32)
-    for c in range(k):
-        a, b, cc = prec[c, 0, 0], prec[c, 0, 1], prec[c, 1, 1]
-        dx = xs - result.means[c, 0]
-        dy = ys - result.means[c, 1]
-        const = (-0.5 * 2 * math.log(2 * math.pi) + 0.5 * math.log(np.linalg.det(prec[c]))
-                 + math.log(max(float(result.weights[c]), 1e-300)))
-        row = (const - 0.5 * cc * dy * dy).astype(np.float32)  # per row (y)
-        col = (-0.5 * a * dx * dx).astype(np.float32)  # per column (x)
-        out = wlp[c]
-        if b != 0.0:
-            np.multiply.outer((-b * dy).astype(np.float32), dx.astype(np.float32), out=out)
-            out += row[:, None]
-        else:
-            out[...] = row[:, None]
-        out += col[None, :]
-    labels = wlp.argmax(axis=0)
-    top = np.take_along_axis(wlp, labels[None], axis=0)[0]
-    wlp -= top  # log-sum-exp in place: every term <= 0
-    np.exp(wlp, out=wlp)
-    acc = wlp.sum(axis=0)
-    np.log(acc, out=acc)
-    acc += top
-    labels = labels.astype(np.int8 if k < 128 else np.int32)
-    return GMMRegions(_frozen(acc), _frozen(labels), _frozen(xs), _frozen(ys), (x0, x1),
+    rows, cols, cross, dxs, has_cross = _grid_terms(result, xs, ys)
+    density = np.empty((res, res), dtype=np.float32)
+    labels = np.empty((res, res), dtype=np.int8 if k < 128 else np.int32)
+    buf = np.empty((k, min(_REGION_BLOCK, res), res), dtype=np.float32)
+    for i0 in range(0, res, _REGION_BLOCK):
+        i1 = min(res, i0 + _REGION_BLOCK)
+        wlp = buf[:, :i1 - i0]
+        for c in range(k):
+            out = wlp[c]
+            if has_cross[c]:
+                np.multiply.outer(cross[c, i0:i1], dxs[c], out=out)
+                out += rows[c, i0:i1, None]
+            else:
+                out[...] = rows[c, i0:i1, None]
+            out += cols[c]
+        top = wlp.max(axis=0)
+        lab = labels[i0:i1]
+        lab[...] = 0
+        for c in range(k - 1, 0, -1):  # downwards: the first maximum wins, as argmax
+            np.copyto(lab, c, where=wlp[c] == top)
+        np.copyto(lab, 0, where=wlp[0] == top)
+        wlp -= top  # log-sum-exp in place: every term <= 0
+        np.exp(wlp, out=wlp)
+        acc = density[i0:i1]
+        np.sum(wlp, axis=0, out=acc)
+        np.log(acc, out=acc)
+        acc += top
+    return GMMRegions(_frozen(density), _frozen(labels), _frozen(xs), _frozen(ys), (x0, x1),
                       (y0, y1))
 
 

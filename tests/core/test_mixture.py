@@ -157,6 +157,70 @@ def test_stepper_back_and_reset_return_exactly(X):
     assert s.result().bic == pytest.approx(gm.bic(X), abs=1e-6)
 
 
+@pytest.mark.parametrize("cov", ["full", "spherical"])
+def test_two_half_steps_are_one_step(cov, X):
+    whole, halves = EMStepper(X, 3, cov), EMStepper(X, 3, cov)
+    assert halves.phase == "M" and halves.e_responsibilities is None
+    w0, m0, p0 = halves.initial_params()
+    while whole.step():
+        before = halves.history[-1]
+        assert halves.step(half=True) and halves.phase == "E"
+        # The E step: the parameters stay, the responsibilities are scikit-learn's
+        # predict_proba of the parameters before the M step.
+        t = halves.iteration
+        np.testing.assert_array_equal(halves.means, before.means)
+        assert len(halves.lower_bounds) == t
+        if t == 0:
+            gm = GaussianMixture(3, covariance_type=cov)
+            gm.weights_, gm.means_, gm.covariances_ = before.weights, before.means, \
+                before.covariances
+            gm.precisions_cholesky_ = before.precisions_cholesky
+            gm.n_features_in_ = X.shape[1]
+        else:
+            gm = sk_fit(X, n_components=3, covariance_type=cov, max_iter=t, n_init=1,
+                        weights_init=w0, means_init=m0, precisions_init=p0)
+        np.testing.assert_allclose(halves.e_responsibilities, gm.predict_proba(X),
+                                   atol=1e-9, rtol=0)
+        assert halves.step(half=True) and halves.phase == "M"
+        # The M step: the same parameters, lower bound and convergence as one whole step.
+        assert halves.iteration == whole.iteration == t + 1
+        for name in ("weights", "means", "covariances", "precisions_cholesky"):
+            np.testing.assert_array_equal(getattr(halves, name), getattr(whole, name))
+        assert halves.lower_bound == whole.lower_bound
+        assert halves.converged == whole.converged
+        # The colours stay those of the E step until the next E step.
+        np.testing.assert_allclose(halves.e_responsibilities, gm.predict_proba(X),
+                                   atol=1e-9, rtol=0)
+    assert halves.converged and not halves.step(half=True)
+
+
+def test_half_steps_go_back_exactly(X):
+    s = EMStepper(X, 3)
+    assert not s.back(half=True)
+    s.step()
+    s.step()
+    at_two = (s.means, s.responsibilities, s.e_responsibilities, s.log_likelihood)
+    s.step(half=True)
+    at_two_e = (s.means, s.e_responsibilities, s.log_likelihood)
+    s.step(half=True)
+    assert s.back(half=True) and s.phase == "E" and s.iteration == 2
+    np.testing.assert_array_equal(s.means, at_two_e[0])
+    np.testing.assert_array_equal(s.e_responsibilities, at_two_e[1])
+    assert s.log_likelihood == at_two_e[2]
+    assert s.back(half=True) and s.phase == "M" and s.iteration == 2
+    np.testing.assert_array_equal(s.means, at_two[0])
+    np.testing.assert_array_equal(s.responsibilities, at_two[1])
+    np.testing.assert_array_equal(s.e_responsibilities, at_two[2])
+    # A whole step from phase E finishes the iteration; a whole Back from phase E returns
+    # to its start.
+    s.step(half=True)
+    assert s.step() and s.phase == "M" and s.iteration == 3
+    s.step(half=True)
+    assert s.back() and s.phase == "M" and s.iteration == 3
+    s.reset()
+    assert s.phase == "M" and s.iteration == 0 and s.e_responsibilities is None
+
+
 def test_sweep_equals_scikit_learn(X):
     sweep = sweep_components(X, range(1, 5), "tied", n_init=2, random_state=42)
     for k, bic, aic in zip(sweep.ks, sweep.bics, sweep.aics, strict=True):
@@ -257,6 +321,36 @@ def test_regions_are_the_density_and_the_predictions(cov, X):
                                rtol=1e-5, atol=1e-4)
     gm = sk_fit(X, n_components=3, covariance_type=cov, random_state=42)
     assert np.mean(reg.labels.ravel() == gm.predict(grid)) > 0.999
+
+
+def _regions_reference(result, xs, ys):
+    """The grid as the first implementation computed it: every component on the whole grid
+    (float32, the same operations), argmax and log-sum-exp over the components' axis."""
+    prec = np.stack([np.linalg.inv(c) for c in result.full_covariances()])
+    k = result.n_components
+    wlp = np.empty((k, ys.size, xs.size), dtype=np.float32)
+    for c in range(k):
+        dx, dy = xs - result.means[c, 0], ys - result.means[c, 1]
+        const = (-np.log(2 * np.pi) + 0.5 * np.log(np.linalg.det(prec[c]))
+                 + np.log(result.weights[c]))
+        wlp[c] = np.multiply.outer(np.float32(-prec[c, 0, 1] * dy), np.float32(dx))
+        wlp[c] += np.float32(const - 0.5 * prec[c, 1, 1] * dy * dy)[:, None]
+        wlp[c] += np.float32(-0.5 * prec[c, 0, 0] * dx * dx)[None, :]
+    from scipy.special import logsumexp
+
+    return logsumexp(wlp.astype(float), axis=0), wlp.argmax(axis=0)
+
+
+@pytest.mark.parametrize("cov", COVARIANCE_TYPES)
+@pytest.mark.parametrize("k", [3, 10])
+def test_regions_equal_the_reference_grid(cov, k, X):
+    ours = fit_gmm(X, k, cov)
+    # 150 rows: several blocks and a partial one
+    reg = gmm_regions(ours, (X[:, 0].min() - 1, X[:, 0].max() + 1),
+                      (X[:, 1].min() - 1, X[:, 1].max() + 1), 150)
+    dens, labels = _regions_reference(ours, reg.xs, reg.ys)
+    np.testing.assert_array_equal(reg.labels, labels)
+    np.testing.assert_allclose(reg.log_density, dens, rtol=1e-4, atol=0)
 
 
 def test_ellipse_is_one_sigma():

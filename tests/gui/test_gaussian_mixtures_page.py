@@ -78,18 +78,64 @@ def test_covariance_switch_click_percentile_and_sample(gm_page, X):
     assert header[-2:] == ["log_density", "anomaly"] and len(rows) == len(X)
 
 
+def test_em_half_steps_colour_on_e_and_move_on_m(gm_page, X, window, artifacts_dir):
+    gm_page.open_em()
+    gm_page.reset()
+    assert gm_page.em_phase().startswith("Initialisation")
+    colours, ellipse = gm_page.em_colors().copy(), gm_page.em_ellipse(0)
+    ref0 = sk(X, n_components=3, max_iter=0, random_state=42)
+    for t in range(1, 4):
+        gm_page.step()  # E: new colours (predict_proba of the parameters shown), same ellipses
+        assert gm_page.em_phase() == "E step: responsibilities"
+        assert f"iteration {t - 1}, then the E step of {t}" in gm_page.em_title()
+        assert not np.array_equal(gm_page.em_colors(), colours)
+        np.testing.assert_array_equal(gm_page.em_ellipse(0), ellipse)
+        np.testing.assert_allclose(gm_page.em_colors()[:, :3].astype(float),
+                                   np.rint(ref0.predict_proba(X) @ _palette(3)), atol=1)
+        assert len(gm_page.lower_bound_curve()[0]) == t - 1
+        colours = gm_page.em_colors().copy()
+        gm_page.step()  # M: the ellipses move, the colours stay; one more lower bound
+        assert gm_page.em_phase() == "M step: weights, means, covariances"
+        assert f"iteration {t}" in gm_page.em_title()
+        np.testing.assert_array_equal(gm_page.em_colors(), colours)
+        assert not np.allclose(gm_page.em_ellipse(0), ellipse)
+        assert len(gm_page.lower_bound_curve()[0]) == t
+        ellipse = gm_page.em_ellipse(0)
+        ref0 = sk(X, n_components=3, max_iter=t, random_state=42)
+    # Back undoes one half-step: the M step (the ellipses go back), then the E step.
+    gm_page.back()
+    assert gm_page.em_phase().startswith("E step") and "iteration 2" in gm_page.em_title()
+    assert not np.allclose(gm_page.em_ellipse(0), ellipse)
+    np.testing.assert_array_equal(gm_page.em_colors(), colours)
+    gm_page.back()
+    assert gm_page.em_phase().startswith("M step") and "iteration 2" in gm_page.em_title()
+    assert not np.array_equal(gm_page.em_colors(), colours)
+    gm_page.step()
+    window.grab().save(str(artifacts_dir / "gaussian-mixtures-em-e-step.png"))
+    code = gm_page.code()
+    assert "max_iter=2" in code and "resp = gm.predict_proba(X)" in code
+    ns: dict = {}
+    exec(compile(code, "<show code>", "exec"), ns)  # noqa: S102
+    np.testing.assert_allclose(np.rint(ns["resp"] @ _palette(3)),
+                               gm_page.em_colors()[:, :3].astype(float), atol=1)
+
+
 def test_em_step_back_reset_and_play(gm_page, X):
     gm_page.open_em()
     assert "iteration 0" in gm_page.em_title()
     for _ in range(3):
-        gm_page.step()
+        gm_page.step_iteration()
     ref = sk(X, n_components=3, max_iter=3, random_state=42)
     its, bounds = gm_page.lower_bound_curve()
     np.testing.assert_array_equal(its, [1, 2, 3])
     np.testing.assert_allclose(bounds, ref.lower_bounds_, atol=1e-9)
+    # After the M step the colours are the E step's: the responsibilities the parameters
+    # of iteration 3 were computed from (those of iteration 2).
+    ref2 = sk(X, n_components=3, max_iter=2, random_state=42)
     np.testing.assert_allclose(gm_page.em_colors()[:, :3].astype(float),
-                               np.rint(ref.predict_proba(X) @ _palette(3)), atol=1)
+                               np.rint(ref2.predict_proba(X) @ _palette(3)), atol=1)
     before = gm_page.em_ellipse(0)
+    gm_page.back()
     gm_page.back()
     assert "iteration 2" in gm_page.em_title() and len(gm_page.lower_bound_curve()[0]) == 2
     assert not np.allclose(gm_page.em_ellipse(0), before)

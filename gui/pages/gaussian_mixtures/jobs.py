@@ -94,8 +94,11 @@ def draw_samples(view: FitView, n: int, random_state: int) -> tuple[np.ndarray, 
 def _step_view(stepper: EMStepper, projection) -> StepView:
     covs = full_covariances(stepper.covariances, stepper.covariance_type,
                             stepper.n_components, stepper.n_features)
-    draw = drawing(projection, stepper.weights, stepper.means, covs, stepper.responsibilities)
-    return StepView(stepper.iteration, stepper.converged, stepper.lower_bounds,
+    resp = stepper.e_responsibilities
+    if resp is None:  # the initialisation: no E step yet
+        resp = np.full((stepper.n_samples, stepper.n_components), 1.0 / stepper.n_components)
+    draw = drawing(projection, stepper.weights, stepper.means, covs, resp)
+    return StepView(stepper.iteration, stepper.phase, stepper.converged, stepper.lower_bounds,
                     stepper.log_likelihood, draw, stepper.weights)
 
 
@@ -107,8 +110,12 @@ def em_start(ctx, key, k, cov, random_state):
 
 
 def em_move(stepper: EMStepper, projection, action: str) -> StepView:
-    """``step``, ``back`` or ``reset`` the stepper (serial tasks: one at a time, in order)."""
-    getattr(stepper, action)()
+    """``step`` or ``back`` one half-step (E or M), or ``reset`` the stepper (serial tasks:
+    one at a time, in order)."""
+    if action == "reset":
+        stepper.reset()
+    else:
+        getattr(stepper, action)(half=True)
     return _step_view(stepper, projection)
 
 

@@ -28,7 +28,9 @@ WHAT_TO_LOOK_AT = (
     "boundaries; each component has its 1σ and 2σ ellipses and its weight. Switch the "
     "covariance type: 'full' follows the stretched blobs, 'tied' gives them one shape, "
     "'spherical' and 'diag' cannot rotate. Click a point for its probabilities. In <i>EM "
-    "step by step</i> watch the ellipses settle as the lower bound rises. <i>Choosing k</i>: "
+    "step by step</i> each Step is half an iteration: the E step recolours the points by "
+    "their responsibilities, the M step moves the ellipses; the lower bound rises. "
+    "<i>Choosing k</i>: "
     "BIC is lowest at k=3. <i>Bayesian GMM</i>: unneeded components get weight 0; on the "
     "moons the weights spread."
 )

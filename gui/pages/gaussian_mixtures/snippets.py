@@ -51,7 +51,8 @@ def em_code(state: GMState) -> str:
         f"max_iter={t},\n"
         f"                         random_state={rs}).fit(X)\n"
         "print(gm.weights_, gm.means_, getattr(gm, 'lower_bounds_', None))\n"
-    )
+    ) + ("\n# then the E step of the next iteration: the responsibilities (the colours)\n"
+         "resp = gm.predict_proba(X)\n" if state.step.phase == "E" else "")
 
 
 def sweep_code(state: GMState) -> str:

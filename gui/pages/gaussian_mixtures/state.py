@@ -68,9 +68,13 @@ class FitView:
 
 @dataclass(frozen=True, eq=False)
 class StepView:
-    """One iteration of EM as drawn."""
+    """One half-step of EM as drawn: ``phase`` "E" (the colours are the new
+    responsibilities, the ellipses those of ``iteration``) or "M" (the ellipses moved, the
+    colours are the responsibilities they were computed from; none before the first E step:
+    every point equally likely)."""
 
     iteration: int
+    phase: str
     converged: bool
     lower_bounds: np.ndarray
     log_likelihood: float

@@ -1,5 +1,5 @@
 """Driving the Gaussian mixtures page as a person does: switch the covariance type, click a
-point, drag the anomaly slider, Sample, Step/Back/Reset EM, click a k, move the prior."""
+point, drag the anomaly slider, Sample, Step/Back/Reset EM (half-steps), click a k, move the prior."""
 
 from __future__ import annotations
 
@@ -103,10 +103,21 @@ class GaussianMixturesDriver(PageDriver):
         self.wait_idle()
 
     def step(self) -> None:
+        """Step: one half-step (the E step, or the M step)."""
         self._em_click(self._em.step_button)
 
+    def step_iteration(self) -> None:
+        """Two Steps: the E and the M step of one iteration."""
+        self.step()
+        self.step()
+
     def back(self) -> None:
+        """Back: undo one half-step."""
         self._em_click(self._em.back_button)
+
+    def em_phase(self) -> str:
+        """The label naming the step shown ("E step: …", "M step: …", "Initialisation …")."""
+        return self._em.phase_label.text()
 
     def reset(self) -> None:
         self._em_click(self._em.reset_button)
@@ -120,7 +131,8 @@ class GaussianMixturesDriver(PageDriver):
         return self._em.view.plotItem.titleLabel.text
 
     def lower_bound_curve(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._em.bound_curve.getData()
+        x, y = self._em.bound_curve.getData()
+        return (np.empty(0), np.empty(0)) if x is None else (x, y)
 
     def em_colors(self) -> np.ndarray:
         return self._em.view.point_colors()

@@ -1,15 +1,20 @@
-"""EM step by step: Step, Back, Play, Reset; the ellipses move, the lower bound grows."""
+"""EM step by step: Step, Back, Play, Reset, half an iteration at a time: the E step
+recolours the points (responsibilities), the M step moves the ellipses; the lower bound
+grows per iteration."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
 from gui.pages.gaussian_mixtures.state import GMState
 from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
 from gui.widgets.scatter import make_plot
+
+PHASE_TEXT = {"E": "E step: responsibilities", "M": "M step: weights, means, covariances"}
+INIT_TEXT = "Initialisation (no E step yet: every point equally likely)"
 
 
 class EMTab(Tab):
@@ -22,14 +27,17 @@ class EMTab(Tab):
         self.bound_curve = self.bound_plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2),
                                                 symbol="o", symbolSize=6)
         buttons = QHBoxLayout()
-        self.step_button = self._button("Step", "One E step (responsibilities) and one M step "
-                                        "(weights, means, covariances).", buttons)
-        self.back_button = self._button("Back", "Go back one iteration.", buttons)
-        self.play_button = self._button("Play", "Step until EM converges (click again to "
-                                        "pause).", buttons)
+        self.step_button = self._button("Step", "Half an iteration: the E step "
+                                        "(responsibilities: the colours), then the M step "
+                                        "(weights, means, covariances: the ellipses).", buttons)
+        self.back_button = self._button("Back", "Undo one half-step (E or M).", buttons)
+        self.play_button = self._button("Play", "Half-steps until EM converges (click again "
+                                        "to pause).", buttons)
         self.play_button.setCheckable(True)
         self.reset_button = self._button("Reset", "Back to scikit-learn's initialisation "
                                          "(iteration 0).", buttons)
+        self.phase_label = QLabel()
+        buttons.addWidget(self.phase_label)
         buttons.addStretch(1)
         self.info = info_label()
         two_plots(self, buttons, self.view, self.bound_plot)
@@ -51,7 +59,10 @@ class EMTab(Tab):
             return
         self.view.set_axis_titles(*state.fit.projection.axis_titles)
         self.view.set_title(f"iteration {s.iteration}"
+                            + (f", then the E step of {s.iteration + 1}" if s.phase == "E" else "")
                             + (" (converged)" if s.converged else ""))
+        self.phase_label.setText(PHASE_TEXT[s.phase] if s.iteration or s.phase == "E"
+                                 else INIT_TEXT)
         self.view.show_drawing(xy, s.drawing, auto_range=self.view.n_points != len(xy))
         its = list(range(1, len(s.lower_bounds) + 1))
         self.bound_curve.setData(its, list(s.lower_bounds))
@@ -61,8 +72,9 @@ class EMTab(Tab):
         last = f"{s.lower_bounds[-1]:.5f}" if len(s.lower_bounds) else "−∞ (not started)"
         self.info.setText(f"Iteration {s.iteration}: weights {w}; lower bound {last}"
                           + ("; converged (the lower bound moved by less than tol=1e-3)."
-                             if s.converged else ". Colours blend the responsibilities."))
-        self.back_button.setEnabled(s.iteration > 0)
+                             if s.converged else ". Colours blend the responsibilities of the "
+                             "last E step."))
+        self.back_button.setEnabled(s.iteration > 0 or s.phase == "E")
         self.step_button.setEnabled(not s.converged)
 
     def code(self, state: GMState) -> str:
