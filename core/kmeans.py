@@ -94,6 +94,9 @@ class KMeansResult:
     history_inertia: np.ndarray | None = None
     #: whether the winning run stopped by scikit-learn's rule (not by reaching max_iter)
     converged: bool = True
+    #: what scikit-learn would warn about this fit, as sentences (fewer distinct clusters
+    #: than k, no convergence); nothing is written to stderr
+    warnings: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -627,6 +630,7 @@ def fit_kmeans(
         path[0] = init_centers  # exactly the centres drawn
         path[-1] = centers
         path_inertia = np.asarray(trace.inertia, dtype=np.float64)
+    converged = True if trace is None else trace.converged
     return KMeansResult(
         centers=_frozen(centers),
         labels=_frozen(labels, np.int32),
@@ -643,8 +647,24 @@ def fit_kmeans(
         best_run=int(best_run),
         history=None if path is None else _frozen(path),
         history_inertia=None if path_inertia is None else _frozen(path_inertia),
-        converged=True if trace is None else trace.converged,
+        converged=converged,
+        warnings=fit_warnings(labels, k, converged, max_iter),
     )
+
+
+def fit_warnings(labels: np.ndarray, k: int, converged: bool = True,
+                 max_iter: int = 300) -> tuple[str, ...]:
+    """The sentences scikit-learn's ``KMeans.fit`` would warn with for this fit."""
+    out = []
+    distinct = int(np.unique(labels).size)
+    if distinct < k:
+        # scikit-learn's ConvergenceWarning, word for word
+        out.append(f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
+                   f"({k}). Possibly due to duplicate points in X.")
+    if not converged:
+        out.append(f"The fit stopped after max_iter={max_iter} iterations before the centres "
+                   "settled; a larger max_iter lets it converge.")
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- stepper

@@ -25,6 +25,7 @@ The chapter's recipe, as a library:
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -365,6 +366,9 @@ class KSweep:
     elbow: int | None
     random_state: int | None
     sample_size: int | None = None
+    #: scikit-learn's warnings during the fits ("k=5: Number of distinct clusters (3) …"),
+    #: as sentences; nothing reaches stderr
+    warnings: tuple[str, ...] = ()
 
     def index(self, k: int) -> int:
         hits = np.flatnonzero(self.ks == k)
@@ -460,8 +464,15 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
     sil_values = np.full((c, m), np.nan)
     centers = []
     report(progress, 0.0)
+    said: list[str] = []
     for i, k in enumerate(ks_arr):
-        model = KMeans(n_clusters=int(k), random_state=random_state, n_init=n_init).fit(X)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = KMeans(n_clusters=int(k), random_state=random_state, n_init=n_init).fit(X)
+        for w in caught:
+            sentence = f"k={int(k)}: {w.message}"
+            if sentence not in said:
+                said.append(sentence)
         inertias[i] = model.inertia_
         n_iter[i] = model.n_iter_
         labels[i] = model.labels_
@@ -496,6 +507,7 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
         elbow=elbow,
         random_state=random_state,
         sample_size=None if sample_size is None else int(sample_size),
+        warnings=tuple(said),
     )
 
 
@@ -529,6 +541,11 @@ class KStudy:
 
     def index(self, k: int) -> int:
         return self.sweep.index(k)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """scikit-learn's warnings during the sweep's fits, as sentences."""
+        return self.sweep.warnings
 
     def diagram(self, k: int) -> SilhouetteDiagram | None:
         return self.diagrams[self.index(k)]

@@ -560,3 +560,35 @@ def test_distances_to_centers_is_the_distance_to_the_own_centre():
     labels = rng.integers(0, 4, len(X))
     d = distances_to_centers(X, C, labels, chunk=1000)
     np.testing.assert_allclose(d, np.linalg.norm(X - C[labels], axis=1), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- scikit-learn's warnings
+
+def test_fewer_distinct_points_than_k_is_said_not_printed(recwarn, capsys):
+    import warnings as _w
+
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 4, axis=0)
+    result = fit_kmeans(X, 5, random_state=0)
+    assert len(recwarn) == 0
+    assert capsys.readouterr().err == ""
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always")
+        KMeans(n_clusters=5, random_state=0, n_init=1).fit(X)
+    sk = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert sk and result.warnings == (sk[0],)
+
+
+def test_a_normal_fit_has_no_warnings(recwarn):
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    assert fit_kmeans(X, 3).warnings == ()
+    assert len(recwarn) == 0
+
+
+def test_not_converging_is_said():
+    X = np.random.default_rng(0).normal(size=(500, 2))
+    result = fit_kmeans(X, 8, init="random", n_init=1, max_iter=1, history=True)
+    assert not result.converged
+    assert any("max_iter=1" in w for w in result.warnings)

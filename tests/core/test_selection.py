@@ -25,6 +25,7 @@ from core.selection import (
     silhouette_diagram,
     silhouette_samples,
     silhouette_score,
+    study_k,
     sweep_k,
 )
 
@@ -404,3 +405,14 @@ def test_study_k_samples_only_larger_data_and_names_the_data(blobs):
     assert sel.study_k(blobs, [2, 3, 4], sample_limit=5000).sweep.sample_size is None
     with pytest.raises(DataError, match="k=9 is more clusters than the 5 points of 'tiny'"):
         sel.study_k(np.arange(10.0).reshape(5, 2), range(1, 10), name="'tiny'")
+
+
+def test_sweep_carries_sklearns_warnings_and_prints_nothing(recwarn, capsys):
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 5, axis=0)
+    sweep = sweep_k(X, ks=[2, 3, 4, 5])
+    assert len(recwarn) == 0
+    assert capsys.readouterr().err == ""
+    assert any(w.startswith("k=4: Number of distinct clusters (3)") for w in sweep.warnings)
+    assert not any(w.startswith("k=2:") or w.startswith("k=3:") for w in sweep.warnings)
+    study = study_k(X, ks=[2, 3, 4, 5])
+    assert study.warnings == study.sweep.warnings and study.warnings
