@@ -355,19 +355,31 @@ class _Search:
             self._sk = KDTree(self.X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
         return self._sk.query_radius(self.X[rows], r=self.eps, return_distance=False)
 
-    def neighbours(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """N(i) for each i in ``rows`` (i itself included): (count per row, indices)."""
+    def neighbours(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """N(i) for each i in ``rows`` (i itself included): (count per row, indices, and
+        the positions of the pairs that may hold one way only, see :meth:`maybe_one_way`)."""
         if self.brute:
-            return _flatten(self._sklearn(rows))
+            dist, ind = self._sk.radius_neighbors(self.X[rows], return_distance=True)
+            lengths, cols = _flatten(ind)
+            d2 = np.concatenate(list(dist)) ** 2 if cols.size else np.empty(0)
+            del dist, ind
+            qi = np.repeat(rows, lengths)
+            nrm = self._row_norms()
+            slack = 8e-15 * (self.X.shape[1] + 4) * (nrm[qi] + nrm[cols]) + 1e-9 * self.eps2
+            near = np.flatnonzero(d2 >= self.eps2 - slack)
+            del slack
+            tie = near[self.maybe_one_way(qi[near], cols[near])]
+            return lengths, cols, tie
         neigh = self.tree.query_radius(self.X[rows], r=self.eps * (1.0 + 1e-9))
         lengths, cols = _flatten(neigh)
         del neigh
         qi = np.repeat(rows, lengths)
-        sure, tie = _three_way(_sq_dist(self.X[qi], self.X[cols]), self.eps2)
+        sure, tie = _three_way(_sq_dist_rows(self.X, qi, cols), self.eps2)
         if tie.any():
             sure[tie] = self.contains(qi[tie], cols[tie])
         which = np.repeat(np.arange(rows.size), lengths)[sure]
-        return np.bincount(which, minlength=rows.size).astype(np.int64), cols[sure]
+        kept_tie = np.flatnonzero(tie[sure])
+        return np.bincount(which, minlength=rows.size).astype(np.int64), cols[sure], kept_tie
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """|N(i)| for each i in ``rows``."""
@@ -384,23 +396,27 @@ class _Search:
             out[k] = bool(np.any(neigh[inv[k]] == j[k]))
         return out
 
+    def _row_norms(self) -> np.ndarray:
+        if self._norms is None:
+            self._norms = np.einsum("ij,ij->i", self.X, self.X)
+        return self._norms
+
     def maybe_one_way(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Pairs whose neighbour relation may hold in one direction only (a tie).
 
         The tree's point test is symmetric; its node bounds, and the rounding of
         brute force (|x|² − 2x·y + |y|²), are not, but only within a few ulps of eps².
         """
-        s = _sq_dist(self.X[i], self.X[j])
+        s = _sq_dist_rows(self.X, i, j)
         if not self.brute:
             return _three_way(s, self.eps2)[1]
-        if self._norms is None:
-            self._norms = np.einsum("ij,ij->i", self.X, self.X)
-        tol = 4e-15 * (self.X.shape[1] + 4) * (self._norms[i] + self._norms[j])
+        nrm = self._row_norms()
+        tol = 4e-15 * (self.X.shape[1] + 4) * (nrm[i] + nrm[j])
         return np.abs(s - self.eps2) <= tol + _TIE * self.eps2
 
-    def split_ties(self, i: np.ndarray, j: np.ndarray):
-        """Pairs (i, j) with j in N(i) split into (both ways i, j), (one way only i, j)."""
-        maybe = np.flatnonzero(self.maybe_one_way(i, j))
+    def split_ties(self, i: np.ndarray, j: np.ndarray, maybe: np.ndarray):
+        """Pairs (i, j) with j in N(i) split into (both ways i, j), (one way only i, j);
+        ``maybe``: the positions of the pairs that may hold one way only."""
         if maybe.size == 0:
             return (i, j), (i[:0], j[:0])
         back = self.contains(j[maybe], i[maybe])
@@ -418,6 +434,14 @@ def _sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         diff = A[:, k] - B[:, k]
         s = s + diff * diff
     return s
+
+
+def _sq_dist_rows(X: np.ndarray, i: np.ndarray, j: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """``_sq_dist(X[i], X[j])`` in blocks of pairs (bounded memory)."""
+    out = np.empty(i.size, dtype=np.float64)
+    for s in range(0, i.size, block):
+        out[s:s + block] = _sq_dist(X[i[s:s + block]], X[j[s:s + block]])
+    return out
 
 
 def _three_way(s: np.ndarray, eps2: float) -> tuple[np.ndarray, np.ndarray]:
@@ -709,7 +733,7 @@ def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
         lengths, cols = _flatten(search.tree.query_radius(X[sel], r=reach), core_pos)
         if lengths.sum():
             rows = np.repeat(sel, lengths)
-            sure, tie = _three_way(_sq_dist(X[rows], X[core_idx[cols]]), eps2)
+            sure, tie = _three_way(_sq_dist_rows(X, rows, core_idx[cols]), eps2)
             if tie.any():
                 sure[tie] = search.contains(core_idx[cols[tie]], rows[tie])
             rows, labs = rows[sure], labels_core[cols[sure]]
@@ -786,7 +810,7 @@ def _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps: float,
                 continue
             pi = np.repeat(rows, lengths)
             pj = flat
-            sure, tie = _three_way(_sq_dist(P[pi], P[pj]), eps2)
+            sure, tie = _three_way(_sq_dist_rows(P, pi, pj), eps2)
             if sure.any():
                 hit[i] = True
                 break
@@ -811,7 +835,7 @@ def _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps: float,
         nb = ccount[b[sel]][pair]
         i = cstart[a[sel]][pair] + local // nb
         j = cstart[b[sel]][pair] + local % nb
-        close, tie = _three_way(_sq_dist(P[i], P[j]), eps2)
+        close, tie = _three_way(_sq_dist_rows(P, i, j), eps2)
         if tie.any():
             t = np.flatnonzero(tie)
             fwd = search.contains(corder[i[t]], corder[j[t]])
@@ -877,18 +901,18 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
 
     # Pass 1: every neighbourhood size (the core samples); the lists kept while they fit.
     counts = np.empty(n, dtype=np.int64)
-    stored: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+    stored: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
     stored_bytes = 0
     first_unstored = n
     for start in range(0, n, rows_per_chunk):
         stop = min(n, start + rows_per_chunk)
         rows = np.arange(start, stop)
         if first_unstored == n:
-            lengths, cols = search.neighbours(rows)
+            lengths, cols, ties = search.neighbours(rows)
             counts[start:stop] = lengths
             cols = cols.astype(idx_type)
             if stored_bytes + cols.nbytes + lengths.nbytes <= store_budget:
-                stored.append((start, stop, lengths, cols))
+                stored.append((start, stop, lengths, cols, ties))
                 stored_bytes += cols.nbytes + lengths.nbytes
             else:
                 first_unstored = start
@@ -911,29 +935,32 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
     one_a: list[np.ndarray] = []
     one_b: list[np.ndarray] = []
 
-    def take(rows: np.ndarray, cols: np.ndarray) -> None:
+    def take(rows: np.ndarray, cols: np.ndarray, ties: np.ndarray) -> None:
         nonlocal root
+        flag = np.zeros(rows.size, dtype=bool)
+        flag[ties] = True
         keep = core_mask[rows]
-        rows, cols = rows[keep], cols[keep].astype(np.int64)
+        rows, cols, flag = rows[keep], cols[keep].astype(np.int64), flag[keep]
         to_core = core_mask[cols]
         border_v.append(cols[~to_core])
         border_q.append(rows[~to_core])
-        (ra, rb), (sa, sb) = search.split_ties(rows[to_core], cols[to_core])
+        (ra, rb), (sa, sb) = search.split_ties(rows[to_core], cols[to_core],
+                                               np.flatnonzero(flag[to_core]))
         one_a.append(position[sa])
         one_b.append(position[sb])
         root = _merge_edges(root, position[ra], position[rb])
 
     while stored:
-        start, stop, lengths, cols = stored.pop(0)
-        take(np.repeat(np.arange(start, stop), lengths), cols)
+        start, stop, lengths, cols, ties = stored.pop(0)
+        take(np.repeat(np.arange(start, stop), lengths), cols, ties)
         del cols
     report(progress, 0.7)
     # Pass 2: the core samples whose neighbourhoods did not fit, queried again.
     again = core_idx[core_idx >= first_unstored]
     for start in range(0, again.size, rows_per_chunk):
         rows = again[start:start + rows_per_chunk]
-        lengths, cols = search.neighbours(rows)
-        take(np.repeat(rows, lengths), cols)
+        lengths, cols, ties = search.neighbours(rows)
+        take(np.repeat(rows, lengths), cols, ties)
         report(progress, 0.7 + 0.25 * min(again.size, start + rows_per_chunk) / again.size)
     _, comp = np.unique(root, return_inverse=True)
     labels_core = _number_components(comp.astype(np.int64), int(comp.max()) + 1, core_idx,
