@@ -248,7 +248,8 @@ class _Tree:
                               dtype=np.int64).reshape(-1)
         out = np.empty(Q.shape[0], dtype=object)
         for start in range(0, Q.shape[0], self._BLOCK):
-            lists = self._tree.query_ball_point(Q[start:start + self._BLOCK], r)
+            lists = self._tree.query_ball_point(Q[start:start + self._BLOCK], r,
+                                                return_sorted=False)
             for j, found in enumerate(lists):
                 out[start + j] = np.asarray(found, dtype=np.intp)
         return out
@@ -858,20 +859,15 @@ def _merge_edges(root: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray
     n_core = root.size
     ra, rb = root[ra], root[rb]
     keep = ra != rb
-    ra, rb = ra[keep], rb[keep]
-    if ra.size == 0:
+    if not keep.any():
         return root
-    pair = _unique(np.minimum(ra, rb) * n_core + np.maximum(ra, rb))
-    ra, rb = pair // n_core, pair % n_core
-    nodes, inv = np.unique(np.concatenate([ra, rb]), return_inverse=True)
-    m = nodes.size
-    g = coo_matrix((np.ones(ra.size, np.int8), (inv[:ra.size], inv[ra.size:])), shape=(m, m))
+    ra, rb = ra[keep], rb[keep]
+    g = coo_matrix((np.ones(ra.size, np.int32), (ra, rb)), shape=(n_core, n_core))
+    del ra, rb
     _, comp = connected_components(g, directed=False)
     smallest = np.full(comp.max() + 1, n_core, dtype=np.int64)
-    np.minimum.at(smallest, comp, nodes)
-    remap = np.arange(n_core, dtype=np.int64)
-    remap[nodes] = smallest[comp]
-    return remap[root]
+    np.minimum.at(smallest, comp, np.arange(n_core))
+    return smallest[comp[root]]
 
 
 def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
