@@ -104,6 +104,8 @@ class Results:
     partial_correct: float
     n_partial: int
     full: float
+    #: scikit-learn's warnings during the fits, as sentences (nothing reaches stderr)
+    warnings: tuple[str, ...] = ()
 
     def same_labels(self, labels) -> bool:
         return np.array_equal(self.rep_labels, labels)
@@ -231,17 +233,20 @@ class LabellingSession:
                 random=st.random, representatives=st.representatives,
                 propagated=st.propagated, propagated_correct=st.propagated_correct,
                 partial=st.partial, partial_correct=st.partial_correct,
-                n_partial=st.n_partial, full=self.full)
+                n_partial=st.n_partial, full=self.full, warnings=st.warnings)
         report(progress, 0.0)
         ytr = self.split.y_train
         part = partial_propagation(self.reps.distances, self.reps.cluster_labels, y_reps,
                                    percentile)
-        acc_part = evaluate(self.split.X_train[part.mask], part.labels, self.split.X_test,
-                            self.split.y_test)
+        trained = train(self.split.X_train[part.mask], part.labels, self.split.X_test,
+                        self.split.y_test)
         report(progress, 1.0)
-        return replace(reuse, percentile=int(percentile), partial=acc_part,
+        kept = tuple(w for w in reuse.warnings if not w.startswith("Partly propagated labels: "))
+        return replace(reuse, percentile=int(percentile), partial=trained.accuracy,
                        partial_correct=float(np.mean(part.labels == ytr[part.mask])),
-                       n_partial=part.n_kept)
+                       n_partial=part.n_kept,
+                       warnings=kept + tuple(f"Partly propagated labels: {w}"
+                                             for w in trained.warnings))
 
     # -- active learning ---------------------------------------------------------------------------
     def train_round(self, n_ask: int = 10, distinct: bool = True, ask: bool = True,

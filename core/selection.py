@@ -25,13 +25,12 @@ The chapter's recipe, as a library:
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import DataError
+from core.errors import DataError, warnings_as_sentences
 from core.kmeans import decision_regions
 from core.progress import ProgressFn, report, scaled
 from core.projection import project_2d
@@ -466,13 +465,8 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
     report(progress, 0.0)
     said: list[str] = []
     for i, k in enumerate(ks_arr):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings_as_sentences(said, f"k={int(k)}: "):
             model = KMeans(n_clusters=int(k), random_state=random_state, n_init=n_init).fit(X)
-        for w in caught:
-            sentence = f"k={int(k)}: {w.message}"
-            if sentence not in said:
-                said.append(sentence)
         inertias[i] = model.inertia_
         n_iter[i] = model.n_iter_
         labels[i] = model.labels_
