@@ -493,3 +493,15 @@ def test_changing_k_refits_after_a_pause(km, window):
     ref = sk(X, 4, random_state=42)
     np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
     assert f"{ref.inertia_:,.2f}" in km.inertia_text()
+
+
+def test_sklearns_warning_is_shown_as_an_explanation(km, window, capsys):
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 4, axis=0)
+    window.ctx.add_dataset(Dataset(name="three points", X=X, key="three"))
+    km.set_dataset("three")
+    assert km.params_shown()["dataset"] == "three"
+    assert window.message_bar.isVisible()
+    assert window.message_bar.level == "warning"
+    assert "Number of distinct clusters (3) found smaller than n_clusters (5)" in \
+        window.message_bar.text()
+    assert "ConvergenceWarning" not in capsys.readouterr().err

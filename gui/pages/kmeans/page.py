@@ -235,6 +235,10 @@ class KMeansPage(Page):
         self._update_soft()
         self.refresh()
         self.mark_drawn()
+        if s.result is not None and s.result.warnings:
+            # scikit-learn's warnings are a lesson, not a failure
+            self.ctx.show_message("scikit-learn notes: " + " ".join(s.result.warnings),
+                                  "warning")
 
     # ================================================================ hand-placed init
     def place_centroid(self, x: float, y: float) -> None:
