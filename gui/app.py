@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import sys
 from pathlib import Path
@@ -417,6 +418,7 @@ class MainWindow(QMainWindow):
                 return "not installed"
 
         import core
+        from core.kmeans import kernel_status
 
         return (
             f"<h3>ClusterLab {core.__version__}</h3>"
@@ -426,6 +428,7 @@ class MainWindow(QMainWindow):
             f"scikit-learn {ver('scikit-learn')} · numpy {numpy.__version__}<br>"
             f"pyqtgraph {pyqtgraph.__version__} · Pillow {ver('Pillow')}<br>"
             f"Python {sys.version.split()[0]}</p>"
+            f"<p>{html.escape(kernel_status(), quote=False)}</p>"
         )
 
     def show_about(self) -> None:

@@ -156,6 +156,18 @@ def test_about_lists_versions(window):
     for word in ("Qt 6.", "scikit-learn", "numpy", "PySide6", f"ClusterLab {core.__version__}"):
         assert word in text
     assert "not installed" not in text
+    assert "K-Means uses scikit-learn's compiled kernels" in text
+
+
+def test_about_says_when_kmeans_fell_back_to_numpy(window, monkeypatch):
+    from core.kmeans import _Kernels
+
+    monkeypatch.setattr(_Kernels, "_loaded", True)
+    monkeypatch.setattr(_Kernels, "lloyd_iter", None)
+    monkeypatch.setattr(_Kernels, "failure", "TypeError: takes 20 positional arguments")
+    text = window.about_text()
+    assert "K-Means uses its own numpy path" in text
+    assert "takes 20 positional arguments" in text
 
 
 def test_escape_dismisses_the_message_bar(window, qtbot):
