@@ -170,6 +170,8 @@ class NeighborIndex:
     tree: object = field(repr=False)
     view_tree: object = field(repr=False)
     n_samples: int = 0
+    #: trees built later for this data (run_dbscan keeps scikit-learn's KD-tree here)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def count_within(self, point: np.ndarray, eps: float) -> int:
         """Number of data points within ``eps`` of ``point`` (a point counts itself)."""
@@ -325,36 +327,59 @@ class _Search:
     """scikit-learn's eps-neighbourhoods on X, as its DBSCAN decides them.
 
     Where scikit-learn uses brute force, its brute-force search answers (in
-    chunks of rows). Where it uses its KD-tree, a GIL-free tree (:class:`_Tree`)
-    gives candidates within a slightly larger radius, their squared distances
-    are summed feature by feature like scikit-learn's tree does and compared
-    with eps², and the rare ties (within a relative 1e-12 of eps², where the
-    tree's node bounds may decide) are asked of scikit-learn's own
-    ``KDTree(X, leaf_size=30)``, built on the first tie.
+    chunks of rows). Where it uses its KD-tree, the chunked method queries that
+    same ``KDTree(X, leaf_size=30)`` (kept in the :class:`NeighborIndex`'s cache
+    when there is one). The grid method asks a GIL-free tree (:class:`_Tree`) for
+    candidates within a slightly larger radius, sums their squared distances
+    feature by feature like scikit-learn's tree does and compares them with
+    eps²; the rare ties (within a relative 1e-12 of eps², where the tree's node
+    bounds may decide) are asked of scikit-learn's KD-tree, built on the first tie.
     """
 
-    def __init__(self, X: np.ndarray, eps: float, tree=None):
+    def __init__(self, X: np.ndarray, eps: float, index: NeighborIndex | None = None):
         self.X, self.eps, self.eps2 = X, eps, eps * eps
         self.brute = sklearn_uses_brute(*X.shape)
+        self._index = index
         self._sk = None
         self._norms = None
+        self.exact = False
+        self._tree_ = None
         if self.brute:
             from sklearn.neighbors import NearestNeighbors
 
             self._sk = NearestNeighbors(radius=eps, algorithm="brute",
                                         leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean").fit(X)
-        else:
-            self.tree = tree if tree is not None else _tree(X)
+
+    @property
+    def tree(self):
+        """The GIL-free tree over X (the index's, else built once)."""
+        if self._tree_ is None:
+            self._tree_ = self._index.tree if self._index is not None else _tree(self.X)
+        return self._tree_
+
+    def use_sklearn_tree(self) -> None:
+        """Answer every query with scikit-learn's own KD-tree (kept in the index's cache):
+        for four to fifteen features it is what scikit-learn's DBSCAN queries, at its speed."""
+        self.exact = True
+        self._sk = self._sklearn_tree()
+
+    def _sklearn_tree(self):
+        if self._sk is None:
+            cache = self._index.cache if self._index is not None else {}
+            key = ("sklearn-kdtree", SKLEARN_LEAF_SIZE)
+            if key not in cache:
+                from sklearn.neighbors import KDTree
+
+                cache[key] = KDTree(self.X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
+            self._sk = cache[key]
+        return self._sk
 
     def _sklearn(self, rows: np.ndarray):
         """scikit-learn's own N(i) for the rows (object array of index arrays)."""
         if self.brute:
             return self._sk.radius_neighbors(self.X[rows], return_distance=False)
-        if self._sk is None:
-            from sklearn.neighbors import KDTree
-
-            self._sk = KDTree(self.X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
-        return self._sk.query_radius(self.X[rows], r=self.eps, return_distance=False)
+        return self._sklearn_tree().query_radius(self.X[rows], r=self.eps,
+                                                 return_distance=False)
 
     def neighbours(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """N(i) for each i in ``rows`` (i itself included): (count per row, indices, and
@@ -371,6 +396,15 @@ class _Search:
             del slack
             tie = near[self.maybe_one_way(qi[near], cols[near])]
             return lengths, cols, tie
+        if self.exact:
+            ind, dist = self._sk.query_radius(self.X[rows], r=self.eps, return_distance=True)
+            lengths, cols = _flatten(ind)
+            d = np.concatenate(list(dist)) if cols.size else np.empty(0)
+            del dist, ind
+            near = np.flatnonzero(d >= self.eps * (1.0 - 1e-9))
+            del d
+            qi = np.repeat(rows, lengths)
+            return lengths, cols, near[self.maybe_one_way(qi[near], cols[near])]
         neigh = self.tree.query_radius(self.X[rows], r=self.eps * (1.0 + 1e-9))
         lengths, cols = _flatten(neigh)
         del neigh
@@ -484,7 +518,8 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
     report(progress, 0.0)
     if method == "grid" and d > 3:
         raise DataError(f"The grid method works with one to three features; the data has {d}.")
-    search = _Search(X, eps, _index_tree(index, X))
+    _index_tree(index, X)  # an index of other data is refused
+    search = _Search(X, eps, index)
     grid = None
     if d <= 3 and method != "chunked" and not search.brute:
         grid = _grid_geometry(X, eps)
@@ -874,6 +909,8 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
                     progress) -> DBSCANResult:
     n, d = X.shape
     method = "brute" if search.brute else "chunked"
+    if not search.brute:
+        search.use_sklearn_tree()
     # Estimate the neighbourhood sizes on a sample before any large query.
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, size=256, replace=False)) if n > 256 else np.arange(n)
