@@ -416,3 +416,40 @@ def test_sweep_carries_sklearns_warnings_and_prints_nothing(recwarn, capsys):
     assert not any(w.startswith("k=2:") or w.startswith("k=3:") for w in sweep.warnings)
     study = study_k(X, ks=[2, 3, 4, 5])
     assert study.warnings == study.sweep.warnings and study.warnings
+
+
+# --------------------------------------------------------------------------- estimated up front
+
+def test_an_exact_sweep_of_a_million_points_is_refused_before_any_fit(monkeypatch):
+    import sklearn.cluster
+
+    from core.errors import DataError
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a fit started")
+
+    monkeypatch.setattr(sklearn.cluster.KMeans, "fit", no_fit)
+    X = np.zeros((1_000_000, 2))
+    X[:, 0] = np.arange(X.shape[0])
+    with pytest.raises(DataError, match="exact silhouette of 1,000,000 points") as info:
+        sweep_k(X, ks=range(1, 10))
+    assert "hours" in str(info.value) and "sample_size" in str(info.value)
+    assert info.value.fix == "sample_size"
+    with pytest.raises(DataError, match="every pair of points"):
+        silhouette_score(X, (X[:, 0] % 3).astype(int))
+
+
+def test_a_sweep_whose_results_do_not_fit_in_memory_is_refused(monkeypatch):
+    import core.selection as selection
+    from core.errors import DataError
+
+    monkeypatch.setattr(selection, "MAX_SWEEP_BYTES", 10_000)
+    X = np.random.default_rng(0).normal(size=(2000, 2))
+    with pytest.raises(DataError, match="needs about .* GB; sweep a sample"):
+        sweep_k(X, ks=range(1, 10), sample_size=100)
+
+
+def test_the_estimate_lets_the_chapter_through():
+    from core.selection import check_exact_silhouette
+
+    check_exact_silhouette(2000, 2, 8)  # the chapter's blobs: no refusal
