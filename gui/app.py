@@ -33,7 +33,7 @@ from core.images import IMAGE_SUFFIXES
 from core.storage import write_csv
 from gui import settings as app_settings
 from gui.context import AppContext
-from gui.exports import save_widget
+from gui.exports import save_pixmap, save_widget
 from gui.pages import PAGES, page_names, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -461,7 +461,11 @@ class MainWindow(QMainWindow):
         settle = QEventLoop()
         QTimer.singleShot(250, settle.quit)
         settle.exec()
-        return self.grab().save(str(path))
+        try:
+            save_pixmap(self.grab(), str(path))  # atomic: never half a PNG
+        except OSError:
+            return False
+        return True
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -136,6 +136,31 @@ def test_export_plot_and_csv(window, open_page, qtbot, tmp_path):
     assert lines[0] == "x1,x2,label" and len(lines) == 2001
 
 
+def test_an_interrupted_export_keeps_the_previous_file(window, open_page, tmp_path,
+                                                       monkeypatch):
+    import os
+
+    open_page("data")
+    out = tmp_path / "exports"
+    out.mkdir()
+    png, svg = out / "p.png", out / "p.svg"
+    window.export_plot(str(png))
+    window.export_plot(str(svg))
+    assert png.read_bytes().startswith(b"\x89PNG")
+    before = png.read_bytes(), svg.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    for path in (png, svg):
+        window.export_plot(str(path))
+        assert "disk full" in window.message_bar.text()
+        assert window.message_bar.level == "error"
+    assert (png.read_bytes(), svg.read_bytes()) == before
+    assert sorted(p.name for p in out.iterdir()) == ["p.png", "p.svg"]  # no temp files
+
+
 def test_code_panel_copy(window, open_page, qtbot):
     open_page("data")
     qtbot.mouseClick(window.code_panel.copy_button, Qt.MouseButton.LeftButton)
