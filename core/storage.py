@@ -42,6 +42,36 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+#: A temp file older than this (seconds) belongs to no write still under way.
+STALE_TEMP_SECONDS = 600.0
+
+
+def clean_stale_temp_files(folder: str | os.PathLike,
+                           older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temp files interrupted atomic writes left in ``folder`` (and below).
+
+    Only names :func:`atomic_write_bytes` makes (``.<name>.<random>.tmp``) older than
+    ``older_than`` seconds are removed (a younger one may be another instance's write);
+    returns what was removed.
+    """
+    import time
+
+    root = Path(folder)
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    now = time.time()
+    for path in root.rglob(".*.tmp"):
+        try:
+            if path.is_file() and not path.is_symlink() \
+                    and now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
 def save_json(path: str | os.PathLike, obj: Any) -> Path:
     """Save a JSON-serialisable object atomically."""
     return atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else app_settings.settings()
+        app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
         self.ctx = AppContext(self.tasks, self.settings, self)
         self.pages: dict[str, Page] = {}

@@ -220,3 +220,26 @@ def test_geometry_and_page_are_remembered(qtbot):
     assert second.height() == 640
     assert second.settings.value("window/geometry") is not None
     second.close()
+
+
+def test_start_cleans_stale_temp_files_and_a_file_for_the_data_folder(qtbot, tmp_path,
+                                                                      monkeypatch):
+    import os
+    import time
+
+    from gui import settings as app_settings
+    from gui.app import MainWindow
+
+    data = tmp_path / "data-here"
+    monkeypatch.setenv("CLUSTERLAB_DATA_DIR", str(data))
+    data.write_text("a file where the folder should be")
+    assert app_settings.data_dir().is_dir()
+    assert len(list(tmp_path.glob("data-here.unreadable-*"))) == 1
+    stale = data / ".digits-labels.npz.k2j3.tmp"
+    stale.write_bytes(b"half a save")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert not stale.exists()
+    again.close()
