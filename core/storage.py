@@ -78,11 +78,26 @@ def save_json(path: str | os.PathLike, obj: Any) -> Path:
 
 
 def load_json(path: str | os.PathLike, default: Any = None) -> Any:
-    """Load JSON, or return ``default`` when the file is missing or unreadable."""
+    """Load JSON, or return ``default`` when the file is missing or unreadable (damaged,
+    not UTF-8, nested too deeply, a folder)."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError, MemoryError):
         return default
+
+
+def set_aside(path: str | os.PathLike) -> Path | None:
+    """Rename an unreadable file (or folder) to ``<name>.unreadable-<date-time>`` beside it,
+    never deleting it; returns the new path (None if it could not be moved)."""
+    import time
+
+    path = Path(path)
+    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        path.replace(aside)
+    except OSError:
+        return None
+    return aside
 
 
 def save_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> Path:

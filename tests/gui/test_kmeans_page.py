@@ -505,3 +505,18 @@ def test_sklearns_warning_is_shown_as_an_explanation(km, window, capsys):
     assert "Number of distinct clusters (3) found smaller than n_clusters (5)" in \
         window.message_bar.text()
     assert "ConvergenceWarning" not in capsys.readouterr().err
+
+
+def test_a_damaged_saved_state_is_set_aside_and_the_page_opens(window, open_page, qtbot):
+    from gui import settings as app_settings
+    from gui.pages.kmeans.settings import DATASETS_FILE
+
+    folder = app_settings.data_dir()
+    (folder / DATASETS_FILE).write_text("[" * 100_000 + "]" * 100_000)  # deep nesting
+    km = KMeansDriver.open(open_page, qtbot)
+    km.wait_idle()
+    assert window.message_bar.isVisible() and window.message_bar.level == "warning"
+    aside = list(folder.glob(f"{DATASETS_FILE}.unreadable-*"))
+    assert len(aside) == 1
+    assert aside[0].name in window.message_bar.text() and str(folder) in window.message_bar.text()
+    np.testing.assert_array_equal(km.points_shown(), load_builtin("blobs").X)

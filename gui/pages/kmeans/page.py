@@ -40,8 +40,8 @@ class KMeansPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.store = open_store()
-        if self.store.error:
-            ctx.show_message(self.store.error, "warning")
+        if self.store.error or self.store.notice:
+            ctx.show_message(self.store.error or self.store.notice, "warning")
         self.state = KMeansState(
             placed={k: v["placed"] for k, v in self.store.datasets.items() if "placed" in v},
             x_new={k: v["x_new"] for k, v in self.store.datasets.items() if "x_new" in v})
