@@ -1218,5 +1218,6 @@ __all__ = [
     "lift_from_view",
     "neighbor_index",
     "run_dbscan",
+    "sklearn_uses_brute",
     "suggest_eps",
 ]
