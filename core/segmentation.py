@@ -982,6 +982,8 @@ def highlight(shown: ShownSegmentation, index: int) -> np.ndarray:
     faded (``index < 0``: the segmented image itself). One gather, not a where over RGB."""
     if index < 0:
         return shown.segmented
+    if index >= len(shown.seg.palette):
+        raise DataError(f"There is no colour {index} in a palette of {len(shown.seg.palette)}.")
     colours = shown.faded.copy()
     colours[index] = shown.seg.palette_uint8[index]
     return np.take(colours, shown.labels, axis=0)
