@@ -346,6 +346,9 @@ class DatasetStore:
         #: what happened to an unreadable file that was moved aside (for the message bar)
         self.notice: str | None = None
         doc = load_json(self.path, None) if self.path.exists() else None
+        if doc is not None and not (isinstance(doc, dict)
+                                    and isinstance(doc.get("datasets", {}), dict)):
+            doc = None  # JSON, but not this file's shape: damaged as well
         if doc is None and self.path.exists():
             aside = set_aside(self.path)
             if aside is None:
