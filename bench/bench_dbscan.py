@@ -3,6 +3,7 @@ k_distances vs NearestNeighbors.kneighbors, on the chapter's moons (noise 0.05) 
 
     python bench/bench_dbscan.py                  # 100 000 points (under a minute)
     python bench/bench_dbscan.py --size 300000    # the memory target (scikit-learn alone: 30-90 s)
+    python bench/bench_dbscan.py --dims-size 100000   # issue 12: 2, 6, 16, 64 features at 100k
 
 Each case runs in its own subprocess, so its peak memory (ru_maxrss of that process, which
 includes Python, numpy, scikit-learn and the data, about 150 MB) is its own: scikit-learn's
@@ -36,8 +37,14 @@ sys.path.insert(0, {root!r})
 import numpy as np
 from sklearn.datasets import make_moons
 
-case, n, eps, min_samples, repeat, out = {args!r}
-X, _ = make_moons(n_samples=n, noise=0.05, random_state=42)
+case, n, eps, min_samples, repeat, out, dims = {args!r}
+if dims:
+    from sklearn.datasets import make_blobs
+    from core.density import suggest_eps
+    X, _ = make_blobs(n_samples=n, n_features=dims, centers=5, random_state=42)
+    eps = suggest_eps(X[:20000], min_samples)  # the page's suggestion (untimed)
+else:
+    X, _ = make_moons(n_samples=n, noise=0.05, random_state=42)
 times = []
 if case == "ours":
     from core.density import run_dbscan
@@ -70,9 +77,10 @@ print(json.dumps({{"times": times, "peak": peak}}))
 """
 
 
-def run_case(case: str, n: int, eps: float, min_samples: int, repeat: int, tmp: Path) -> dict:
-    out = str(tmp / f"{case}.npz")
-    code = CHILD.format(root=str(ROOT), args=(case, n, eps, min_samples, repeat, out))
+def run_case(case: str, n: int, eps: float, min_samples: int, repeat: int, tmp: Path,
+             dims: int = 0) -> dict:
+    out = str(tmp / f"{case}-{dims}.npz")
+    code = CHILD.format(root=str(ROOT), args=(case, n, eps, min_samples, repeat, out, dims))
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -89,6 +97,10 @@ def main(argv=None) -> int:
     parser.add_argument("--eps", type=float, default=0.05)
     parser.add_argument("--min-samples", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (median)")
+    parser.add_argument("--dims-size", type=int, default=10_000,
+                        help="points of the 5-blob tables at 2, 6, 16 and 64 features "
+                             "(100000 for the issue-12 target; scikit-learn's brute force "
+                             "above 15 features then takes minutes)")
     args = parser.parse_args(argv)
     import numpy as np
 
@@ -118,7 +130,23 @@ def main(argv=None) -> int:
         row(f"k_distances time (k={args.min_samples - 1}), {kn:,} points", kd["time"],
             kb["time"], "s", "< 2 s" if kn == 100_000 else "")
         print(f"same k-distance curve: {'yes' if same_curve else 'NO'}", flush=True)
-    ok = same_core and same_labels and same_curve
+        ok_dims = True
+        dn = args.dims_size
+        print(f"\nDBSCAN on {dn:,} points of 5 blobs at the suggested eps "
+              f"(median of {args.repeat}; issue 12: ratio <= 1.0 at 4-64 features, 100k points)",
+              flush=True)
+        for dims in (2, 6, 16, 64):
+            o = run_case("ours", dn, 0.0, args.min_samples, args.repeat, tmp, dims)
+            s = run_case("sklearn", dn, 0.0, args.min_samples, args.repeat, tmp, dims)
+            a, b = np.load(o["file"]), np.load(s["file"])
+            same = (np.array_equal(a["core"], b["core"])
+                    and np.array_equal(a["labels"], b["labels"]))
+            ok_dims &= same
+            row(f"run_dbscan time, {dims} features", o["time"], s["time"], "s",
+                "ratio <= 1.0" if dims >= 4 else "")
+            row(f"run_dbscan peak memory, {dims} features", o["peak"], s["peak"], "MB", "")
+            print(f"same clustering at {dims} features: {'yes' if same else 'NO'}", flush=True)
+    ok = same_core and same_labels and same_curve and ok_dims
     return 0 if ok else 1
 
 

@@ -9,23 +9,34 @@ scikit-learn puts it in (the lowest-numbered cluster among its core
 neighbours). scikit-learn keeps every eps-neighbourhood in memory at once (its
 peak grows with n × the mean neighbourhood size); this module never does:
 
-* For one to three features, points are binned into a grid of cells of side
-  ``eps / sqrt(d)``. Any two points of one cell are closer than eps, so a cell
-  holding at least ``min_samples`` points makes all of them core samples and
-  all its core samples belong to one cluster. Only points of sparser cells
-  need a neighbour count (a k-nearest-neighbour query, ``min_samples``
-  neighbours each), and only pairs of neighbouring cells need a
-  connectivity test (bounding boxes, then the two extreme core samples along
-  the offset, then an exact test in bounded blocks). The cost depends on the
-  number of cells, not on the number of neighbour pairs.
-* With more features, neighbourhoods of core samples are queried in chunks
-  sized from an estimate of the mean neighbourhood (measured on a sample
-  before the work starts); each chunk's core–core edges are reduced to the
-  components they join and merged into a global label array. If even small
-  chunks would exceed ``memory_limit``, :class:`DataError` says so before the
-  work starts.
-* Border samples (non-core points with a core sample within eps) have fewer
-  than ``min_samples`` neighbours by definition, so their queries are small.
+Every neighbour decision is scikit-learn's own: where scikit-learn searches
+with a KD-tree (up to 15 features, more than 11 points), squared distances are
+compared with eps² as its tree does (a point at exactly eps may or may not be a
+neighbour, as in scikit-learn), and the ties its node bounds decide are asked
+of the same ``KDTree(X, leaf_size=30)``; where scikit-learn uses brute force (more
+than 15 features, or 11 points or fewer, its ``NearestNeighbors`` rule) the same
+brute-force search answers them, in chunks of rows.
+
+* For one to three features (tree inputs), points are binned into a grid of
+  cells of side ``eps / sqrt(d)``. Any two points of one cell are closer than
+  eps, so a cell holding at least ``min_samples`` points makes all of them core
+  samples and all its core samples belong to one cluster. Only points of
+  sparser cells need a neighbour count, and only pairs of neighbouring cells
+  need a connectivity test (bounding boxes, then the two extreme core samples
+  along the offset, then an exact test in bounded blocks). A pair whose squared
+  distance lies within a relative 1e-12 of eps² is decided by scikit-learn's
+  search itself. The cost depends on the number of cells, not on the number of
+  neighbour pairs.
+* Otherwise (the "chunked" method, and "brute" where scikit-learn uses brute
+  force), neighbourhoods are queried in chunks sized from an estimate of the
+  mean neighbourhood (measured on a sample before the work starts). They are
+  kept, as compact int32 lists, as long as they fit in half of
+  ``memory_limit`` (then one pass suffices, like scikit-learn); beyond that the
+  core samples of the remaining chunks are queried again. Core–core edges are
+  reduced to the components they join; a non-core point joins the
+  lowest-numbered cluster among the core samples that have it as a neighbour,
+  as in scikit-learn's expansion. If even small chunks would exceed
+  ``memory_limit``, :class:`DataError` says so before the work starts.
 
 ``k_distances`` and ``suggest_eps`` help choose eps; ``knn_classify`` is the
 chapter's way to assign new instances to clusters (or call them anomalies).
@@ -159,6 +170,8 @@ class NeighborIndex:
     tree: object = field(repr=False)
     view_tree: object = field(repr=False)
     n_samples: int = 0
+    #: trees built later for this data (run_dbscan keeps scikit-learn's KD-tree here)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def count_within(self, point: np.ndarray, eps: float) -> int:
         """Number of data points within ``eps`` of ``point`` (a point counts itself)."""
@@ -237,7 +250,8 @@ class _Tree:
                               dtype=np.int64).reshape(-1)
         out = np.empty(Q.shape[0], dtype=object)
         for start in range(0, Q.shape[0], self._BLOCK):
-            lists = self._tree.query_ball_point(Q[start:start + self._BLOCK], r)
+            lists = self._tree.query_ball_point(Q[start:start + self._BLOCK], r,
+                                                return_sorted=False)
             for j, found in enumerate(lists):
                 out[start + j] = np.asarray(found, dtype=np.intp)
         return out
@@ -292,6 +306,186 @@ def _core_positions(n: int, core_idx: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- DBSCAN
 
+#: scikit-learn's DBSCAN builds its KD-tree with this leaf size (its default).
+SKLEARN_LEAF_SIZE = 30
+#: ``NearestNeighbors``' default n_neighbors: with n_samples // 2 <= this, 'auto' is brute force.
+_SKLEARN_N_NEIGHBORS = 5
+#: With more features than this, scikit-learn's 'auto' neighbour search is brute force.
+_SKLEARN_MAX_TREE_FEATURES = 15
+#: Squared distances within this relative band around eps² are floating-point ties:
+#: scikit-learn's own search decides them.
+_TIE = 1e-12
+
+
+def sklearn_uses_brute(n_samples: int, n_features: int) -> bool:
+    """Whether ``sklearn.cluster.DBSCAN`` (algorithm='auto') searches neighbours by brute force."""
+    return (n_features > _SKLEARN_MAX_TREE_FEATURES
+            or n_samples // 2 <= _SKLEARN_N_NEIGHBORS)
+
+
+class _Search:
+    """scikit-learn's eps-neighbourhoods on X, as its DBSCAN decides them.
+
+    Where scikit-learn uses brute force, its brute-force search answers (in
+    chunks of rows). Where it uses its KD-tree, the chunked method queries that
+    same ``KDTree(X, leaf_size=30)`` (kept in the :class:`NeighborIndex`'s cache
+    when there is one). The grid method asks a GIL-free tree (:class:`_Tree`) for
+    candidates within a slightly larger radius, sums their squared distances
+    feature by feature like scikit-learn's tree does and compares them with
+    eps²; the rare ties (within a relative 1e-12 of eps², where the tree's node
+    bounds may decide) are asked of scikit-learn's KD-tree, built on the first tie.
+    """
+
+    def __init__(self, X: np.ndarray, eps: float, index: NeighborIndex | None = None):
+        self.X, self.eps, self.eps2 = X, eps, eps * eps
+        self.brute = sklearn_uses_brute(*X.shape)
+        self._index = index
+        self._sk = None
+        self._norms = None
+        self.exact = False
+        self._tree_ = None
+        if self.brute:
+            from sklearn.neighbors import NearestNeighbors
+
+            self._sk = NearestNeighbors(radius=eps, algorithm="brute",
+                                        leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean").fit(X)
+
+    @property
+    def tree(self):
+        """The GIL-free tree over X (the index's, else built once)."""
+        if self._tree_ is None:
+            self._tree_ = self._index.tree if self._index is not None else _tree(self.X)
+        return self._tree_
+
+    def use_sklearn_tree(self) -> None:
+        """Answer every query with scikit-learn's own KD-tree (kept in the index's cache):
+        for four to fifteen features it is what scikit-learn's DBSCAN queries, at its speed."""
+        self.exact = True
+        self._sk = self._sklearn_tree()
+
+    def _sklearn_tree(self):
+        if self._sk is None:
+            cache = self._index.cache if self._index is not None else {}
+            key = ("sklearn-kdtree", SKLEARN_LEAF_SIZE)
+            if key not in cache:
+                from sklearn.neighbors import KDTree
+
+                cache[key] = KDTree(self.X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
+            self._sk = cache[key]
+        return self._sk
+
+    def _sklearn(self, rows: np.ndarray):
+        """scikit-learn's own N(i) for the rows (object array of index arrays)."""
+        if self.brute:
+            return self._sk.radius_neighbors(self.X[rows], return_distance=False)
+        return self._sklearn_tree().query_radius(self.X[rows], r=self.eps,
+                                                 return_distance=False)
+
+    def neighbours(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """N(i) for each i in ``rows`` (i itself included): (count per row, indices, and
+        the positions of the pairs that may hold one way only, see :meth:`maybe_one_way`)."""
+        if self.brute:
+            dist, ind = self._sk.radius_neighbors(self.X[rows], return_distance=True)
+            lengths, cols = _flatten(ind)
+            d2 = np.concatenate(list(dist)) ** 2 if cols.size else np.empty(0)
+            del dist, ind
+            qi = np.repeat(rows, lengths)
+            nrm = self._row_norms()
+            slack = 8e-15 * (self.X.shape[1] + 4) * (nrm[qi] + nrm[cols]) + 1e-9 * self.eps2
+            near = np.flatnonzero(d2 >= self.eps2 - slack)
+            del slack
+            tie = near[self.maybe_one_way(qi[near], cols[near])]
+            return lengths, cols, tie
+        if self.exact:
+            ind, dist = self._sk.query_radius(self.X[rows], r=self.eps, return_distance=True)
+            lengths, cols = _flatten(ind)
+            d = np.concatenate(list(dist)) if cols.size else np.empty(0)
+            del dist, ind
+            near = np.flatnonzero(d >= self.eps * (1.0 - 1e-9))
+            del d
+            qi = np.repeat(rows, lengths)
+            return lengths, cols, near[self.maybe_one_way(qi[near], cols[near])]
+        neigh = self.tree.query_radius(self.X[rows], r=self.eps * (1.0 + 1e-9))
+        lengths, cols = _flatten(neigh)
+        del neigh
+        qi = np.repeat(rows, lengths)
+        sure, tie = _three_way(_sq_dist_rows(self.X, qi, cols), self.eps2)
+        if tie.any():
+            sure[tie] = self.contains(qi[tie], cols[tie])
+        which = np.repeat(np.arange(rows.size), lengths)[sure]
+        kept_tie = np.flatnonzero(tie[sure])
+        return np.bincount(which, minlength=rows.size).astype(np.int64), cols[sure], kept_tie
+
+    def counts(self, rows: np.ndarray) -> np.ndarray:
+        """|N(i)| for each i in ``rows``."""
+        return self.neighbours(rows)[0]
+
+    def contains(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Whether j[k] is in scikit-learn's N(i[k]), for each k (asked for the rare ties)."""
+        out = np.zeros(i.size, dtype=bool)
+        if i.size == 0:
+            return out
+        uniq, inv = np.unique(i, return_inverse=True)
+        neigh = self._sklearn(uniq)
+        for k in range(i.size):
+            out[k] = bool(np.any(neigh[inv[k]] == j[k]))
+        return out
+
+    def _row_norms(self) -> np.ndarray:
+        if self._norms is None:
+            self._norms = np.einsum("ij,ij->i", self.X, self.X)
+        return self._norms
+
+    def maybe_one_way(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Pairs whose neighbour relation may hold in one direction only (a tie).
+
+        The tree's point test is symmetric; its node bounds, and the rounding of
+        brute force (|x|² − 2x·y + |y|²), are not, but only within a few ulps of eps².
+        """
+        s = _sq_dist_rows(self.X, i, j)
+        if not self.brute:
+            return _three_way(s, self.eps2)[1]
+        nrm = self._row_norms()
+        tol = 4e-15 * (self.X.shape[1] + 4) * (nrm[i] + nrm[j])
+        return np.abs(s - self.eps2) <= tol + _TIE * self.eps2
+
+    def split_ties(self, i: np.ndarray, j: np.ndarray, maybe: np.ndarray):
+        """Pairs (i, j) with j in N(i) split into (both ways i, j), (one way only i, j);
+        ``maybe``: the positions of the pairs that may hold one way only."""
+        if maybe.size == 0:
+            return (i, j), (i[:0], j[:0])
+        back = self.contains(j[maybe], i[maybe])
+        single = maybe[~back]
+        both = np.ones(i.size, dtype=bool)
+        both[single] = False
+        return (i[both], j[both]), (i[single], j[single])
+
+
+def _sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Row-wise squared distances summed feature by feature (the KD-tree's own order)."""
+    diff = A[:, 0] - B[:, 0]
+    s = diff * diff
+    for k in range(1, A.shape[1]):
+        diff = A[:, k] - B[:, k]
+        s = s + diff * diff
+    return s
+
+
+def _sq_dist_rows(X: np.ndarray, i: np.ndarray, j: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """``_sq_dist(X[i], X[j])`` in blocks of pairs (bounded memory)."""
+    out = np.empty(i.size, dtype=np.float64)
+    for s in range(0, i.size, block):
+        out[s:s + block] = _sq_dist(X[i[s:s + block]], X[j[s:s + block]])
+    return out
+
+
+def _three_way(s: np.ndarray, eps2: float) -> tuple[np.ndarray, np.ndarray]:
+    """(surely within eps, a tie to ask the search about) for squared distances ``s``."""
+    sure = s < eps2 * (1.0 - _TIE)
+    tie = ~sure & (s <= eps2 * (1.0 + _TIE))
+    return sure, tie
+
+
 def run_dbscan(X, eps: float, min_samples: int = 5, *,
                memory_limit: int = DEFAULT_MEMORY_LIMIT, method: str = "auto",
                index: NeighborIndex | None = None,
@@ -303,10 +497,11 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
     ``memory_limit`` bounds the working memory in bytes; a :class:`DataError`
     explains, before the work starts, when the data or its neighbourhoods
     cannot be processed within it. ``method`` is ``"auto"`` (the grid for one
-    to three features, else chunks), ``"grid"`` or ``"chunked"``; all give the
-    same result. ``index``: a :func:`neighbor_index` of this X, whose tree is then
-    used instead of building new ones (a GUI builds it once per dataset: building
-    a tree holds Python's GIL, querying one does not).
+    to three features where scikit-learn uses its KD-tree, else chunks),
+    ``"grid"`` or ``"chunked"``; all give the same result. Where scikit-learn
+    uses brute force the chunks use it too, and ``result.method`` is
+    ``"brute"``. ``index``: a :func:`neighbor_index` of this X, whose tree is then
+    used instead of building a new one (a GUI builds it once per dataset).
     """
     if method not in ("auto", "grid", "chunked"):
         raise DataError(f"method must be 'auto', 'grid' or 'chunked', not {method!r}.")
@@ -323,12 +518,15 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
     report(progress, 0.0)
     if method == "grid" and d > 3:
         raise DataError(f"The grid method works with one to three features; the data has {d}.")
-    tree = _index_tree(index, X)
-    grid = _grid_geometry(X, eps) if (d <= 3 and method != "chunked") else None
+    _index_tree(index, X)  # an index of other data is refused
+    search = _Search(X, eps, index)
+    grid = None
+    if d <= 3 and method != "chunked" and not search.brute:
+        grid = _grid_geometry(X, eps)
     if grid is not None:
-        result = _dbscan_grid(X, eps, min_samples, grid, memory_limit, progress, tree)
+        result = _dbscan_grid(X, eps, min_samples, grid, search, memory_limit, progress)
     else:
-        result = _dbscan_chunked(X, eps, min_samples, memory_limit, progress, tree)
+        result = _dbscan_chunked(X, eps, min_samples, search, memory_limit, progress)
     report(progress, 1.0)
     return result
 
@@ -350,87 +548,45 @@ def _finish(labels_core: np.ndarray, core_idx: np.ndarray, n: int, border_idx: n
                         min_samples=min_samples, method=method)
 
 
-def _number_components(comp_of_core: np.ndarray, n_comp: int, core_idx: np.ndarray) -> np.ndarray:
-    """Renumber components in the order of their first core sample (as dbscan_inner does)."""
+def _number_components(comp_of_core: np.ndarray, n_comp: int, core_idx: np.ndarray,
+                       one_way: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Cluster numbers of the core samples, as scikit-learn's ``dbscan_inner`` gives them.
+
+    Components (joined by neighbour relations that hold both ways) are numbered
+    in the order of their first core sample. ``one_way`` (a, b): core samples
+    (positions in ``comp_of_core``) where b is a neighbour of a but not a of b (a
+    floating-point tie); scikit-learn's expansion, seed by seed in index order,
+    follows such a link only forwards, and only into components no earlier seed
+    reached. The same walk is done here on the components.
+    """
     first = np.full(n_comp, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, comp_of_core, core_idx)
     order = np.argsort(first, kind="stable")
     rank = np.empty(n_comp, dtype=np.int64)
-    rank[order] = np.arange(n_comp)
+    if one_way is not None:
+        ca, cb = comp_of_core[one_way[0]], comp_of_core[one_way[1]]
+        keep = ca != cb
+        ca, cb = ca[keep], cb[keep]
+    if one_way is None or ca.size == 0:
+        rank[order] = np.arange(n_comp)
+        return rank[comp_of_core]
+    links: dict[int, list[int]] = {}
+    for x, y in zip(ca.tolist(), cb.tolist()):
+        links.setdefault(x, []).append(y)
+    rank.fill(-1)
+    label = 0
+    for c in order.tolist():
+        if rank[c] >= 0:
+            continue
+        rank[c] = label
+        stack = [c]
+        while stack:
+            for y in links.get(stack.pop(), ()):
+                if rank[y] < 0:
+                    rank[y] = label
+                    stack.append(y)
+        label += 1
     return rank[comp_of_core]
-
-
-def _core_by_knn(X: np.ndarray, rows: np.ndarray, min_samples: int, tree,
-                 memory_limit: int, progress: ProgressFn | None) -> np.ndarray:
-    """Whether each row of ``rows`` has at least ``min_samples`` points within eps.
-
-    Returns the ``min_samples``-th smallest distance (the point itself included)
-    of each row; the caller compares it with eps.
-    """
-    out = np.empty(rows.size, dtype=np.float64)
-    per_row = 16 * min_samples + 64
-    step = int(max(1, min(_KNN_CHUNK, memory_limit // 8 // per_row)))
-    for start in range(0, rows.size, step):
-        sel = rows[start:start + step]
-        dist, _ = tree.query(X[sel], k=min_samples, return_distance=True, sort_results=True)
-        out[start:start + step] = dist[:, -1]
-        report(progress, (start + sel.size) / max(1, rows.size))
-    return out
-
-
-def _count_within(X: np.ndarray, rows: np.ndarray, eps: float, tree,
-                  progress: ProgressFn | None) -> np.ndarray:
-    counts = np.empty(rows.size, dtype=np.int64)
-    step = 5000
-    for start in range(0, rows.size, step):
-        sel = rows[start:start + step]
-        counts[start:start + step] = tree.query_radius(X[sel], r=eps, count_only=True)
-        report(progress, (start + sel.size) / max(1, rows.size))
-    return counts
-
-
-def _core_mask_for(X, rows, eps, min_samples, tree, memory_limit, progress) -> np.ndarray:
-    """Core test for ``rows``: a kNN query for small min_samples, a count otherwise."""
-    n = X.shape[0]
-    if min_samples > n:
-        return np.zeros(rows.size, dtype=bool)
-    if min_samples <= 128:
-        kth = _core_by_knn(X, rows, min_samples, tree, memory_limit, progress)
-        return kth <= eps
-    return _count_within(X, rows, eps, tree, progress) >= min_samples
-
-
-def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
-                   candidates: np.ndarray, eps: float, min_samples: int, core_tree,
-                   memory_limit: int, progress: ProgressFn | None,
-                   core_pos: np.ndarray | None = None):
-    """Border samples among ``candidates`` (non-core) and their clusters.
-
-    A non-core point has fewer than ``min_samples`` neighbours, so each query
-    returns fewer than ``min_samples`` core samples: chunks stay small. It joins
-    the lowest-numbered cluster among its core neighbours, like scikit-learn.
-    ``core_tree`` is over the core samples, or, with ``core_pos``
-    (:func:`_core_positions`), over all of X.
-    """
-    if candidates.size == 0 or core_idx.size == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    found_idx, found_lab = [], []
-    per_row = 48 * min_samples + 200
-    step = int(max(1, min(20_000, memory_limit // 8 // per_row)))
-    for start in range(0, candidates.size, step):
-        sel = candidates[start:start + step]
-        neigh = core_tree.query_radius(X[sel], r=eps, return_distance=False)
-        lengths, flat = _flatten(neigh, core_pos)
-        has = lengths > 0
-        if has.any():
-            labs = labels_core[flat]
-            starts = np.concatenate([[0], np.cumsum(lengths[has])[:-1]])
-            found_idx.append(sel[has])
-            found_lab.append(np.minimum.reduceat(labs, starts))
-        report(progress, (start + sel.size) / candidates.size)
-    if not found_idx:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(found_idx), np.concatenate(found_lab)
 
 
 # -- the grid method (one to three features) -----------------------------------------------------
@@ -468,8 +624,8 @@ def _grid_geometry(X: np.ndarray, eps: float) -> _Grid | None:
                  offsets=offs[half])
 
 
-def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
-                 tree=None) -> DBSCANResult:
+def _dbscan_grid(X, eps, min_samples, grid: _Grid, search: _Search, memory_limit,
+                 progress) -> DBSCANResult:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -492,15 +648,18 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
     del new, skey
     report(progress, 0.05)
 
-    # Core samples: everything in a dense cell; a kNN query for the rest.
+    # Core samples: everything in a dense cell; scikit-learn's own count for the rest.
     core_sorted = np.repeat(cell_count >= min_samples, cell_count)
     sparse_pos = np.flatnonzero(~core_sorted)
-    full_tree = tree  # a tree over X given by the caller (else built only when needed)
     if sparse_pos.size and min_samples <= n:
-        tree = tree if tree is not None else _tree(X)
         rows = order[sparse_pos]
-        core_sorted[sparse_pos] = _core_mask_for(X, rows, eps, min_samples, tree, memory_limit,
-                                                 scaled(progress, 0.05, 0.45))
+        counts = np.empty(rows.size, dtype=np.int64)
+        step = 5000
+        sub = scaled(progress, 0.05, 0.45)
+        for start in range(0, rows.size, step):
+            counts[start:start + step] = search.counts(rows[start:start + step])
+            report(sub, min(rows.size, start + step) / rows.size)
+        core_sorted[sparse_pos] = counts >= min_samples
     report(progress, 0.45)
     core_mask = np.zeros(n, dtype=bool)
     core_mask[order[core_sorted]] = True
@@ -515,6 +674,8 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
     ccell = cell_sorted[cpos]
     del cpos, cell_sorted, core_sorted
     P = X[corder]
+    grouped_pos = np.full(n, -1, dtype=np.int64)
+    grouped_pos[corder] = np.arange(corder.size)
     cnew = np.empty(corder.size, dtype=bool)
     cnew[0] = True
     np.not_equal(ccell[1:], ccell[:-1], out=cnew[1:])
@@ -528,6 +689,7 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
     hi = np.maximum.reduceat(P, cstart, axis=0)
 
     edges_a, edges_b = [], []
+    one_way: tuple[list, list] = ([], [])
     n_off = len(grid.offsets)
     for t, off in enumerate(grid.offsets):
         nb_key = ckey + int(off @ grid.strides)
@@ -538,25 +700,26 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
         b = pos[ok]
         if a.size == 0:
             continue
-        # Necessary: the bounding boxes of the two cells' core samples are within eps.
+        # Necessary: the bounding boxes of the two cells' core samples are within eps
+        # (with a margin, so that no tie is dropped here).
         gap = np.maximum(0.0, np.maximum(lo[b] - hi[a], lo[a] - hi[b]))
-        maybe = (gap * gap).sum(axis=1) <= eps2
+        maybe = (gap * gap).sum(axis=1) <= eps2 * (1.0 + 1e-9)
         a, b = a[maybe], b[maybe]
         if a.size == 0:
             continue
         # Sufficient: the core sample of a farthest along the offset and the one of b
-        # farthest back are within eps.
+        # farthest back are surely within eps.
         direction = off.astype(np.float64)
         proj = P @ direction
         pa = _arg_extreme(proj, cstart, core_cell, largest=True)
         pb = _arg_extreme(proj, cstart, core_cell, largest=False)
-        diff = P[pa[a]] - P[pb[b]]
-        sure = (diff * diff).sum(axis=1) <= eps2
+        sure, _ = _three_way(_sq_dist(P[pa[a]], P[pb[b]]), eps2)
         edges_a.append(a[sure])
         edges_b.append(b[sure])
         a, b = a[~sure], b[~sure]
         if a.size:
-            hit = _pairs_within(P, cstart, ccount, a, b, eps2, memory_limit)
+            hit = _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps, search,
+                                    memory_limit, one_way)
             edges_a.append(a[hit])
             edges_b.append(b[hit])
         report(progress, 0.45 + 0.3 * (t + 1) / n_off)
@@ -566,25 +729,65 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, memory_limit, progress,
     n_comp, cell_comp = connected_components(graph, directed=False)
     del graph, ea, eb
     comp_grouped = cell_comp[core_cell].astype(np.int64)
-    labels_grouped = _number_components(comp_grouped, n_comp, corder)
+    ties = (np.concatenate(one_way[0]).astype(np.int64) if one_way[0] else np.empty(0, np.int64),
+            np.concatenate(one_way[1]).astype(np.int64) if one_way[1] else np.empty(0, np.int64))
+    labels_grouped = _number_components(comp_grouped, n_comp, corder, ties)
     labels_core = np.empty(n, dtype=np.int64)
     labels_core[corder] = labels_grouped
     labels_core = labels_core[core_idx]
     del P, comp_grouped, labels_grouped
     report(progress, 0.8)
 
-    # Border samples: non-core points with a core sample within eps.
+    # Border samples: non-core points that some core sample has within eps.
     candidates = np.flatnonzero(~core_mask)
     border_idx, border_lab = np.empty(0, np.int64), np.empty(0, np.int64)
     if candidates.size:
-        if full_tree is not None:
-            core_tree, core_pos = full_tree, _core_positions(n, core_idx)
-        else:
-            core_tree, core_pos = _tree(X[core_idx]), None
         border_idx, border_lab = _assign_border(X, core_idx, labels_core, candidates, eps,
-                                                min_samples, core_tree, memory_limit,
-                                                scaled(progress, 0.8, 1.0), core_pos)
+                                                min_samples, search, memory_limit,
+                                                scaled(progress, 0.8, 1.0))
     return _finish(labels_core, core_idx, n, border_idx, border_lab, eps, min_samples, "grid")
+
+
+def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
+                   candidates: np.ndarray, eps: float, min_samples: int, search: _Search,
+                   memory_limit: int, progress: ProgressFn | None):
+    """Border samples among ``candidates`` (non-core) and their clusters.
+
+    A non-core point has fewer than ``min_samples`` neighbours, so each query
+    returns few core samples: chunks stay small. It joins the lowest-numbered
+    cluster among the core samples that have it within eps, like scikit-learn
+    (ties asked in scikit-learn's direction, from the core sample).
+    """
+    core_pos = _core_positions(X.shape[0], core_idx)
+    eps2 = eps * eps
+    reach = eps * (1.0 + 1e-9)
+    found_idx, found_lab = [], []
+    per_row = 48 * min_samples + 200
+    step = int(max(1, min(20_000, memory_limit // 8 // per_row)))
+    for start in range(0, candidates.size, step):
+        sel = candidates[start:start + step]
+        lengths, cols = _flatten(search.tree.query_radius(X[sel], r=reach), core_pos)
+        if lengths.sum():
+            rows = np.repeat(sel, lengths)
+            sure, tie = _three_way(_sq_dist_rows(X, rows, core_idx[cols]), eps2)
+            if tie.any():
+                sure[tie] = search.contains(core_idx[cols[tie]], rows[tie])
+            rows, labs = rows[sure], labels_core[cols[sure]]
+            if rows.size:
+                found_idx.append(rows)
+                found_lab.append(labs)
+        report(progress, (start + sel.size) / candidates.size)
+    if not found_idx:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return _min_label_per_point(np.concatenate(found_idx), np.concatenate(found_lab))
+
+
+def _min_label_per_point(points: np.ndarray, labels: np.ndarray):
+    """(unique points, the smallest label given to each)."""
+    uniq, inv = np.unique(points, return_inverse=True)
+    best = np.full(uniq.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, inv, labels)
+    return uniq.astype(np.int64), best
 
 
 def _arg_extreme(values: np.ndarray, starts: np.ndarray, group: np.ndarray,
@@ -603,25 +806,54 @@ def _arg_extreme(values: np.ndarray, starts: np.ndarray, group: np.ndarray,
     return first
 
 
-def _pairs_within(P, cstart, ccount, a, b, eps2: float, memory_limit: int) -> np.ndarray:
+def _ties(search: _Search, corder, pi, pj, one_way) -> bool:
+    """Tied pairs (rows of P): True if one holds both ways; one-way ones go to ``one_way``."""
+    fwd = search.contains(corder[pi], corder[pj])
+    back = search.contains(corder[pj], corder[pi])
+    one_way[0].extend([pi[fwd & ~back], pj[back & ~fwd]])
+    one_way[1].extend([pj[fwd & ~back], pi[back & ~fwd]])
+    return bool(np.any(fwd & back))
+
+
+def _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps: float,
+                  search: _Search, memory_limit: int, one_way) -> np.ndarray:
     """For each cell pair (a[i], b[i]), whether some core sample of a is within eps of one of b.
 
     All sample pairs are compared, in blocks of bounded size; a pair of cells
-    too big for one block is tested with a KD-tree instead.
+    too big for one block is tested with the search's tree instead (``grouped_pos``
+    maps rows of X to rows of P, -1 for the others). Ties are asked of
+    scikit-learn's search (``corder`` maps rows of P to rows of X); a tie that
+    holds one way only is appended to the lists ``one_way`` (from, to) instead.
     """
+    eps2 = eps * eps
     hit = np.zeros(a.size, dtype=bool)
     sizes = ccount[a] * ccount[b]
     block = int(max(1 << 14, min(_PAIR_BLOCK, memory_limit // 16 // 80)))
     big = np.flatnonzero(sizes > block)
     for i in big:
-        sa = P[cstart[a[i]]:cstart[a[i]] + ccount[a[i]]]
-        sb = P[cstart[b[i]]:cstart[b[i]] + ccount[b[i]]]
-        tree = _tree(sb)
-        for s in range(0, sa.shape[0], _KNN_CHUNK):
-            dist, _ = tree.query(sa[s:s + _KNN_CHUNK], k=1)
-            if np.any(dist[:, 0] * dist[:, 0] <= eps2):
+        ia = np.arange(cstart[a[i]], cstart[a[i]] + ccount[a[i]])
+        ib = np.arange(cstart[b[i]], cstart[b[i]] + ccount[b[i]])
+        for s in range(0, ia.size, _KNN_CHUNK):
+            rows = ia[s:s + _KNN_CHUNK]
+            neigh = search.tree.query_radius(P[rows], r=eps * (1.0 + 1e-9))
+            lengths, flat = _flatten(neigh, grouped_pos)
+            del neigh
+            inside = (flat >= ib[0]) & (flat <= ib[-1])
+            which = np.repeat(np.arange(rows.size), lengths)[inside]
+            lengths = np.bincount(which, minlength=rows.size)
+            flat = flat[inside]
+            if not lengths.sum():
+                continue
+            pi = np.repeat(rows, lengths)
+            pj = flat
+            sure, tie = _three_way(_sq_dist_rows(P, pi, pj), eps2)
+            if sure.any():
                 hit[i] = True
                 break
+            if tie.any():
+                hit[i] = _ties(search, corder, pi[tie], pj[tie], one_way)
+                if hit[i]:
+                    break
     small = np.flatnonzero(sizes <= block)
     if small.size == 0:
         return hit
@@ -639,8 +871,14 @@ def _pairs_within(P, cstart, ccount, a, b, eps2: float, memory_limit: int) -> np
         nb = ccount[b[sel]][pair]
         i = cstart[a[sel]][pair] + local // nb
         j = cstart[b[sel]][pair] + local % nb
-        diff = P[i] - P[j]
-        close = (diff * diff).sum(axis=1) <= eps2
+        close, tie = _three_way(_sq_dist_rows(P, i, j), eps2)
+        if tie.any():
+            t = np.flatnonzero(tie)
+            fwd = search.contains(corder[i[t]], corder[j[t]])
+            back = search.contains(corder[j[t]], corder[i[t]])
+            close[t] = fwd & back
+            one_way[0].extend([i[t[fwd & ~back]], j[t[back & ~fwd]]])
+            one_way[1].extend([j[t[fwd & ~back]], i[t[back & ~fwd]]])
         hit[sel] = np.bincount(pair[close], minlength=sel.size) > 0
         begin = end
     return hit
@@ -648,76 +886,126 @@ def _pairs_within(P, cstart, ccount, a, b, eps2: float, memory_limit: int) -> np
 
 # -- the chunked method (any number of features) -------------------------------------------------
 
-def _dbscan_chunked(X, eps, min_samples, memory_limit, progress, tree=None) -> DBSCANResult:
+def _merge_edges(root: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+    """``root`` after joining the components of each edge (ra[i], rb[i]) (core positions)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
+    n_core = root.size
+    ra, rb = root[ra], root[rb]
+    keep = ra != rb
+    if not keep.any():
+        return root
+    ra, rb = ra[keep], rb[keep]
+    g = coo_matrix((np.ones(ra.size, np.int32), (ra, rb)), shape=(n_core, n_core))
+    del ra, rb
+    _, comp = connected_components(g, directed=False)
+    smallest = np.full(comp.max() + 1, n_core, dtype=np.int64)
+    np.minimum.at(smallest, comp, np.arange(n_core))
+    return smallest[comp[root]]
+
+
+def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
+                    progress) -> DBSCANResult:
     n, d = X.shape
-    given = tree is not None
-    tree = tree if given else _tree(X)
+    method = "brute" if search.brute else "chunked"
+    if not search.brute:
+        search.use_sklearn_tree()
     # Estimate the neighbourhood sizes on a sample before any large query.
     rng = np.random.default_rng(0)
-    sample = rng.choice(n, size=min(n, 256), replace=False) if n > 256 else np.arange(n)
-    counts = tree.query_radius(X[sample], r=eps, count_only=True)
-    mean_count = float(np.mean(counts))
+    sample = np.sort(rng.choice(n, size=256, replace=False)) if n > 256 else np.arange(n)
+    counts_s = search.counts(sample)
+    mean_count = float(np.mean(counts_s))
     # A margin for the variance of the estimate and for denser chunks.
-    per_row = max(1.0, 2.0 * mean_count + 3.0 * float(np.std(counts))) * _BYTES_PER_EDGE
+    per_row = max(1.0, 2.0 * mean_count + 3.0 * float(np.std(counts_s))) * _BYTES_PER_EDGE
     budget = memory_limit - n * (_BYTES_PER_POINT_BASE + 16 * d)
-    rows_per_chunk = int(budget // per_row) if budget > 0 else 0
+    rows_per_chunk = int(budget // 2 // per_row) if budget > 0 else 0
     if rows_per_chunk < min(MIN_CHUNK_ROWS, n):
-        need = min(MIN_CHUNK_ROWS, n) * per_row + n * (_BYTES_PER_POINT_BASE + 16 * d)
+        need = 2 * min(MIN_CHUNK_ROWS, n) * per_row + n * (_BYTES_PER_POINT_BASE + 16 * d)
         raise DataError(
             f"With eps={eps:g}, a point has about {mean_count:,.0f} of the {n:,} points "
             f"within eps, so even {min(MIN_CHUNK_ROWS, n)} neighbourhoods at a time need about "
             f"{_human_bytes(need)}, more than the {_human_bytes(memory_limit)} allowed. "
             "Choose a smaller eps (the k-distance curve suggests one) or cluster a sample "
             "of the rows.")
+    store_budget = budget // 2
+    idx_type = np.int32 if n < 2 ** 31 else np.int64
     report(progress, 0.02)
 
-    core_mask = _core_mask_for(X, np.arange(n), eps, min_samples, tree, memory_limit,
-                               scaled(progress, 0.02, 0.3))
+    # Pass 1: every neighbourhood size (the core samples); the lists kept while they fit.
+    counts = np.empty(n, dtype=np.int64)
+    stored: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    stored_bytes = 0
+    first_unstored = n
+    for start in range(0, n, rows_per_chunk):
+        stop = min(n, start + rows_per_chunk)
+        rows = np.arange(start, stop)
+        if first_unstored == n:
+            lengths, cols, ties = search.neighbours(rows)
+            counts[start:stop] = lengths
+            cols = cols.astype(idx_type)
+            if stored_bytes + cols.nbytes + lengths.nbytes <= store_budget:
+                stored.append((start, stop, lengths, cols, ties))
+                stored_bytes += cols.nbytes + lengths.nbytes
+            else:
+                first_unstored = start
+            del cols
+        else:
+            counts[start:stop] = search.counts(rows)
+        report(progress, 0.02 + 0.58 * stop / n)
+    core_mask = counts >= min_samples
+    del counts
     core_idx = np.flatnonzero(core_mask)
     n_core = core_idx.size
     if n_core == 0:
         return _finish(np.empty(0, np.int64), core_idx, n, np.empty(0, np.int64),
-                       np.empty(0, np.int64), eps, min_samples, "chunked")
-    # With the caller's tree over X, neighbours are filtered to the core samples; else a
-    # tree over the core samples alone.
-    core_pos = _core_positions(n, core_idx) if given else None
-    core_tree = tree if given else _tree(X[core_idx])
+                       np.empty(0, np.int64), eps, min_samples, method)
+    position = _core_positions(n, core_idx)
     # root[i]: the representative (smallest member) of the component of core sample i.
     root = np.arange(n_core, dtype=np.int64)
-    for start in range(0, n_core, rows_per_chunk):
-        stop = min(n_core, start + rows_per_chunk)
-        neigh = core_tree.query_radius(X[core_idx[start:stop]], r=eps, return_distance=False)
-        lengths, cols = _flatten(neigh, core_pos)
-        del neigh
-        rows = np.repeat(np.arange(start, stop), lengths)
-        ra, rb = root[rows], root[cols]
-        del rows, cols
-        keep = ra != rb
-        ra, rb = ra[keep], rb[keep]
-        if ra.size:
-            pair = _unique(np.minimum(ra, rb) * n_core + np.maximum(ra, rb))
-            ra, rb = pair // n_core, pair % n_core
-            nodes, inv = np.unique(np.concatenate([ra, rb]), return_inverse=True)
-            m = nodes.size
-            g = coo_matrix((np.ones(ra.size, np.int8), (inv[:ra.size], inv[ra.size:])),
-                           shape=(m, m))
-            _, comp = connected_components(g, directed=False)
-            smallest = np.full(comp.max() + 1, n_core, dtype=np.int64)
-            np.minimum.at(smallest, comp, nodes)
-            remap = np.arange(n_core, dtype=np.int64)
-            remap[nodes] = smallest[comp]
-            root = remap[root]
-        report(progress, 0.3 + 0.5 * stop / n_core)
+    border_v: list[np.ndarray] = []
+    border_q: list[np.ndarray] = []
+    one_a: list[np.ndarray] = []
+    one_b: list[np.ndarray] = []
+
+    def take(rows: np.ndarray, cols: np.ndarray, ties: np.ndarray) -> None:
+        nonlocal root
+        flag = np.zeros(rows.size, dtype=bool)
+        flag[ties] = True
+        keep = core_mask[rows]
+        rows, cols, flag = rows[keep], cols[keep].astype(np.int64), flag[keep]
+        to_core = core_mask[cols]
+        border_v.append(cols[~to_core])
+        border_q.append(rows[~to_core])
+        (ra, rb), (sa, sb) = search.split_ties(rows[to_core], cols[to_core],
+                                               np.flatnonzero(flag[to_core]))
+        one_a.append(position[sa])
+        one_b.append(position[sb])
+        root = _merge_edges(root, position[ra], position[rb])
+
+    while stored:
+        start, stop, lengths, cols, ties = stored.pop(0)
+        take(np.repeat(np.arange(start, stop), lengths), cols, ties)
+        del cols
+    report(progress, 0.7)
+    # Pass 2: the core samples whose neighbourhoods did not fit, queried again.
+    again = core_idx[core_idx >= first_unstored]
+    for start in range(0, again.size, rows_per_chunk):
+        rows = again[start:start + rows_per_chunk]
+        lengths, cols, ties = search.neighbours(rows)
+        take(np.repeat(rows, lengths), cols, ties)
+        report(progress, 0.7 + 0.25 * min(again.size, start + rows_per_chunk) / again.size)
     _, comp = np.unique(root, return_inverse=True)
-    labels_core = _number_components(comp.astype(np.int64), int(comp.max()) + 1, core_idx)
-    candidates = np.flatnonzero(~core_mask)
-    border_idx, border_lab = _assign_border(X, core_idx, labels_core, candidates, eps,
-                                            min_samples, core_tree, memory_limit,
-                                            scaled(progress, 0.8, 1.0), core_pos)
-    return _finish(labels_core, core_idx, n, border_idx, border_lab, eps, min_samples, "chunked")
+    labels_core = _number_components(comp.astype(np.int64), int(comp.max()) + 1, core_idx,
+                                     (np.concatenate(one_a or [np.empty(0, np.int64)]),
+                                      np.concatenate(one_b or [np.empty(0, np.int64)])))
+    bv = np.concatenate(border_v) if border_v else np.empty(0, np.int64)
+    bq = np.concatenate(border_q) if border_q else np.empty(0, np.int64)
+    if bv.size:
+        border_idx, border_lab = _min_label_per_point(bv, labels_core[position[bq]])
+    else:
+        border_idx, border_lab = np.empty(0, np.int64), np.empty(0, np.int64)
+    return _finish(labels_core, core_idx, n, border_idx, border_lab, eps, min_samples, method)
 
 
 # --------------------------------------------------------------------------- choosing eps
@@ -930,5 +1218,6 @@ __all__ = [
     "lift_from_view",
     "neighbor_index",
     "run_dbscan",
+    "sklearn_uses_brute",
     "suggest_eps",
 ]

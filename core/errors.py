@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 
 class DataError(ValueError):
     """Bad user input, explained in a sentence a person understands.
@@ -18,3 +21,16 @@ class DataError(ValueError):
 
 class Cancelled(Exception):
     """Raised by a progress callback to stop a long computation."""
+
+
+@contextlib.contextmanager
+def warnings_as_sentences(into: list[str], prefix: str = ""):
+    """Collect the warnings raised inside (scikit-learn's ConvergenceWarning and others) as
+    sentences appended to ``into`` (each once, ``prefix`` before it) instead of stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield into
+    for w in caught:
+        sentence = prefix + str(w.message)
+        if sentence not in into:
+            into.append(sentence)

@@ -35,13 +35,16 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_IMAGE_PIXELS) -
     check_file(path, MAX_IMAGE_BYTES, kind="images")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow's own bomb warning starts at 89.5 megapixels; ClusterLab's limit is
+            # max_pixels, checked below with the image's real size
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 w, h = img.size
                 if w * h > max_pixels:
                     raise DataError(
-                        f"The image '{path.name}' is {w} × {h} = {w * h / 1e6:.0f} megapixels; "
-                        f"ClusterLab opens images up to {max_pixels / 1e6:.0f} megapixels."
+                        f"The image '{path.name}' is {w:,} × {h:,} = {w * h:,} pixels "
+                        f"({_megapixels(w * h)} megapixels); ClusterLab opens images up to "
+                        f"{max_pixels:,} pixels ({_megapixels(max_pixels)} megapixels)."
                     )
                 img.load()
                 img = ImageOps.exif_transpose(img)
@@ -55,15 +58,26 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_IMAGE_PIXELS) -
             f"The file '{path.name}' is not an image ClusterLab can read "
             "(PNG, JPEG, BMP, TIFF, WebP or GIF)."
         ) from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses more than twice its limit (179 megapixels) before the size is known
         raise DataError(
             f"The image '{path.name}' declares more pixels than ClusterLab opens "
-            f"({max_pixels / 1e6:.0f} megapixels); it may be a decompression bomb."
+            f"({max_pixels:,} pixels, {_megapixels(max_pixels)} megapixels); it may be a "
+            "decompression bomb."
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise DataError(
             f"The image '{path.name}' is truncated or corrupt and cannot be read."
         ) from exc
+
+
+def _megapixels(pixels: int) -> str:
+    """Megapixels with as many decimals as it takes not to round (89.5, 100, 100.01)."""
+    for decimals in range(0, 7):
+        text = f"{pixels / 1e6:.{decimals}f}"
+        if abs(float(text) * 1e6 - pixels) < 0.5:
+            return text
+    return f"{pixels / 1e6:.6f}"
 
 
 def _to_rgb(img) -> np.ndarray:
@@ -125,6 +139,47 @@ def _sample_path(filename: str):
     return None
 
 
+def as_rgb(rgb) -> np.ndarray:
+    """A C-contiguous (H, W, 3) uint8 array, or a DataError that says what is wrong.
+
+    Floating-point images with values in [0, 1] (matplotlib's ``imread`` of a PNG) are
+    scaled by 255; whole numbers from 0 to 255 are taken as they are; other fractions
+    are refused with a sentence.
+    """
+    try:
+        arr = np.asarray(rgb)
+    except Exception as exc:  # noqa: BLE001 - anything that is not an array
+        raise DataError("The image must be an array of pixels (height × width × 3).") from exc
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise DataError(
+            f"The image must have shape (height, width, 3) for its RGB colours; "
+            f"this one has shape {tuple(arr.shape)}.")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DataError("The image is empty: it has no pixels.")
+    if arr.shape[2] == 4:
+        arr = arr[:, :, :3]
+    if arr.dtype != np.uint8:
+        if arr.dtype.kind not in "biuf":
+            raise DataError(f"The image's pixels must be numbers, not {arr.dtype}.")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise DataError("The image has pixels that are not numbers (NaN or infinity).")
+        lo, hi = float(arr.min()), float(arr.max())
+        if arr.dtype.kind == "f" and lo >= 0 and hi <= 1:
+            # matplotlib's imread gives PNGs as floats in [0, 1]
+            arr = np.rint(arr.astype(np.float64) * 255.0)
+        elif lo < 0 or hi > 255:
+            raise DataError(
+                f"The image's colour values must lie between 0 and 255; they range from "
+                f"{lo:g} to {hi:g}.")
+        elif arr.dtype.kind == "f" and not np.array_equal(arr, np.rint(arr)):
+            raise DataError(
+                f"The image's colours are fractions from {lo:g} to {hi:g}: ClusterLab reads "
+                "floating-point images either with values from 0 to 1 (as matplotlib's imread "
+                "gives them) or with whole numbers from 0 to 255. Scale it to one of these.")
+        arr = np.rint(arr).astype(np.uint8)
+    return np.ascontiguousarray(arr)
+
+
 def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_state: int = 42):
     """The colours of (a random sample of) an image's pixels as a 3-feature dataset.
 
@@ -132,7 +187,7 @@ def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_s
     """
 
 
-    pixels = np.asarray(rgb, dtype=np.uint8).reshape(-1, 3)
+    pixels = as_rgb(rgb).reshape(-1, 3)
     n = pixels.shape[0]
     if n > max_points:
         rng = np.random.default_rng(random_state)

@@ -44,6 +44,7 @@ __all__ = [
     "init_variability",
     "inertia_histogram",
     "soft_assignment",
+    "kernel_status",
 ]
 
 INIT_METHODS = ("k-means++", "random")
@@ -94,6 +95,9 @@ class KMeansResult:
     history_inertia: np.ndarray | None = None
     #: whether the winning run stopped by scikit-learn's rule (not by reaching max_iter)
     converged: bool = True
+    #: what scikit-learn would warn about this fit, as sentences (fewer distinct clusters
+    #: than k, no convergence); nothing is written to stderr
+    warnings: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -233,7 +237,16 @@ def _tolerance(X: np.ndarray, tol: float) -> float:
 
 
 class _Kernels:
-    """scikit-learn's compiled K-Means kernels, or None when this version lacks them."""
+    """scikit-learn's compiled K-Means kernels, or None when they cannot be trusted.
+
+    They are private (``_k_means_lloyd.lloyd_iter_chunked_dense``, the elkan ones,
+    ``_inertia_dense``) and called with many positional arguments, so a new
+    scikit-learn may change them. Once per process, before the first fit (scikit-learn
+    is imported lazily, so not when this module is imported), they are run on a tiny
+    problem and compared with the numpy path; on ANY failure (missing, another
+    signature, another answer) every fit uses the numpy path, and :func:`kernel_status`
+    says why (the About box shows it).
+    """
 
     _loaded = False
     lloyd_iter = None
@@ -241,34 +254,61 @@ class _Kernels:
     elkan_iter = None
     inertia = None
     n_threads = 1
+    failure: str | None = None
 
     @classmethod
     def get(cls):
         if not cls._loaded:
             cls._loaded = True
             try:
-                from sklearn.cluster._k_means_common import _inertia_dense
-                from sklearn.cluster._k_means_elkan import (
-                    elkan_iter_chunked_dense,
-                    init_bounds_dense,
-                )
-                from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
-            except ImportError:  # pragma: no cover - depends on the installed scikit-learn
-                cls.lloyd_iter = None
-            else:
-                cls.lloyd_iter = staticmethod(lloyd_iter_chunked_dense)
-                cls.elkan_init_bounds = staticmethod(init_bounds_dense)
-                cls.elkan_iter = staticmethod(elkan_iter_chunked_dense)
-                cls.inertia = staticmethod(_inertia_dense)
-            try:
                 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
                 cls.n_threads = int(_openmp_effective_n_threads())
-            except ImportError:  # pragma: no cover
+            except Exception:  # noqa: BLE001 - private helper: any failure means "unknown"
                 import os
 
                 cls.n_threads = os.cpu_count() or 1
+            try:
+                cls._load()
+                _check_kernels(cls)
+            except Exception as exc:  # noqa: BLE001 - any failure: the tested numpy path
+                cls.lloyd_iter = cls.elkan_init_bounds = cls.elkan_iter = cls.inertia = None
+                cls.failure = f"{type(exc).__name__}: {exc}"
         return cls if cls.lloyd_iter is not None else None
+
+    @classmethod
+    def _load(cls) -> None:
+        from sklearn.cluster._k_means_common import _inertia_dense
+        from sklearn.cluster._k_means_elkan import elkan_iter_chunked_dense, init_bounds_dense
+        from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
+
+        cls.lloyd_iter = staticmethod(lloyd_iter_chunked_dense)
+        cls.elkan_init_bounds = staticmethod(init_bounds_dense)
+        cls.elkan_iter = staticmethod(elkan_iter_chunked_dense)
+        cls.inertia = staticmethod(_inertia_dense)
+
+
+def _check_kernels(kernels) -> None:
+    """Run the kernels on a tiny problem; raise unless they agree with the numpy path."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [5.0, 5.0], [5.0, 6.0], [6.0, 5.0],
+                  [9.0, 0.0], [9.5, 0.5]])
+    Xc = X - X.mean(axis=0)
+    start = Xc[[0, 1, 3]].copy()
+    want = _single_numpy(Xc, start.copy(), 20, 0.0, None, _Lloyd(Xc, 3, use_kernels=False))
+    for name, single in (("lloyd", _single_lloyd), ("elkan", _single_elkan)):
+        got = single(Xc, start.copy(), 20, 0.0, None, kernels)
+        if not (np.array_equal(np.asarray(got[0]), want[0])
+                and np.allclose(got[2], want[2], atol=1e-9)
+                and abs(got[1] - want[1]) <= 1e-9 * max(1.0, want[1])):
+            raise RuntimeError(f"the {name} kernel gave another answer than the numpy path")
+
+
+def kernel_status() -> str:
+    """One sentence: which K-Means kernels the fits use (for the About box)."""
+    if _Kernels.get() is not None:
+        return "K-Means uses scikit-learn's compiled kernels (checked on a test problem)."
+    return ("K-Means uses its own numpy path: scikit-learn's private kernels failed the "
+            f"check at start-up ({_Kernels.failure}). Results are the same, fits slower.")
 
 
 def _numpy_assign(Xc: np.ndarray, centers: np.ndarray, labels: np.ndarray,
@@ -627,6 +667,7 @@ def fit_kmeans(
         path[0] = init_centers  # exactly the centres drawn
         path[-1] = centers
         path_inertia = np.asarray(trace.inertia, dtype=np.float64)
+    converged = True if trace is None else trace.converged
     return KMeansResult(
         centers=_frozen(centers),
         labels=_frozen(labels, np.int32),
@@ -643,8 +684,24 @@ def fit_kmeans(
         best_run=int(best_run),
         history=None if path is None else _frozen(path),
         history_inertia=None if path_inertia is None else _frozen(path_inertia),
-        converged=True if trace is None else trace.converged,
+        converged=converged,
+        warnings=fit_warnings(labels, k, converged, max_iter),
     )
+
+
+def fit_warnings(labels: np.ndarray, k: int, converged: bool = True,
+                 max_iter: int = 300) -> tuple[str, ...]:
+    """The sentences scikit-learn's ``KMeans.fit`` would warn with for this fit."""
+    out = []
+    distinct = int(np.unique(labels).size)
+    if distinct < k:
+        # scikit-learn's ConvergenceWarning, word for word
+        out.append(f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
+                   f"({k}). Possibly due to duplicate points in X.")
+    if not converged:
+        out.append(f"The fit stopped after max_iter={max_iter} iterations before the centres "
+                   "settled; a larger max_iter lets it converge.")
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- stepper

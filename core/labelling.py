@@ -104,6 +104,8 @@ class Results:
     partial_correct: float
     n_partial: int
     full: float
+    #: scikit-learn's warnings during the fits, as sentences (nothing reaches stderr)
+    warnings: tuple[str, ...] = ()
 
     def same_labels(self, labels) -> bool:
         return np.array_equal(self.rep_labels, labels)
@@ -231,17 +233,20 @@ class LabellingSession:
                 random=st.random, representatives=st.representatives,
                 propagated=st.propagated, propagated_correct=st.propagated_correct,
                 partial=st.partial, partial_correct=st.partial_correct,
-                n_partial=st.n_partial, full=self.full)
+                n_partial=st.n_partial, full=self.full, warnings=st.warnings)
         report(progress, 0.0)
         ytr = self.split.y_train
         part = partial_propagation(self.reps.distances, self.reps.cluster_labels, y_reps,
                                    percentile)
-        acc_part = evaluate(self.split.X_train[part.mask], part.labels, self.split.X_test,
-                            self.split.y_test)
+        trained = train(self.split.X_train[part.mask], part.labels, self.split.X_test,
+                        self.split.y_test)
         report(progress, 1.0)
-        return replace(reuse, percentile=int(percentile), partial=acc_part,
+        kept = tuple(w for w in reuse.warnings if not w.startswith("Partly propagated labels: "))
+        return replace(reuse, percentile=int(percentile), partial=trained.accuracy,
                        partial_correct=float(np.mean(part.labels == ytr[part.mask])),
-                       n_partial=part.n_kept)
+                       n_partial=part.n_kept,
+                       warnings=kept + tuple(f"Partly propagated labels: {w}"
+                                             for w in trained.warnings))
 
     # -- active learning ---------------------------------------------------------------------------
     def train_round(self, n_ask: int = 10, distinct: bool = True, ask: bool = True,
@@ -287,6 +292,7 @@ class LabellingSession:
         to ``digits-labels-0.1.0.*``, so migrating never loses them."""
         json_path, npz_path = save_paths(folder)
         _back_up_version_1(folder)
+        _back_up_mismatched(folder, self.n_train)
         meta = dict(format=FORMAT, version=VERSION, n_train=self.n_train,
                     n_clusters=self.reps.n_clusters, random_state=self.split.random_state,
                     representatives=self.reps.indices.tolist(),
@@ -341,7 +347,7 @@ def read_saved(folder: str | Path) -> SavedLabels:
         raise DataError(f"'{missing.name}' is missing")
     try:
         meta = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:  # deep nesting too
         raise DataError(f"'{json_path.name}' is not valid JSON") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DataError(f"'{json_path.name}' is not a ClusterLab labels file")
@@ -398,6 +404,27 @@ def set_aside(folder: str | Path) -> list[str]:
     return moved
 
 
+def _back_up_mismatched(folder: str | Path, n_train: int) -> list[str]:
+    """Before labels are saved over files that are not this session's (unreadable, or for
+    another number of digits), copy those to ``*.replaced-<time>``; returns the copies."""
+    json_path, npz_path = save_paths(folder)
+    if not (json_path.exists() or npz_path.exists()):
+        return []
+    try:
+        if read_saved(folder).hand.size == n_train:
+            return []
+    except DataError:
+        pass
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    copies = []
+    for path in (npz_path, json_path):
+        if path.is_file():
+            copy = path.with_name(f"{path.name}.replaced-{stamp}")
+            shutil.copy2(path, copy)
+            copies.append(copy.name)
+    return copies
+
+
 def _back_up_version_1(folder: str | Path) -> None:
     json_path, npz_path = save_paths(folder)
     backup_json, backup_npz = save_paths(folder, BACKUP_STEM)
@@ -428,6 +455,17 @@ def open_session(folder: str | Path, base: LabellingSession | None = None,
     files are set aside (renamed, never deleted) and the session starts without labels, with
     a message."""
     base = LabellingSession.new(progress=progress) if base is None else base
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():  # a file where the folder should be
+        aside = folder.with_name(f"{folder.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            folder.replace(aside)
+        except OSError:
+            return Opened(base, f"'{folder}' is a file, not a folder, and could not be moved "
+                                "aside; labels cannot be saved until it is removed.")
+        return Opened(base, f"'{folder}' was a file where ClusterLab keeps its labels folder; "
+                            f"it was kept as {aside.name} in {aside.parent}. The page starts "
+                            "without labels.")
     json_path, npz_path = save_paths(folder)
     if not json_path.exists() and not npz_path.exists():
         return Opened(base)

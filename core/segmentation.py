@@ -199,31 +199,10 @@ class Segmentation:
 # ---------------------------------------------------------------------------------------------
 
 def _as_rgb(rgb) -> np.ndarray:
-    """A C-contiguous (H, W, 3) uint8 array, or a DataError that says what is wrong."""
-    try:
-        arr = np.asarray(rgb)
-    except Exception as exc:  # noqa: BLE001 - anything that is not an array
-        raise DataError("The image must be an array of pixels (height × width × 3).") from exc
-    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
-        raise DataError(
-            f"The image must have shape (height, width, 3) for its RGB colours; "
-            f"this one has shape {tuple(arr.shape)}.")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise DataError("The image is empty: it has no pixels.")
-    if arr.shape[2] == 4:
-        arr = arr[:, :, :3]
-    if arr.dtype != np.uint8:
-        if arr.dtype.kind not in "biuf":
-            raise DataError(f"The image's pixels must be numbers, not {arr.dtype}.")
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise DataError("The image has pixels that are not numbers (NaN or infinity).")
-        lo, hi = float(arr.min()), float(arr.max())
-        if lo < 0 or hi > 255:
-            raise DataError(
-                f"The image's colour values must lie between 0 and 255; they range from "
-                f"{lo:g} to {hi:g}.")
-        arr = np.rint(arr).astype(np.uint8)
-    return np.ascontiguousarray(arr)
+    """A C-contiguous (H, W, 3) uint8 array, or a DataError (see :func:`core.images.as_rgb`)."""
+    from core.images import as_rgb
+
+    return as_rgb(rgb)
 
 
 def _pack_bytes(flat: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -1003,6 +982,8 @@ def highlight(shown: ShownSegmentation, index: int) -> np.ndarray:
     faded (``index < 0``: the segmented image itself). One gather, not a where over RGB."""
     if index < 0:
         return shown.segmented
+    if index >= len(shown.seg.palette):
+        raise DataError(f"There is no colour {index} in a palette of {len(shown.seg.palette)}.")
     colours = shown.faded.copy()
     colours[index] = shown.seg.palette_uint8[index]
     return np.take(colours, shown.labels, axis=0)

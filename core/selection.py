@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import DataError
+from core.errors import DataError, warnings_as_sentences
 from core.kmeans import decision_regions
 from core.progress import ProgressFn, report, scaled
 from core.projection import project_2d
@@ -64,6 +64,41 @@ ELBOW_GAIN_FLOOR = 1e-4
 
 
 # --------------------------------------------------------------------------- validation
+
+#: Distance terms (pairs × (features + 6)) per second the exact silhouette is assumed to
+#: manage when estimating up front (measured 0.8e9 on a busy 2-core machine; kept lower).
+SILHOUETTE_TERMS_PER_SECOND = 5e8
+#: Longest an exact silhouette or sweep may be estimated to take before it is refused.
+MAX_EXACT_SECONDS = 600.0
+#: Most memory a sweep's results may be estimated to need before it is refused.
+MAX_SWEEP_BYTES = 2 * 1024 ** 3
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.0f} hours"
+
+
+def check_exact_silhouette(m: int, d: int, n_scores: int = 1) -> None:
+    """Refuse, before any work, an exact silhouette estimated to take too long.
+
+    Its cost is every pair of the ``m`` rows, ``n_scores`` times; the sentence
+    says how long it would take and how to get an estimate quickly instead
+    (``DataError.fix`` is ``"sample_size"``).
+    """
+    terms = float(m) * float(m) * (d + 6) * max(1, n_scores)
+    seconds = terms / SILHOUETTE_TERMS_PER_SECOND
+    if seconds > MAX_EXACT_SECONDS:
+        times = f" for {n_scores} values of k" if n_scores > 1 else ""
+        raise DataError(
+            f"An exact silhouette of {m:,} points compares every pair of points: about "
+            f"{terms:.1e} distance terms{times}, roughly {_duration(seconds)} on this computer. "
+            "Sample the rows for the silhouette (sample_size=10000 estimates it in seconds) "
+            "or use fewer points.", fix="sample_size", fix_label="Sample 10,000 rows")
+
 
 def _check_X(X, what: str = "The data") -> np.ndarray:
     return as_data_matrix(X, what, purpose="choosing k", min_rows=2)
@@ -170,6 +205,7 @@ def silhouette_samples(X, labels, *, progress: ProgressFn | None = None) -> np.n
     """
     X = _check_X(X)
     classes, codes = _check_labels(labels, X.shape[0])
+    check_exact_silhouette(*X.shape)
     return _silhouette_codes(X, codes, len(classes), progress)
 
 
@@ -188,6 +224,7 @@ def silhouette_score(X, labels, *, sample_size: int | None = None, random_state=
         _check_labels(labels, X.shape[0])
     if idx is not None:
         X, labels = X[idx], labels[idx]
+    check_exact_silhouette(*X.shape)
     return float(np.mean(silhouette_samples(X, labels, progress=progress)))
 
 
@@ -365,6 +402,9 @@ class KSweep:
     elbow: int | None
     random_state: int | None
     sample_size: int | None = None
+    #: scikit-learn's warnings during the fits ("k=5: Number of distinct clusters (3) …"),
+    #: as sentences; nothing reaches stderr
+    warnings: tuple[str, ...] = ()
 
     def index(self, k: int) -> int:
         hits = np.flatnonzero(self.ks == k)
@@ -428,10 +468,19 @@ def sweep_k(X, ks: Sequence[int] = range(1, 10), *, random_state: int | None = 4
     between them.
     """
     X = _check_X(X)
-    n = X.shape[0]
+    n, d = X.shape
     ks_arr = _check_ks(ks, n)
     idx = _sample_indices(n, sample_size, random_state)
     Xs = X if idx is None else X[idx]
+    m = Xs.shape[0]
+    # Estimated up front: the silhouettes (every pair of the m rows, per k >= 2) and what
+    # the results hold (every fit's labels, every silhouette coefficient).
+    check_exact_silhouette(m, d, int(np.count_nonzero(ks_arr >= 2)))
+    need = len(ks_arr) * (4 * n + 8 * m + 8 * int(ks_arr.max()) * d)
+    if need > MAX_SWEEP_BYTES:
+        raise DataError(
+            f"Keeping the sweep's results for {n:,} points and {len(ks_arr)} values of k needs "
+            f"about {need / 1024 ** 3:.1f} GB; sweep a sample of the rows or fewer values of k.")
     # On small data OpenMP/BLAS threads cost more than they bring (10-40x slower fits on a
     # busy 2-core machine); the results are the same up to the last bits of the sums.
     limits = single_threaded() if n <= SINGLE_THREAD_MAX_ROWS else contextlib.nullcontext()
@@ -460,8 +509,10 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
     sil_values = np.full((c, m), np.nan)
     centers = []
     report(progress, 0.0)
+    said: list[str] = []
     for i, k in enumerate(ks_arr):
-        model = KMeans(n_clusters=int(k), random_state=random_state, n_init=n_init).fit(X)
+        with warnings_as_sentences(said, f"k={int(k)}: "):
+            model = KMeans(n_clusters=int(k), random_state=random_state, n_init=n_init).fit(X)
         inertias[i] = model.inertia_
         n_iter[i] = model.n_iter_
         labels[i] = model.labels_
@@ -496,6 +547,7 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
         elbow=elbow,
         random_state=random_state,
         sample_size=None if sample_size is None else int(sample_size),
+        warnings=tuple(said),
     )
 
 
@@ -529,6 +581,11 @@ class KStudy:
 
     def index(self, k: int) -> int:
         return self.sweep.index(k)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """scikit-learn's warnings during the sweep's fits, as sentences."""
+        return self.sweep.warnings
 
     def diagram(self, k: int) -> SilhouetteDiagram | None:
         return self.diagrams[self.index(k)]

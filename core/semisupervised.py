@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import DataError
+from core.errors import DataError, warnings_as_sentences
 from core.progress import ProgressFn, report
 from core.threads import single_threaded
 from core.validation import as_data_matrix
@@ -124,6 +124,8 @@ class Representatives:
     inertia: float
     n_clusters: int
     random_state: int | None
+    #: scikit-learn's warnings during the fit, as sentences (nothing reaches stderr)
+    warnings: tuple[str, ...] = ()
 
     @property
     def cluster_sizes(self) -> np.ndarray:
@@ -145,7 +147,8 @@ def representatives(X_train, n_clusters: int = 50, random_state: int | None = 42
                         f"choose at most {X.shape[0]}.")
     from sklearn.cluster import KMeans
 
-    with single_threaded():
+    said: list[str] = []
+    with single_threaded(), warnings_as_sentences(said):
         kmeans = KMeans(n_clusters=n_clusters, random_state=random_state)
         dist = kmeans.fit_transform(X)
     labels = kmeans.labels_.astype(np.int64)
@@ -155,7 +158,7 @@ def representatives(X_train, n_clusters: int = 50, random_state: int | None = 42
     for a in out.values():
         a.setflags(write=False)
     return Representatives(**out, inertia=float(kmeans.inertia_), n_clusters=n_clusters,
-                           random_state=random_state)
+                           random_state=random_state, warnings=tuple(said))
 
 
 # --------------------------------------------------------------------------- propagation
@@ -268,22 +271,28 @@ def make_classifier(random_state: int | None = 42):
 
 @dataclass(frozen=True)
 class Trained:
-    """A fitted classifier, its test accuracy and its number of lbfgs iterations."""
+    """A fitted classifier, its test accuracy and its number of lbfgs iterations.
+
+    ``warnings``: scikit-learn's warnings during the fit (lbfgs not converging, …),
+    as sentences; nothing reaches stderr.
+    """
 
     model: object
     accuracy: float
     n_iter: int
     n_fit: int
+    warnings: tuple[str, ...] = ()
 
 
 def train(X_fit, y_fit, X_test, y_test, random_state: int | None = 42) -> Trained:
     """Fit the chapter's classifier on (X_fit, y_fit) and score it on the test set."""
     X, y, Xt, yt = _check_fit(X_fit, y_fit, X_test, y_test)
     model = make_classifier(random_state)
-    with single_threaded():
+    said: list[str] = []
+    with single_threaded(), warnings_as_sentences(said):
         model.fit(X, y)
         accuracy = float(model.score(Xt, yt))
-    return Trained(model, accuracy, int(np.max(model.n_iter_)), int(X.shape[0]))
+    return Trained(model, accuracy, int(np.max(model.n_iter_)), int(X.shape[0]), tuple(said))
 
 
 def evaluate(X_fit, y_fit, X_test, y_test, random_state: int | None = 42) -> float:
@@ -365,6 +374,8 @@ class Study:
     n_partial: int
     percentile: float
     full: float = float("nan")
+    #: scikit-learn's warnings during the fits ("Representatives: lbfgs failed to …")
+    warnings: tuple[str, ...] = ()
 
 
 def study(split: DigitsSplit, reps: Representatives, representative_labels,
@@ -376,25 +387,33 @@ def study(split: DigitsSplit, reps: Representatives, representative_labels,
     n_random = reps.n_clusters
     steps = 5 if with_full else 4
     report(progress, 0.0)
-    acc_random = evaluate(Xtr[:n_random], ytr[:n_random], Xte, yte)
+    said: list[str] = []
+
+    def fit(name: str, X_fit, y_fit) -> float:
+        trained = train(X_fit, y_fit, Xte, yte)
+        said.extend(f"{name}: {w}" for w in trained.warnings if f"{name}: {w}" not in said)
+        return trained.accuracy
+
+    acc_random = fit("Random instances", Xtr[:n_random], ytr[:n_random])
     report(progress, 1 / steps)
-    acc_reps = evaluate(Xtr[reps.indices], y_reps, Xte, yte)
+    acc_reps = fit("Representatives", Xtr[reps.indices], y_reps)
     report(progress, 2 / steps)
     y_prop = propagate(reps.cluster_labels, y_reps)
-    acc_prop = evaluate(Xtr, y_prop, Xte, yte)
+    acc_prop = fit("Propagated labels", Xtr, y_prop)
     report(progress, 3 / steps)
     part = partial_propagation(reps.distances, reps.cluster_labels, y_reps, percentile)
-    acc_part = evaluate(Xtr[part.mask], part.labels, Xte, yte)
+    acc_part = fit("Partly propagated labels", Xtr[part.mask], part.labels)
     full = float("nan")
     if with_full:
         report(progress, 4 / steps)
-        full = evaluate(Xtr, ytr, Xte, yte)
+        full = fit("Full training set", Xtr, ytr)
     report(progress, 1.0)
     return Study(
         random=acc_random, representatives=acc_reps, propagated=acc_prop, partial=acc_part,
         propagated_correct=float(np.mean(y_prop == ytr)),
         partial_correct=float(np.mean(part.labels == ytr[part.mask])),
-        n_random=n_random, n_partial=part.n_kept, percentile=float(percentile), full=full)
+        n_random=n_random, n_partial=part.n_kept, percentile=float(percentile), full=full,
+        warnings=tuple(said))
 
 
 __all__ = [

@@ -42,17 +42,62 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+#: A temp file older than this (seconds) belongs to no write still under way.
+STALE_TEMP_SECONDS = 600.0
+
+
+def clean_stale_temp_files(folder: str | os.PathLike,
+                           older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temp files interrupted atomic writes left in ``folder`` (and below).
+
+    Only names :func:`atomic_write_bytes` makes (``.<name>.<random>.tmp``) older than
+    ``older_than`` seconds are removed (a younger one may be another instance's write);
+    returns what was removed.
+    """
+    import time
+
+    root = Path(folder)
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    now = time.time()
+    for path in root.rglob(".*.tmp"):
+        try:
+            if path.is_file() and not path.is_symlink() \
+                    and now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
 def save_json(path: str | os.PathLike, obj: Any) -> Path:
     """Save a JSON-serialisable object atomically."""
     return atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))
 
 
 def load_json(path: str | os.PathLike, default: Any = None) -> Any:
-    """Load JSON, or return ``default`` when the file is missing or unreadable."""
+    """Load JSON, or return ``default`` when the file is missing or unreadable (damaged,
+    not UTF-8, nested too deeply, a folder)."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError, MemoryError):
         return default
+
+
+def set_aside(path: str | os.PathLike) -> Path | None:
+    """Rename an unreadable file (or folder) to ``<name>.unreadable-<date-time>`` beside it,
+    never deleting it; returns the new path (None if it could not be moved)."""
+    import time
+
+    path = Path(path)
+    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        path.replace(aside)
+    except OSError:
+        return None
+    return aside
 
 
 def save_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import sys
 import threading
@@ -34,7 +35,7 @@ from core.storage import write_csv
 from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
-from gui.exports import save_widget
+from gui.exports import save_pixmap, save_widget
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else app_settings.settings()
+        app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
         self.ctx = AppContext(self.tasks, self.settings, self)
         self.pages: dict[str, Page] = {}
@@ -431,6 +433,7 @@ class MainWindow(QMainWindow):
                 return "not installed"
 
         import core
+        from core.kmeans import kernel_status
 
         return (
             f"<h3>ClusterLab {core.__version__}</h3>"
@@ -440,6 +443,7 @@ class MainWindow(QMainWindow):
             f"scikit-learn {ver('scikit-learn')} · numpy {numpy.__version__}<br>"
             f"pyqtgraph {pyqtgraph.__version__} · Pillow {ver('Pillow')}<br>"
             f"Python {sys.version.split()[0]}</p>"
+            f"<p>{html.escape(kernel_status(), quote=False)}</p>"
         )
 
     def show_about(self) -> None:
@@ -472,7 +476,11 @@ class MainWindow(QMainWindow):
         settle = QEventLoop()
         QTimer.singleShot(250, settle.quit)
         settle.exec()
-        return self.grab().save(str(path))
+        try:
+            save_pixmap(self.grab(), str(path))  # atomic: never half a PNG
+        except OSError:
+            return False
+        return True
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._closing = True

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import resources
+from core.storage import atomic_write_bytes
 
 APT_COMMAND = (
     "sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 "
@@ -89,6 +90,13 @@ def _desktop_quote(arg: str) -> str:
     return f'"{escaped}"'.replace("\\", "\\\\")
 
 
+def _exec_program(path: str) -> str:
+    """The program of an Exec key. GLib (``gio launch``, most desktops) looks its first
+    argument up before expanding ``%%``, so a path with a ``%`` is run through ``env``."""
+    quoted = _desktop_quote(path)
+    return f"env {quoted}" if "%" in path else quoted
+
+
 def is_frozen() -> bool:
     """True in the standalone bundle (PyInstaller sets ``sys.frozen``)."""
     return bool(getattr(sys, "frozen", False))
@@ -98,11 +106,11 @@ def launcher_command() -> str:
     """The command a desktop launcher runs: the bundle's executable when run from the
     standalone bundle, else the installed ``clusterlab`` script, else this Python."""
     if is_frozen():
-        return _desktop_quote(str(Path(sys.executable).resolve()))
+        return _exec_program(str(Path(sys.executable).resolve()))
     script = shutil.which("clusterlab")
     if script:
-        return _desktop_quote(str(Path(script).resolve()))
-    return f"{_desktop_quote(sys.executable)} -m gui.app"
+        return _exec_program(str(Path(script).resolve()))
+    return f"{_exec_program(sys.executable)} -m gui.app"
 
 
 def install_desktop_entry(environ=None) -> Path:
@@ -114,8 +122,10 @@ def install_desktop_entry(environ=None) -> Path:
     bitmap = home / "icons" / "hicolor" / "256x256" / "apps"
     for folder in (apps, scalable, bitmap):
         folder.mkdir(parents=True, exist_ok=True)
-    (scalable / "clusterlab.svg").write_bytes(resources.read_bytes("icons/clusterlab.svg"))
-    (bitmap / "clusterlab.png").write_bytes(resources.read_bytes("icons/clusterlab.png"))
+    # atomic: an interrupted install leaves the previous files, never half-written ones
+    for icon, name in ((scalable / "clusterlab.svg", "icons/clusterlab.svg"),
+                       (bitmap / "clusterlab.png", "icons/clusterlab.png")):
+        atomic_write_bytes(icon, resources.read_bytes(name)).chmod(0o644)
     lines = []
     for line in resources.read_text("clusterlab.desktop").splitlines():
         if line.startswith("Exec="):
@@ -124,6 +134,6 @@ def install_desktop_entry(environ=None) -> Path:
             line = f"Icon={bitmap / 'clusterlab.png'}"
         lines.append(line)
     entry = apps / "clusterlab.desktop"
-    entry.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic_write_bytes(entry, ("\n".join(lines) + "\n").encode("utf-8"))
     entry.chmod(0o755)
     return entry

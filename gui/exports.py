@@ -1,12 +1,30 @@
-"""Saving what a page shows: a widget as PNG or SVG."""
+"""Saving what a page shows: a widget as PNG or SVG, written atomically (core.storage):
+an interrupted export leaves the previous file, never half of one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from core.storage import atomic_write_bytes
+
+#: Image formats by file extension (anything else is saved as PNG).
+_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
+
+
+def save_pixmap(pixmap: QPixmap, path: str) -> None:
+    """Encode ``pixmap`` in memory (the format follows the extension) and write it atomically."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    fmt = _FORMATS.get(Path(path).suffix.lower(), "PNG")
+    if not pixmap.save(buffer, fmt):
+        raise OSError("the image could not be encoded")
+    buffer.close()
+    atomic_write_bytes(path, bytes(data.data()))
 
 
 def save_widget(widget: QWidget, path: str) -> None:
@@ -14,8 +32,11 @@ def save_widget(widget: QWidget, path: str) -> None:
     if str(path).lower().endswith(".svg"):
         from PySide6.QtSvg import QSvgGenerator
 
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         generator = QSvgGenerator()
-        generator.setFileName(str(path))
+        generator.setOutputDevice(buffer)
         generator.setSize(widget.size())
         generator.setViewBox(widget.rect())
         generator.setTitle("ClusterLab plot")
@@ -36,8 +57,9 @@ def save_widget(widget: QWidget, path: str) -> None:
             painter.end()
             for item in items:
                 item.setExportMode(False)
-        if not Path(path).exists():
-            raise OSError("the SVG file could not be written")
+        buffer.close()
+        if data.isEmpty():
+            raise OSError("the SVG could not be drawn")
+        atomic_write_bytes(path, bytes(data.data()))
     else:
-        if not widget.grab().save(str(path)):
-            raise OSError("the image could not be written")
+        save_pixmap(widget.grab(), path)

@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.storage import load_json, save_json
+from core.storage import load_json, save_json, set_aside
 
 SETTINGS_PREFIX = "pages"
 
@@ -161,7 +161,7 @@ def coerce(value: Any, typ: Any, default: Any) -> tuple[bool, Any]:
                     out.append(v)
                 value = out
             return True, origin(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return False, None
     return (True, value) if isinstance(value, origin) else (False, None)
 
@@ -193,7 +193,7 @@ def load_settings(cls: type[PageSettings], store) -> PageSettings:
             doc = json.loads(str(raw))
             values = dict(doc.get("values", {}))
             version = int(doc.get("version", cls.VERSION))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
             values, version = {}, cls.VERSION
     else:
         values = legacy_values(store, cls.SECTION)
@@ -343,9 +343,19 @@ class DatasetStore:
         self._migrate = migrate
         self.datasets: dict[str, dict] = {}
         self.error: str | None = None
+        #: what happened to an unreadable file that was moved aside (for the message bar)
+        self.notice: str | None = None
         doc = load_json(self.path, None) if self.path.exists() else None
+        if doc is not None and not (isinstance(doc, dict)
+                                    and isinstance(doc.get("datasets", {}), dict)):
+            doc = None  # JSON, but not this file's shape: damaged as well
         if doc is None and self.path.exists():
-            self.error = f"'{self.path.name}' could not be read; it was left as it is."
+            aside = set_aside(self.path)
+            if aside is None:
+                self.error = f"'{self.path.name}' could not be read; it was left as it is."
+            else:  # the page starts afresh, and the old file is kept for the person
+                self.notice = (f"'{self.path.name}' could not be read; it was kept as "
+                               f"{aside.name} in {aside.parent}, and this page starts afresh.")
         if doc is None and legacy is not None and not self.path.exists():
             legacy_doc = legacy()
             if legacy_doc:

@@ -16,15 +16,27 @@ APP = "ClusterLab"
 
 
 def data_dir() -> Path:
-    """The folder for the user's saved work (labels, sessions), created if needed."""
+    """The folder for the user's saved work (labels, sessions), created if needed. A file
+    standing where the folder should be is moved aside (``*.unreadable-<time>``) first."""
     override = os.environ.get("CLUSTERLAB_DATA_DIR")
     if override:
         path = Path(override)
     else:
         base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
         path = Path(base or Path.home() / ".local" / "share") / "clusterlab"
+    if path.exists() and not path.is_dir():
+        import time
+
+        path.replace(path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def clean_data_dir() -> list[Path]:
+    """At start: remove the temp files interrupted saves left in the data folder."""
+    from core.storage import clean_stale_temp_files
+
+    return clean_stale_temp_files(data_dir())
 
 
 def settings() -> QSettings:

@@ -282,6 +282,7 @@ class ScatterView(pg.PlotWidget):
 
     def _update_raster(self) -> None:
         if not self.raster_mode or self.plotItem is None:
+            self._wanted_key = None  # a canvas still on its way is for other points
             return
         xr, yr, w, h = self._canvas_geometry()
         request = RasterRequest(self._xy, xr, yr, w, h, self._radius)
@@ -304,8 +305,8 @@ class ScatterView(pg.PlotWidget):
 
     def apply_raster(self, request: RasterRequest, canvas: np.ndarray) -> None:
         """The canvas computed for ``request``: drawn unless the view asked for another."""
-        if request.key != self._wanted_key:
-            return
+        if request.key != self._wanted_key or request.xy is not self._xy:
+            return  # asked for other points or another view (ids of freed arrays recur)
         self._wanted_key = None
         self._canvas, self._canvas_key = canvas, request.key
         self._paint_canvas()

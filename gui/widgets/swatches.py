@@ -34,6 +34,8 @@ class SwatchGrid(QWidget):
         """One swatch per colour (``colors`` are RGB triples, ``shares`` fractions)."""
         for b in self.buttons:
             self._grid.removeWidget(b)
+            b.hide()  # deleted later: until then it must not be clicked (the monkey did)
+            b.setEnabled(False)
             b.deleteLater()
         self.buttons = []
         self._current = -1
@@ -61,6 +63,8 @@ class SwatchGrid(QWidget):
             self.buttons.append(b)
 
     def _clicked(self, index: int) -> None:
+        if not 0 <= index < len(self.buttons):
+            return  # a swatch of a palette that was replaced
         self.select(-1 if index == self._current else index)
 
     def select(self, index: int) -> None:

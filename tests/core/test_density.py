@@ -431,3 +431,84 @@ def test_neighbor_index_counts_like_a_brute_force(moons):
     assert index.count_within(moons[7], 0.05) == int(np.sum(d <= 0.05))
     i, dist = index.nearest_in_view(*moons[42])
     assert i == 42 and dist == 0.0
+
+
+# --------------------------------------------------------------------------- ties and brute force
+# scikit-learn's tree compares squared distances with eps², so a point at exactly eps may
+# not be a neighbour; below 12 points and above 15 features it uses brute force, whose
+# arithmetic differs again. run_dbscan must agree in every case.
+
+def _same_as_sklearn(X, eps, min_samples, **kwargs):
+    sk = DBSCAN(eps=eps, min_samples=min_samples).fit(X)
+    for method in ("auto", "chunked"):
+        ours = run_dbscan(X, eps, min_samples, method=method, **kwargs)
+        np.testing.assert_array_equal(ours.core_indices, sk.core_sample_indices_)
+        np.testing.assert_array_equal(ours.labels, sk.labels_)
+    return ours
+
+
+def test_the_cube_grid_at_exactly_eps_has_no_core_point_like_sklearn():
+    cube = np.array(np.meshgrid(*[np.arange(4.0)] * 3, indexing="ij")).reshape(3, -1).T
+    ours = _same_as_sklearn(cube, np.sqrt(3.0), 27)
+    assert ours.n_core == DBSCAN(eps=np.sqrt(3.0), min_samples=27).fit(cube).core_sample_indices_.size
+
+
+def test_tiny_input_uses_sklearns_brute_force():
+    X = np.array([[0.1], [0.4], [0.7], [1.0], [1.3]])
+    ours = _same_as_sklearn(X, 0.3, 2)
+    assert ours.method == "brute"
+
+
+def test_many_features_use_brute_force_in_chunks():
+    rng = np.random.default_rng(3)
+    X = np.round(rng.normal(size=(600, 20)), 1)
+    ours = _same_as_sklearn(X, 1.5, 4)
+    assert ours.method == "brute"
+    small = run_dbscan(X, 1.5, 4, memory_limit=2 << 20)
+    np.testing.assert_array_equal(small.labels, ours.labels)
+
+
+@pytest.mark.parametrize("d, eps", [(4, 0.9), (6, 1.3), (16, 4.0)])
+def test_second_pass_when_neighbourhoods_do_not_fit(d, eps):
+    X, _ = make_blobs(n_samples=3000, n_features=d, centers=4, random_state=d)
+    sk = DBSCAN(eps=eps, min_samples=5).fit(X)
+    assert sk.core_sample_indices_.size > 100
+    # little room: most neighbourhoods are queried twice
+    ours = run_dbscan(X, eps, 5, memory_limit=4 << 20)
+    np.testing.assert_array_equal(ours.core_indices, sk.core_sample_indices_)
+    np.testing.assert_array_equal(ours.labels, sk.labels_)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    spacing=st.sampled_from([1.0, 0.1, 0.3, 1 / 3, 2.5, 1e-3]),
+    k=st.integers(1, 4),
+    min_samples=st.integers(1, 30),
+    offset=st.sampled_from([0.0, 0.7, 100.0]),
+)
+def test_property_grids_at_exactly_eps(shape, spacing, k, min_samples, offset):
+    """Lattices whose spacing makes many pairs exactly eps = spacing·√k apart."""
+    axes = [offset + spacing * np.arange(m) for m in shape]
+    X = np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(shape), -1).T
+    _same_as_sklearn(X, spacing * np.sqrt(k), min_samples)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 60),
+    d=st.sampled_from([1, 2, 3, 5, 8, 16, 20]),
+    eps=st.sampled_from([0.1, 0.3, 0.5, 1.0, 1.7]),
+    min_samples=st.integers(1, 6),
+    seed=st.integers(0, 2 ** 16),
+)
+def test_property_points_placed_at_exactly_eps(n, d, eps, min_samples, seed):
+    """Every point has partners placed eps away along an axis and along a random direction."""
+    rng = np.random.default_rng(seed)
+    base = np.round(rng.normal(scale=2.0, size=(n, d)), 2)
+    axis = np.zeros(d)
+    axis[rng.integers(d)] = eps
+    direction = rng.normal(size=d)
+    direction *= eps / np.linalg.norm(direction)
+    X = np.concatenate([base, base + axis, base + direction, base - axis])
+    _same_as_sklearn(X, eps, min_samples)

@@ -205,3 +205,24 @@ def test_projection_of_a_big_table_matches_sklearn_pca():
     np.testing.assert_allclose(proj.explained_variance_ratio, ref.explained_variance_ratio_,
                                rtol=1e-9)
     np.testing.assert_allclose(proj.components, ref.components_, atol=1e-9)
+
+
+def test_stale_temp_files_of_interrupted_saves_are_cleaned(tmp_path):
+    import os
+    import time
+
+    from core.storage import clean_stale_temp_files
+
+    (tmp_path / "sub").mkdir()
+    stale = [tmp_path / ".digits-labels.npz.a1b2.tmp", tmp_path / "sub" / ".x.json.zz.tmp"]
+    fresh = tmp_path / ".digits-labels.json.c3d4.tmp"  # maybe another instance's write
+    kept = [tmp_path / "digits-labels.npz", tmp_path / "notes.tmp", fresh]
+    old = time.time() - 3600
+    for p in stale + kept:
+        p.write_bytes(b"x")
+    for p in stale + kept[:2]:
+        os.utime(p, (old, old))
+    removed = clean_stale_temp_files(tmp_path)
+    assert sorted(removed) == sorted(stale)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
+    assert clean_stale_temp_files(tmp_path / "missing") == []

@@ -117,8 +117,40 @@ def test_truncated_and_corrupt_and_not_an_image(tmp_path):
 def test_decompression_bomb_is_refused_before_decoding(tmp_path):
     p = tmp_path / "bomb.png"
     Image.new("L", (3000, 3000)).save(p)  # tiny file, 9 megapixels
-    with pytest.raises(DataError, match="9 megapixels; ClusterLab opens images up to 1 megapixels"):
+    with pytest.raises(DataError, match=r"\(9 megapixels\); ClusterLab opens images up to "
+                                        r"1,000,000 pixels \(1 megapixels\)"):
         load_image(p, max_pixels=1_000_000)
+
+
+def _png_header_only(path, width: int, height: int) -> None:
+    """A PNG that declares its size and holds no pixels (opening reads the size only)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("width, height, words", [
+    # between Pillow's bomb warning (89.5 MP) and ClusterLab's limit: not a size problem
+    (9_500, 9_500, "truncated or corrupt"),
+    (10_000, 10_000, "truncated or corrupt"),
+    # just over the limit: the message gives the real size, not a rounded one
+    (10_001, 10_000, r"100,010,000 pixels \(100.01 megapixels\); ClusterLab opens images up "
+                     r"to 100,000,000 pixels \(100 megapixels\)"),
+    (12_000, 12_000, r"144,000,000 pixels \(144 megapixels\)"),
+    # beyond twice Pillow's limit Pillow refuses before the size is read
+    (20_000, 20_000, "decompression bomb"),
+])
+def test_image_size_messages_are_right_at_every_size(tmp_path, width, height, words):
+    p = tmp_path / "big.png"
+    _png_header_only(p, width, height)
+    with pytest.raises(DataError, match=words):
+        load_image(p)
 
 
 def test_sample_images():
@@ -161,3 +193,12 @@ def test_sample_images_are_scikit_learns_read_without_importing_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
     assert out.stdout.strip() == "False"
+
+
+def test_pixel_dataset_scales_a_float_image_in_0_1():
+    rgb = rgb_gradient(30, 20)
+    a = pixel_dataset(rgb, "g.png")
+    b = pixel_dataset(rgb.astype(np.float32) / 255.0, "g.png")
+    np.testing.assert_array_equal(a.X, b.X)
+    with pytest.raises(DataError, match="from 0 to 1"):
+        pixel_dataset(rgb.astype(np.float64) / 100.0, "g.png")

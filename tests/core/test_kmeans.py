@@ -560,3 +560,83 @@ def test_distances_to_centers_is_the_distance_to_the_own_centre():
     labels = rng.integers(0, 4, len(X))
     d = distances_to_centers(X, C, labels, chunk=1000)
     np.testing.assert_allclose(d, np.linalg.norm(X - C[labels], axis=1), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- scikit-learn's warnings
+
+def test_fewer_distinct_points_than_k_is_said_not_printed(recwarn, capsys):
+    import warnings as _w
+
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 4, axis=0)
+    result = fit_kmeans(X, 5, random_state=0)
+    assert len(recwarn) == 0
+    assert capsys.readouterr().err == ""
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always")
+        KMeans(n_clusters=5, random_state=0, n_init=1).fit(X)
+    sk = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert sk and result.warnings == (sk[0],)
+
+
+def test_a_normal_fit_has_no_warnings(recwarn):
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    assert fit_kmeans(X, 3).warnings == ()
+    assert len(recwarn) == 0
+
+
+def test_not_converging_is_said():
+    X = np.random.default_rng(0).normal(size=(500, 2))
+    result = fit_kmeans(X, 8, init="random", n_init=1, max_iter=1, history=True)
+    assert not result.converged
+    assert any("max_iter=1" in w for w in result.warnings)
+
+
+# --------------------------------------------------------------------------- private kernels
+
+@pytest.fixture
+def fresh_kernels(monkeypatch):
+    """_Kernels as before its first use; everything restored afterwards."""
+    from core.kmeans import _Kernels
+
+    for name in ("_loaded", "lloyd_iter", "elkan_init_bounds", "elkan_iter", "inertia",
+                 "failure", "n_threads"):
+        monkeypatch.setattr(_Kernels, name, getattr(_Kernels, name))
+    monkeypatch.setattr(_Kernels, "_loaded", False)
+    return _Kernels
+
+
+def _changed_signature(*args):  # a future scikit-learn with one more argument
+    if len(args) < 20:
+        raise TypeError(f"lloyd_iter_chunked_dense() takes 20 arguments ({len(args)} given)")
+
+
+def _wrong_answer(*args, **kwargs):  # runs, but leaves every output untouched
+    return None
+
+
+@pytest.mark.parametrize("fake", [_changed_signature, _wrong_answer])
+def test_a_changed_private_kernel_falls_back_to_numpy(fresh_kernels, monkeypatch, fake):
+    import sklearn.cluster._k_means_lloyd as lloyd_module
+    from sklearn.cluster import KMeans
+
+    from core.kmeans import kernel_status
+
+    monkeypatch.setattr(lloyd_module, "lloyd_iter_chunked_dense", fake)
+    X = np.random.default_rng(1).normal(size=(300, 3))
+    ours = fit_kmeans(X, 4, random_state=0)
+    assert fresh_kernels.get() is None
+    ref = KMeans(4, random_state=0).fit(X)
+    np.testing.assert_array_equal(ours.labels, ref.labels_)
+    np.testing.assert_allclose(ours.centers, ref.cluster_centers_, atol=1e-9)
+    status = kernel_status()
+    assert "numpy path" in status and "failed" in status
+
+
+def test_the_installed_kernels_pass_the_check(fresh_kernels):
+    from core.kmeans import kernel_status
+
+    assert fresh_kernels.get() is not None
+    assert "compiled kernels" in kernel_status()

@@ -242,3 +242,77 @@ def test_opening_damaged_files_sets_them_aside(session, tmp_path):
     assert opened.session.n_hand() == 0
     assert len(list(tmp_path.glob("digits-labels.*.unreadable-*"))) == 2
     assert open_session(tmp_path, base=session).message is None  # nothing left to read
+
+
+# --------------------------------------------------------------------------- every kind of damage
+# The page opens, the files are moved aside with a date, and the message says where.
+
+def _damage_kind(folder: Path, kind: str) -> None:
+    damage(folder, "none")
+    j, z = save_paths(folder)
+    if kind == "truncated":
+        z.write_bytes(z.read_bytes()[:40])
+    elif kind == "wrong shape":
+        save_arrays(z, hand=np.zeros((3, 2), np.int64))
+    elif kind == "wrong type":
+        save_arrays(z, hand=np.array([0.5, 1.5, 2.5]))
+    elif kind == "wrong JSON type":
+        j.write_text("[1, 2, 3]", encoding="utf-8")
+    elif kind == "huge nesting":
+        j.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    elif kind == "pickle inside":
+        np.savez(z, hand=np.array([object(), 1], dtype=object))
+    elif kind == "empty json":
+        j.write_bytes(b"")
+    elif kind == "empty npz":
+        z.write_bytes(b"")
+    elif kind == "directory for a file":
+        z.unlink()
+        z.mkdir()
+        (z / "inside.txt").write_text("x")
+
+
+KINDS = ["truncated", "wrong shape", "wrong type", "wrong JSON type", "huge nesting",
+         "pickle inside", "empty json", "empty npz", "directory for a file"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_damage_is_set_aside_and_the_page_opens(session, tmp_path, kind):
+    _damage_kind(tmp_path, kind)
+    with pytest.raises(DataError):
+        read_saved(tmp_path)
+    opened = open_session(tmp_path, base=session)
+    assert opened.session.n_hand() == 0
+    assert "could not be read" in opened.message and str(tmp_path) in opened.message
+    aside = sorted(p.name for p in tmp_path.glob("digits-labels.*.unreadable-*"))
+    assert len(aside) == 2 and all(name in opened.message for name in aside)
+    assert open_session(tmp_path, base=session).message is None
+    opened.session.with_label(0, 3).save(tmp_path)  # and saving works again
+    assert LabellingSession.load(tmp_path, base=session).n_hand() == 1
+
+
+def test_a_file_where_the_labels_folder_should_be(session, tmp_path):
+    folder = tmp_path / "labels"
+    folder.write_text("not a folder")
+    opened = open_session(folder, base=session)
+    assert opened.session.n_hand() == 0
+    assert "was a file" in opened.message and str(tmp_path) in opened.message
+    assert not folder.exists() and len(list(tmp_path.glob("labels.unreadable-*"))) == 1
+    opened.session.with_label(0, 3).save(folder)
+    assert LabellingSession.load(folder, base=session).n_hand() == 1
+
+
+def test_labels_for_other_digits_are_backed_up_before_they_are_replaced(session, tmp_path):
+    damage(tmp_path, "none")  # labels for 3 digits
+    j, z = save_paths(tmp_path)
+    before = z.read_bytes(), j.read_bytes()
+    opened = open_session(tmp_path, base=session)
+    assert "3 training digits" in opened.message
+    opened.session.with_label(0, 3).save(tmp_path)
+    assert LabellingSession.load(tmp_path, base=session).n_hand() == 1
+    copies = {p.name.split(".replaced-")[0]: p for p in tmp_path.glob("*.replaced-*")}
+    assert copies[z.name].read_bytes() == before[0]
+    assert copies[j.name].read_bytes() == before[1]
+    # saving over the session's own labels makes no copy
+    opened.session.with_label(1, 4).save(tmp_path)
+    assert len(list(tmp_path.glob("*.replaced-*"))) == 2

@@ -452,3 +452,19 @@ def test_chapter_strip_reduced_copies_match_single_segmentations():
     small = chapter_strip(china, random_state=0, n_colors=(3,), max_side=320)
     np.testing.assert_array_equal(small.original, china[::2, ::2])
     assert small.images[0].shape == china[::2, ::2].shape
+
+
+def test_float_images_in_0_1_are_scaled_like_matplotlib_reads_a_png():
+    img = small_photo()
+    as_read = img.astype(np.float32) / 255.0  # what matplotlib.pyplot.imread gives for a PNG
+    a = segment_image(img, 4, random_state=0)
+    b = segment_image(as_read, 4, random_state=0)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_allclose(a.palette, b.palette)
+
+
+@pytest.mark.parametrize("values", [np.array([0.5, 1.5, 200.25]), np.array([0.0, 2.5, 7.75])])
+def test_other_fractional_float_images_are_refused(values):
+    img = np.resize(values, (4, 4, 3))
+    with pytest.raises(DataError, match="from 0 to 1"):
+        segment_image(img, 2)

@@ -25,6 +25,7 @@ from core.selection import (
     silhouette_diagram,
     silhouette_samples,
     silhouette_score,
+    study_k,
     sweep_k,
 )
 
@@ -404,3 +405,51 @@ def test_study_k_samples_only_larger_data_and_names_the_data(blobs):
     assert sel.study_k(blobs, [2, 3, 4], sample_limit=5000).sweep.sample_size is None
     with pytest.raises(DataError, match="k=9 is more clusters than the 5 points of 'tiny'"):
         sel.study_k(np.arange(10.0).reshape(5, 2), range(1, 10), name="'tiny'")
+
+
+def test_sweep_carries_sklearns_warnings_and_prints_nothing(recwarn, capsys):
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 5, axis=0)
+    sweep = sweep_k(X, ks=[2, 3, 4, 5])
+    assert len(recwarn) == 0
+    assert capsys.readouterr().err == ""
+    assert any(w.startswith("k=4: Number of distinct clusters (3)") for w in sweep.warnings)
+    assert not any(w.startswith("k=2:") or w.startswith("k=3:") for w in sweep.warnings)
+    study = study_k(X, ks=[2, 3, 4, 5])
+    assert study.warnings == study.sweep.warnings and study.warnings
+
+
+# --------------------------------------------------------------------------- estimated up front
+
+def test_an_exact_sweep_of_a_million_points_is_refused_before_any_fit(monkeypatch):
+    import sklearn.cluster
+
+    from core.errors import DataError
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a fit started")
+
+    monkeypatch.setattr(sklearn.cluster.KMeans, "fit", no_fit)
+    X = np.zeros((1_000_000, 2))
+    X[:, 0] = np.arange(X.shape[0])
+    with pytest.raises(DataError, match="exact silhouette of 1,000,000 points") as info:
+        sweep_k(X, ks=range(1, 10))
+    assert "hours" in str(info.value) and "sample_size" in str(info.value)
+    assert info.value.fix == "sample_size"
+    with pytest.raises(DataError, match="every pair of points"):
+        silhouette_score(X, (X[:, 0] % 3).astype(int))
+
+
+def test_a_sweep_whose_results_do_not_fit_in_memory_is_refused(monkeypatch):
+    import core.selection as selection
+    from core.errors import DataError
+
+    monkeypatch.setattr(selection, "MAX_SWEEP_BYTES", 10_000)
+    X = np.random.default_rng(0).normal(size=(2000, 2))
+    with pytest.raises(DataError, match="needs about .* GB; sweep a sample"):
+        sweep_k(X, ks=range(1, 10), sample_size=100)
+
+
+def test_the_estimate_lets_the_chapter_through():
+    from core.selection import check_exact_silhouette
+
+    check_exact_silhouette(2000, 2, 8)  # the chapter's blobs: no refusal

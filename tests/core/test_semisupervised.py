@@ -324,3 +324,27 @@ def test_most_uncertain_bad_input(split, reps):
         most_uncertain(object(), split.X_train, 3)
     with pytest.raises(DataError, match="group labels"):
         most_uncertain(t.model, split.X_train, 3, groups=[0, 1])
+
+
+# --------------------------------------------------------------------------- scikit-learn's warnings
+
+def test_fit_warnings_are_carried_not_printed(recwarn, capsys, monkeypatch):
+    rng = np.random.default_rng(0)
+    X = np.repeat(rng.normal(size=(3, 4)), 6, axis=0)
+    reps = representatives(X, n_clusters=5, random_state=0)
+    assert any("Number of distinct clusters (3)" in w for w in reps.warnings)
+    # lbfgs stopped early by a tiny max_iter: scikit-learn's ConvergenceWarning, as a sentence
+    Xd = rng.normal(size=(200, 8))
+    y = (Xd[:, 0] + 0.1 * rng.normal(size=200) > 0).astype(int)
+    import core.semisupervised as semi
+
+    monkeypatch.setattr(semi, "MAX_ITER", 1)
+    trained = train(Xd, y, Xd, y)
+    assert any("lbfgs failed to converge" in w for w in trained.warnings)
+    assert len(recwarn) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_chapters_study_has_no_warnings(split, reps):
+    st = study(split, reps, CHAPTER_REPRESENTATIVE_LABELS)
+    assert st.warnings == ()

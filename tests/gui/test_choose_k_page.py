@@ -280,3 +280,18 @@ def test_seed_and_sample_restart_the_sweep(ck):
     ck.set_sample(False)
     assert ck.sweep().sample_size is None and ck.scatter_note() == ""
     ck.set_sample(False)  # nothing changes: returns at once
+
+
+def test_sklearns_warnings_of_the_sweep_are_an_explanation(ck, qtbot, window, capsys):
+    from core.datasets import Dataset
+
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0], [4.0, 8.0]]), 5, axis=0)
+    window.ctx.add_dataset(Dataset(name="four points", X=X, key="four"))
+    ck.set_dataset("four")
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=TIMEOUT)
+    assert ck.dataset() == "four"
+    assert window.message_bar.level == "warning"
+    assert "k=5: Number of distinct clusters (4) found smaller than n_clusters (5)" in \
+        window.message_bar.text()
+    np.testing.assert_array_equal(ck.curve_data("inertia")[0], np.arange(1, 10))
+    assert "ConvergenceWarning" not in capsys.readouterr().err

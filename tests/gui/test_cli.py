@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from gui.desktop import (
     APT_COMMAND,
@@ -97,3 +101,100 @@ def test_desktop_entry_from_the_bundle_points_at_the_bundle(tmp_path, monkeypatc
     assert exec_line == f'Exec="{exe}" %F'
     icon = next(line for line in entry.read_text().splitlines() if line.startswith("Icon="))[5:]
     assert Path(icon).is_file()
+
+
+def _exec_argv(exec_value: str) -> list[str]:
+    """An Exec value read back as the Desktop Entry spec says: the string type's escapes
+    first, then quoted arguments, then %% (field codes other than %% are dropped)."""
+    value, i = "", 0
+    while i < len(exec_value):  # string type: \\s \\n \\t \\r \\\\
+        c = exec_value[i]
+        if c == "\\" and i + 1 < len(exec_value):
+            value += {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(
+                exec_value[i + 1], "\\" + exec_value[i + 1])
+            i += 2
+        else:
+            value += c
+            i += 1
+    argv, arg, quoted, i, started = [], "", False, 0, False
+    while i < len(value):
+        c = value[i]
+        if quoted:
+            if c == "\\" and value[i + 1] in '"`$\\':
+                arg += value[i + 1]
+                i += 1
+            elif c == '"':
+                quoted = False
+            else:
+                arg += c
+        elif c == '"':
+            quoted, started = True, True
+        elif c == " ":
+            if started:
+                argv.append(arg)
+            arg, started = "", False
+        else:
+            assert c not in "\t\n'\\><~|&;$*?#()`", f"unquoted reserved character {c!r}"
+            arg, started = arg + c, True
+        i += 1
+    if started:
+        argv.append(arg)
+    out = []
+    for a in argv:
+        if a in ("%F", "%f", "%U", "%u"):
+            continue
+        assert "%" not in a.replace("%%", ""), f"a lone % in {a!r}"
+        out.append(a.replace("%%", "%"))
+    return out
+
+
+@pytest.mark.parametrize("folder", [
+    "Apps dir",            # a space
+    "100% apps",           # a percent sign (gio launch failed on it)
+    "it's \"quoted\"",     # single and double quotes
+    "Programme für Ümläute ☃",  # non-ASCII
+    "back\\slash $HOME `x`",  # backslash, dollar, backtick
+])
+def test_desktop_entry_exec_survives_odd_install_paths(tmp_path, monkeypatch, folder):
+    exe = tmp_path / folder / "ClusterLab"
+    exe.parent.mkdir(parents=True)
+    marker = tmp_path / "launched"
+    exe.write_text(f"#!/bin/sh\necho \"$0\" > '{marker}'\n")
+    exe.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    entry = install_desktop_entry({"XDG_DATA_HOME": str(tmp_path / "share")})
+    exec_value = next(line for line in entry.read_text(encoding="utf-8").splitlines()
+                      if line.startswith("Exec="))[5:]
+    argv = _exec_argv(exec_value)
+    # GLib looks the program up before expanding %%: a path with % is run through env
+    assert argv == (["env"] if "%" in folder else []) + [str(exe.resolve())]
+    gio = shutil.which("gio")
+    if gio is None or "'" in str(tmp_path):
+        return
+    # the real thing: GLib's launcher parses the entry and runs the program
+    result = subprocess.run([gio, "launch", str(entry)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0, result.stderr
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.read_text(encoding="utf-8").strip() == str(exe.resolve())
+
+
+def test_an_interrupted_desktop_install_keeps_the_previous_entry(tmp_path, monkeypatch):
+    env = {"XDG_DATA_HOME": str(tmp_path)}
+    entry = install_desktop_entry(env)
+    before = entry.read_bytes()
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "other" / "ClusterLab"))
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        install_desktop_entry(env)
+    assert entry.read_bytes() == before
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []

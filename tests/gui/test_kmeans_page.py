@@ -493,3 +493,30 @@ def test_changing_k_refits_after_a_pause(km, window):
     ref = sk(X, 4, random_state=42)
     np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, atol=1e-9)
     assert f"{ref.inertia_:,.2f}" in km.inertia_text()
+
+
+def test_sklearns_warning_is_shown_as_an_explanation(km, window, capsys):
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 4, axis=0)
+    window.ctx.add_dataset(Dataset(name="three points", X=X, key="three"))
+    km.set_dataset("three")
+    assert km.params_shown()["dataset"] == "three"
+    assert window.message_bar.isVisible()
+    assert window.message_bar.level == "warning"
+    assert "Number of distinct clusters (3) found smaller than n_clusters (5)" in \
+        window.message_bar.text()
+    assert "ConvergenceWarning" not in capsys.readouterr().err
+
+
+def test_a_damaged_saved_state_is_set_aside_and_the_page_opens(window, open_page, qtbot):
+    from gui import settings as app_settings
+    from gui.pages.kmeans.settings import DATASETS_FILE
+
+    folder = app_settings.data_dir()
+    (folder / DATASETS_FILE).write_text("[" * 100_000 + "]" * 100_000)  # deep nesting
+    km = KMeansDriver.open(open_page, qtbot)
+    km.wait_idle()
+    assert window.message_bar.isVisible() and window.message_bar.level == "warning"
+    aside = list(folder.glob(f"{DATASETS_FILE}.unreadable-*"))
+    assert len(aside) == 1
+    assert aside[0].name in window.message_bar.text() and str(folder) in window.message_bar.text()
+    np.testing.assert_array_equal(km.points_shown(), load_builtin("blobs").X)

@@ -138,6 +138,31 @@ def test_export_plot_and_csv(window, open_page, qtbot, tmp_path):
     assert lines[0] == "x1,x2,label" and len(lines) == 2001
 
 
+def test_an_interrupted_export_keeps_the_previous_file(window, open_page, tmp_path,
+                                                       monkeypatch):
+    import os
+
+    open_page("data")
+    out = tmp_path / "exports"
+    out.mkdir()
+    png, svg = out / "p.png", out / "p.svg"
+    window.export_plot(str(png))
+    window.export_plot(str(svg))
+    assert png.read_bytes().startswith(b"\x89PNG")
+    before = png.read_bytes(), svg.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    for path in (png, svg):
+        window.export_plot(str(path))
+        assert "disk full" in window.message_bar.text()
+        assert window.message_bar.level == "error"
+    assert (png.read_bytes(), svg.read_bytes()) == before
+    assert sorted(p.name for p in out.iterdir()) == ["p.png", "p.svg"]  # no temp files
+
+
 def test_code_panel_copy(window, open_page, qtbot):
     open_page("data")
     qtbot.mouseClick(window.code_panel.copy_button, Qt.MouseButton.LeftButton)
@@ -158,6 +183,18 @@ def test_about_lists_versions(window):
     for word in ("Qt 6.", "scikit-learn", "numpy", "PySide6", f"ClusterLab {core.__version__}"):
         assert word in text
     assert "not installed" not in text
+    assert "K-Means uses scikit-learn's compiled kernels" in text
+
+
+def test_about_says_when_kmeans_fell_back_to_numpy(window, monkeypatch):
+    from core.kmeans import _Kernels
+
+    monkeypatch.setattr(_Kernels, "_loaded", True)
+    monkeypatch.setattr(_Kernels, "lloyd_iter", None)
+    monkeypatch.setattr(_Kernels, "failure", "TypeError: takes 20 positional arguments")
+    text = window.about_text()
+    assert "K-Means uses its own numpy path" in text
+    assert "takes 20 positional arguments" in text
 
 
 def test_escape_dismisses_the_message_bar(window, qtbot):
@@ -185,3 +222,26 @@ def test_geometry_and_page_are_remembered(qtbot):
     assert second.height() == 640
     assert second.settings.value("window/geometry") is not None
     second.close()
+
+
+def test_start_cleans_stale_temp_files_and_a_file_for_the_data_folder(qtbot, tmp_path,
+                                                                      monkeypatch):
+    import os
+    import time
+
+    from gui import settings as app_settings
+    from gui.app import MainWindow
+
+    data = tmp_path / "data-here"
+    monkeypatch.setenv("CLUSTERLAB_DATA_DIR", str(data))
+    data.write_text("a file where the folder should be")
+    assert app_settings.data_dir().is_dir()
+    assert len(list(tmp_path.glob("data-here.unreadable-*"))) == 1
+    stale = data / ".digits-labels.npz.k2j3.tmp"
+    stale.write_bytes(b"half a save")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert not stale.exists()
+    again.close()

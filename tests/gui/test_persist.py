@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
@@ -96,6 +97,33 @@ def test_dataset_store_migrates_legacy_state_and_keeps_unreadable_files(tmp_path
     assert DatasetStore(path, version=2).get("blobs", "eps") == 0.3
     path.write_text("{ broken")
     broken = DatasetStore(path, version=2)
-    assert broken.error and broken.datasets == {}
+    # moved aside with a date, never overwritten; the page starts afresh and can save
+    assert broken.error is None and broken.datasets == {}
+    aside = list(tmp_path.glob("demo-datasets.json.unreadable-*"))
+    assert len(aside) == 1 and aside[0].read_text() == "{ broken"
+    assert aside[0].name in broken.notice and str(tmp_path) in broken.notice
     broken.set("x", "eps", 1.0)
-    assert path.read_text() == "{ broken"  # never overwritten
+    assert DatasetStore(path, version=2).get("x", "eps") == 1.0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "nesting", "empty", "wrong type", "folder",
+                                    "not utf-8"])
+def test_dataset_store_sets_every_kind_of_damage_aside(tmp_path, damage):
+    path = tmp_path / "demo-datasets.json"
+    if damage == "truncated":
+        path.write_text('{"version": 2, "datasets": {"blobs": {"eps"')
+    elif damage == "nesting":
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "wrong type":
+        path.write_text('{"version": 2, "datasets": [1, 2, 3]}')
+    elif damage == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"\xff\xfe\x00garbage")
+    store = DatasetStore(path, version=2)
+    assert store.datasets == {}
+    store.set("blobs", "eps", 0.5)
+    assert DatasetStore(path, version=2).get("blobs", "eps") == 0.5
+    assert len(list(tmp_path.glob("demo-datasets.json.unreadable-*"))) == 1

@@ -364,3 +364,21 @@ def test_image_seed_mode_and_split_come_back_after_a_restart(window, seg, qtbot)
                                   segment_image(sample_image("flower"), 5, random_state=3).image)
     seg2.wait_idle()
     again.close()
+
+
+def test_a_swatch_of_a_replaced_palette_highlights_nothing(qtbot):
+    """Found by the long monkey: a swatch button deleted later was still clickable and
+    highlighted colour 26 of a 2-colour palette (IndexError in a task and in the controls)."""
+    from gui.widgets.swatches import SwatchGrid
+
+    grid = SwatchGrid()
+    qtbot.addWidget(grid)
+    seen = []
+    grid.selected.connect(seen.append)
+    grid.set_palette([(0, 0, 0)] * 27, [1 / 27] * 27, ["#000000"] * 27)
+    old = grid.buttons[26]
+    grid.set_palette([(0, 0, 0)] * 2, [0.5, 0.5], ["#000000"] * 2)
+    old.click()
+    assert seen == [] and grid.current() == -1
+    grid.buttons[1].click()
+    assert seen == [1]

@@ -215,6 +215,10 @@ class ChooseKPage(Page):
         self._pending_k = None
         self.refresh()
         self._update_use_button()
+        if result.study.warnings:
+            # scikit-learn's warnings are a lesson, not a failure
+            self.ctx.show_message("scikit-learn notes: " + " ".join(result.study.warnings),
+                                  "warning")
 
     # -- views ----------------------------------------------------------------------------------
     def _toggle_scores(self, on: bool) -> None:

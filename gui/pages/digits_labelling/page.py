@@ -279,6 +279,8 @@ class DigitsLabellingPage(Page):
         self.view.gallery.setFocus()
 
     def reset_curve(self) -> None:
+        if not self.state.ready:  # pressed before the digits are clustered (the monkey test)
+            return
         self.state.session = self.state.session.without_history()
         self.save()
         self.refresh()

@@ -40,8 +40,8 @@ class KMeansPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.store = open_store()
-        if self.store.error:
-            ctx.show_message(self.store.error, "warning")
+        if self.store.error or self.store.notice:
+            ctx.show_message(self.store.error or self.store.notice, "warning")
         self.state = KMeansState(
             placed={k: v["placed"] for k, v in self.store.datasets.items() if "placed" in v},
             x_new={k: v["x_new"] for k, v in self.store.datasets.items() if "x_new" in v})
@@ -235,6 +235,10 @@ class KMeansPage(Page):
         self._update_soft()
         self.refresh()
         self.mark_drawn()
+        if s.result is not None and s.result.warnings:
+            # scikit-learn's warnings are a lesson, not a failure
+            self.ctx.show_message("scikit-learn notes: " + " ".join(s.result.warnings),
+                                  "warning")
 
     # ================================================================ hand-placed init
     def place_centroid(self, x: float, y: float) -> None:

@@ -119,7 +119,7 @@ class SegmentationControls:
             self.swatches.blockSignals(True)
             self.swatches.select(i)
             self.swatches.blockSignals(False)
-        if i >= 0:
+        if 0 <= i < len(seg.palette):
             self.palette_note.setText(
                 f"Colour {i} ({palette_hex(seg.palette)[i]}): {100 * seg.shares[i]:.1f}% of "
                 "the pixels, shown in colour; the rest is faded. Click it again to show all.")

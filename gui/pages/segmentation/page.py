@@ -176,8 +176,10 @@ class SegmentationPage(Page):
         self.refresh()
 
     def _highlight(self, index: int) -> None:
-        self.state.set(highlight=index)
         s = self.state.shown
+        if s is None or index >= len(s.view.seg.palette):
+            index = -1  # a colour of a palette no longer shown
+        self.state.set(highlight=index)
         if index >= 0 and s is not None:
             self.run_task(jobs.highlight_job, s.view, index, key="paint",
                           description="Highlighting a colour…",

@@ -1,0 +1,93 @@
+"""The long monkey: tests/gui/monkey.py pressing every page's controls at random, with memory.
+
+    python bench/bench_monkey.py               # 45 s (the default, under a minute)
+    python bench/bench_monkey.py --size 600    # issue 12's long run: 10 minutes
+
+Prints the exceptions that reached the event loop and the unexpected task errors (both must be
+0), and the resident memory sampled every --every seconds: the growth from the end of the first
+quarter (pages built, caches warm) to the end, and the slope over the last three quarters in
+MB per minute (flat memory: a growth that does not keep rising). The DBSCAN page is skipped
+until its rebuild lands. Settings and saved work go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402,F401  (puts the project on sys.path, offscreen Qt)
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process now (Linux /proc; else the peak from getrusage)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=float, default=45.0, help="seconds of monkey (600: 10 min)")
+    parser.add_argument("--every", type=float, default=15.0, help="seconds between memory samples")
+    parser.add_argument("--seed", type=int, default=20261201)
+    args = parser.parse_args(argv)
+
+    scratch = tempfile.mkdtemp(prefix="clusterlab-monkey-")
+    os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
+    import pytest
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
+
+    from gui.app import MainWindow, create_app
+    from tests.gui.monkey import SKIPPED_PAGES, Monkey, big_table, no_dialogs
+
+    create_app()
+    patches = pytest.MonkeyPatch()
+    no_dialogs(patches)
+    window = MainWindow()
+    window.resize(1320, 820)
+    window.show()
+    window.ctx.add_dataset(big_table())
+    samples: list[tuple[float, int]] = []
+    start = time.monotonic()
+    print(f"monkey for {args.size:.0f} s (seed {args.seed}); skipped: "
+          + ", ".join(f"{k} ({why})" for k, why in SKIPPED_PAGES.items()), flush=True)
+    with Monkey(window, args.seed) as monkey:
+        while time.monotonic() - start < args.size:
+            monkey.run(min(args.every, max(1.0, args.size - (time.monotonic() - start))))
+            samples.append((time.monotonic() - start, rss_bytes()))
+            t, rss = samples[-1]
+            print(f"  {t:6.0f} s  {monkey.report.actions:6d} actions  RSS {rss / 2 ** 20:7.1f} MB"
+                  f"  failures {len(monkey.report.failures)}", flush=True)
+        answers = monkey.finish()
+    report = monkey.report
+    window.close()
+    patches.undo()
+
+    q = max(0, len(samples) // 4 - 1)
+    (t0, m0), (t1, m1) = samples[q], samples[-1]
+    slope = (m1 - m0) / 2 ** 20 / max(1e-9, (t1 - t0) / 60) if t1 > t0 else 0.0
+    print(f"actions: {report.actions} on {len(report.pages)} pages "
+          + ", ".join(f"{k} {v}" for k, v in sorted(report.pages.items())))
+    print(f"exceptions reaching the event loop: {len(report.exceptions)}   "
+          f"unexpected task errors: {len(report.task_errors)}   window answers: "
+          f"{'yes' if answers else 'NO'}")
+    print(f"memory: {m0 / 2 ** 20:.1f} MB at {t0:.0f} s -> {m1 / 2 ** 20:.1f} MB at {t1:.0f} s "
+          f"(growth {(m1 - m0) / 2 ** 20:+.1f} MB, {slope:+.2f} MB/min)")
+    for failure in report.failures[:5]:
+        print("\n" + failure)
+    return 0 if not report.failures and answers else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
