@@ -357,3 +357,16 @@ def test_a_big_cloud_is_drawn_by_colour(window, open_page, qtbot, artifacts_dir)
     assert np.all(colors[border].astype(int).sum(axis=1)
                   > palette_rgba(r.n_clusters)[r.labels[border]].astype(int).sum(axis=1))
     window.grab().save(str(artifacts_dir / "dbscan-big.png"))
+
+
+def test_a_damaged_saved_state_is_set_aside_and_the_page_opens(window, open_page, qtbot):
+    from gui import settings as app_settings
+
+    folder = app_settings.data_dir()
+    (folder / "dbscan-datasets.json").write_text("{ not json")
+    d = DBSCANDriver.open(open_page, qtbot)
+    assert window.message_bar.isVisible() and window.message_bar.level == "warning"
+    aside = list(folder.glob("dbscan-datasets.json.unreadable-*"))
+    assert len(aside) == 1 and aside[0].name in window.message_bar.text()
+    labels = DBSCAN(eps=d.eps(), min_samples=d.min_samples()).fit(load_builtin("moons").X).labels_
+    assert d.n_clusters_shown() == len(set(labels) - {-1})  # the moons, clustered as usual

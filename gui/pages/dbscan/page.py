@@ -46,6 +46,8 @@ class DBSCANPage(Page):
                                  min_samples=b.value("min_samples"),
                                  n_neighbors=b.value("n_neighbors"))
         self.store = dataset_store(data_dir(), ctx.settings)
+        if self.store.error or self.store.notice:  # a damaged file was set aside: say where
+            ctx.show_message(self.store.error or self.store.notice, "warning")
         self.panel = ControlPanel(ctx, b)
         self.explore = self.add_tab(ExploreTab(), tooltip=ExploreTab.tooltip)
         self.compare = self.add_tab(CompareTab(), tooltip=CompareTab.tooltip)
