@@ -1,7 +1,7 @@
 """A seeded monkey presses every page's controls at random (about 30 s): no exception may
 reach the event loop, no task may fail unexpectedly, and the window must still answer.
 
-The DBSCAN page is skipped until its rebuild lands (tests/gui/monkey.py SKIPPED_PAGES).
+Every page is visited (tests/gui/monkey.py SKIPPED_PAGES lists none).
 bench/bench_monkey.py runs the same monkey for 10 minutes and reports memory growth.
 """
 
