@@ -58,8 +58,16 @@ EXCLUDED_MODULES = [
     "ssl", "_ssl", "_hashlib", "readline", "curses", "_curses",
     # Pillow's AVIF codec (libavif, 5 MB); Pillow reports AVIF as unsupported without it
     "PIL._avif", "PIL.AvifImagePlugin",
+    # pandas' optional parts that reading a local CSV never reaches (each is imported inside a
+    # function, or through import_optional_dependency): remote files (s3:// through fsspec and
+    # botocore, whose service models are 26 MB), DataFrame.style (jinja2), SQL (sqlite3,
+    # libsqlite3)
+    "botocore", "boto3", "s3fs", "fsspec", "gcsfs", "jinja2", "markupsafe",
+    "pandas.io.formats.style", "pandas.io.formats.style_render", "sqlite3", "_sqlite3",
+    # scipy.io's Matrix Market reader (4 MB), loaded only by mmread/mmwrite
+    "scipy.io._fast_matrix_market._fmm_core",
     # tests and examples of the libraries
-    "numpy.tests", "scipy.tests",
+    "numpy.tests", "scipy.tests", "pandas.tests",
     "sklearn.tests", "pyqtgraph.examples", "pyqtgraph.opengl", "PIL.ImageQt", "PIL.ImageTk",
 ]
 
