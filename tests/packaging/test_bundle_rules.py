@@ -78,6 +78,11 @@ def test_binaries_kept_and_dropped(dest, kept):
     ("sklearn/datasets/tests/data/openml/id_1/data.json.gz", False),
     ("PySide6/Qt/translations/qtbase_de.qm", False),
     ("resources/icons/clusterlab.svg", True),
+    ("numpy-2.4.6.dist-info/RECORD", False),
+    ("numpy-2.4.6.dist-info/METADATA", True),
+    ("numpy-2.4.6.dist-info/LICENSE.txt", True),
+    ("pyqtgraph/icons/peegee/peegee_512px@2x.png", False),
+    ("pyqtgraph/icons/auto.png", True),
 ])
 def test_data_kept_and_dropped(dest, kept):
     assert bundle_filter.keep_data(dest) is kept
@@ -101,16 +106,17 @@ def test_what_pandas_reads_a_csv_with_is_kept_and_its_unused_extras_are_not():
                    "pandas.io.common", "dateutil", "six"):
         assert needed not in excluded and not needed.startswith(tuple(e + "." for e in excluded))
     for unused in ("botocore", "fsspec", "jinja2", "pandas.io.formats.style", "sqlite3",
-                   "pandas.tests"):
+                   "pandas.tests", "pandas._libs.sas"):
         assert unused in excluded
 
 
 # Excluded modules that the libraries import only inside try/except, doing without them.
 # (PIL.Image.init() tries every format plugin; AVIF's fails without PIL._avif, as designed.
 # scikit-learn imports pyarrow only when it happens to be installed; so does pandas, which the
-# bundle reads CSVs with but never Parquet, since pyarrow is not bundled.)
+# bundle reads CSVs with but never Parquet, since pyarrow is not bundled. numpy.f2py, which
+# `from numpy import *` imports, tries charset_normalizer.)
 OPTIONAL = {"ssl", "_ssl", "_hashlib", "rich", "yaml", "cffi", "readline", "psutil",
-            "PIL._avif", "PIL.AvifImagePlugin", "pyarrow"}
+            "PIL._avif", "PIL.AvifImagePlugin", "pyarrow", "charset_normalizer"}
 
 
 def test_excluded_modules_are_not_needed_by_what_the_app_imports(tmp_path):
