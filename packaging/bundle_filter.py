@@ -58,8 +58,19 @@ EXCLUDED_MODULES = [
     "ssl", "_ssl", "_hashlib", "readline", "curses", "_curses",
     # Pillow's AVIF codec (libavif, 5 MB); Pillow reports AVIF as unsupported without it
     "PIL._avif", "PIL.AvifImagePlugin",
+    # pandas' optional parts that reading a local CSV never reaches (each is imported inside a
+    # function, or through import_optional_dependency): remote files (s3:// through fsspec and
+    # botocore, whose service models are 26 MB), DataFrame.style (jinja2), SQL (sqlite3,
+    # libsqlite3)
+    "botocore", "boto3", "s3fs", "fsspec", "gcsfs", "jinja2", "markupsafe",
+    "pandas.io.formats.style", "pandas.io.formats.style_render", "sqlite3", "_sqlite3",
+    # scipy.io's Matrix Market reader (4 MB), loaded only by mmread/mmwrite; pandas' SAS
+    # reader's compiled parts (read_sas)
+    "scipy.io._fast_matrix_market._fmm_core", "pandas._libs.sas", "pandas._libs.byteswap",
+    # numpy.f2py's optional encoding detection (try/except); help()'s topics (pydoc)
+    "charset_normalizer", "pydoc_data",
     # tests and examples of the libraries
-    "numpy.tests", "scipy.tests",
+    "numpy.tests", "scipy.tests", "pandas.tests",
     "sklearn.tests", "pyqtgraph.examples", "pyqtgraph.opengl", "PIL.ImageQt", "PIL.ImageTk",
 ]
 
@@ -122,6 +133,14 @@ def keep_data(dest: str) -> bool:
     if any(p in ("tests", "test", "__pycache__", "examples") for p in lowered[:-1]):
         return False
     if "translations" in lowered and "PySide6" in parts:
+        return False
+    # the list of an installed wheel's files (importlib.metadata.version reads METADATA); wrong
+    # paths in the bundle anyway
+    if parts[-1] == "RECORD" and len(parts) > 1 and parts[-2].endswith(".dist-info"):
+        return False
+    # pyqtgraph's own application icon: set only when pyqtgraph creates the QApplication,
+    # and ClusterLab creates it (with its own icon)
+    if parts[:3] == ["pyqtgraph", "icons", "peegee"]:
         return False
     if parts[-1].endswith((".pyc", ".pyi")) and "__pycache__" in parts:
         return False

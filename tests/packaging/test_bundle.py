@@ -85,6 +85,58 @@ def test_kmeans_screenshot_is_a_real_picture(bundle, tmp_path):
     assert sum(1 for count, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 80) > 50
 
 
+def test_the_bundle_reads_a_csv_with_pandas(bundle, tmp_path, monkeypatch):
+    """core.datasets.load_table run by the bundle's own Python: pandas' C parser, whole and in
+    chunks, none of the excluded modules loaded. (The bundle has no Python prompt; it is driven
+    through pyqtgraph's remote processes, which PyInstaller's runtime hook for
+    pyqtgraph.multiprocess starts when the executable is given the bundle's bootstrap.py.)"""
+    import hmac  # noqa: F401  (the listener imports it while sys.path is the bundle's)
+    import types
+
+    import pyqtgraph.multiprocess.processes as processes
+    from pyqtgraph.multiprocess.remoteproxy import ObjectProxy
+
+    def value(x):
+        return x._getValue() if isinstance(x, ObjectProxy) else x
+
+    table = tmp_path / "iris.csv"
+    table.write_text("sepal length,sepal width,species\n5.1,3.5,setosa\n4.9,3.0,setosa\n"
+                     "7.0,3.2,versicolor\n6.4,3.2,versicolor\n6.3,3.3,virginica\n", "utf-8")
+    bootstrap = str(INTERNAL / "pyqtgraph" / "multiprocess" / "bootstrap.py")
+
+    def popen(args, *more, **kwargs):
+        return subprocess.Popen((str(EXE), bootstrap), *more, **kwargs)
+
+    monkeypatch.setattr(processes, "subprocess", types.SimpleNamespace(
+        Popen=popen, PIPE=subprocess.PIPE))
+    for name, path in _isolated(tmp_path).items():
+        monkeypatch.setenv(name, path)
+    # the child's sys.path: the bundle's folders only, so that nothing comes from this Python
+    stdlib = INTERNAL / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "lib-dynload"
+    monkeypatch.setattr(sys, "path", [str(INTERNAL / "base_library.zip"), str(stdlib),
+                                      str(INTERNAL)])
+    proc = processes.Process(executable=str(EXE), copySysPath=True, timeout=120)
+    monkeypatch.undo()
+    try:
+        remote_sys = proc._import("sys")
+        assert value(remote_sys.frozen) is True
+        datasets = proc._import("core.datasets")
+        ds = datasets.load_table(str(table))
+        assert (value(ds.n_samples), value(ds.n_features)) == (5, 2)
+        assert value(ds.y).tolist() == [0, 0, 1, 1, 2]
+        assert value(ds.X).tolist()[2] == [7.0, 3.2]
+        proc._import("core.tables").CHUNK_ROWS = 2  # the chunked reading of a big file
+        assert value(datasets.load_table(str(table)).n_samples) == 5
+        pandas_file = value(proc._import("pandas").__file__)
+        assert pandas_file.startswith(str(INTERNAL)), pandas_file
+        remote_sys._setProxyOptions(returnType="proxy")  # sys.modules holds modules
+        loaded = [m for m in ("botocore", "jinja2", "sqlite3", "fsspec", "pyarrow")
+                  if value(remote_sys.modules.__contains__(m))]
+        assert not loaded
+    finally:
+        proc.close()
+
+
 def test_bundle_holds_what_the_app_reads_and_not_what_it_does_not(bundle):
     names = {p.name for p in INTERNAL.iterdir()}
     # the About box and core.__version__ read versions with importlib.metadata

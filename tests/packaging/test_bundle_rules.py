@@ -78,6 +78,11 @@ def test_binaries_kept_and_dropped(dest, kept):
     ("sklearn/datasets/tests/data/openml/id_1/data.json.gz", False),
     ("PySide6/Qt/translations/qtbase_de.qm", False),
     ("resources/icons/clusterlab.svg", True),
+    ("numpy-2.4.6.dist-info/RECORD", False),
+    ("numpy-2.4.6.dist-info/METADATA", True),
+    ("numpy-2.4.6.dist-info/LICENSE.txt", True),
+    ("pyqtgraph/icons/peegee/peegee_512px@2x.png", False),
+    ("pyqtgraph/icons/auto.png", True),
 ])
 def test_data_kept_and_dropped(dest, kept):
     assert bundle_filter.keep_data(dest) is kept
@@ -95,17 +100,30 @@ def test_unused_qt_modules_are_excluded_and_used_ones_are_not():
         assert needed not in excluded
 
 
+def test_what_pandas_reads_a_csv_with_is_kept_and_its_unused_extras_are_not():
+    excluded = set(bundle_filter.EXCLUDED_MODULES)
+    for needed in ("pandas.io.parsers", "pandas._libs.parsers", "pandas.io.parquet",
+                   "pandas.io.common", "dateutil", "six"):
+        assert needed not in excluded and not needed.startswith(tuple(e + "." for e in excluded))
+    for unused in ("botocore", "fsspec", "jinja2", "pandas.io.formats.style", "sqlite3",
+                   "pandas.tests", "pandas._libs.sas"):
+        assert unused in excluded
+
+
 # Excluded modules that the libraries import only inside try/except, doing without them.
 # (PIL.Image.init() tries every format plugin; AVIF's fails without PIL._avif, as designed.
-# scikit-learn imports pandas and pyarrow only when they happen to be installed.)
+# scikit-learn imports pyarrow only when it happens to be installed; so does pandas, which the
+# bundle reads CSVs with but never Parquet, since pyarrow is not bundled. numpy.f2py, which
+# `from numpy import *` imports, tries charset_normalizer.)
 OPTIONAL = {"ssl", "_ssl", "_hashlib", "rich", "yaml", "cffi", "readline", "psutil",
-            "PIL._avif", "PIL.AvifImagePlugin", "pandas", "pyarrow"}
+            "PIL._avif", "PIL.AvifImagePlugin", "pyarrow", "charset_normalizer"}
 
 
-def test_excluded_modules_are_not_needed_by_what_the_app_imports():
+def test_excluded_modules_are_not_needed_by_what_the_app_imports(tmp_path):
     """Importing what the pages use (the way they use it) loads no excluded module, except the
-    optional ones the libraries do without. (An exclusion that is imported, like numpy's
-    f2py by `from numpy import *`, breaks the bundle only when a page runs.)"""
+    optional ones the libraries do without; nor does reading a CSV with core.tables, whole
+    and in chunks. (An exclusion that is imported, like numpy's f2py by `from numpy import *`,
+    breaks the bundle only when a page runs.)"""
     code = (
         "import sys, numpy\n"
         "from numpy import *\n"
@@ -115,9 +133,17 @@ def test_excluded_modules_are_not_needed_by_what_the_app_imports():
         "import PIL.Image; PIL.Image.init()\n"
         "import numpy.testing\n"
         "import pandas, pandas.io.parsers\n"
+        "import core.tables\n"
+        "from core.datasets import load_table\n"
+        "ds = load_table(sys.argv[1])\n"
+        "assert (ds.n_samples, ds.n_features) == (4, 2), (ds.n_samples, ds.n_features)\n"
+        "core.tables.CHUNK_ROWS = 2  # the chunked reading, as for a big file\n"
+        "assert load_table(sys.argv[1]).n_samples == 4\n"
         "print('\\n'.join(sys.modules))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
+    table = tmp_path / "small.csv"
+    table.write_text("x,y,label\n1.0,2.0,a\n1.5,2.5,b\n3,4,a\n5,6,b\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", code, str(table)], capture_output=True,
+                            text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
     excluded = [m for m in bundle_filter.EXCLUDED_MODULES if m not in OPTIONAL]
@@ -161,3 +187,30 @@ def test_assets_icons_metadata_and_windows_version(tmp_path):
     assert "Name: clusterlab\n" in metadata and "Version: 1.2.3\n" in metadata
     version_file = (folder / manifest["windows_version"]).read_text()
     assert "filevers=(1, 2, 3, 0)" in version_file and "'ProductVersion', '1.2.3'" in version_file
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the bundle is stripped on Linux")
+def test_stripped_extension_modules_still_import_and_wheel_libs_are_untouched(tmp_path):
+    import shutil
+    import sysconfig
+
+    strip = shutil.which("strip")
+    source = Path(sysconfig.get_paths()["platstdlib"]) / "lib-dynload"
+    cmath = next(source.glob("cmath.cpython-*.so"), None)
+    if not strip or cmath is None:
+        pytest.skip("needs binutils' strip and a shared cmath module")
+    bundle = tmp_path / "ClusterLab"
+    (bundle / "_internal" / "numpy.libs").mkdir(parents=True)
+    stripped = bundle / "_internal" / cmath.name
+    vendored = bundle / "_internal" / "numpy.libs" / cmath.name
+    shutil.copy(cmath, stripped)
+    shutil.copy(cmath, vendored)
+    build_bundle.strip_binaries(bundle)
+    assert vendored.read_bytes() == cmath.read_bytes()  # the wheels' *.libs/ stay as they are
+    code = ("import importlib.util, sys\n"
+            "spec = importlib.util.spec_from_file_location('cmath', sys.argv[1])\n"
+            "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+            "assert module.sqrt(-4) == 2j\n")
+    result = subprocess.run([sys.executable, "-c", code, str(stripped)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
