@@ -204,6 +204,8 @@ def main(argv=None) -> int:
                              "WIDE,LONG row counts")
     parser.add_argument("--pages", default="",
                         help="comma-separated page names (default: every page)")
+    parser.add_argument("--tables", default="wide,long",
+                        help="which tables the table pages work on: wide, long or both")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of each interaction; the median stall is printed, and the "
                              "worst beside it")
@@ -267,7 +269,8 @@ def main(argv=None) -> int:
     worst = 0.0
     for page in pages:
         cls = _driver_class(drivers, page)
-        for label in (("wide", "long") if page in TABLE_PAGES else ("-",)):
+        tables = [t for t in ("wide", "long") if t in args.tables.split(",")]
+        for label in (tables if page in TABLE_PAGES else ("-",)):
             stall = measured(lambda p=page: window.show_page(p).ensure_started())
             driver = cls(window.page(page), bot)
             driver.bot_wait = bot.wait
@@ -277,8 +280,8 @@ def main(argv=None) -> int:
             for _ in range(max(1, args.repeats)):
                 for name, action in interactions(page, drivers, keys.get(label, ""), label):
                     try:
-                        runs.setdefault(name, []).append(
-                            measured(lambda a=action, d=driver: a(d)))
+                        stall = measured(lambda a=action, d=driver: a(d))
+                        runs.setdefault(name, []).append(stall)
                     except Exception as exc:  # noqa: BLE001 - report and go on
                         print(f"{page:<22} {name + _on(label):<44} failed: "
                               f"{type(exc).__name__}: {exc}", flush=True)
