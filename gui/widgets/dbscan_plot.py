@@ -73,6 +73,7 @@ class DBSCANPlot(QWidget):
         self._brushes = np.empty(0, dtype=object)
 
     def show_result(self, xy: np.ndarray, result: DBSCANResult, auto_range: bool = True,
+                    bounds=None,
                     colors: np.ndarray | None = None) -> None:
         """Draw ``result`` on the points ``xy``; ``colors`` are :func:`cluster_colors` if
         already computed."""
@@ -95,7 +96,8 @@ class DBSCANPlot(QWidget):
             if self.view.points() is xy and not auto_range:
                 self.view.set_colors(colors)  # same cloud: recolour only (one gather)
             else:
-                self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range)
+                self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range,
+                                     bounds=bounds)
             crosses = "red crosses" if noise.size <= MAX_CROSSES else "red"
             self.note.setText(
                 f"{n:,} points: all are drawn the same size, so core samples are in their "

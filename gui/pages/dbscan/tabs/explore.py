@@ -167,7 +167,10 @@ class ExploreTab(Tab):
         if r is not None:
             first = self._coords is not proj.coords  # a new dataset: show all of it
             self._coords = proj.coords
-            self.plot.show_result(proj.coords, r, auto_range=first, colors=state.result_colors)
+            bounds = None if state.bounds is None else \
+                tuple((float(a[0]), float(a[1])) for a in state.bounds)
+            self.plot.show_result(proj.coords, r, auto_range=first, colors=state.result_colors,
+                                  bounds=bounds)
             self.view.plotItem.setTitle(snippets.title(r), size="10pt")
             self._render_legend(r)
         self._render_kdist(state)
