@@ -186,11 +186,14 @@ class GaussianMixturesPage(Page):
         if v is None:
             return
         self.run_task(jobs.threshold, v, self.state.percentile_value, key="threshold",
-                      description="Density threshold…", on_result=self._threshold_done,
+                      description="Density threshold…",
+                      on_result=lambda a, fit=v: self._threshold_done(fit, a),
                       cost=self._cost(v.result.n_components, 1))
 
-    def _threshold_done(self, anomalies) -> None:
-        if self.state.fit is not None:
+    def _threshold_done(self, fit, anomalies) -> None:
+        # A threshold for a fit that has been replaced meanwhile (another dataset, another k)
+        # is dropped: its mask belongs to other points.
+        if self.state.fit is fit:
             self.state.fit = dataclasses.replace(self.state.fit, anomalies=anomalies)
             self.refresh()
             self.mark_drawn()
