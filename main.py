@@ -19,7 +19,7 @@ def _main() -> int:
 
         print(f"ClusterLab {__version__}")
         return 0
-    from gui.app import main
+    from gui.cli import main
 
     return main()
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEventLoop, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -495,91 +494,11 @@ def create_app(argv=None) -> QApplication:
     return app
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="clusterlab", description="ClusterLab: see clustering work, step by step.")
-    parser.add_argument("files", nargs="*", help="CSV/NPY tables or images to open")
-    parser.add_argument("--page", choices=page_names(), help="page to open on")
-    parser.add_argument("--screenshot", metavar="PATH",
-                        help="open the page offscreen, wait for its first result, save a PNG "
-                             "of the window to PATH and exit")
-    parser.add_argument("--size", default="1320x820",
-                        help="window size for --screenshot, WIDTHxHEIGHT (default 1320x820)")
-    parser.add_argument("--timeout", type=float, default=180.0,
-                        help="seconds --screenshot waits for the page's result (default 180)")
-    parser.add_argument("--install-desktop-entry", action="store_true",
-                        help="add ClusterLab to your desktop's application menu and exit")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
-
-
 def main(argv=None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.version:
-        import core
+    """The command line (gui/cli.py); kept here for ``python -m gui.app`` and the script."""
+    from gui.cli import main as cli_main
 
-        print(f"ClusterLab {core.__version__}")
-        return 0
-    if args.install_desktop_entry:
-        from gui.desktop import install_desktop_entry
-
-        entry = install_desktop_entry()
-        print(f"Installed {entry}; ClusterLab is now in your applications menu.")
-        return 0
-    if args.screenshot:
-        if not os.environ.get("QT_QPA_PLATFORM"):
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        # A screenshot shows the app as a new user sees it: it neither reads nor changes the
-        # user's settings and saved work.
-        import tempfile
-
-        scratch = tempfile.mkdtemp(prefix="clusterlab-screenshot-")
-        os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
-        from PySide6.QtCore import QSettings
-
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
-
-    from PySide6.QtCore import qInstallMessageHandler
-
-    from gui.desktop import display_problem, qt_message_handler
-
-    problem = display_problem()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    qInstallMessageHandler(qt_message_handler)
-    app = create_app()
-    window = MainWindow()
-    if args.page:
-        window.show_page(args.page)
-    if args.screenshot:
-        try:
-            width, height = (int(v) for v in args.size.lower().split("x"))
-        except ValueError:
-            print(f"--size must look like 1320x820, not '{args.size}'", file=sys.stderr)
-            return 2
-        window.resize(QSize(width, height))
-        window.show()
-        name = args.page or window.current_page().name
-        ok = window.screenshot(name, args.screenshot, args.timeout)
-        error = window.message_bar.text() if window.message_bar.isVisible() else ""
-        window.close()
-        app.processEvents()
-        if not ok:
-            why = error or f"the page did not draw a result within {args.timeout:.0f} s"
-            print(f"Screenshot failed: {why}", file=sys.stderr)
-            return 1
-        print(f"Saved {args.screenshot}")
-        return 0
-    if args.exit_after_first_paint:  # bench/bench_bundle.py times the start with it
-        from gui.first_paint import exit_after_first_paint
-
-        exit_after_first_paint(window)
-    window.show()
-    for path in args.files:
-        window.open_path(path)
-    return app.exec()
+    return cli_main(argv)
 
 
 if __name__ == "__main__":
