@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else app_settings.settings()
         app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
+        self._draw_big_clouds_off_thread(True)
         self.ctx = AppContext(self.tasks, self.settings, self)
         self.pages: dict[str, Page] = {}
 
@@ -457,6 +458,11 @@ class MainWindow(QMainWindow):
             return False
         return True
 
+    def _draw_big_clouds_off_thread(self, on: bool) -> None:
+        from gui.widgets.scatter import ScatterView, rasterize_with
+
+        ScatterView.raster_runner = rasterize_with(self.tasks) if on else None
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._closing = True
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -468,6 +474,7 @@ class MainWindow(QMainWindow):
             if callable(closer):
                 closer()
         self.tasks.shutdown(timeout=15.0)
+        self._draw_big_clouds_off_thread(False)
         if self._prefetch.is_alive():
             self._prefetch.join(5.0)
         super().closeEvent(event)

@@ -26,6 +26,10 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from gui.widgets.palette import colors_for_labels, pastel
 
 RASTER_THRESHOLD = 5_000
+#: From this many points on, a view whose page does not make its canvases itself
+#: (``async_raster_from``) has them made by :attr:`ScatterView.raster_runner` off the GUI
+#: thread (rasterising a million points takes 40-90 ms).
+ASYNC_RASTER_POINTS = 200_000
 
 # Offsets of a round "stamp" drawn around each rasterised point, by radius.
 _STAMPS = {
@@ -98,11 +102,32 @@ class RasterRequest:
                                  self.width, self.height, self.radius)
 
 
+_BOUNDS: list = []  # (weak reference to an array, its bounds): the last few arrays drawn
+
+
 def data_bounds(xy: np.ndarray):
-    """((xmin, ymin), (xmax, ymax)) of the finite points of ``xy`` (n, 2), or None if none."""
-    xy = np.asarray(xy)
+    """((xmin, ymin), (xmax, ymax)) of the finite points of ``xy`` (n, 2), or None if none.
+
+    The bounds of the last few arrays are remembered (pages draw the same coordinates in
+    several views; arrays are not changed once drawn)."""
+    import weakref
+
+    for ref, bounds in _BOUNDS:
+        if ref() is xy:
+            return bounds
+    bounds = _data_bounds(np.asarray(xy))
+    if isinstance(xy, np.ndarray) and xy.size > RASTER_THRESHOLD:
+        _BOUNDS[:] = [(r, b) for r, b in _BOUNDS[-3:] if r() is not None]
+        _BOUNDS.append((weakref.ref(xy), bounds))
+    return bounds
+
+
+def _data_bounds(xy: np.ndarray):
     if not xy.shape[0]:
         return None
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    if np.isfinite(lo).all() and np.isfinite(hi).all():  # (no NaN or inf: no copy needed)
+        return (float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1]))
     finite = xy[np.all(np.isfinite(xy), axis=1)]
     if not finite.shape[0]:
         return None
@@ -129,6 +154,9 @@ class ScatterView(pg.PlotWidget):
     left = Signal()
     #: a :class:`RasterRequest` (only with ``async_raster_from``): answer with apply_raster
     raster_wanted = Signal(object)
+    #: ``runner(view, request)``, set by the app: makes the canvas of a view of
+    #: ``ASYNC_RASTER_POINTS`` or more in the background and hands it to ``view.apply_raster``
+    raster_runner = None
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
         super().__init__(parent, background=background)
@@ -287,10 +315,15 @@ class ScatterView(pg.PlotWidget):
         xr, yr, w, h = self._canvas_geometry()
         request = RasterRequest(self._xy, xr, yr, w, h, self._radius)
         if self._canvas is None or request.key != self._canvas_key:
+            ask = None
             if self.async_raster_from is not None and self.n_points >= self.async_raster_from:
+                ask = self.raster_wanted.emit
+            elif ScatterView.raster_runner is not None and self.n_points >= ASYNC_RASTER_POINTS:
+                ask = lambda r: ScatterView.raster_runner(self, r)  # noqa: E731
+            if ask is not None:
                 if request.key != self._wanted_key:
                     self._wanted_key = request.key
-                    self.raster_wanted.emit(request)
+                    ask(request)
                 if self._canvas is None:  # new points: nothing to show until it comes
                     self._raster.clear()
                     return
@@ -387,6 +420,28 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.setTitle(title)
 
 
+def rasterize_with(tasks):
+    """A :attr:`ScatterView.raster_runner` that makes canvases with ``tasks`` (the app's
+    :class:`gui.tasks.TaskRunner`; one latest-wins key per view)."""
+    import shiboken6
+
+    def run(view: ScatterView, request: RasterRequest) -> None:
+        def deliver(canvas: np.ndarray) -> None:
+            if shiboken6.isValid(view):
+                view.apply_raster(request, canvas)
+
+        def cancelled(task) -> None:  # by the user (Esc): the next view change asks again
+            if task.state == "cancelled" and shiboken6.isValid(view) \
+                    and view._wanted_key == request.key:
+                view._wanted_key = None
+
+        task = tasks.submit(request.rasterize, key=f"raster:{id(view)}",
+                            description="Drawing the points…", on_result=deliver)
+        task.cancelled.connect(lambda t=task: cancelled(t))
+
+    return run
+
+
 def make_plot(title: str | None = None, x: str | None = None, y: str | None = None) -> pg.PlotWidget:
     """A white pyqtgraph plot styled like the rest of the app."""
     plot = pg.PlotWidget(background="w")
@@ -401,5 +456,5 @@ def make_plot(title: str | None = None, x: str | None = None, y: str | None = No
     return plot
 
 
-__all__ = ["RasterRequest", "ScatterView", "data_bounds", "light_grid", "make_plot",
-           "rasterize_indices", "RASTER_THRESHOLD"]
+__all__ = ["ASYNC_RASTER_POINTS", "RasterRequest", "ScatterView", "data_bounds", "light_grid", "make_plot",
+           "rasterize_indices", "rasterize_with", "RASTER_THRESHOLD"]
