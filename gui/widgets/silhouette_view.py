@@ -168,11 +168,21 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
     def set_diagrams(self, items: list[tuple[int, object]], colors_for_k=None,
                      selected_k: int | None = None) -> None:
         """Draw ``[(k, SilhouetteDiagram), ...]``; ``colors_for_k(k)`` gives cluster colours."""
-        self.clear()
-        self.diagram_plots = []
+        for step in self.diagram_steps(items, colors_for_k, selected_k):
+            step()
+
+    def diagram_steps(self, items: list[tuple[int, object]], colors_for_k=None,
+                      selected_k: int | None = None) -> list:
+        """:meth:`set_diagrams` as a list of calls, one diagram each, to make one per turn of
+        the event loop (a diagram and its painting take tens of ms on big data)."""
         n = len(items)
         rows = -(-n // self.columns) if n else 0
-        for idx, (k, diagram) in enumerate(items):
+
+        def clear() -> None:
+            self.clear()
+            self.diagram_plots = []
+
+        def draw(idx: int, k: int, diagram) -> None:
             if idx == len(self._pool):  # plots are reused: making one costs ~10 ms
                 self._pool.append(SilhouetteDiagramPlot())
             plot = self._pool[idx]
@@ -182,6 +192,10 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
             plot.set_diagram(k, diagram, colors, selected=(k == selected_k),
                              x_label=(row == rows - 1), y_label=(col == 0))
             self.diagram_plots.append(plot)
+
+        steps = [lambda: (clear(), draw(0, *items[0]))] if n else [clear]
+        steps += [lambda i=i, item=item: draw(i, *item) for i, item in enumerate(items) if i]
+        return steps
 
     def set_selected(self, k: int | None) -> None:
         for plot in self.diagram_plots:

@@ -56,16 +56,24 @@ class DiagramsPane(QWidget):
         self._drawn = None  # (result, diagram ks) drawn last
 
     def render(self, state: ChooseKState) -> None:
+        for step in self.render_steps(state):
+            step()
+
+    def render_steps(self, state: ChooseKState) -> list:
+        """:meth:`render` as calls to make one per turn of the event loop (a diagram each)."""
         self.grid.prepare(len(state.diagram_ks))  # while the sweep runs
         key = (state.result, tuple(state.diagram_ks))
-        if state.result is not None and key != self._drawn:
-            self._drawn = key
-            study = state.result.study
-            items = [(k, study.diagram(k)) for k in state.diagram_ks if k in study.sweep.ks]
-            self.grid.set_diagrams([(k, d) for k, d in items if d is not None],
-                                   colors_for_k=palette_rgba, selected_k=state.selected_k)
-            self.hover_label.setText(missing_diagrams_text(state) or HOVER_HINT)
-        self.grid.set_selected(state.selected_k)
+        selected = state.selected_k
+        if state.result is None or key == self._drawn:
+            return [lambda: self.grid.set_selected(selected)]
+        self._drawn = key
+        study = state.result.study
+        items = [(k, study.diagram(k)) for k in state.diagram_ks if k in study.sweep.ks]
+        steps = self.grid.diagram_steps([(k, d) for k, d in items if d is not None],
+                                        colors_for_k=palette_rgba, selected_k=selected)
+        text = missing_diagrams_text(state) or HOVER_HINT
+        return steps + [lambda: (self.hover_label.setText(text),
+                                 self.grid.set_selected(selected))]
 
     def _band_hovered(self, k: int, cluster: int, size: int, mean: float) -> None:
         text = f"k={k}, cluster {cluster}: {size:,} points, mean silhouette {mean:.3f}"

@@ -33,6 +33,14 @@ def selection_html(state: ChooseKState) -> str:
             f"Silhouette: {facts['silhouette']}<br>Cluster sizes: {swatches}")
 
 
+def _just(step):
+    """``step`` as a queue entry that has no further steps."""
+    def run() -> None:
+        step()
+
+    return run
+
+
 class ChooseKView(Tab):
     """Curves, silhouette diagrams and the selected clustering, in splitters."""
 
@@ -81,7 +89,9 @@ class ChooseKView(Tab):
         if new_result and state.result is not None:
             if not self._queue:
                 QTimer.singleShot(0, self, self._render_next)
-            self._queue = [self.diagrams.render, self.scatter.render]
+            # (the steps are made when their turn comes: the state may change meanwhile)
+            self._queue = [lambda: self.diagrams.render_steps(self._state),
+                           lambda: [lambda: self.scatter.render(self._state)]]
         else:
             finishing, self._queue = bool(self._queue), []
             self.diagrams.render(state)
@@ -91,7 +101,10 @@ class ChooseKView(Tab):
 
     def _render_next(self) -> None:
         if self._queue:
-            self._queue.pop(0)(self._state)
+            steps = self._queue.pop(0)()
+            if steps:  # a part that comes in steps: its first now, the rest next
+                steps[0]()
+                self._queue[:0] = [_just(step) for step in steps[1:]]
             if self._queue:
                 QTimer.singleShot(0, self, self._render_next)
             else:
