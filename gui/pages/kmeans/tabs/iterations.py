@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from gui.pages.base import info_label
 from gui.pages.kmeans import snippets
@@ -29,6 +29,19 @@ class IterationsTab(LazyTab):
         self.grid.setContentsMargins(2, 2, 2, 2)
         self.grid.setSpacing(2)
         self.views: list[ClusterView] = []
+        # Every cell is held from the start by a placeholder the view later takes the place
+        # of: the grid never re-lays out, so the views already drawn are not painted again
+        # each time one more is made.
+        self._placeholders: list[QWidget] = []
+        for j in range(len(TITLES)):
+            holder = QWidget()
+            holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            self.grid.addWidget(holder, j // 2, j % 2)
+            self._placeholders.append(holder)
+        for row in range(3):
+            self.grid.setRowStretch(row, 1)
+        for col in range(2):
+            self.grid.setColumnStretch(col, 1)
         self.caption = info_label("")
         self.grid.addWidget(self.caption, 3, 0, 1, 2)
         self._drawn = None
@@ -45,7 +58,10 @@ class IterationsTab(LazyTab):
             j = len(self.views)
             v = ClusterView(title=TITLES[j], centroid_size=14)
             v.plotItem.setTitle(TITLES[j], size="8pt")
-            self.grid.addWidget(v, j // 2, j % 2)
+            holder = self._placeholders[j]
+            v.setMinimumSize(holder.minimumSize())
+            self.grid.replaceWidget(holder, v)
+            holder.deleteLater()
             self.views.append(v)
             self.was_built.emit()  # the page wires the new view's decision regions
         return self.views[i]
