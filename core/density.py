@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.errors import DataError
-from core.progress import ProgressFn, report, scaled
+from core.progress import ProgressFn, report, scaled, timed_chunks
 from core.validation import as_data_matrix
 
 #: Default bound on the working memory of :func:`run_dbscan`, in bytes.
@@ -1048,11 +1048,10 @@ def k_distances(X, k: int, *, index: NeighborIndex | None = None,
     tree = tree if tree is not None else _tree(X)
     report(progress, 0.1)
     out = np.empty(n, dtype=np.float64)
-    step = _KNN_CHUNK
-    for start in range(0, n, step):
-        dist, _ = tree.query(X[start:start + step], k=k + 1)
-        out[start:start + step] = dist[:, k]
-        report(progress, 0.1 + 0.9 * min(n, start + step) / n)
+    for start, stop in timed_chunks(n, most=_KNN_CHUNK):
+        dist, _ = tree.query(X[start:stop], k=k + 1)
+        out[start:stop] = dist[:, k]
+        report(progress, 0.1 + 0.9 * stop / n)
     curve = np.sort(out)
     knee = knee_of_curve(curve)
     curve.setflags(write=False)

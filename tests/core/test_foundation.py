@@ -226,3 +226,26 @@ def test_stale_temp_files_of_interrupted_saves_are_cleaned(tmp_path):
     assert sorted(removed) == sorted(stale)
     assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
     assert clean_stale_temp_files(tmp_path / "missing") == []
+
+
+def test_timed_chunks_cover_every_row_once_and_follow_the_time_a_chunk_takes(monkeypatch):
+    import core.progress as progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: clock[0])
+    sizes = []
+    covered = []
+    for start, stop in progress.timed_chunks(50_000, first=500, most=20_000, target_s=0.25):
+        covered.append((start, stop))
+        sizes.append(stop - start)
+        clock[0] += (stop - start) / 4096  # 1,024 rows take the target
+    assert covered[0] == (0, 500)
+    assert all(a[1] == b[0] for a, b in zip(covered, covered[1:])) and covered[-1][1] == 50_000
+    assert all(s == 1024 for s in sizes[1:-1])
+    # a slow chunk (a tree in 64 dimensions) makes the next one smaller, never below a quarter
+    clock[0] = 0.0
+    sizes = []
+    for start, stop in progress.timed_chunks(10_000, first=4000, target_s=0.25):
+        sizes.append(stop - start)
+        clock[0] += 10.0
+    assert sizes[:3] == [4000, 1000, 250]
