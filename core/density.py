@@ -937,8 +937,10 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
     stored: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
     stored_bytes = 0
     first_unstored = n
-    for start in range(0, n, rows_per_chunk):
-        stop = min(n, start + rows_per_chunk)
+    # (chunks also sized by time: in many dimensions one chunk the memory allows can run for
+    # minutes, and progress, hence Cancel, is seen only between chunks)
+    for start, stop in timed_chunks(n, first=min(1024, rows_per_chunk), most=rows_per_chunk,
+                                    row_cost=float(n) * d):
         rows = np.arange(start, stop)
         if first_unstored == n:
             lengths, cols, ties = search.neighbours(rows)
@@ -990,11 +992,12 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
     report(progress, 0.7)
     # Pass 2: the core samples whose neighbourhoods did not fit, queried again.
     again = core_idx[core_idx >= first_unstored]
-    for start in range(0, again.size, rows_per_chunk):
-        rows = again[start:start + rows_per_chunk]
+    for start, stop in timed_chunks(again.size, first=min(1024, rows_per_chunk),
+                                    most=rows_per_chunk, row_cost=float(n) * d):
+        rows = again[start:stop]
         lengths, cols, ties = search.neighbours(rows)
         take(np.repeat(rows, lengths), cols, ties)
-        report(progress, 0.7 + 0.25 * min(again.size, start + rows_per_chunk) / again.size)
+        report(progress, 0.7 + 0.25 * stop / again.size)
     _, comp = np.unique(root, return_inverse=True)
     labels_core = _number_components(comp.astype(np.int64), int(comp.max()) + 1, core_idx,
                                      (np.concatenate(one_a or [np.empty(0, np.int64)]),
@@ -1048,7 +1051,7 @@ def k_distances(X, k: int, *, index: NeighborIndex | None = None,
     tree = tree if tree is not None else _tree(X)
     report(progress, 0.1)
     out = np.empty(n, dtype=np.float64)
-    for start, stop in timed_chunks(n, most=_KNN_CHUNK):
+    for start, stop in timed_chunks(n, most=_KNN_CHUNK, row_cost=float(n) * X.shape[1]):
         dist, _ = tree.query(X[start:stop], k=k + 1)
         out[start:stop] = dist[:, k]
         report(progress, 0.1 + 0.9 * stop / n)

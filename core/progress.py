@@ -37,15 +37,19 @@ def scaled(progress: ProgressFn | None, start: float, stop: float) -> ProgressFn
     return inner
 
 
-def timed_chunks(n: int, first: int = 1024, most: int = 20_000,
-                 target_s: float = 0.25) -> Iterator[tuple[int, int]]:
+def timed_chunks(n: int, first: int = 1024, most: int = 20_000, target_s: float = 0.25,
+                 row_cost: float = 0.0) -> Iterator[tuple[int, int]]:
     """Row ranges ``(start, stop)`` covering ``range(n)``, each sized from the time the
     last one took so that it takes about ``target_s`` seconds.
 
     Progress is reported (and a cancel seen) between chunks, so a chunk must not run for
     minutes: a k-nearest-neighbour query of 20,000 rows takes ~10 ms on 1M x 2 points but
     over a minute on 150,000 x 64, where a tree is no better than brute force.
+    ``row_cost``: the worst-case work of one row (for a neighbour query, points x
+    features); the first chunk is made small enough that it cannot take long either.
     """
+    if row_cost > 0:
+        first = min(first, max(16, int(2e8 / row_cost)))
     start, rows = 0, max(1, min(first, most))
     while start < n:
         stop = min(n, start + rows)
