@@ -161,6 +161,10 @@ class MainWindow(QMainWindow):
     def _start_prefetch(self) -> None:
         if not self._closing and not self._prefetch.is_alive():
             self._prefetch.start()
+        if not self._closing:
+            from gui.widgets import plot_pool
+
+            plot_pool.keep_filled(True)  # plots made ahead, so a page opens without making them
 
     # -- menus --------------------------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None, tip=""):
@@ -459,9 +463,12 @@ class MainWindow(QMainWindow):
         return True
 
     def _draw_big_clouds_off_thread(self, on: bool) -> None:
+        from gui.widgets import plot_pool
         from gui.widgets.scatter import ScatterView, rasterize_with
 
         ScatterView.raster_runner = rasterize_with(self.tasks) if on else None
+        if not on:
+            plot_pool.keep_filled(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._closing = True

@@ -24,6 +24,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 
 from gui.widgets.palette import colors_for_labels, pastel
+from gui.widgets.plot_pool import plot_item
 
 RASTER_THRESHOLD = 5_000
 #: From this many points on, a view whose page does not make its canvases itself
@@ -159,7 +160,7 @@ class ScatterView(pg.PlotWidget):
     raster_runner = None
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
-        super().__init__(parent, background=background)
+        super().__init__(parent, background=background, plotItem=plot_item())
         light_grid(self.plotItem)
         self.plotItem.setMenuEnabled(True)
         self.plotItem.hideButtons()
@@ -444,7 +445,7 @@ def rasterize_with(tasks):
 
 def make_plot(title: str | None = None, x: str | None = None, y: str | None = None) -> pg.PlotWidget:
     """A white pyqtgraph plot styled like the rest of the app."""
-    plot = pg.PlotWidget(background="w")
+    plot = pg.PlotWidget(background="w", plotItem=plot_item())
     light_grid(plot.plotItem)
     plot.plotItem.hideButtons()
     if title:

@@ -1,0 +1,61 @@
+"""pyqtgraph ``PlotItem``\\ s made ahead of time, one per idle moment of the event loop.
+
+Making a ``PlotItem`` (four axes, a view box, its menus) holds the GUI thread 15-25 ms, and
+a page with four plots took over 100 ms to open. The plots of :mod:`gui.widgets.scatter`
+take theirs from a small stock instead, which the window keeps filled a plot at a time
+while nothing else happens (:func:`keep_filled`). Without it, or once the stock is empty,
+a plot is made on the spot as before.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+
+#: Plots kept ready (a page makes at most about six at once).
+STOCK = 6
+#: Milliseconds between two plots made for the stock (the event loop runs in between).
+INTERVAL_MS = 40
+
+_stock: list[pg.PlotItem] = []
+_timer: QTimer | None = None
+
+
+def plot_item() -> pg.PlotItem:
+    """A fresh ``PlotItem``: from the stock when it has one (then refilled later)."""
+    item = _stock.pop() if _stock else pg.PlotItem()
+    _refill()
+    return item
+
+
+def keep_filled(on: bool = True) -> None:
+    """Start (the window, once it is drawn) or stop (when it closes) filling the stock."""
+    global _timer
+    if on:
+        if _timer is None:
+            _timer = QTimer()
+            _timer.setSingleShot(True)
+            _timer.setInterval(INTERVAL_MS)
+            _timer.timeout.connect(_make_one)
+        _refill()
+    else:
+        if _timer is not None:
+            _timer.stop()
+            _timer.deleteLater()
+            _timer = None
+        _stock.clear()
+
+
+def in_stock() -> int:
+    return len(_stock)
+
+
+def _refill() -> None:
+    if _timer is not None and not _timer.isActive() and len(_stock) < STOCK:
+        _timer.start()
+
+
+def _make_one() -> None:
+    if len(_stock) < STOCK:
+        _stock.append(pg.PlotItem())
+    _refill()
