@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -38,6 +38,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractGraphicsShapeItem,
+    QApplication,
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsItemGroup,
@@ -228,6 +229,10 @@ class SvgCanvas:
 # -- widgets ---------------------------------------------------------------------------------------
 def widget_svg(widget: QWidget, title: str = "ClusterLab plot") -> bytes:
     """``widget`` (a plot, or a tab holding plots and other widgets) as SVG bytes."""
+    # What a grab would show: pending layouts done, and pyqtgraph's views brought up to
+    # date (they update their transforms when about to paint).
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    widget.grab()
     canvas = SvgCanvas(max(1, widget.width()), max(1, widget.height()))
     canvas.rect(QRectF(0, 0, widget.width(), widget.height()),
                 QWidget.palette(widget).color(widget.backgroundRole()))

@@ -1,0 +1,122 @@
+"""Figures (issue 16): PNG at 2x and 4x that looks like the screen, only sharper; a whole
+tab; the extension added when missing; --export-plot in a real process. Every page's plot as
+SVG (rasterised by resvg and compared with Qt's PNG) and PDF is checked by the smoke test,
+which opens every page anyway (tests/gui/figure_checks.py)."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gui.exports import save_widget
+
+resvg_py = pytest.importorskip(
+    "resvg_py", reason="resvg_py (the [test] extra) renders the SVGs independently of Qt")
+
+
+def test_png_at_2x_and_4x_looks_like_the_screen(window, open_page, tmp_path, qtbot):
+    page = open_page("kmeans")
+    window.code_dock.hide()  # as --export-plot does: the plot gets the code panel's room
+    qtbot.wait(100)
+    one, two, four = (tmp_path / f"k{s}.png" for s in (1, 2, 4))
+    for path, scale in ((one, 1), (two, 2), (four, 4)):
+        save_widget(page.export_widget(), str(path), scale=scale)
+    with Image.open(one) as a, Image.open(two) as b, Image.open(four) as c:
+        assert b.size == (2 * a.width, 2 * a.height) and c.size == (4 * a.width, 4 * a.height)
+        assert b.width >= 1100, "a 2x PNG of the K-Means plot is slide-sized"
+        assert round(b.info["dpi"][0]) == 192
+        shrunk = np.asarray(b.convert("L").resize(a.size, Image.Resampling.BOX), float)
+        screen = np.asarray(a.convert("L"), float)
+    # Every length doubled (fonts, lines, markers), so shrunk back it is the screen again:
+    # with 1-pixel lines and markers left at screen size, the difference would be larger.
+    assert np.abs(shrunk - screen).mean() < 8
+    # Lines, markers and text are as thick as on screen: the dark pixels of the 2x image
+    # cover four times the screen's count (twice as long, twice as wide), not two.
+    with Image.open(two) as b:
+        dark_2x = int((np.asarray(b.convert("L")) < 80).sum())
+    assert 3.0 < dark_2x / int((screen < 80).sum()) < 5.0
+
+
+def test_a_whole_tab_and_the_extension(window, open_page, tmp_path):
+    page = open_page("kmeans")
+    tab, plot = page.export_tab_widget(), page.export_widget()
+    assert plot is not tab and tab.isAncestorOf(plot)  # the plot, and the tab with its table
+    size = (2 * tab.width(), 2 * tab.height())
+    path = window.export_plot(str(tmp_path / "tab"), "png", 2, whole_tab=True)
+    assert path == str(tmp_path / "tab.png")
+    with Image.open(path) as img:
+        assert img.size == size
+    # A name with another format's extension gets the chosen one appended, never replaced.
+    path = window.export_plot(str(tmp_path / "plot.csv"), "svg")
+    assert path == str(tmp_path / "plot.csv.svg")
+    assert b"<svg" in (tmp_path / "plot.csv.svg").read_bytes()
+    assert not (tmp_path / "plot.csv").exists()
+    assert window.export_plot(str(tmp_path / "plot.PDF"), "pdf") == str(tmp_path / "plot.PDF")
+    if os.name == "posix":
+        old = os.umask(0o022)
+        try:
+            window.export_plot(str(tmp_path / "mode.svg"))
+        finally:
+            os.umask(old)
+        assert stat.S_IMODE((tmp_path / "mode.svg").stat().st_mode) == 0o644
+
+
+def test_the_dialogs_add_the_extension(window, open_page, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    open_page("data")
+    answers = iter([str(tmp_path / "plot.csv"), str(tmp_path / "hi")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (next(answers), "")))
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (288, True)))
+    window.export_plot_dialog("svg")
+    assert (tmp_path / "plot.csv.svg").read_bytes().startswith(b"<?xml")
+    window.export_menu.dpi_dialog()
+    with Image.open(tmp_path / "hi.png") as img:
+        assert img.width == 3 * page_width(window) and round(img.info["dpi"][0]) == 288
+
+
+def page_width(window) -> int:
+    return window.current_page().export_widget().width()
+
+
+def test_svg_of_a_widget_that_is_not_a_plot_embeds_its_pixels(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from gui.svg_export import widget_svg
+
+    label = QLabel("no plot here")
+    label.resize(120, 30)
+    label.show()
+    qtbot.addWidget(label)
+    data = widget_svg(label)
+    assert b"data:image/png;base64," in data
+    img = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=data.decode()))))
+    assert img.size == (120, 30)
+
+
+def test_export_plot_on_the_command_line(tmp_path):
+    """A real process: --export-plot with --scale, scratch settings, then it exits."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "kmeans.png"
+    result = subprocess.run([sys.executable, "main.py", "--page", "kmeans", "--export-plot",
+                             str(out), "--scale", "2"], cwd=root, capture_output=True,
+                            text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert f"Saved {out}" in result.stdout
+    with Image.open(out) as img:
+        assert img.width >= 1100 and round(img.info["dpi"][0]) == 192
+        colours = img.convert("RGB").getcolors(4_000_000)
+        assert sum(1 for _, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 80) > 50
+    bad = subprocess.run([sys.executable, "main.py", "--export-plot", str(out), "--scale", "0"],
+                         cwd=root, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--scale" in bad.stderr
