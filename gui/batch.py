@@ -13,6 +13,19 @@ def _settle(ms: int = 250) -> None:
     loop.exec()
 
 
+def drain(window, timeout_s: float = 15.0) -> None:
+    """Let the tasks the export started (a resize redraws regions) finish before closing."""
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: None if window.tasks.busy else loop.quit())
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    timer.start()
+    if window.tasks.busy:
+        loop.exec()
+    timer.stop()
+
+
 def _ready(window, name: str, timeout_s: float) -> str | None:
     page = window.show_page(name)
     page.ensure_started()

@@ -19,9 +19,9 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPoint, QSizeF
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QMarginsF, QPoint, QSizeF
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPixmap
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 
 from core.storage import atomic_write_bytes
 
@@ -95,10 +95,21 @@ def export_mode(widget: QWidget):
             item.setExportMode(False)
 
 
+def settle(widget: QWidget) -> None:
+    """Bring the widget's layouts up to date (pending layout requests and pyqtgraph's
+    graphics layouts), as they are when the screen is painted."""
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    for layout in [widget.layout()] + [w.layout() for w in widget.findChildren(QWidget)]:
+        if layout is not None:
+            layout.activate()
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
 def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
     """The widget drawn at ``scale`` times the screen's resolution. At 1x it is exactly
     what the screen shows; above, Qt draws it again with every length (fonts, pens,
     markers, images) scaled, so it looks the same, only sharper."""
+    settle(widget)
     if abs(scale - 1.0) < 1e-9:
         return widget.grab().toImage()
     width, height = round(widget.width() * scale), round(widget.height() * scale)

@@ -19,15 +19,15 @@ resvg_py = pytest.importorskip(
     "resvg_py", reason="resvg_py (the [test] extra) renders the SVGs independently of Qt")
 
 
-def test_png_at_2x_and_4x_looks_like_the_screen(window, open_page, tmp_path, qtbot):
+def test_png_at_2x_looks_like_the_screen(window, open_page, tmp_path, qtbot):
     page = open_page("kmeans")
     window.code_dock.hide()  # as --export-plot does: the plot gets the code panel's room
     qtbot.wait(100)
-    one, two, four = (tmp_path / f"k{s}.png" for s in (1, 2, 4))
-    for path, scale in ((one, 1), (two, 2), (four, 4)):
+    one, two = tmp_path / "k1.png", tmp_path / "k2.png"
+    for path, scale in ((one, 1), (two, 2)):
         save_widget(page.export_widget(), str(path), scale=scale)
-    with Image.open(one) as a, Image.open(two) as b, Image.open(four) as c:
-        assert b.size == (2 * a.width, 2 * a.height) and c.size == (4 * a.width, 4 * a.height)
+    with Image.open(one) as a, Image.open(two) as b:
+        assert b.size == (2 * a.width, 2 * a.height)
         assert b.width >= 1100, "a 2x PNG of the K-Means plot is slide-sized"
         assert round(b.info["dpi"][0]) == 192
         shrunk = np.asarray(b.convert("L").resize(a.size, Image.Resampling.BOX), float)
@@ -88,6 +88,7 @@ def page_width(window) -> int:
 def test_svg_of_a_widget_that_is_not_a_plot_embeds_its_pixels(qtbot):
     from PySide6.QtWidgets import QLabel
 
+    from gui.exports import render_image
     from gui.svg_export import widget_svg
 
     label = QLabel("no plot here")
@@ -98,6 +99,8 @@ def test_svg_of_a_widget_that_is_not_a_plot_embeds_its_pixels(qtbot):
     assert b"data:image/png;base64," in data
     img = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=data.decode()))))
     assert img.size == (120, 30)
+    assert render_image(label, 4).size().toTuple() == (480, 120)
+    assert render_image(label, 300 / 96).width() == 375  # 300 DPI
 
 
 def test_export_plot_on_the_command_line(tmp_path):
@@ -120,3 +123,45 @@ def test_export_plot_on_the_command_line(tmp_path):
     bad = subprocess.run([sys.executable, "main.py", "--export-plot", str(out), "--scale", "0"],
                          cwd=root, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--scale" in bad.stderr
+
+
+def test_kmeans_run_as_gif_and_png_frames(window, open_page, qtbot, tmp_path):
+    """File ▸ Export run as animation and --export-frames (gui.batch calls the window's
+    export_frames, as the menu does): every iteration from the initial centroids to
+    convergence, the page's own stepper unmoved. (PNG frames: tests/core/test_animation.py.)"""
+    from gui.batch import export_frames
+    from tests.gui.drivers import KMeansDriver
+
+    km = KMeansDriver.open(open_page, qtbot)
+    km.wait_idle()
+    km.back()
+    km.back()  # the stepper stands two iterations before the end
+    km.wait_idle()
+    at = km.iteration()
+    window.menuBar().actions()[0].menu().aboutToShow.emit()
+    assert window.export_menu.frames_action.isEnabled()
+
+    assert export_frames(window, "kmeans", str(tmp_path / "run.gif")) is None
+    with Image.open(tmp_path / "run.gif") as gif:
+        assert gif.n_frames == at + 3  # iterations 0 .. convergence
+        first = np.asarray(gif.convert("RGB"), float)
+        gif.seek(gif.n_frames - 1)
+        last = np.asarray(gif.convert("RGB"), float)
+        assert gif.info["loop"] == 0
+        # the plot's size when it was drawn (the message bar has taken some height since)
+        assert gif.width == window.current_page().export_widget().width()
+    assert np.abs(first - last).mean() > 1  # the centroids and regions moved
+    assert km.iteration() == at, "the page's stepper did not move"
+
+    window.show_page("data")
+    window.menuBar().actions()[0].menu().aboutToShow.emit()
+    assert not window.export_menu.frames_action.isEnabled()
+    assert window.export_frames(str(tmp_path / "x.gif")) is None
+    assert "K-Means" in window.message_bar.text()
+
+
+def test_export_frames_arguments_are_checked():
+    from gui.cli import main
+
+    assert main(["--page", "data", "--export-frames", "x.gif"]) == 2
+    assert main(["--export-plot", "x.png", "--scale", "-1"]) == 2
