@@ -167,10 +167,13 @@ class SvgCanvas:
         self.body.append("</g>")
 
     def path(self, d: str, pen: QPen | None, brush: QBrush | None, scale: float = 1.0,
-             fill_rule: str = "nonzero") -> None:
+             fill_rule: str = "nonzero", crisp: bool = False) -> None:
+        """A path; ``crisp``: drawn on whole pixels without smoothing, as Qt draws axes and
+        grid lines (a one-pixel line half on two pixels would come out as a grey blur)."""
         if d:
+            extra = ' shape-rendering="crispEdges"' if crisp else ""
             self.body.append(f'<path d="{d}" {brush_attrs(brush)} fill-rule="{fill_rule}" '
-                             f'{pen_attrs(pen, scale)}/>')
+                             f'{pen_attrs(pen, scale)}{extra}/>')
 
     def rect(self, r: QRectF, brush: QBrush | QColor) -> None:
         brush = QBrush(brush) if isinstance(brush, QColor) else brush
@@ -351,7 +354,8 @@ def _draw_item(canvas: SvgCanvas, item, t: QTransform, clip: QRectF | None) -> N
             left, right = r.left(), r.right()
         path = QPainterPath(QPointF(left, 0))
         path.lineTo(QPointF(right, 0))
-        canvas.path(path_data(path, t), item.currentPen, None, _scale_of(t))
+        canvas.path(path_data(path, t), item.currentPen, None, _scale_of(t),
+                    crisp=item.angle % 90 == 0)
     elif isinstance(item, QGraphicsTextItem):
         _text_item(canvas, item, t)
     elif isinstance(item, pg.TextItem):
@@ -524,7 +528,7 @@ def _axis(canvas: SvgCanvas, item: pg.AxisItem, t: QTransform) -> None:
     for pen, p1, p2 in [axis_spec, *tick_specs]:
         path = QPainterPath(QPointF(p1))
         path.lineTo(QPointF(p2))
-        canvas.path(path_data(path, t), pen, None, scale)
+        canvas.path(path_data(path, t), pen, None, scale, crisp=True)
     metrics = QFontMetricsF(font)
     colour = item.textPen().color()
     for rect, flags, text in text_specs:
