@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
 #: Resolution of what is embedded as pixels (widgets that are not plots, unknown items).
 RASTER_SCALE = 2
 #: A scatter item with more points than this is embedded as pixels (the file stays small).
-MAX_VECTOR_POINTS = 100_000
+MAX_VECTOR_POINTS = 50_000
 
 _CAPS = {Qt.PenCapStyle.FlatCap: "butt", Qt.PenCapStyle.SquareCap: "square",
          Qt.PenCapStyle.RoundCap: "round"}
@@ -448,7 +448,7 @@ def _scatter(canvas: SvgCanvas, item: pg.ScatterPlotItem, t: QTransform,
         return
     keep = np.asarray(data["visible"], bool)
     if keep.sum() > MAX_VECTOR_POINTS:
-        _raster_item(canvas, item, t, clip)
+        _raster_item(canvas, item, t, clip, exporting=False)  # its fast pixmap atlas
         return
     symbols, sizes, pens, brushes = item._style(["symbol", "size", "pen", "brush"])
     xy = np.column_stack([data["x"], data["y"]]).astype(float)
@@ -599,8 +599,10 @@ def _text_item(canvas: SvgCanvas, item: QGraphicsTextItem, t: QTransform) -> Non
         block = block.next()
 
 
-def _raster_item(canvas: SvgCanvas, item, t: QTransform, clip: QRectF | None) -> None:
-    """An item this writer does not know, drawn by Qt into a PNG where it is."""
+def _raster_item(canvas: SvgCanvas, item, t: QTransform, clip: QRectF | None,
+                 exporting: bool = True) -> None:
+    """An item this writer does not know, drawn by Qt into a PNG where it is (pyqtgraph
+    items told they are exported, unless ``exporting`` is False)."""
     area = t.mapRect(item.boundingRect())
     if clip is not None:
         area = area.intersected(clip)
@@ -615,7 +617,7 @@ def _raster_item(canvas: SvgCanvas, item, t: QTransform, clip: QRectF | None) ->
     painter = QPainter(image)
     try:
         painter.setTransform(t * QTransform.fromTranslate(-area.left(), -area.top()))
-        exporting = hasattr(item, "setExportMode")
+        exporting = exporting and hasattr(item, "setExportMode")
         if exporting:
             item.setExportMode(True, {"antialias": True})
         try:
