@@ -153,7 +153,8 @@ def pdf_bytes(widget: QWidget, title: str = "ClusterLab plot") -> bytes:
     writer.setCreator("ClusterLab")
     writer.setResolution(int(SCREEN_DPI))
     points = QSizeF(widget.width() * 72.0 / SCREEN_DPI, widget.height() * 72.0 / SCREEN_DPI)
-    writer.setPageLayout(QPageLayout(QPageSize(points, QPageSize.Unit.Point, "plot"),
+    writer.setPageLayout(QPageLayout(QPageSize(points, QPageSize.Unit.Point, "plot",
+                                               QPageSize.SizeMatchPolicy.ExactMatch),
                                      QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
     painter = QPainter(writer)
     if not painter.isActive():

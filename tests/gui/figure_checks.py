@@ -6,6 +6,8 @@ bundles it: no system library) and compared with Qt's PNG. The comparison sheets
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -64,6 +66,9 @@ def check_page_figures(window, page, artifacts_dir, tmp_path) -> str:
     svg, png, pdf = (tmp_path / f"{name}.{ext}" for ext in ("svg", "png", "pdf"))
     assert export_plot(window, name, str(pdf)) is None, window.message_bar.text()
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2_000
+    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
+    plot = page.export_widget()  # one page the plot's size (1 px = 0.75 pt)
+    assert box and abs(float(box[1]) - 0.75 * plot.width()) <= 1.5
     # The message the export shows moves the plot: the same plot as SVG and PNG, one right
     # after the other.
     save_widget(page.export_widget(), str(svg))
