@@ -102,13 +102,11 @@ def main(argv=None) -> int:
             window.code_dock.hide()  # an exported figure gets the room the code panel took
         window.show()
     if args.export_plot or args.export_frames:
-        from gui.batch import drain, export_frames, export_plot
+        from gui.batch import drain, export
 
         name = args.page or window.current_page().name
-        if args.export_plot:
-            error = export_plot(window, name, args.export_plot, args.scale, args.timeout)
-        else:
-            error = export_frames(window, name, args.export_frames, args.scale, args.timeout)
+        error = export(window, name, args.export_plot or args.export_frames, args.scale,
+                       args.timeout, frames=not args.export_plot)
         drain(window)
         window.close()
         app.processEvents()
