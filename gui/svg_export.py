@@ -590,6 +590,12 @@ def _text_item(canvas: SvgCanvas, item: QGraphicsTextItem, t: QTransform) -> Non
                 colour = fg.color() if fg.style() != Qt.BrushStyle.NoBrush else default
                 x = origin.x() + line.cursorToX(a)[0]
                 y = origin.y() + line.y() + line.ascent()
+                back = fmt.background()
+                if back.style() != Qt.BrushStyle.NoBrush:  # a span's CSS background
+                    box = QPainterPath()
+                    box.addRect(QRectF(x, origin.y() + line.y(),
+                                       origin.x() + line.cursorToX(b)[0] - x, line.height()))
+                    canvas.path(path_data(box, t), None, back)
                 p = t.map(QPointF(x, y))
                 if turned:
                     canvas.text(chunk, 0, 0, font, colour, "start",
