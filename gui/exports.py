@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QMarginsF, QPoint, QSizeF
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPixmap
 from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
@@ -125,6 +126,14 @@ def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
     finally:
         painter.end()
     return image
+
+
+def to_rgb(image: QImage) -> np.ndarray:
+    """A QImage as an (h, w, 3) uint8 array (a copy)."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = img.height(), img.width(), img.bytesPerLine()
+    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(h, stride)
+    return arr[:, :w * 3].reshape(h, w, 3).copy()
 
 
 def png_bytes(widget: QWidget, scale: float = 1.0, fmt: str = "PNG") -> bytes:

@@ -165,3 +165,50 @@ def test_export_frames_arguments_are_checked():
 
     assert main(["--page", "data", "--export-frames", "x.gif"]) == 2
     assert main(["--export-plot", "x.png", "--scale", "-1"]) == 2
+
+
+def test_svg_draws_what_librsvg_got_wrong(qtbot, artifacts_dir):
+    """The issue's cases, in one plot: a cosmetic line in a view scaled by thousands (a
+    black slab in librsvg), '+' markers (diamonds), an image item, text with a background;
+    each region of resvg's rendering matches Qt's."""
+    import pyqtgraph as pg
+
+    from gui.app import create_app
+    from gui.exports import to_rgb
+    from gui.svg_export import widget_svg
+
+    create_app()
+    plot = pg.PlotWidget(background="w")
+    plot.resize(360, 260)
+    qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    x = np.linspace(0, 1000, 50)
+    plot.addItem(pg.PlotCurveItem(x, x * 3000, pen=pg.mkPen(0, 0, 0, width=1)))
+    plot.addItem(pg.ScatterPlotItem(x=[250, 750], y=[2.2e6, 2.2e6], symbol="+", size=24,
+                                    pen=None, brush=pg.mkBrush(200, 0, 0)))
+    image = pg.ImageItem(np.arange(12, dtype=float).reshape(3, 4), axisOrder="row-major")
+    image.setRect(600, 1e5, 300, 6e5)
+    plot.addItem(image)
+    label = pg.TextItem(html="<b style='color:#1f77b4; background:rgba(255,255,255,200)'>"
+                             "w=0.40</b>")
+    label.setPos(100, 2.8e6)
+    plot.addItem(label)
+    plot.setRange(xRange=(0, 1000), yRange=(0, 3e6), padding=0)
+    qtbot.wait(50)
+    data = widget_svg(plot)
+    qt = to_rgb(plot.grab().toImage()).astype(float).mean(-1)
+    png = bytes(resvg_py.svg_to_bytes(svg_string=data.decode()))
+    rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), float)
+    other = (rgba[..., :3] * rgba[..., 3:] / 255 + 255 * (1 - rgba[..., 3:] / 255)).mean(-1)
+    Image.fromarray(np.hstack([qt, other]).astype(np.uint8)).save(
+        artifacts_dir / "svg-hard-cases.png")
+    assert other.shape == qt.shape
+    assert np.abs(other - qt).mean() < 6
+    assert ((other < 60) & (qt >= 60)).mean() < 0.01  # no slab
+    vb = plot.plotItem.vb
+    for px, py in ((250, 2.2e6), (750, 2.2e6)):  # the '+' markers: the same shape
+        p = plot.mapFromScene(vb.mapViewToScene(pg.Point(px, py)))
+        box = np.s_[p.y() - 14:p.y() + 14, p.x() - 14:p.x() + 14]
+        assert np.abs(other[box] - qt[box]).mean() < 12
+        assert (other[box] < 200).sum() > 0.5 * (qt[box] < 200).sum()

@@ -16,11 +16,10 @@ import copy
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QImage
 
 from core.animation import save_animation
 from core.kmeans import decision_regions
-from gui.exports import SCREEN_DPI, render_image
+from gui.exports import SCREEN_DPI, render_image, to_rgb
 from gui.pages.kmeans import jobs
 from gui.widgets.cluster_view import ClusterView
 
@@ -47,14 +46,6 @@ def run_frames(stepper, X, projection, region_spec, progress=None):
             r = decision_regions(f.centers2d, x_range, y_range, resolution)
             regions.append((r.labels, r.x_range, r.y_range))
     return frames, regions
-
-
-def to_rgb(image: QImage) -> np.ndarray:
-    """A QImage as an (h, w, 3) uint8 array (a copy)."""
-    img = image.convertToFormat(QImage.Format.Format_RGB888)
-    h, w, stride = img.height(), img.width(), img.bytesPerLine()
-    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(h, stride)
-    return arr[:, :w * 3].reshape(h, w, 3).copy()
 
 
 class FrameDrawer(QObject):
