@@ -120,9 +120,6 @@ def test_export_plot_on_the_command_line(tmp_path):
         assert img.width >= 1100 and round(img.info["dpi"][0]) == 192
         colours = img.convert("RGB").getcolors(4_000_000)
         assert sum(1 for _, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 80) > 50
-    bad = subprocess.run([sys.executable, "main.py", "--export-plot", str(out), "--scale", "0"],
-                         cwd=root, capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "--scale" in bad.stderr
 
 
 def test_kmeans_run_as_gif_and_png_frames(window, open_page, qtbot, tmp_path):
