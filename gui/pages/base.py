@@ -171,7 +171,7 @@ class Page(QWidget):
         return tab.code(self.state) if tab is not None and self.state is not None else ""
 
     def export_widget(self) -> QWidget:
-        """The widget File ▸ Export plot saves as PNG/SVG (the current tab's)."""
+        """The widget File ▸ Export plot saves as PNG, SVG or PDF (the current tab's)."""
         tab = self.current_tab()
         return tab.export_widget() if tab is not None else self
 
