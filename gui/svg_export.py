@@ -16,13 +16,11 @@ where it is, so the file always shows everything the screen shows.
 
 from __future__ import annotations
 
-import base64
 import math
-from xml.sax.saxutils import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -53,181 +51,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.svg_canvas import SvgCanvas, path_data, scale_of
+
 #: Resolution of what is embedded as pixels (widgets that are not plots, unknown items).
 RASTER_SCALE = 2
 #: A scatter item with more points than this is embedded as pixels (the file stays small).
 MAX_VECTOR_POINTS = 50_000
-
-_CAPS = {Qt.PenCapStyle.FlatCap: "butt", Qt.PenCapStyle.SquareCap: "square",
-         Qt.PenCapStyle.RoundCap: "round"}
-_JOINS = {Qt.PenJoinStyle.MiterJoin: "miter", Qt.PenJoinStyle.BevelJoin: "bevel",
-          Qt.PenJoinStyle.RoundJoin: "round", Qt.PenJoinStyle.SvgMiterJoin: "miter"}
-
-
-def _num(v: float) -> str:
-    """A coordinate, short: two decimals are a hundredth of a pixel."""
-    text = f"{v:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _colour(c: QColor, what: str) -> str:
-    out = f'{what}="#{c.red():02x}{c.green():02x}{c.blue():02x}"'
-    if c.alpha() < 255:
-        out += f' {what}-opacity="{c.alphaF():.3f}"'
-    return out
-
-
-def pen_attrs(pen: QPen | None, scale: float = 1.0) -> str:
-    """SVG stroke attributes of a Qt pen, its width in pixels (a cosmetic pen's width is
-    pixels already; another is scaled by the transform's ``scale``; 0 is Qt's one pixel)."""
-    if pen is None or pen.style() == Qt.PenStyle.NoPen or pen.color().alpha() == 0:
-        return 'stroke="none"'
-    width = pen.widthF()
-    if width <= 0:
-        width = 1.0
-    elif not pen.isCosmetic():
-        width *= scale
-    out = (f'{_colour(pen.color(), "stroke")} stroke-width="{_num(width)}" '
-           f'stroke-linecap="{_CAPS.get(pen.capStyle(), "square")}" '
-           f'stroke-linejoin="{_JOINS.get(pen.joinStyle(), "bevel")}"')
-    if pen.style() != Qt.PenStyle.SolidLine:
-        dashes = [d * width for d in pen.dashPattern()]
-        if dashes:
-            out += f' stroke-dasharray="{" ".join(_num(d) for d in dashes)}"'
-    return out
-
-
-def brush_attrs(brush: QBrush | None) -> str:
-    if brush is None or brush.style() == Qt.BrushStyle.NoBrush or brush.color().alpha() == 0:
-        return 'fill="none"'
-    return _colour(brush.color(), "fill")
-
-
-def path_data(path: QPainterPath, transform: QTransform | None = None) -> str:
-    """The ``d`` of a Qt path, mapped through ``transform`` (to device pixels)."""
-    if transform is not None and not transform.isIdentity():
-        path = transform.map(path)
-    out: list[str] = []
-    i, n = 0, path.elementCount()
-    while i < n:
-        e = path.elementAt(i)
-        if e.type == QPainterPath.ElementType.MoveToElement:
-            out.append(f"M{_num(e.x)} {_num(e.y)}")
-        elif e.type == QPainterPath.ElementType.LineToElement:
-            out.append(f"L{_num(e.x)} {_num(e.y)}")
-        elif e.type == QPainterPath.ElementType.CurveToElement and i + 2 < n:
-            c2, end = path.elementAt(i + 1), path.elementAt(i + 2)
-            out.append(f"C{_num(e.x)} {_num(e.y)} {_num(c2.x)} {_num(c2.y)} "
-                       f"{_num(end.x)} {_num(end.y)}")
-            i += 2
-        i += 1
-    return "".join(out)
-
-
-def png_data_uri(image: QImage) -> str:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return "data:image/png;base64," + base64.b64encode(bytes(data.data())).decode("ascii")
-
-
-def _scale_of(t: QTransform) -> float:
-    return math.sqrt(abs(t.m11() * t.m22() - t.m12() * t.m21())) or 1.0
-
-
-class SvgCanvas:
-    """The SVG being written: elements in device pixels, clip rectangles in ``<defs>``."""
-
-    def __init__(self, width: int, height: int):
-        self.width, self.height = width, height
-        self.defs: list[str] = []
-        self.body: list[str] = []
-        self._clips: dict[tuple, str] = {}
-        self._symbols: dict[tuple, str] = {}
-
-    def _clip_attr(self, clip: QRectF | None) -> str:
-        if clip is None:
-            return ""
-        key = tuple(round(v, 2) for v in clip.getRect())
-        if key not in self._clips:
-            cid = f"c{len(self._clips)}"
-            self._clips[key] = cid
-            x, y, w, h = key
-            self.defs.append(f'<clipPath id="{cid}"><rect x="{_num(x)}" y="{_num(y)}" '
-                             f'width="{_num(w)}" height="{_num(h)}"/></clipPath>')
-        return f' clip-path="url(#{self._clips[key]})"'
-
-    def open_group(self, clip: QRectF | None = None, opacity: float = 1.0, attrs: str = ""):
-        extra = f' opacity="{opacity:.3f}"' if opacity < 0.999 else ""
-        self.body.append(f"<g{self._clip_attr(clip)}{extra}{' ' + attrs if attrs else ''}>")
-
-    def close_group(self) -> None:
-        self.body.append("</g>")
-
-    def path(self, d: str, pen: QPen | None, brush: QBrush | None, scale: float = 1.0,
-             fill_rule: str = "nonzero", crisp: bool = False) -> None:
-        """A path; ``crisp``: drawn on whole pixels without smoothing, as Qt draws axes and
-        grid lines (a one-pixel line half on two pixels would come out as a grey blur)."""
-        if d:
-            extra = ' shape-rendering="crispEdges"' if crisp else ""
-            self.body.append(f'<path d="{d}" {brush_attrs(brush)} fill-rule="{fill_rule}" '
-                             f'{pen_attrs(pen, scale)}{extra}/>')
-
-    def rect(self, r: QRectF, brush: QBrush | QColor) -> None:
-        brush = QBrush(brush) if isinstance(brush, QColor) else brush
-        self.body.append(f'<rect x="{_num(r.x())}" y="{_num(r.y())}" width="{_num(r.width())}" '
-                         f'height="{_num(r.height())}" {brush_attrs(brush)} stroke="none"/>')
-
-    def image(self, image: QImage, r: QRectF, pixelated: bool = False) -> None:
-        if image.isNull() or r.width() <= 0 or r.height() <= 0:
-            return
-        style = ' image-rendering="optimizeSpeed" style="image-rendering:pixelated"' \
-            if pixelated else ""
-        self.body.append(f'<image x="{_num(r.x())}" y="{_num(r.y())}" width="{_num(r.width())}" '
-                         f'height="{_num(r.height())}" preserveAspectRatio="none"{style} '
-                         f'xlink:href="{png_data_uri(image)}"/>')
-
-    def symbol(self, path: QPainterPath, size: float) -> str:
-        """The id of a ``<path>`` in ``<defs>``: a pyqtgraph symbol at ``size`` pixels."""
-        key = (id(path), round(size, 2))
-        if key not in self._symbols:
-            sid = f"s{len(self._symbols)}"
-            self._symbols[key] = sid
-            self.defs.append(f'<path id="{sid}" d="{path_data(path, QTransform.fromScale(size, size))}"/>')
-        return self._symbols[key]
-
-    def text(self, text: str, x: float, y: float, font: QFont, colour: QColor,
-             anchor: str = "start", transform: QTransform | None = None) -> None:
-        """``text`` with its baseline starting at (x, y) (device pixels, or in the frame of
-        ``transform``, a rotation without scale)."""
-        if not text.strip():
-            return
-        info = QFontInfo(font)
-        px = info.pixelSize() or 12
-        family = escape(info.family(), {'"': "&quot;"})
-        weight = ' font-weight="bold"' if font.bold() else ""
-        style = ' font-style="italic"' if font.italic() else ""
-        where = f'x="{_num(x)}" y="{_num(y)}"'
-        if transform is not None and not transform.isIdentity():
-            t = transform
-            where += (f' transform="matrix({t.m11():.4f} {t.m12():.4f} {t.m21():.4f} '
-                      f'{t.m22():.4f} {_num(t.dx())} {_num(t.dy())})"')
-        self.body.append(
-            f'<text {where} font-family="{family}, sans-serif" font-size="{px}px"{weight}'
-            f'{style} text-anchor="{anchor}" {_colour(colour, "fill")} '
-            f'xml:space="preserve">{escape(text)}</text>')
-
-    def to_bytes(self, title: str = "ClusterLab plot") -> bytes:
-        head = (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-                f'<svg xmlns="http://www.w3.org/2000/svg" '
-                f'xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
-                f'width="{self.width}px" height="{self.height}px" '
-                f'viewBox="0 0 {self.width} {self.height}">\n<title>{escape(title)}</title>\n')
-        defs = "<defs>\n" + "\n".join(self.defs) + "\n</defs>\n" if self.defs else ""
-        return (head + defs + "\n".join(self.body) + "\n</svg>\n").encode("utf-8")
-
 
 # -- widgets ---------------------------------------------------------------------------------------
 def widget_svg(widget: QWidget, title: str = "ClusterLab plot") -> bytes:
@@ -354,7 +183,7 @@ def _draw_item(canvas: SvgCanvas, item, t: QTransform, clip: QRectF | None) -> N
             left, right = r.left(), r.right()
         path = QPainterPath(QPointF(left, 0))
         path.lineTo(QPointF(right, 0))
-        canvas.path(path_data(path, t), item.currentPen, None, _scale_of(t),
+        canvas.path(path_data(path, t), item.currentPen, None, scale_of(t),
                     crisp=item.angle % 90 == 0)
     elif isinstance(item, QGraphicsTextItem):
         _text_item(canvas, item, t)
@@ -364,16 +193,16 @@ def _draw_item(canvas: SvgCanvas, item, t: QTransform, clip: QRectF | None) -> N
             path = QPainterPath()
             path.addPolygon(poly)
             path.closeSubpath()
-            canvas.path(path_data(path, t), item.border, item.fill, _scale_of(t))
+            canvas.path(path_data(path, t), item.border, item.fill, scale_of(t))
     elif isinstance(item, pg.LegendItem):
         if getattr(item, "frame", True):
             path = QPainterPath()
             path.addRect(item.boundingRect())
             canvas.path(path_data(path, t), pg.mkPen(item.opts["pen"]),
-                        pg.mkBrush(item.opts["brush"]), _scale_of(t))
+                        pg.mkBrush(item.opts["brush"]), scale_of(t))
     elif isinstance(item, pg.ViewBox):
         if item.border is not None:
-            canvas.path(path_data(item.shape(), t), item.border, None, _scale_of(t))
+            canvas.path(path_data(item.shape(), t), item.border, None, scale_of(t))
     elif isinstance(item, QAbstractGraphicsShapeItem | QGraphicsLineItem) \
             and type(item).paint in _PLAIN_SHAPE_PAINTS:
         _shape(canvas, item, t)
@@ -394,7 +223,7 @@ def _shape(canvas: SvgCanvas, item, t: QTransform) -> None:
         line = item.line()
         path.moveTo(line.p1())
         path.lineTo(line.p2())
-        canvas.path(path_data(path, t), item.pen(), None, _scale_of(t))
+        canvas.path(path_data(path, t), item.pen(), None, scale_of(t))
         return
     if isinstance(item, QGraphicsPathItem):
         path = QGraphicsPathItem.path(item)
@@ -406,7 +235,7 @@ def _shape(canvas: SvgCanvas, item, t: QTransform) -> None:
         path.addPolygon(item.polygon())
         path.closeSubpath()
     rule = "evenodd" if path.fillRule() == Qt.FillRule.OddEvenFill else "nonzero"
-    canvas.path(path_data(path, t), item.pen(), item.brush(), _scale_of(t), rule)
+    canvas.path(path_data(path, t), item.pen(), item.brush(), scale_of(t), rule)
 
 
 _PLAIN_SHAPE_PAINTS = {QGraphicsPathItem.paint, QGraphicsRectItem.paint,
@@ -417,7 +246,7 @@ _PLAIN_SHAPE_PAINTS = {QGraphicsPathItem.paint, QGraphicsRectItem.paint,
 def _curve(canvas: SvgCanvas, item: pg.PlotCurveItem, t: QTransform) -> None:
     if item.xData is None or len(item.xData) == 0:
         return
-    scale = _scale_of(t)
+    scale = scale_of(t)
     brush = item.opts.get("brush")
     if item.opts.get("fillLevel") is not None and brush is not None \
             and hasattr(item, "_getFillPath"):
@@ -455,7 +284,7 @@ def _scatter(canvas: SvgCanvas, item: pg.ScatterPlotItem, t: QTransform,
     px_mode = item.opts["pxMode"]
     dev = np.column_stack([t.m11() * xy[:, 0] + t.m21() * xy[:, 1] + t.dx(),
                            t.m12() * xy[:, 0] + t.m22() * xy[:, 1] + t.dy()])
-    scale = 1.0 if px_mode else _scale_of(t)
+    scale = 1.0 if px_mode else scale_of(t)
     keep &= np.isfinite(dev).all(axis=1)
     if clip is not None:
         margin = float(np.max(sizes)) * scale if len(sizes) else 0.0
@@ -478,11 +307,10 @@ def _scatter(canvas: SvgCanvas, item: pg.ScatterPlotItem, t: QTransform,
             if current is not None:
                 canvas.close_group()
             # a symbol is drawn scaled by its size with a cosmetic pen: pixel widths
-            canvas.body.append(f"<g {brush_attrs(brush)} {pen_attrs(pen, size)}>")
+            canvas.open_style(pen, brush, size)
             current = key
             sid = canvas.symbol(symbol, size)
-        canvas.body.append(f'<use xlink:href="#{sid}" x="{_num(dev[i, 0])}" '
-                           f'y="{_num(dev[i, 1])}"/>')
+        canvas.use(sid, dev[i, 0], dev[i, 1])
     if current is not None:
         canvas.close_group()
 
@@ -524,7 +352,7 @@ def _axis(canvas: SvgCanvas, item: pg.AxisItem, t: QTransform) -> None:
     if specs is None:
         return
     axis_spec, tick_specs, text_specs = specs
-    scale = _scale_of(t)
+    scale = scale_of(t)
     for pen, p1, p2 in [axis_spec, *tick_specs]:
         path = QPainterPath(QPointF(p1))
         path.lineTo(QPointF(p2))
@@ -559,7 +387,7 @@ def _text_item(canvas: SvgCanvas, item: QGraphicsTextItem, t: QTransform) -> Non
     doc = item.document()
     default = item.defaultTextColor()
     rotation = QTransform(t.m11(), t.m12(), t.m21(), t.m22(), 0, 0)
-    s = _scale_of(rotation)
+    s = scale_of(rotation)
     rotation = QTransform(t.m11() / s, t.m12() / s, t.m21() / s, t.m22() / s, 0, 0)
     turned = rotation.isRotating()
     block = doc.begin()
