@@ -33,7 +33,7 @@ from core.storage import write_csv
 from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
-from gui.exports import save_pixmap, save_widget
+from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
                     / f"clusterlab-{page.name}.csv")
         path, _ = QFileDialog.getSaveFileName(self, "Export results", start, "CSV (*.csv)")
         if path:
-            self.export_csv(path)
+            self.export_csv(ensure_suffix(path, ".csv"))
 
     def export_csv(self, path: str):
         """Save the current page's results as CSV in the background; returns the task."""

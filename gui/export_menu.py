@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
-from gui.exports import SCREEN_DPI, with_extension
+from gui.exports import SCREEN_DPI, path_for_filter, with_extension
 
 _FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)",
             "pdf": "PDF document (*.pdf)"}
@@ -94,8 +94,7 @@ class ExportMenu(QObject):
             "Animated GIF (*.gif);;PNG frames, numbered (*.png)")
         if not path:
             return
-        fmt = "png" if chosen.startswith("PNG") else "gif"
         if Path(path).suffix.lower() not in (".gif", ".png"):
-            path = f"{path}.{fmt}"
+            path = path_for_filter(path, chosen, ".gif")
         self.window.settings.setValue("files/last_folder", str(Path(path).parent))
         self.window.export_frames(path)

@@ -17,6 +17,7 @@ than the one named is overwritten).
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +44,22 @@ def format_of(path: str, default: str = "png") -> str:
     return next((fmt for fmt, exts in EXTENSIONS.items() if suffix in exts), default)
 
 
+def ensure_suffix(path: str, *suffixes: str) -> str:
+    """``path`` with ``suffixes[0]`` appended unless it ends with one of ``suffixes``
+    (case-insensitive): ``plot.csv`` as SVG is ``plot.csv.svg``, ``plot.SVG`` stays."""
+    return str(path) if Path(str(path)).suffix.lower() in suffixes else f"{path}{suffixes[0]}"
+
+
 def with_extension(path: str, fmt: str) -> str:
-    """``path`` with the extension of ``fmt`` appended unless it already has one of them
-    (``plot.csv`` as SVG is ``plot.csv.svg``; ``plot.SVG`` stays)."""
-    exts = EXTENSIONS[fmt]
-    return str(path) if Path(str(path)).suffix.lower() in exts else f"{path}{exts[0]}"
+    """``path`` with the extension of export format ``fmt`` (see :func:`ensure_suffix`)."""
+    return ensure_suffix(path, *EXTENSIONS[fmt])
+
+
+def path_for_filter(path: str, selected_filter: str, default: str) -> str:
+    """A save dialog's answer with the extension of the filter the person chose
+    (``"CSV table (*.csv)"``), or ``default``, appended when the name has none of them."""
+    suffixes = [s.lower() for s in re.findall(r"\*(\.\w+)", selected_filter or "")]
+    return ensure_suffix(path, *(suffixes or [default]))
 
 
 def scale_for(scale: float | None = None, dpi: float | None = None) -> float:

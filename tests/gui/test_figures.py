@@ -66,11 +66,11 @@ def test_a_whole_tab_and_the_extension(window, open_page, tmp_path):
         assert stat.S_IMODE((tmp_path / "mode.svg").stat().st_mode) == 0o644
 
 
-def test_the_dialogs_add_the_extension(window, open_page, tmp_path, monkeypatch):
+def test_the_dialogs_add_the_extension(window, open_page, tmp_path, monkeypatch, qtbot):
     from PySide6.QtWidgets import QFileDialog, QInputDialog
 
     open_page("data")
-    answers = iter([str(tmp_path / "plot.csv"), str(tmp_path / "hi")])
+    answers = iter([str(tmp_path / "plot.csv"), str(tmp_path / "hi"), str(tmp_path / "table")])
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (next(answers), "")))
     monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (288, True)))
@@ -79,6 +79,21 @@ def test_the_dialogs_add_the_extension(window, open_page, tmp_path, monkeypatch)
     window.export_menu.dpi_dialog()
     with Image.open(tmp_path / "hi.png") as img:
         assert img.width == 3 * page_width(window) and round(img.info["dpi"][0]) == 288
+    window.export_csv_dialog()  # File ▸ Export results as CSV: "table" becomes table.csv
+    qtbot.waitUntil(lambda: (tmp_path / "table.csv").exists(), timeout=30_000)
+    assert (tmp_path / "table.csv").read_text().count("\n") > 100
+
+
+def test_save_dialog_names():
+    from gui.exports import ensure_suffix, path_for_filter, with_extension
+
+    assert with_extension("a/plot.csv", "svg") == "a/plot.csv.svg"
+    assert with_extension("plot.JPEG", "jpeg") == "plot.JPEG"
+    assert ensure_suffix("labels", ".csv") == "labels.csv"
+    assert path_for_filter("pal", "Hex list (*.txt)", ".csv") == "pal.txt"
+    assert path_for_filter("img.jpeg", "JPEG image (*.jpg *.jpeg)", ".png") == "img.jpeg"
+    assert path_for_filter("img.png", "JPEG image (*.jpg *.jpeg)", ".png") == "img.png.jpg"
+    assert path_for_filter("x", "", ".gif") == "x.gif"
 
 
 def page_width(window) -> int:
