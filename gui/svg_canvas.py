@@ -113,9 +113,10 @@ class SvgCanvas:
                              f'width="{_num(w)}" height="{_num(h)}"/></clipPath>')
         return f' clip-path="url(#{self._clips[key]})"'
 
-    def open_group(self, clip: QRectF | None = None, opacity: float = 1.0, attrs: str = ""):
+    def open_group(self, clip: QRectF | None = None, opacity: float = 1.0) -> None:
+        """A group (clipped, translucent); :meth:`close_group` ends it."""
         extra = f' opacity="{opacity:.3f}"' if opacity < 0.999 else ""
-        self.body.append(f"<g{self._clip_attr(clip)}{extra}{' ' + attrs if attrs else ''}>")
+        self.body.append(f"<g{self._clip_attr(clip)}{extra}>")
 
     def open_style(self, pen: QPen | None, brush: QBrush | None, scale: float = 1.0) -> None:
         """A group whose children (``use`` of a symbol) take this fill and stroke."""
@@ -125,7 +126,10 @@ class SvgCanvas:
         self.body.append(f'<use xlink:href="#{symbol_id}" x="{_num(x)}" y="{_num(y)}"/>')
 
     def close_group(self) -> None:
-        self.body.append("</g>")
+        if self.body and self.body[-1].startswith("<g"):
+            self.body.pop()  # an empty group: left out
+        else:
+            self.body.append("</g>")
 
     def path(self, d: str, pen: QPen | None, brush: QBrush | None, scale: float = 1.0,
              fill_rule: str = "nonzero", crisp: bool = False) -> None:
