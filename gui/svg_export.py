@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -36,7 +36,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractGraphicsShapeItem,
-    QApplication,
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsItemGroup,
@@ -51,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.exports import settle
 from gui.svg_canvas import SvgCanvas, path_data, scale_of
 
 #: Resolution of what is embedded as pixels (widgets that are not plots, unknown items).
@@ -63,7 +63,7 @@ def widget_svg(widget: QWidget, title: str = "ClusterLab plot") -> bytes:
     """``widget`` (a plot, or a tab holding plots and other widgets) as SVG bytes."""
     # What a grab would show: pending layouts done, and pyqtgraph's views brought up to
     # date (they update their transforms when about to paint).
-    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    settle(widget)
     widget.grab()
     canvas = SvgCanvas(max(1, widget.width()), max(1, widget.height()))
     canvas.rect(QRectF(0, 0, widget.width(), widget.height()),
