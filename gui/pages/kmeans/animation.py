@@ -66,6 +66,11 @@ class FrameDrawer(QObject):
         view.resize(source.size())
         view.show()
         view.regions_wanted.connect(self._regions_wanted)
+        # A big cloud's canvas is made here, at once (once: the range does not change), so
+        # that no frame is captured before its points are drawn.
+        view.async_raster_from = 0
+        view.raster_wanted.connect(lambda request: view.apply_raster(request,
+                                                                     request.rasterize()))
         view.set_points(proj.coords, colors=frames[0].colors,
                         size=6 if ds.n_samples <= 5000 else 3, auto_range=False)
         view.set_axis_titles(*proj.axis_titles)
