@@ -22,12 +22,47 @@ from core.errors import DataError
 from core.progress import ProgressFn, report
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system tells it (Linux's
+    /proc); elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _set_new_file_mode(fd: int, path: Path) -> None:
+    """Give the temp file the mode the file would have had if opened plainly: the mode of
+    the file it replaces, or 0666 less the umask (0644 under the usual 022). mkstemp makes
+    it 0600, which made exported CSVs private while PNGs were not."""
+    if not hasattr(os, "fchmod"):  # Windows: no POSIX modes to honour
+        return
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~current_umask()
+    try:
+        os.fchmod(fd, mode)
+    except OSError:
+        pass
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file + fsync + rename)."""
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename).
+
+    The file gets the usual permissions: those of the file it replaces, or 0666 less the
+    umask for a new one (not mkstemp's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _set_new_file_mode(fd, path)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

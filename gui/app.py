@@ -33,7 +33,7 @@ from core.storage import write_csv
 from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
-from gui.exports import save_pixmap, save_widget
+from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -187,10 +187,9 @@ class MainWindow(QMainWindow):
             file_menu, "Open &image…", self.open_image_dialog, "Ctrl+Shift+O",
             "Open a PNG, JPEG, BMP, TIFF or WebP image")
         file_menu.addSeparator()
-        self._action(file_menu, "Export plot as &PNG…", lambda: self.export_plot_dialog("png"),
-                     "Ctrl+E", "Save the page's plot as a PNG image")
-        self._action(file_menu, "Export plot as &SVG…", lambda: self.export_plot_dialog("svg"),
-                     "Ctrl+Shift+E", "Save the page's plot as an SVG drawing")
+        from gui.export_menu import ExportMenu
+
+        self.export_menu = ExportMenu(self, file_menu)
         self._action(file_menu, "Export results as &CSV…", self.export_csv_dialog, None,
                      "Save the page's results as a CSV table")
         file_menu.addSeparator()
@@ -372,27 +371,45 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     # -- export ---------------------------------------------------------------------------------------
-    def export_plot_dialog(self, fmt: str) -> None:
+    def export_plot_dialog(self, fmt: str, scale: float = 1.0, whole_tab: bool = False):
+        self.export_menu.plot_dialog(fmt, scale, whole_tab)
+
+    def export_plot(self, path: str, fmt: str | None = None, scale: float = 1.0,
+                    whole_tab: bool = False) -> str | None:
+        """Save the current page's plot (or whole tab) as PNG at ``scale``, SVG or PDF (by
+        ``fmt``, else the file's extension); returns the path written, None on failure."""
         page = self.current_page()
         if page is None:
-            return
-        filt = "PNG image (*.png)" if fmt == "png" else "SVG drawing (*.svg)"
-        start = str(Path(self.settings.value("files/last_folder", str(Path.home())))
-                    / f"clusterlab-{page.name}.{fmt}")
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", start, filt)
-        if path:
-            self.export_plot(path)
-
-    def export_plot(self, path: str) -> None:
-        """Save the current page's plot as PNG or SVG (by the file's extension)."""
-        page = self.current_page()
-        widget = page.export_widget() if page is not None else self.centralWidget()
+            widget = self.centralWidget()
+        else:
+            widget = page.export_tab_widget() if whole_tab else page.export_widget()
         try:
-            save_widget(widget, path)
-        except OSError as exc:
+            path = save_widget(widget, path, fmt, scale)
+        except (OSError, ValueError) as exc:
             self.show_message(f"Could not save '{path}': {exc}", "error")
-            return
+            return None
         self.show_message(f"Saved {Path(path).name}.", "info")
+        return path
+
+    def export_frames(self, path: str, scale: float = 1.0, on_done=None):
+        """Save the current page's run as an animated GIF or numbered PNG frames."""
+        page = self.current_page()
+        if page is None or not page.can_export_frames:
+            self.show_message("Only the K-Means page has a run to animate.", "warning")
+            return None
+
+        def done(paths):
+            where = Path(path).name if len(paths) == 1 else f"{Path(paths[0]).name} …"
+            self.show_message(f"Saved the run ({len(paths)} file(s)): {where}", "info")
+            if on_done is not None:
+                on_done(paths)
+
+        def failed(exc):
+            self.show_message(f"Could not save '{path}': {exc}", "error")
+            if on_done is not None:
+                on_done(None)
+
+        return page.export_frames(path, scale, on_done=done, on_error=failed)
 
     def export_csv_dialog(self) -> None:
         page = self.current_page()
@@ -404,7 +421,7 @@ class MainWindow(QMainWindow):
                     / f"clusterlab-{page.name}.csv")
         path, _ = QFileDialog.getSaveFileName(self, "Export results", start, "CSV (*.csv)")
         if path:
-            self.export_csv(path)
+            self.export_csv(ensure_suffix(path, ".csv"))
 
     def export_csv(self, path: str):
         """Save the current page's results as CSV in the background; returns the task."""

@@ -20,8 +20,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--screenshot", metavar="PATH",
                         help="open the page offscreen, wait for its first result, save a PNG "
                              "of the window to PATH and exit")
+    parser.add_argument("--export-plot", metavar="OUT",
+                        help="open the page offscreen, wait for its result, save its main plot "
+                             "to OUT (.svg, .pdf or .png, by the extension) and exit")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="resolution of a PNG from --export-plot/--export-frames: 2 or 4 "
+                             "times the screen's (default 1)")
+    parser.add_argument("--export-frames", metavar="OUT",
+                        help="run K-Means on the K-Means page and save every iteration: an "
+                             "animated GIF (out.gif), numbered PNGs (out.png -> out-000.png, "
+                             "a pattern like frames/%%03d.png, or a folder), then exit")
     parser.add_argument("--size", default="1320x820",
-                        help="window size for --screenshot, WIDTHxHEIGHT (default 1320x820)")
+                        help="window size for --screenshot and the exports, WIDTHxHEIGHT "
+                             "(default 1320x820)")
     parser.add_argument("--timeout", type=float, default=180.0,
                         help="seconds --screenshot waits for the page's result (default 180)")
     parser.add_argument("--install-desktop-entry", action="store_true",
@@ -44,11 +55,19 @@ def main(argv=None) -> int:
         entry = install_desktop_entry()
         print(f"Installed {entry}; ClusterLab is now in your applications menu.")
         return 0
-    if args.screenshot:
+    batch = args.screenshot or args.export_plot or args.export_frames
+    if args.scale <= 0 or args.scale > 16:
+        print(f"--scale must be between 0 and 16, not {args.scale:g}", file=sys.stderr)
+        return 2
+    if args.export_frames and args.page not in (None, "kmeans"):
+        print("--export-frames animates the K-Means page's run: use --page kmeans",
+              file=sys.stderr)
+        return 2
+    if batch:
         if not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        # A screenshot shows the app as a new user sees it: it neither reads nor changes the
-        # user's settings and saved work.
+        # A screenshot or an export shows the app as a new user sees it: it neither reads
+        # nor changes the user's settings and saved work.
         import tempfile
 
         scratch = tempfile.mkdtemp(prefix="clusterlab-screenshot-")
@@ -68,16 +87,35 @@ def main(argv=None) -> int:
     qInstallMessageHandler(qt_message_handler)
     app = create_app()
     window = MainWindow()
+    if args.export_frames and not args.page:
+        args.page = "kmeans"
     if args.page:
         window.show_page(args.page)
-    if args.screenshot:
+    if batch:
         try:
             width, height = (int(v) for v in args.size.lower().split("x"))
         except ValueError:
             print(f"--size must look like 1320x820, not '{args.size}'", file=sys.stderr)
             return 2
         window.resize(QSize(width, height))
+        if not args.screenshot:
+            window.code_dock.hide()  # an exported figure gets the room the code panel took
         window.show()
+    if args.export_plot or args.export_frames:
+        from gui.batch import drain, export
+
+        name = args.page or window.current_page().name
+        error = export(window, name, args.export_plot or args.export_frames, args.scale,
+                       args.timeout, frames=not args.export_plot)
+        drain(window)
+        window.close()
+        app.processEvents()
+        if error:
+            print(f"Export failed: {error}", file=sys.stderr)
+            return 1
+        print(f"Saved {args.export_plot or args.export_frames}")
+        return 0
+    if args.screenshot:
         name = args.page or window.current_page().name
         ok = window.screenshot(name, args.screenshot, args.timeout)
         error = window.message_bar.text() if window.message_bar.isVisible() else ""

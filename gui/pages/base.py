@@ -171,9 +171,21 @@ class Page(QWidget):
         return tab.code(self.state) if tab is not None and self.state is not None else ""
 
     def export_widget(self) -> QWidget:
-        """The widget File ▸ Export plot saves as PNG/SVG (the current tab's)."""
+        """The widget File ▸ Export plot saves as PNG, SVG or PDF (the current tab's)."""
         tab = self.current_tab()
         return tab.export_widget() if tab is not None else self
+
+    def export_tab_widget(self) -> QWidget:
+        """The whole current tab, all its plots as on screen (File ▸ Export whole tab)."""
+        tab = self.current_tab()
+        return tab if tab is not None else self
+
+    #: True on pages that can export a run as an animation (:meth:`export_frames`)
+    can_export_frames = False
+
+    def export_frames(self, target: str, scale: float = 1.0, on_done=None, on_error=None):
+        """Save the page's run as an animated GIF or numbered PNG frames (gui/frames.py)."""
+        raise NotImplementedError(f"the {self.title} page has no run to animate")
 
     def export_table(self) -> tuple[list[str], list[list[Any]]] | None:
         """(header, rows) for File ▸ Export results as CSV, or None (the current tab's)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from gui.pages import page_names
+from tests.gui.figure_checks import check_page_figures
 
 
 @pytest.mark.parametrize("name", page_names())
-def test_every_page_draws_and_is_screenshotted(window, open_page, artifacts_dir, qtbot, name):
+def test_every_page_draws_and_is_screenshotted(window, open_page, artifacts_dir, qtbot, name,
+                                                tmp_path):
     page = open_page(name)
     qtbot.wait(250)  # pyqtgraph lays its axes out on the first paint
     assert page.has_result
@@ -20,3 +22,5 @@ def test_every_page_draws_and_is_screenshotted(window, open_page, artifacts_dir,
     path = artifacts_dir / f"page-{name}.png"
     assert window.grab().save(str(path))
     assert path.stat().st_size > 10_000
+    # its plot exported as --export-plot does, SVG drawn by resvg as Qt draws it (issue 16)
+    check_page_figures(window, page, artifacts_dir, tmp_path)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout
 from core.errors import DataError
 from core.semisupervised import CHAPTER_REPRESENTATIVE_LABELS
 from gui import settings as app_settings
+from gui.exports import ensure_suffix
 from gui.pages.base import Page
 from gui.pages.digits_labelling import jobs
 from gui.pages.digits_labelling.panel import SidePanel
@@ -320,4 +321,4 @@ class DigitsLabellingPage(Page):
         start = str(Path.home() / "digit-labels.csv")
         path, _ = QFileDialog.getSaveFileName(self, "Export labels", start, "CSV (*.csv)")
         if path:
-            self.export_labels(path)
+            self.export_labels(ensure_suffix(path, ".csv"))

@@ -169,6 +169,14 @@ class KMeansPage(Page):
         self.tabs.setCurrentWidget(self.clusters)
         self.fit()
 
+    can_export_frames = True
+
+    def export_frames(self, target: str, scale: float = 1.0, on_done=None, on_error=None):
+        """The run, iteration by iteration, as an animated GIF or PNG frames (animation.py)."""
+        from gui.pages.kmeans.animation import export_run
+
+        return export_run(self, target, scale, on_done, on_error)
+
     def shutdown(self) -> None:
         self.play_timer.stop()
         self._fit_timer.stop()

@@ -18,6 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout
 
 from core.segmentation import CHAPTER_N_COLORS
+from gui.exports import path_for_filter
 from gui.pages.base import Page
 
 from . import jobs
@@ -240,11 +241,11 @@ class SegmentationPage(Page):
     def _save_image_dialog(self) -> None:
         if self.state.shown is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save segmented image",
-                                              self._default_path(".png"),
-                                              "PNG image (*.png);;JPEG image (*.jpg)")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save segmented image",
+                                                   self._default_path(".png"),
+                                                   "PNG image (*.png);;JPEG image (*.jpg *.jpeg)")
         if path:
-            self.export_image(path)
+            self.export_image(path_for_filter(path, chosen, ".png"))
 
     def export_image(self, path: str) -> None:
         """Save the full-size segmented image in the background."""
@@ -253,10 +254,11 @@ class SegmentationPage(Page):
     def _save_palette_dialog(self) -> None:
         if self.state.shown is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save palette", self._default_path(".csv"),
-                                              "CSV table (*.csv);;Hex list (*.txt)")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save palette",
+                                                   self._default_path(".csv"),
+                                                   "CSV table (*.csv);;Hex list (*.txt)")
         if path:
-            self.export_palette(path)
+            self.export_palette(path_for_filter(path, chosen, ".csv"))
 
     def export_palette(self, path: str) -> None:
         """Save the palette as CSV (``.csv``) or as a list of hex colours (other names)."""
