@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from core.errors import DataError
 from gui.context import AppContext
 from gui.persist import Binder, PageSettings, load_settings
+from gui.preview import NewData
 from gui.tasks import Task
 
 
@@ -62,6 +63,15 @@ class Tab(QWidget):
 
     def export_widget(self) -> QWidget:
         return self
+
+    def pending_views(self) -> list:
+        """The scatter views that draw the dataset's points: a newly selected dataset is
+        drawn on them grey, with "computing…", until its result (:mod:`gui.preview`)."""
+        return []
+
+    def forget_drawn(self) -> None:
+        """Forget what the views hold, so the next :meth:`render` draws everything again
+        (after a preview of other data was drawn over it)."""
 
 
 class Page(QWidget):
@@ -91,6 +101,7 @@ class Page(QWidget):
         self.tabs: QTabWidget | None = None
         self._tabs: list[Tab] = []
         self.binder: Binder | None = None
+        self.new_data = NewData(self)  # new data drawn at once, greyed (gui/preview.py)
         if self.Settings is not None:
             self.binder = Binder(load_settings(self.Settings, ctx.settings), ctx.settings)
 
@@ -124,7 +135,18 @@ class Page(QWidget):
         tab = self.current_tab()
         if tab is not None and self.state is not None:
             tab.render(self.state)
+        self.new_data.apply()  # points of new data, until their result
         self.code_changed.emit()
+
+    def preview_shown(self, preview) -> None:
+        """A newly selected dataset's points are drawn grey (:mod:`gui.preview`): say so
+        (e.g. in the side panel's summary)."""
+
+    def preview_dropped(self) -> None:
+        """The job for new data failed or was cancelled: draw the state shown before."""
+        for tab in self._tabs:
+            tab.forget_drawn()
+        self.refresh()
 
     def _tab_changed(self, index: int) -> None:
         self.refresh()

@@ -71,6 +71,23 @@ class PageDriver:
                 return
         raise KeyError(f"no tab '{title}'")
 
+    # -- new data, drawn before its result (gui/preview.py) ------------------------------------------
+    def selected_dataset(self) -> str:
+        """The key the page's dataset picker selects ("" for a page without one)."""
+        from gui.widgets.dataset_picker import DatasetPicker
+
+        picker = self.page.findChild(DatasetPicker)
+        return picker.current_key() if picker is not None else ""
+
+    def pending_views(self) -> list:
+        """The current tab's views that draw the dataset's points."""
+        tab = self.page.current_tab()
+        return tab.pending_views() if tab is not None else []
+
+    def pending_texts(self) -> list[str]:
+        """What is written over each of those views ("" where nothing)."""
+        return [view.pending_text() for view in self.pending_views()]
+
     def tab_titles(self) -> list[str]:
         tabs = self.page.tabs
         return [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]

@@ -31,8 +31,8 @@ class DataPage(Page):
 
         box, layout = panel("Dataset")
         form = Form(layout, self.binder)
-        self.picker = form.row(None, DatasetPicker(ctx, default=self.state.key),
-                               key="last_dataset")
+        self.picker = form.row(None, DatasetPicker(ctx, default=self.state.key,
+                                                   follow_images=True), key="last_dataset")
         self.picker.key_changed.connect(self._load)
         self.open_button = QPushButton("Open a file…")
         self.open_button.setToolTip("Open a CSV, TSV or NPY table, or an image (Ctrl+O). "
@@ -57,7 +57,6 @@ class DataPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(side_panel(box, summary_box, self.view.legend))
         layout.addWidget(self.view, 1)
-        ctx.dataset_opened.connect(self.show_dataset)
         self.view.scatter.raster_wanted.connect(self._rasterize)
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -66,10 +65,7 @@ class DataPage(Page):
 
     def show_dataset(self, key: str) -> None:
         """Select a dataset (e.g. one the user just opened) and draw it."""
-        if self.picker.current_key() == key:
-            self._load(key)
-        else:
-            self.picker.set_current_key(key)
+        self.picker.select_opened(key)
 
     def shown_settings(self) -> dict:
         ds = self.state.dataset

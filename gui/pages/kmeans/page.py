@@ -169,6 +169,9 @@ class KMeansPage(Page):
         self.tabs.setCurrentWidget(self.clusters)
         self.fit()
 
+    def preview_shown(self, preview) -> None:
+        self.controls.data_info.setText(preview.summary())
+
     def shutdown(self) -> None:
         self.play_timer.stop()
         self._fit_timer.stop()
@@ -204,6 +207,7 @@ class KMeansPage(Page):
         if not p.key:
             return
         self.stop_play()
+        self.new_data.want(p.key)  # new data: its points at once, grey, until the fit
         if p.init == "hand" and not p.hand_ready:
             self.hand.changed()
             return
@@ -218,10 +222,12 @@ class KMeansPage(Page):
     def _fit_cancelled(self, task) -> None:
         if task.state != "stale":  # Cancel (or Esc): keep what is drawn
             self.state.status.pop("fit", None)
+            self.new_data.drop()
             self.controls.render(self.state, self.settings)
 
     def fit_failed(self, exc: BaseException) -> None:
         self.state.status.pop("fit", None)
+        self.new_data.drop()
         self.fail(exc, "K-Means")
         self.sync_mode()
 
@@ -230,6 +236,7 @@ class KMeansPage(Page):
         s = self.state
         s.params, s.dataset, s.projection, s.result, s.stepper, s.frame = out
         s.status.pop("fit", None)
+        self.new_data.done(s.dataset.key)
         self._stale |= {"iterations", "compare", "variability"} if s.result is not None \
             else {"iterations"}  # the figure follows the initialisation
         self._update_soft()
@@ -366,6 +373,7 @@ class KMeansPage(Page):
             self.run_limits()
         if tab is not None:
             tab.render(self.state)
+        self.new_data.apply()  # points of newly selected data, until their fit
         if not self.state.playing:  # while playing, the code follows when it stops
             self.code_changed.emit()
 
