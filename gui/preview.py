@@ -13,6 +13,7 @@ cloud is rasterised as usual). The page's tabs say which views draw the dataset'
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,9 +40,10 @@ class Preview:
         return self.projection.coords
 
     def summary(self) -> str:
+        """For a side panel: the dataset's name and size, and that its result is coming."""
         ds = self.dataset
-        return (f"{ds.name}: {ds.n_samples:,} points × {ds.n_features} "
-                f"feature{'s' if ds.n_features != 1 else ''}, {PENDING_TEXT}")
+        return (f"<b>{html.escape(ds.name)}</b><br>{ds.n_samples:,} points × {ds.n_features} "
+                f"feature{'s' if ds.n_features != 1 else ''}<br><i>{PENDING_TEXT}</i>")
 
 
 def load_preview(load_view: Callable, key: str, progress=None) -> Preview:
@@ -100,6 +102,8 @@ class NewData:
         for view in tab.pending_views():
             if not (view.pending and view.shows(preview.xy)):
                 view.show_pending(preview.xy, bounds=preview.bounds, colors=preview.colors)
+                view.set_axis_titles(*preview.projection.axis_titles)
+                view.set_title(preview.dataset.name)
 
     def done(self, key: str) -> None:
         """The page drew its result for ``key``."""

@@ -147,6 +147,9 @@ class Page(QWidget):
         for tab in self._tabs:
             tab.forget_drawn()
         self.refresh()
+        tab = self.current_tab()
+        for view in tab.pending_views() if tab is not None else []:
+            view.clear_pending()
 
     def _tab_changed(self, index: int) -> None:
         self.refresh()
@@ -155,6 +158,7 @@ class Page(QWidget):
     def fail(self, exc: BaseException, what: str = "The computation") -> None:
         """The default error handler: the sentence in the message bar, and the controls put
         back to the parameters of what is on screen (:meth:`shown_settings`)."""
+        self.new_data.drop()  # new data drawn grey: its result is not coming
         if isinstance(exc, DataError):
             self.ctx.show_message(str(exc), "error")
         else:  # an unexpected error: the sentence, with the traceback behind "Details"

@@ -134,6 +134,8 @@ class ScatterView(pg.PlotWidget):
     left = Signal()
     #: a :class:`RasterRequest` (only with ``async_raster_from``): answer with apply_raster
     raster_wanted = Signal(object)
+    #: new points drawn grey before their result (:meth:`show_pending`): overlays go
+    pending_shown = Signal()
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
         super().__init__(parent, background=background)
@@ -207,6 +209,7 @@ class ScatterView(pg.PlotWidget):
         ``bounds``: :func:`data_bounds` of ``xy`` when the caller computed it off the GUI
         thread (a million points take tens of milliseconds).
         """
+        self.pending_label.hide()
         xy = np.ascontiguousarray(xy, dtype=np.float64)
         if xy.ndim != 2 or xy.shape[1] != 2:
             raise ValueError("xy must have shape (n, 2)")
@@ -254,6 +257,11 @@ class ScatterView(pg.PlotWidget):
         self._place_pending()
         self.pending_label.show()
         self.pending_label.raise_()
+        self.pending_shown.emit()
+
+    def clear_pending(self) -> None:
+        """No result is coming for the points drawn: take "computing…" away."""
+        self.pending_label.hide()
 
     @property
     def pending(self) -> bool:

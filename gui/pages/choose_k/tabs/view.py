@@ -69,6 +69,12 @@ class ChooseKView(Tab):
         self._result = None  # the result last rendered
         self._queue: list = []  # parts of a new result still to draw
 
+    def pending_views(self) -> list:
+        return [self.scatter.scatter]
+
+    def forget_drawn(self) -> None:
+        self.scatter.forget_drawn()
+
     def render(self, state: ChooseKState) -> None:
         """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
         then diagrams, then the scatter: with their painting, each takes tens of ms on big

@@ -155,6 +155,12 @@ class ExploreTab(Tab):
                     <= PICK_PIXELS)
 
     # -- drawing ----------------------------------------------------------------------------------
+    def pending_views(self) -> list:
+        return [self.view]
+
+    def forget_drawn(self) -> None:
+        self._projection = self._coords = None
+
     def render(self, state) -> None:
         proj = state.projection
         if proj is None:
