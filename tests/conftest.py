@@ -52,9 +52,13 @@ def artifacts_dir() -> Path:
 @pytest.fixture
 def window(qtbot):
     """A main window with isolated settings; closed (and its tasks joined) after the test."""
+    from gui import settings as app_settings
     from gui.app import MainWindow, create_app
+    from gui.help import FIRST_VISIT_KEY
 
     create_app()
+    # no "What to look at" card over the pages (tests/gui/test_help.py turns it on)
+    app_settings.settings().setValue(FIRST_VISIT_KEY, False)
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1320, 820)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import DataError
 from gui.context import AppContext
+from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
 from gui.tasks import Task
@@ -102,6 +103,7 @@ class Page(QWidget):
         self._tabs: list[Tab] = []
         self.binder: Binder | None = None
         self.new_data = NewData(self)  # new data drawn at once, greyed (gui/preview.py)
+        self.help = PageHelp(self)  # "?" at the top right: What to look at (gui/help.py)
         if self.Settings is not None:
             self.binder = Binder(load_settings(self.Settings, ctx.settings), ctx.settings)
 

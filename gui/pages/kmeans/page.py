@@ -101,9 +101,11 @@ class KMeansPage(Page):
         for tab in self._tabs:
             tab.was_built.connect(lambda tab=tab: self._wire_regions(tab))
             self._wire_regions(tab)
-        for key, slot in ((Qt.Key.Key_Right, self.step), (Qt.Key.Key_Left, self.back),
-                          (Qt.Key.Key_Space, self.toggle_play)):
+        for key, slot, what in ((Qt.Key.Key_Right, self.step, "One iteration forwards"),
+                                (Qt.Key.Key_Left, self.back, "One iteration back"),
+                                (Qt.Key.Key_Space, self.toggle_play, "Play or pause")):
             sc = QShortcut(QKeySequence(key), self)
+            sc.setWhatsThis(what)  # (Help ▸ Keyboard shortcuts lists it)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
 

@@ -80,6 +80,7 @@ class ClustersTab(LazyTab):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMinimumSectionSize(30)
         sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
+        sc.setWhatsThis("Remove the selected new instances (in the soft-clustering table)")
         sc.setContext(Qt.ShortcutContext.WidgetShortcut)
         sc.activated.connect(self.delete_selected_new)
         self.chapter_new_button = QPushButton("Chapter's X_new")
