@@ -146,43 +146,63 @@ def _keys(sequences) -> str:
     return ", ".join(t for t in texts if t)
 
 
-def _where(obj: QObject, pages: dict) -> str:
+def _page_of(obj: QObject, pages: list) -> QObject | None:
     while obj is not None:
-        for page in pages.values():
-            if obj is page:
-                return page.title
+        if any(obj is page for page in pages):
+            return obj
         obj = obj.parent()
-    return "Everywhere"
+    return None
 
 
-def collect_shortcuts(window) -> list[Shortcut]:
-    """Every shortcut of the window and its pages, from the objects themselves."""
+def _from_objects(root: QWidget) -> list[tuple[str, str, QObject]]:
+    """(keys, what, object) of the QActions, QShortcuts and KEY_HELP widgets under root."""
     from gui.pages import PAGES
 
-    pages = window.pages
     titles = {spec.title for spec in PAGES}
-    out: list[Shortcut] = []
-    for action in window.findChildren(QAction):
+    out = []
+    for action in root.findChildren(QAction):
         keys = _keys(action.shortcuts())
         if keys:
             what = action.text().replace("&", "").rstrip("…") or action.toolTip()
-            if what in titles:
-                what = f"Go to the {what} page"
-            out.append(Shortcut(keys, what, _where(action, pages)))
-    for shortcut in window.findChildren(QShortcut):
+            out.append((keys, f"Go to the {what} page" if what in titles else what, action))
+    for shortcut in root.findChildren(QShortcut):
         keys = _keys(shortcut.keys())
         if keys:
-            out.append(Shortcut(keys, shortcut.whatsThis() or shortcut.objectName(),
-                                _where(shortcut, pages)))
-    seen_classes = set()
-    for obj in [window, *window.findChildren(QWidget)]:
-        cls = type(obj)
-        table = getattr(cls, "KEY_HELP", None)
-        if table and cls not in seen_classes:
-            seen_classes.add(cls)
-            out.extend(Shortcut(keys, what, _where(obj, pages)) for keys, what in table)
-    order = {"Everywhere": 0}
-    return sorted(set(out), key=lambda s: (order.get(s.where, 1), s.where, s.keys))
+            out.append((keys, shortcut.whatsThis() or shortcut.objectName(), shortcut))
+    for widget in [root, *root.findChildren(QWidget)]:
+        for keys, what in getattr(type(widget), "KEY_HELP", ()):
+            out.append((keys, what, widget))
+    return out
+
+
+def page_shortcuts(page) -> list[Shortcut]:
+    """The shortcuts of a built page, read from its objects."""
+    return sorted({Shortcut(k, w, page.title) for k, w, _ in _from_objects(page)},
+                  key=lambda s: s.keys)
+
+
+def declared_shortcuts(page_cls) -> list[Shortcut]:
+    """The shortcuts a page class declares (``Page.SHORTCUTS``), for a page not built yet;
+    tests/gui/test_help.py checks that a built page has exactly these."""
+    return sorted({Shortcut(k, w, page_cls.title) for k, w in page_cls.SHORTCUTS},
+                  key=lambda s: s.keys)
+
+
+def collect_shortcuts(window) -> list[Shortcut]:
+    """Every shortcut: the window's and the built pages', read from their QActions, QShortcuts
+    and KEY_HELP widgets; a page not built yet (building one takes the GUI thread for up to a
+    second) by its class's declaration."""
+    from gui.pages import PAGES
+
+    pages = list(window.pages.values())
+    out = {Shortcut(k, w, "Everywhere") for k, w, obj in _from_objects(window)
+           if _page_of(obj, pages) is None}
+    for spec in PAGES:
+        page = window.pages.get(spec.name)
+        out.update(page_shortcuts(page) if page is not None else
+                   declared_shortcuts(spec.load()))
+    where = {spec.title: i + 1 for i, spec in enumerate(PAGES)}
+    return sorted(out, key=lambda s: (where.get(s.where, 0), s.keys))
 
 
 class ShortcutsDialog(QDialog):
@@ -257,12 +277,7 @@ class HelpMenu(QObject):
             page.help.show_card(not page.help.shown)
 
     def show_shortcuts(self) -> ShortcutsDialog:
-        """The dialog of every shortcut (the pages not visited yet are built, not started,
-        so that theirs are listed too)."""
-        from gui.pages import page_names
-
-        for name in page_names():
-            self.window.page(name)
+        """The dialog of every shortcut (modal)."""
         if self.dialog is not None:
             self.dialog.deleteLater()
         self.dialog = ShortcutsDialog(collect_shortcuts(self.window), self.window)

@@ -52,10 +52,10 @@ PAGE_HELP: dict[str, PageHelp] = {
          "Press \u201cUse this k\u201d to fit it on the K-Means page.")),
     "segmentation": PageHelp(
         "Colour segmentation treats every pixel as a point in RGB space and clusters the "
-        "colours with K-Means; each pixel is then painted with its cluster's centroid. With "
-        "few clusters, small but distinct objects disappear: K-Means prefers clusters of "
-        "similar sizes, so the ladybug's red is merged into a larger colour before the "
-        "grass loses any of its greens.",
+        "colours with K-Means. Each pixel is then painted with its cluster's centroid, so "
+        "the image keeps only k colours. With few clusters, small but distinct objects "
+        "disappear: K-Means prefers clusters of similar sizes, so the ladybug's red is "
+        "merged into a larger colour before the grass loses any of its greens.",
         ("Lower k, the number of colours, and see when the ladybug loses its red.",
          "Open your own photo (Ctrl+Shift+O) and find the fewest colours that still look "
          "right.")),
@@ -91,10 +91,10 @@ PAGE_HELP: dict[str, PageHelp] = {
          "classifies them, or calls them anomalies.")),
     "gaussian-mixtures": PageHelp(
         "A Gaussian mixture assumes the points come from a few Gaussian distributions of "
-        "unknown centre, shape and weight, and fits them with Expectation-Maximisation: "
-        "like K-Means, but each point belongs to every component with some probability. It "
-        "gives a density, so points in low-density regions can be flagged as anomalies, and "
-        "criteria such as BIC and AIC to choose the number of components.",
+        "unknown centre, shape and weight, and fits them with Expectation-Maximisation. EM "
+        "is like K-Means, but each point belongs to every component with some probability. "
+        "The model gives a density, so points in low-density regions can be flagged as "
+        "anomalies, and criteria such as BIC and AIC choose the number of components.",
         ("Step through EM and watch the ellipses settle.",
          "Try the covariance types: spherical, diag, tied and full.",
          "Move the density percentile to flag more or fewer anomalies.",

@@ -92,6 +92,9 @@ class Page(QWidget):
     document_tabs = False
     #: the page's declared settings (a :class:`gui.persist.PageSettings` subclass), if any
     Settings: type[PageSettings] | None = None
+    #: (keys, what) of every shortcut the page's widgets define, for Help ▸ Keyboard shortcuts
+    #: before the page is built (a test checks a built page defines exactly these)
+    SHORTCUTS: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)

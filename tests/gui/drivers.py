@@ -71,6 +71,27 @@ class PageDriver:
                 return
         raise KeyError(f"no tab '{title}'")
 
+    # -- help: the "?" button and the "What to look at" card (gui/help.py) ---------------------------
+    def click_help(self) -> None:
+        """Click the page's "?" button (it shows or hides the card; also on a page that is
+        not the one shown)."""
+        self.page.help.button.click()
+
+    def close_help(self) -> None:
+        """Click the card's × button."""
+        self.page.help.card.close_button.click()
+
+    def help_shown(self) -> bool:
+        """Whether the card is up (on the page, whether or not the page is the one shown)."""
+        return not self.page.help.card.isHidden()
+
+    def help_text(self) -> str:
+        return self.page.help.card.plain_text()
+
+    def help_geometry(self):
+        """(button, card) rectangles in the page's coordinates."""
+        return self.page.help.button.geometry(), self.page.help.card.geometry()
+
     # -- new data, drawn before its result (gui/preview.py) ------------------------------------------
     def selected_dataset(self) -> str:
         """The key the page's dataset picker selects ("" for a page without one)."""

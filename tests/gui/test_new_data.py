@@ -53,29 +53,6 @@ def assert_pending(driver, xy):
         assert (view.point_colors() == GREY).all()
 
 
-def test_a_table_opened_is_drawn_grey_on_the_kmeans_page_before_its_fit(
-        window, open_page, qtbot, tmp_path, monkeypatch):
-    from gui.pages.kmeans import jobs
-
-    km = KMeansDriver.open(open_page, qtbot)
-    km.wait_idle()
-    gate = blocked(monkeypatch, jobs, "fit")
-    path = tmp_path / "three.csv"
-    xy = write_table(path)
-    window.open_path(str(path))
-    try:
-        qtbot.waitUntil(lambda: km.pending_texts() == ["computing…"], timeout=30_000)
-        assert km.selected_dataset().endswith("three.csv")
-        assert_pending(km, xy)
-        assert "300 points" in km.data_text() and "computing" in km.data_text()
-    finally:
-        gate.set()
-    window.show_page("kmeans")
-    qtbot.waitUntil(lambda: km.pending_texts() == [""] and not km.tasks.busy, timeout=30_000)
-    assert km.fitted() and len(km.labels_shown()) == 300
-    assert not (km.colors() == GREY).all(axis=1).any()
-
-
 def test_every_page_selects_an_opened_table_and_draws_it_before_its_result(
         window, open_page, qtbot, tmp_path, monkeypatch):
     """Open a table on the Data page: K-Means, Choosing k, DBSCAN and Gaussian mixtures (built
@@ -103,6 +80,9 @@ def test_every_page_selects_an_opened_table_and_draws_it_before_its_result(
             window.show_page(d.page_name)
             qtbot.waitUntil(lambda d=d: "computing…" in d.pending_texts(), timeout=30_000)
             assert_pending(d, xy)
+        # the side panels say which data it is (not the old "1,000 points" summary)
+        assert "450 points" in drivers[0].data_text() and "computing" in drivers[0].data_text()
+        assert "450 points" in drivers[2].summary() and "computing" in drivers[2].summary()
     finally:
         for gate in gates:
             gate.set()

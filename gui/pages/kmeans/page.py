@@ -22,7 +22,7 @@ from gui.pages.kmeans.hand import HandPlacement
 from gui.pages.kmeans.settings import KMeansSettings, open_store
 from gui.pages.kmeans.state import CHAPTER_X_NEW, FitParams, KMeansState
 from gui.pages.kmeans.stepping import Stepping
-from gui.pages.kmeans.tabs.clusters import ClustersTab
+from gui.pages.kmeans.tabs.clusters import DELETE_NEW_HELP, ClustersTab
 from gui.pages.kmeans.tabs.compare import CompareTab
 from gui.pages.kmeans.tabs.iterations import IterationsTab
 from gui.pages.kmeans.tabs.limits import LimitsTab
@@ -36,6 +36,8 @@ class KMeansPage(Page):
     name = "kmeans"
     title = "K-Means"
     Settings = KMeansSettings
+    SHORTCUTS = (("Right", "One iteration forwards"), ("Left", "One iteration back"),
+                 ("Space", "Play or pause"), ("Del", DELETE_NEW_HELP))
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
@@ -101,10 +103,9 @@ class KMeansPage(Page):
         for tab in self._tabs:
             tab.was_built.connect(lambda tab=tab: self._wire_regions(tab))
             self._wire_regions(tab)
-        for key, slot, what in ((Qt.Key.Key_Right, self.step, "One iteration forwards"),
-                                (Qt.Key.Key_Left, self.back, "One iteration back"),
-                                (Qt.Key.Key_Space, self.toggle_play, "Play or pause")):
-            sc = QShortcut(QKeySequence(key), self)
+        for (keys, what), slot in zip(self.SHORTCUTS, (self.step, self.back,
+                                                       self.toggle_play)):
+            sc = QShortcut(QKeySequence(keys), self)
             sc.setWhatsThis(what)  # (Help ▸ Keyboard shortcuts lists it)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)

@@ -33,6 +33,9 @@ def _color_icon(rgba) -> QIcon:
     return QIcon(pm)
 
 
+DELETE_NEW_HELP = "Remove the selected new instances (in the soft-clustering table)"
+
+
 class ClustersTab(LazyTab):
     title = "Clusters"
 
@@ -80,7 +83,7 @@ class ClustersTab(LazyTab):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMinimumSectionSize(30)
         sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
-        sc.setWhatsThis("Remove the selected new instances (in the soft-clustering table)")
+        sc.setWhatsThis(DELETE_NEW_HELP)
         sc.setContext(Qt.ShortcutContext.WidgetShortcut)
         sc.activated.connect(self.delete_selected_new)
         self.chapter_new_button = QPushButton("Chapter's X_new")
