@@ -101,8 +101,9 @@ class DBSCANPlot(QWidget):
                 self.noise_item.clear()
             if colors is None:
                 colors = cluster_colors(result)
-            if self.view.points() is xy and not auto_range:
-                self.view.set_colors(colors)  # same cloud: recolour only (one gather)
+            if self.view.points() is xy and (not auto_range or self.view.pending):
+                # same cloud (or drawn grey already, new data): recolour only (one gather)
+                self.view.set_colors(colors)
             else:
                 self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range,
                                      bounds=bounds)
