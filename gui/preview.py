@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtCore import QTimer
 
 from core.datasets import Dataset
 from core.projection import Projection
@@ -87,6 +88,11 @@ class NewData:
                       on_error=lambda exc: None)  # the page's own job says what went wrong
 
     def _loaded(self, preview: Preview) -> None:
+        # Drawn on a later turn of the event loop: results delivered in the same batch (the
+        # Data page's, a fit's) are not drawn in one go with it.
+        QTimer.singleShot(0, self.page, lambda: self._show(preview))
+
+    def _show(self, preview: Preview) -> None:
         if preview.key != self.wanted:
             return  # the result came first, or another dataset was chosen meanwhile
         self.preview = preview
