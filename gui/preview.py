@@ -40,6 +40,12 @@ class Preview:
     def xy(self) -> np.ndarray:
         return self.projection.coords
 
+    def line(self) -> str:
+        """One line: the dataset's name and size, and that its result is coming."""
+        ds = self.dataset
+        return (f"{html.escape(ds.name)}: {ds.n_samples:,} points × {ds.n_features} "
+                f"feature{'s' if ds.n_features != 1 else ''}, {PENDING_TEXT}")
+
     def summary(self) -> str:
         """For a side panel: the dataset's name and size, and that its result is coming."""
         ds = self.dataset

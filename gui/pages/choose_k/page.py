@@ -175,6 +175,14 @@ class ChooseKPage(Page):
             else:
                 self.k_max.setValue(max(self.k_max.value(), int(k)))
 
+    def preview_shown(self, preview) -> None:
+        self.view.show_stale(preview.summary())
+        self.use_button.setEnabled(False)  # (the selected k is of the other data)
+
+    def preview_dropped(self) -> None:
+        super().preview_dropped()
+        self._update_use_button()
+
     def shutdown(self) -> None:
         self._debounce.stop()
         self._drawn_timer.stop()

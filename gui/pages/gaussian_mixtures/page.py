@@ -123,6 +123,11 @@ class GaussianMixturesPage(Page):
         super().fail(exc, what)
         self._read_controls()
 
+    def preview_shown(self, preview) -> None:
+        info = getattr(self.current_tab(), "info", None)
+        if info is not None:  # not the last fit's numbers under the new points
+            info.setText(preview.line())
+
     def shutdown(self) -> None:
         for t in (self._debounce, self._threshold_timer, self._bayes_timer, self._play):
             t.stop()

@@ -174,6 +174,7 @@ class KMeansPage(Page):
 
     def preview_shown(self, preview) -> None:
         self.controls.data_info.setText(preview.summary())
+        self.controls.result_label.setText(f"<i>{preview.line()}</i>")
 
     def shutdown(self) -> None:
         self.play_timer.stop()
