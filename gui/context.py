@@ -28,6 +28,7 @@ class AppContext(QObject):
     images_changed = Signal()
     dataset_opened = Signal(str)  # key of a dataset the user just opened
     image_opened = Signal(str)  # key of an image the user just opened
+    dataset_replaced = Signal(str)  # key of a dataset read again (e.g. with other labels)
     message_requested = Signal(str, str, object)  # text, level, actions
     navigate_requested = Signal(str, dict)  # page name, parameters for the page
     open_requested = Signal(str)  # "data" or "image": ask the window to show a file dialog
@@ -104,10 +105,17 @@ class AppContext(QObject):
                     view = self._views[key] = (ds, project_2d(ds.X, ds.feature_names))
         return view
 
-    def add_dataset(self, ds: Dataset) -> str:
+    def add_dataset(self, ds: Dataset, opened: bool = True) -> str:
         """Register a dataset the user opened; returns its key. A table (not an image's
-        pixels) becomes the selected data of every page that can use it."""
+        pixels) becomes the selected data of every page that can use it. ``opened=False``:
+        a dataset read again (other labels): the pages that show it draw it again
+        (``dataset_replaced``), the others keep theirs."""
         key = ds.key
+        if not opened:
+            self._datasets[key] = ds
+            self.datasets_changed.emit()
+            self.dataset_replaced.emit(key)
+            return key
         if "rgb" not in ds.extra:
             self.opened_table = key
         self._datasets[key] = ds

@@ -26,6 +26,7 @@ class DatasetPicker(QComboBox):
         ctx.datasets_changed.connect(self._refresh)
         self._follow_images = follow_images
         ctx.dataset_opened.connect(self._opened)
+        ctx.dataset_replaced.connect(lambda key: self.current_key() == key and self._emit())
         if ctx.opened_table is not None:  # opened before this page was built
             QTimer.singleShot(0, self, lambda: self._adopt(ctx.opened_table))
 

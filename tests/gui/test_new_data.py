@@ -127,3 +127,27 @@ def test_a_failed_fit_puts_back_the_data_it_had(window, open_page, qtbot, tmp_pa
                     timeout=30_000)
     qtbot.waitUntil(lambda: not any(km.pending_texts()), timeout=10_000)
     np.testing.assert_allclose(km.points_shown(), before)
+
+
+def test_a_table_read_again_with_other_labels_leaves_the_other_pages_data(
+        window, open_page, qtbot, tmp_path):
+    """Choosing another labels column reads the table again: the pages that show it draw it
+    again, a page the user moved to other data keeps it."""
+    km = KMeansDriver.open(open_page, qtbot)
+    data = DataDriver.open(open_page, qtbot)
+    path = tmp_path / "sites.csv"
+    rng = np.random.default_rng(1)
+    rows = [f"{a:.3f},{b:.3f},{'red' if a > 0 else 'blue'},{'n' if b > 0 else 's'}"
+            for a, b in rng.normal(size=(60, 2))]
+    path.write_text("a,b,species,site\n" + "\n".join(rows) + "\n")
+    data.open_file(path, wait=False)
+    qtbot.waitUntil(lambda: window.message_bar.action_labels() == ["Ignore text columns"],
+                    timeout=30_000)
+    data.wait_drawn(lambda: window.message_bar.trigger_action("Ignore text columns"),
+                    timeout=30_000)
+    assert km.selected_dataset() == data.dataset_key()
+    km.set_dataset("moons")
+    data.set_labels_column("site")
+    assert data.labels_column() == "site"
+    km.wait_idle()
+    assert km.selected_dataset() == "moons" and len(km.labels_shown()) == 1000

@@ -128,8 +128,16 @@ class DataPage(Page):
 
     def _relabel(self, ds, column, **fixes) -> None:
         self.run_task(jobs.relabel, ds, column, key="relabel", **fixes,
-                      description=f"Reading {ds.name} again…", on_result=self.ctx.add_dataset,
+                      description=f"Reading {ds.name} again…",
+                      on_result=self._read_again,
                       on_error=lambda exc: self._relabel_failed(ds, column, exc, fixes))
+
+    def _read_again(self, ds) -> None:
+        """The table read again with other labels: drawn here (and on the pages that show
+        it); the other pages keep their data."""
+        key = self.ctx.add_dataset(ds, opened=False)
+        if self.picker.current_key() != key:
+            self.picker.set_current_key(key)
 
     def _relabel_failed(self, ds, column, exc: BaseException, fixes: dict) -> None:
         """The sentence, with its guided fix as a button (e.g. rows without a label); the
