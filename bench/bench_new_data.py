@@ -24,14 +24,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
 import numpy as np
-from _common import ROOT
-from bench_responsiveness import Bot, Heartbeat
+from bench_responsiveness import offscreen_window
 
 
 def write_table(path: Path, rows: int, seed: int) -> None:
@@ -50,24 +48,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p]
 
-    scratch = Path(tempfile.mkdtemp(prefix="clusterlab-bench-"))
-    import os
-
-    os.environ["CLUSTERLAB_DATA_DIR"] = str(scratch / "data")
-    from PySide6.QtCore import QSettings
-
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
-    sys.path.insert(0, str(ROOT))
+    scratch, app, window, bot, beat = offscreen_window()
     from gui import preview
-    from gui.app import MainWindow, create_app
 
-    app = create_app()
-    window = MainWindow()
-    window.resize(1320, 820)
-    window.show()
-    bot = Bot(app)
-    beat = Heartbeat()
-    beat.start()
     for name in pages:
         page = window.show_page(name)
         page.ensure_started()

@@ -52,18 +52,9 @@ def artifacts_dir() -> Path:
 @pytest.fixture
 def window(qtbot):
     """A main window with isolated settings; closed (and its tasks joined) after the test."""
-    from gui import settings as app_settings
-    from gui.app import MainWindow, create_app
-    from gui.help import FIRST_VISIT_KEY
+    from tests.gui.drivers import open_window
 
-    create_app()
-    # no "What to look at" card over the pages (tests/gui/test_help.py turns it on)
-    app_settings.settings().setValue(FIRST_VISIT_KEY, False)
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1320, 820)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot)
     yield win
     win.close()
 

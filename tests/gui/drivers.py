@@ -30,6 +30,23 @@ _DRIVERS = {
 }
 
 
+def open_window(qtbot, first_visit: bool = False, size: tuple[int, int] = (1320, 820)):
+    """The main window, shown; ``first_visit``: a page's first visit shows its "What to look
+    at" card, as a new user's does (off by default: the card would cover the plots)."""
+    from gui import settings as app_settings
+    from gui.app import MainWindow, create_app
+    from gui.help import FIRST_VISIT_KEY
+
+    create_app()
+    app_settings.settings().setValue(FIRST_VISIT_KEY, first_visit)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
 class PageDriver:
     """What every driver can do: wait for results and idle, read code and exports."""
 

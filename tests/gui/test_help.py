@@ -18,7 +18,7 @@ from gui.help import FIRST_VISIT_KEY, collect_shortcuts, declared_shortcuts, pag
 from gui.help_texts import PAGE_HELP
 from gui.pages import PAGES, page_names
 from gui.pages.base import Page
-from tests.gui.drivers import PageDriver
+from tests.gui.drivers import PageDriver, open_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,15 +119,7 @@ def test_every_page_has_its_what_to_look_at():
 @pytest.fixture
 def first_visit_window(qtbot):
     """A window that shows the card on a page's first visit, as a new user's does."""
-    from gui.app import MainWindow, create_app
-
-    create_app()
-    app_settings.settings().setValue(FIRST_VISIT_KEY, True)
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, first_visit=True, size=(1280, 720))
     yield win
     win.close()
 
