@@ -22,14 +22,16 @@ drawing times say what the preview itself costs.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
 import numpy as np
-from bench_responsiveness import offscreen_window
+from bench_responsiveness import Bot, Heartbeat
 
 
 def write_table(path: Path, rows: int, seed: int) -> None:
@@ -48,8 +50,20 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p]
 
-    scratch, app, window, bot, beat = offscreen_window()
+    scratch = Path(tempfile.mkdtemp(prefix="clusterlab-bench-"))
+    os.environ["CLUSTERLAB_DATA_DIR"] = str(scratch / "data")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
     from gui import preview
+    from gui.app import create_app
+    from tests.gui.drivers import open_window
+
+    app = create_app()
+    bot = Bot(app)
+    window = open_window(bot)  # (a Bot does what the helper asks of a qtbot)
+    beat = Heartbeat()
+    beat.start()
 
     for name in pages:
         page = window.show_page(name)

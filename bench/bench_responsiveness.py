@@ -124,29 +124,6 @@ class Bot:
         pass
 
 
-def offscreen_window():
-    """(scratch folder, app, window, bot, heartbeat): the main window offscreen (1320 x 820)
-    with scratch settings and data folder, and a running heartbeat."""
-    scratch = Path(tempfile.mkdtemp(prefix="clusterlab-bench-"))
-    import os
-
-    os.environ["CLUSTERLAB_DATA_DIR"] = str(scratch / "data")
-    from PySide6.QtCore import QSettings
-
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
-    sys.path.insert(0, str(ROOT))
-    from gui.app import MainWindow, create_app
-
-    app = create_app()
-    window = MainWindow()
-    window.resize(1320, 820)
-    window.show()
-    bot = Bot(app)
-    beat = Heartbeat()
-    beat.start()
-    return scratch, app, window, bot, beat
-
-
 def make_tables(folder: Path, wide_rows: int, long_rows: int) -> tuple[Path, Path]:
     rng = np.random.default_rng(0)
     centres = rng.normal(scale=6.0, size=(8, 64))
@@ -242,8 +219,24 @@ def main(argv=None) -> int:
         wide_rows, long_rows = (int(v) for v in args.size.split(","))
     pages = [p for p in args.pages.split(",") if p] or list(TABLE_PAGES + OTHER_PAGES)
 
-    scratch, app, window, bot, beat = offscreen_window()
+    scratch = Path(tempfile.mkdtemp(prefix="clusterlab-bench-"))
+    import os
+
+    os.environ["CLUSTERLAB_DATA_DIR"] = str(scratch / "data")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
+    sys.path.insert(0, str(ROOT))
     import tests.gui.drivers as drivers
+    from gui.app import MainWindow, create_app
+
+    app = create_app()
+    window = MainWindow()
+    window.resize(1320, 820)
+    window.show()
+    bot = Bot(app)
+    beat = Heartbeat()
+    beat.start()
     wide_path, long_path = make_tables(scratch, wide_rows, long_rows)
     limit_ms = int(args.limit * 1000)
 

@@ -130,12 +130,12 @@ class ScatterView(pg.PlotWidget):
     """
 
     clicked = Signal(float, float, object, object)
+    #: new points drawn grey before their result (:meth:`show_pending`): overlays go
+    pending_shown = Signal()
     hovered = Signal(float, float)
     left = Signal()
     #: a :class:`RasterRequest` (only with ``async_raster_from``): answer with apply_raster
     raster_wanted = Signal(object)
-    #: new points drawn grey before their result (:meth:`show_pending`): overlays go
-    pending_shown = Signal()
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
         super().__init__(parent, background=background)
