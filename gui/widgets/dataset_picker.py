@@ -26,7 +26,7 @@ class DatasetPicker(QComboBox):
         ctx.datasets_changed.connect(self._refresh)
         self._follow_images = follow_images
         ctx.dataset_opened.connect(self._opened)
-        ctx.dataset_replaced.connect(lambda key: self.current_key() == key and self._emit())
+        ctx.dataset_replaced.connect(self._replaced)
         if ctx.opened_table is not None:  # opened before this page was built
             QTimer.singleShot(0, self, lambda: self._adopt(ctx.opened_table))
 
@@ -34,6 +34,10 @@ class DatasetPicker(QComboBox):
         ds = self._ctx.cached_dataset(key)
         if self._follow_images or ds is None or "rgb" not in ds.extra:
             self.select_opened(key)
+
+    def _replaced(self, key: str) -> None:
+        if self.current_key() == key:  # read again: new data under the same key
+            self._emit()
 
     def _adopt(self, key: str) -> None:
         if self.current_key() != key:
