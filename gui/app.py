@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -34,6 +33,7 @@ from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.exports import ensure_suffix, save_pixmap, save_widget
+from gui.help import HelpMenu
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -59,6 +59,9 @@ def _load_table_job(path: str, progress=None, **fixes):
 
 class MainWindow(QMainWindow):
     """Navigation list on the left, the page in the centre, code panel and status bar."""
+
+    #: keys the window handles itself (listed by Help ▸ Keyboard shortcuts)
+    KEY_HELP = (("Esc", "Cancel the running computation, or close the message"),)
 
     def __init__(self, settings=None):
         super().__init__()
@@ -205,9 +208,7 @@ class MainWindow(QMainWindow):
             self._action(view_menu, spec.title, lambda _=False, n=spec.name: self.show_page(n),
                          f"Ctrl+{i + 1}" if i < 9 else None, spec.tooltip)
 
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About ClusterLab", self.show_about)
-
+        self.help = HelpMenu(self, bar.addMenu("&Help"))  # gui/help.py
 
     # -- pages ---------------------------------------------------------------------------------
     def page(self, name: str) -> Page:
@@ -444,12 +445,9 @@ class MainWindow(QMainWindow):
         return about_text()
 
     def show_about(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("About ClusterLab")
-        box.setIconPixmap(QIcon(str(resources.path("icons/clusterlab.svg"))).pixmap(64, 64))
-        box.setText(self.about_text())
-        box.setModal(False)
-        box.show()
+        from gui.about import show_about
+
+        self.about_box = show_about(self)  # modal
 
     def wait_for_result(self, page: Page, timeout_s: float = 120.0) -> bool:
         """Spin the event loop until ``page`` drew its first result (or the timeout)."""

@@ -75,6 +75,10 @@ def main(argv=None) -> int:
         from PySide6.QtCore import QSettings
 
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
+        from gui import settings as app_settings
+        from gui.help import FIRST_VISIT_KEY
+
+        app_settings.settings().setValue(FIRST_VISIT_KEY, False)  # no card over the picture
 
     from PySide6.QtCore import qInstallMessageHandler
 

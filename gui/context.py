@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class AppContext(QObject):
     images_changed = Signal()
     dataset_opened = Signal(str)  # key of a dataset the user just opened
     image_opened = Signal(str)  # key of an image the user just opened
+    dataset_replaced = Signal(str)  # key of a dataset read again (e.g. with other labels)
     message_requested = Signal(str, str, object)  # text, level, actions
     navigate_requested = Signal(str, dict)  # page name, parameters for the page
     open_requested = Signal(str)  # "data" or "image": ask the window to show a file dialog
@@ -40,6 +42,11 @@ class AppContext(QObject):
         self._user_keys: list[str] = []
         self._recent: list[str] = []
         self.images: dict[str, tuple[str, np.ndarray]] = {}
+        #: the table the user opened last (this session): every page that can use it selects
+        #: it, also a page first shown later (see gui.widgets.dataset_picker)
+        self.opened_table: str | None = None
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
         if settings is not None:
             stored = settings.value("data/recent_files", [], type=list) or []
             self._recent = [p for p in stored if isinstance(p, str)][:MAX_RECENT]
@@ -67,6 +74,16 @@ class AppContext(QObject):
         ``progress``, which may cancel): call it in a task."""
         if key in self._datasets:
             return self._datasets[key]
+        with self._lock_for(key):  # two pages (or a page and its preview) read a file once
+            if key in self._datasets:
+                return self._datasets[key]
+            return self._load_dataset(key, progress)
+
+    def _lock_for(self, key: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _load_dataset(self, key: str, progress=None) -> Dataset:
         if key.startswith("file:"):
             ds = load_table(key[5:], progress=progress)
         elif key in BUILTIN_TITLES:
@@ -82,12 +99,25 @@ class AppContext(QObject):
         ds = self.load_dataset(key, progress)
         view = self._views.get(key)
         if view is None or view[0] is not ds:
-            view = self._views[key] = (ds, project_2d(ds.X, ds.feature_names))
+            with self._lock_for(f"view:{key}"):  # projected once, shared by every page
+                view = self._views.get(key)
+                if view is None or view[0] is not ds:
+                    view = self._views[key] = (ds, project_2d(ds.X, ds.feature_names))
         return view
 
-    def add_dataset(self, ds: Dataset) -> str:
-        """Register a dataset the user opened; returns its key."""
+    def add_dataset(self, ds: Dataset, opened: bool = True) -> str:
+        """Register a dataset the user opened; returns its key. A table (not an image's
+        pixels) becomes the selected data of every page that can use it. ``opened=False``:
+        a dataset read again (other labels): the pages that show it draw it again
+        (``dataset_replaced``), the others keep theirs."""
         key = ds.key
+        if not opened:
+            self._datasets[key] = ds
+            self.datasets_changed.emit()
+            self.dataset_replaced.emit(key)
+            return key
+        if "rgb" not in ds.extra:
+            self.opened_table = key
         self._datasets[key] = ds
         if key not in self._user_keys:
             self._user_keys.append(key)

@@ -52,14 +52,9 @@ def artifacts_dir() -> Path:
 @pytest.fixture
 def window(qtbot):
     """A main window with isolated settings; closed (and its tasks joined) after the test."""
-    from gui.app import MainWindow, create_app
+    from tests.gui.drivers import open_window
 
-    create_app()
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1320, 820)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot)
     yield win
     win.close()
 

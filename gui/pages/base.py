@@ -37,7 +37,9 @@ from PySide6.QtWidgets import (
 
 from core.errors import DataError
 from gui.context import AppContext
+from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
+from gui.preview import NewData
 from gui.tasks import Task
 
 
@@ -63,6 +65,15 @@ class Tab(QWidget):
     def export_widget(self) -> QWidget:
         return self
 
+    def pending_views(self) -> list:
+        """The scatter views that draw the dataset's points: a newly selected dataset is
+        drawn on them grey, with "computing…", until its result (:mod:`gui.preview`)."""
+        return []
+
+    def forget_drawn(self) -> None:
+        """Forget what the views hold, so the next :meth:`render` draws everything again
+        (after a preview of other data was drawn over it)."""
+
 
 class Page(QWidget):
     """Base class of the lab pages.
@@ -81,6 +92,9 @@ class Page(QWidget):
     document_tabs = False
     #: the page's declared settings (a :class:`gui.persist.PageSettings` subclass), if any
     Settings: type[PageSettings] | None = None
+    #: (keys, what) of every shortcut the page's widgets define, for Help ▸ Keyboard shortcuts
+    #: before the page is built (a test checks a built page defines exactly these)
+    SHORTCUTS: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
@@ -91,6 +105,8 @@ class Page(QWidget):
         self.tabs: QTabWidget | None = None
         self._tabs: list[Tab] = []
         self.binder: Binder | None = None
+        self.new_data = NewData(self)  # new data drawn at once, greyed (gui/preview.py)
+        self.help = PageHelp(self)  # "?" at the top right: What to look at (gui/help.py)
         if self.Settings is not None:
             self.binder = Binder(load_settings(self.Settings, ctx.settings), ctx.settings)
 
@@ -124,7 +140,21 @@ class Page(QWidget):
         tab = self.current_tab()
         if tab is not None and self.state is not None:
             tab.render(self.state)
+        self.new_data.apply()  # points of new data, until their result
         self.code_changed.emit()
+
+    def preview_shown(self, preview) -> None:
+        """A newly selected dataset's points are drawn grey (:mod:`gui.preview`): say so
+        (e.g. in the side panel's summary)."""
+
+    def preview_dropped(self) -> None:
+        """The job for new data failed or was cancelled: draw the state shown before."""
+        for tab in self._tabs:
+            tab.forget_drawn()
+        self.refresh()
+        tab = self.current_tab()
+        for view in tab.pending_views() if tab is not None else []:
+            view.clear_pending()
 
     def _tab_changed(self, index: int) -> None:
         self.refresh()
@@ -133,6 +163,7 @@ class Page(QWidget):
     def fail(self, exc: BaseException, what: str = "The computation") -> None:
         """The default error handler: the sentence in the message bar, and the controls put
         back to the parameters of what is on screen (:meth:`shown_settings`)."""
+        self.new_data.drop()  # new data drawn grey: its result is not coming
         if isinstance(exc, DataError):
             self.ctx.show_message(str(exc), "error")
         else:  # an unexpected error: the sentence, with the traceback behind "Details"

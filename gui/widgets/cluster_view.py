@@ -219,6 +219,12 @@ class ClusterView(ScatterView):
         self._wanted: RegionRequest | None = None
         self._shown_range: tuple | None = None
 
+    def show_pending(self, xy: np.ndarray, **kwargs) -> None:
+        """New points drawn grey before their clustering: no centroids or regions yet."""
+        self.centroids.clear()
+        self.show_regions_for(None, self._k)
+        super().show_pending(xy, **kwargs)
+
     def _schedule_regions(self, *args) -> None:
         if self._region_centers is not None:
             self._regions_timer.start()

@@ -1,15 +1,20 @@
-"""A combo box of every dataset the app knows (built-ins and the user's files)."""
+"""A combo box of every dataset the app knows (built-ins and the user's files).
+
+A table the user opens (File ▸ Open data, a dropped file, the command line, the Data page)
+becomes the selection of every picker: those of the pages already built at once, and that of
+a page built later when it is first shown (its settings are bound after the picker is made).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox
 
 
 class DatasetPicker(QComboBox):
     key_changed = Signal(str)
 
-    def __init__(self, ctx, default: str = "blobs", parent=None):
+    def __init__(self, ctx, default: str = "blobs", parent=None, follow_images: bool = False):
         super().__init__(parent)
         self._ctx = ctx
         self.setToolTip("The dataset this page works on: the chapter's datasets or a file you "
@@ -19,6 +24,32 @@ class DatasetPicker(QComboBox):
         self._populate(default)
         self.currentIndexChanged.connect(self._emit)
         ctx.datasets_changed.connect(self._refresh)
+        self._follow_images = follow_images
+        ctx.dataset_opened.connect(self._opened)
+        ctx.dataset_replaced.connect(self._replaced)
+        if ctx.opened_table is not None:  # opened before this page was built
+            QTimer.singleShot(0, self, lambda: self._adopt(ctx.opened_table))
+
+    def _opened(self, key: str) -> None:
+        ds = self._ctx.cached_dataset(key)
+        if self._follow_images or ds is None or "rgb" not in ds.extra:
+            self.select_opened(key)
+
+    def _replaced(self, key: str) -> None:
+        if self.current_key() == key:  # read again: new data under the same key
+            self._emit()
+
+    def _adopt(self, key: str) -> None:
+        if self.current_key() != key:
+            self.set_current_key(key)
+
+    def select_opened(self, key: str) -> None:
+        """Select ``key``, a dataset just opened: ``key_changed`` even if it was selected (a
+        file read again is new data)."""
+        if self.current_key() == key:
+            self._emit()
+        else:
+            self.set_current_key(key)
 
     def _populate(self, select: str) -> None:
         self.blockSignals(True)

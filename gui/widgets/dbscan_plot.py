@@ -71,6 +71,14 @@ class DBSCANPlot(QWidget):
         self._xy: np.ndarray | None = None
         self.colour_only = False
         self._brushes = np.empty(0, dtype=object)
+        self.view.pending_shown.connect(self._forget_result)
+
+    def _forget_result(self) -> None:
+        """New points are drawn grey (ScatterView.show_pending): no result on them yet."""
+        self.result, self._xy = None, None
+        self.border_item.clear()
+        self.noise_item.clear()
+        self.note.hide()
 
     def show_result(self, xy: np.ndarray, result: DBSCANResult, auto_range: bool = True,
                     bounds=None,
@@ -93,8 +101,9 @@ class DBSCANPlot(QWidget):
                 self.noise_item.clear()
             if colors is None:
                 colors = cluster_colors(result)
-            if self.view.points() is xy and not auto_range:
-                self.view.set_colors(colors)  # same cloud: recolour only (one gather)
+            if self.view.points() is xy and (not auto_range or self.view.pending):
+                # same cloud (or drawn grey already, new data): recolour only (one gather)
+                self.view.set_colors(colors)
             else:
                 self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range,
                                      bounds=bounds)

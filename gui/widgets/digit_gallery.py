@@ -51,6 +51,12 @@ class DigitGallery(QWidget):
     label_typed = Signal(int, int)
     clear_requested = Signal(int)
 
+    #: the keys :meth:`keyPressEvent` handles (listed by Help ▸ Keyboard shortcuts)
+    KEY_HELP = (("0 … 9", "Label the current digit"),
+                ("Backspace, Del", "Remove the current digit's label"),
+                ("← → ↑ ↓", "Move to the next digit"),
+                ("Home, End", "First or last digit"))
+
     def __init__(self, columns: int = 10, parent=None):
         super().__init__(parent)
         self._columns = columns

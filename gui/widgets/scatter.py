@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel
 
 from gui.widgets.palette import colors_for_labels, pastel
 from gui.widgets.plot_pool import plot_item
@@ -31,6 +32,10 @@ RASTER_THRESHOLD = 5_000
 #: (``async_raster_from``) has them made by :attr:`ScatterView.raster_runner` off the GUI
 #: thread (rasterising a million points takes 40-90 ms).
 ASYNC_RASTER_POINTS = 200_000
+
+#: the colour of points drawn before the page's result for them arrived
+PENDING_RGBA = (175, 175, 175, 255)
+PENDING_TEXT = "computing…"
 
 # Offsets of a round "stamp" drawn around each rasterised point, by radius.
 _STAMPS = {
@@ -151,6 +156,8 @@ class ScatterView(pg.PlotWidget):
     """
 
     clicked = Signal(float, float, object, object)
+    #: new points drawn grey before their result (:meth:`show_pending`): overlays go
+    pending_shown = Signal()
     hovered = Signal(float, float)
     left = Signal()
     #: a :class:`RasterRequest` (only with ``async_raster_from``): answer with apply_raster
@@ -196,6 +203,15 @@ class ScatterView(pg.PlotWidget):
         vb.sigResized.connect(self._view_changed)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
+        # "computing…" over points drawn before their result (show_pending); any other draw
+        # (set_points, set_colors) takes it away.
+        self.pending_label = QLabel(self)
+        self.pending_label.setObjectName("PendingLabel")
+        self.pending_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.pending_label.setStyleSheet(
+            "#PendingLabel { background: rgba(255, 255, 255, 200); color: #333; "
+            "font-size: 15px; padding: 6px 14px; border: 1px solid #bbb; border-radius: 6px; }")
+        self.pending_label.hide()
 
     # -- data ------------------------------------------------------------------------------
     @property
@@ -222,6 +238,7 @@ class ScatterView(pg.PlotWidget):
         ``bounds``: :func:`data_bounds` of ``xy`` when the caller computed it off the GUI
         thread (a million points take tens of milliseconds).
         """
+        self.pending_label.hide()
         xy = np.ascontiguousarray(xy, dtype=np.float64)
         if xy.ndim != 2 or xy.shape[1] != 2:
             raise ValueError("xy must have shape (n, 2)")
@@ -247,7 +264,56 @@ class ScatterView(pg.PlotWidget):
 
     def set_colors(self, colors: np.ndarray) -> None:
         """Recolour the current points with an (n, 4) ``uint8`` array."""
+        self.pending_label.hide()
         self._set_colors(colors)
+
+    def show_pending(self, xy: np.ndarray, bounds=None, colors: np.ndarray | None = None,
+                     text: str = PENDING_TEXT) -> None:
+        """New points whose result is not there yet: drawn grey (``colors``: the grey, if
+        made off the GUI thread) with ``text`` over them, until the next draw. The drawing is
+        :meth:`set_points`' own (a big cloud is rasterised, asynchronously if so set)."""
+        xy = np.asarray(xy)
+        if colors is None:
+            colors = np.empty((xy.shape[0], 4), dtype=np.uint8)
+            colors[:] = PENDING_RGBA
+        if self.shows(xy):
+            self._set_colors(colors)
+        else:
+            self.set_points(xy, colors=colors, size=6 if xy.shape[0] <= RASTER_THRESHOLD else 3,
+                            bounds=bounds)
+        self.pending_label.setText(text)
+        self.pending_label.adjustSize()
+        self._place_pending()
+        self.pending_label.show()
+        self.pending_label.raise_()
+        self.pending_shown.emit()
+
+    def clear_pending(self) -> None:
+        """No result is coming for the points drawn: take "computing…" away."""
+        self.pending_label.hide()
+
+    @property
+    def pending(self) -> bool:
+        """True while points are drawn grey, waiting for their result (:meth:`show_pending`)."""
+        return not self.pending_label.isHidden()
+
+    def pending_text(self) -> str:
+        return self.pending_label.text() if self.pending else ""
+
+    def shows(self, xy: np.ndarray) -> bool:
+        """Whether ``xy`` (the same array) is the cloud drawn."""
+        return xy is self._xy
+
+    def _place_pending(self) -> None:
+        label = self.__dict__.get("pending_label")  # (pyqtgraph resizes before __init__ ends)
+        if label is None:
+            return
+        label.move(max(0, (self.width() - label.width()) // 2),
+                   max(0, (self.height() - label.height()) // 2))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._place_pending()
 
     def set_labels(self, labels: np.ndarray, n_colors: int | None = None) -> None:
         """Recolour the current points by integer labels (cluster palette; -1 is grey)."""

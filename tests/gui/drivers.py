@@ -30,6 +30,23 @@ _DRIVERS = {
 }
 
 
+def open_window(qtbot, first_visit: bool = False, size: tuple[int, int] = (1320, 820)):
+    """The main window, shown; ``first_visit``: a page's first visit shows its "What to look
+    at" card, as a new user's does (off by default: the card would cover the plots)."""
+    from gui import settings as app_settings
+    from gui.app import MainWindow, create_app
+    from gui.help import FIRST_VISIT_KEY
+
+    create_app()
+    app_settings.settings().setValue(FIRST_VISIT_KEY, first_visit)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
 class PageDriver:
     """What every driver can do: wait for results and idle, read code and exports."""
 
@@ -70,6 +87,44 @@ class PageDriver:
                 tabs.setCurrentIndex(i)
                 return
         raise KeyError(f"no tab '{title}'")
+
+    # -- help: the "?" button and the "What to look at" card (gui/help.py) ---------------------------
+    def click_help(self) -> None:
+        """Click the page's "?" button (it shows or hides the card; also on a page that is
+        not the one shown)."""
+        self.page.help.button.click()
+
+    def close_help(self) -> None:
+        """Click the card's × button."""
+        self.page.help.card.close_button.click()
+
+    def help_shown(self) -> bool:
+        """Whether the card is up (on the page, whether or not the page is the one shown)."""
+        return not self.page.help.card.isHidden()
+
+    def help_text(self) -> str:
+        return self.page.help.card.plain_text()
+
+    def help_geometry(self):
+        """(button, card) rectangles in the page's coordinates."""
+        return self.page.help.button.geometry(), self.page.help.card.geometry()
+
+    # -- new data, drawn before its result (gui/preview.py) ------------------------------------------
+    def selected_dataset(self) -> str:
+        """The key the page's dataset picker selects ("" for a page without one)."""
+        from gui.widgets.dataset_picker import DatasetPicker
+
+        picker = self.page.findChild(DatasetPicker)
+        return picker.current_key() if picker is not None else ""
+
+    def pending_views(self) -> list:
+        """The current tab's views that draw the dataset's points."""
+        tab = self.page.current_tab()
+        return tab.pending_views() if tab is not None else []
+
+    def pending_texts(self) -> list[str]:
+        """What is written over each of those views ("" where nothing)."""
+        return [view.pending_text() for view in self.pending_views()]
 
     def tab_titles(self) -> list[str]:
         tabs = self.page.tabs

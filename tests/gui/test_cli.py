@@ -39,6 +39,8 @@ def test_screenshot_of_a_page(tmp_path):
         # the plot holds coloured points, not only white and grey
         colours = img.convert("RGB").getcolors(1_000_000)
         assert sum(1 for count, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 80) > 50
+        # no "What to look at" card over the picture (its background is #fffdf4)
+        assert sum(count for count, rgb in colours if rgb == (255, 253, 244)) < 500
 
 
 def test_unknown_page_is_an_error():

@@ -175,6 +175,14 @@ class ChooseKPage(Page):
             else:
                 self.k_max.setValue(max(self.k_max.value(), int(k)))
 
+    def preview_shown(self, preview) -> None:
+        self.view.show_stale(preview.summary())
+        self.use_button.setEnabled(False)  # (the selected k is of the other data)
+
+    def preview_dropped(self) -> None:
+        super().preview_dropped()
+        self._update_use_button()
+
     def shutdown(self) -> None:
         self._debounce.stop()
         self._drawn_timer.stop()
@@ -192,12 +200,14 @@ class ChooseKPage(Page):
             self.ctx.show_message(problem, "warning")
             return
         ks = st.ks()
-        self.run_task(jobs.sweep, self.ctx, st.dataset, ks, st.random_state,
-                      st.sample_limit(), key="sweep",
-                      description=f"Fitting K-Means for k = {ks[0]}…{ks[-1]}…",
-                      on_result=self._show_result,
-                      on_error=lambda exc: self.fail(exc, "The sweep"),
-                      cost=self._sweep_cost(ks))
+        self.new_data.want(st.dataset)  # its points at once, grey, until the sweep
+        task = self.run_task(jobs.sweep, self.ctx, st.dataset, ks, st.random_state,
+                             st.sample_limit(), key="sweep",
+                             description=f"Fitting K-Means for k = {ks[0]}…{ks[-1]}…",
+                             on_result=self._show_result,
+                             on_error=lambda exc: self.fail(exc, "The sweep"),
+                             cost=self._sweep_cost(ks))
+        task.cancelled.connect(lambda t=task: t.state == "cancelled" and self.new_data.drop())
 
     def _sweep_cost(self, ks: list[int]) -> float | None:
         ds = self.ctx.cached_dataset(self.state.dataset)
@@ -211,6 +221,7 @@ class ChooseKPage(Page):
         return self.state.shown_settings()
 
     def _show_result(self, result: ChooseKResult) -> None:
+        self.new_data.done(result.dataset.key)
         self.state.accept(result, self._pending_k)
         self._pending_k = None
         self.refresh()

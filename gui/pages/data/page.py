@@ -31,8 +31,8 @@ class DataPage(Page):
 
         box, layout = panel("Dataset")
         form = Form(layout, self.binder)
-        self.picker = form.row(None, DatasetPicker(ctx, default=self.state.key),
-                               key="last_dataset")
+        self.picker = form.row(None, DatasetPicker(ctx, default=self.state.key,
+                                                   follow_images=True), key="last_dataset")
         self.picker.key_changed.connect(self._load)
         self.open_button = QPushButton("Open a file…")
         self.open_button.setToolTip("Open a CSV, TSV or NPY table, or an image (Ctrl+O). "
@@ -57,7 +57,6 @@ class DataPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(side_panel(box, summary_box, self.view.legend))
         layout.addWidget(self.view, 1)
-        ctx.dataset_opened.connect(self.show_dataset)
         self.view.scatter.raster_wanted.connect(self._rasterize)
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -66,10 +65,7 @@ class DataPage(Page):
 
     def show_dataset(self, key: str) -> None:
         """Select a dataset (e.g. one the user just opened) and draw it."""
-        if self.picker.current_key() == key:
-            self._load(key)
-        else:
-            self.picker.set_current_key(key)
+        self.picker.select_opened(key)
 
     def shown_settings(self) -> dict:
         ds = self.state.dataset
@@ -132,8 +128,16 @@ class DataPage(Page):
 
     def _relabel(self, ds, column, **fixes) -> None:
         self.run_task(jobs.relabel, ds, column, key="relabel", **fixes,
-                      description=f"Reading {ds.name} again…", on_result=self.ctx.add_dataset,
+                      description=f"Reading {ds.name} again…",
+                      on_result=self._read_again,
                       on_error=lambda exc: self._relabel_failed(ds, column, exc, fixes))
+
+    def _read_again(self, ds) -> None:
+        """The table read again with other labels: drawn here (and on the pages that show
+        it); the other pages keep their data."""
+        key = self.ctx.add_dataset(ds, opened=False)
+        if self.picker.current_key() != key:
+            self.picker.set_current_key(key)
 
     def _relabel_failed(self, ds, column, exc: BaseException, fixes: dict) -> None:
         """The sentence, with its guided fix as a button (e.g. rows without a label); the

@@ -134,10 +134,17 @@ class DBSCANPage(Page):
 
     def _load(self, key: str) -> None:
         if key:
+            self.new_data.want(key)  # its points at once, grey, until its clustering
             # (the summary keeps the last clustering until the new one is drawn)
             self.run_task(jobs.load, self.ctx, key, key="load", description="Loading dataset…",
-                          on_result=self._loaded,
-                          on_error=lambda exc: self.fail(exc, "Loading the dataset"))
+                          on_result=self._loaded, on_error=self._load_failed)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.new_data.drop()
+        self.fail(exc, "Loading the dataset")
+
+    def preview_shown(self, preview) -> None:
+        self.panel.summary.setText(preview.summary())
 
     def _loaded(self, payload) -> None:
         key, ds, proj, bounds, index = payload
@@ -197,11 +204,16 @@ class DBSCANPage(Page):
             on_result=lambda r, key=s.dataset_key: self._dbscan_done(key, r),
             on_error=self._dbscan_failed)
         # cancelled by the user (not superseded by newer values): show the drawn parameters
-        task.cancelled.connect(lambda t=task: t.state == "cancelled" and self._show_drawn())
+        task.cancelled.connect(lambda t=task: t.state == "cancelled" and self._dbscan_cancelled())
         if self.tabs.currentWidget() is self.compare:
             self._timers["compare"].start()
 
+    def _dbscan_cancelled(self) -> None:
+        self.new_data.drop()
+        self._show_drawn()
+
     def _dbscan_failed(self, exc: BaseException) -> None:
+        self.new_data.drop()
         self.fail(exc, "DBSCAN")  # the sentence; the clustering on screen stays
         self._show_drawn()
 
@@ -222,6 +234,7 @@ class DBSCANPage(Page):
         if s.dataset is None or key != s.dataset_key:
             return
         s.result, s.elapsed, s.result_colors = payload
+        self.new_data.done(key)
         self._save_dataset()
         self._show()
         self.mark_drawn()

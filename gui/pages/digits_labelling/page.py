@@ -34,6 +34,7 @@ from gui.pages.digits_labelling.settings import DigitsLabellingSettings
 from gui.pages.digits_labelling.state import LabellingState
 from gui.pages.digits_labelling.view import LabellingView
 from gui.tasks import estimate_cost
+from gui.widgets.digit_gallery import DigitGallery
 
 N_TRAIN = 1347  # the chapter's training digits
 N_CLUSTERS = 50
@@ -64,6 +65,7 @@ class DigitsLabellingPage(Page):
     name = "digits-labelling"
     title = "Digits: labelling"
     Settings = DigitsLabellingSettings
+    SHORTCUTS = (("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z, Ctrl+Y", "Redo"), *DigitGallery.KEY_HELP)
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)

@@ -123,6 +123,11 @@ class GaussianMixturesPage(Page):
         super().fail(exc, what)
         self._read_controls()
 
+    def preview_shown(self, preview) -> None:
+        info = getattr(self.current_tab(), "info", None)
+        if info is not None:  # not the last fit's numbers under the new points
+            info.setText(preview.line())
+
     def shutdown(self) -> None:
         for t in (self._debounce, self._threshold_timer, self._bayes_timer, self._play):
             t.stop()
@@ -165,12 +170,17 @@ class GaussianMixturesPage(Page):
         st = self.state
         if not st.dataset:
             return
-        self.run_task(jobs.fit, self.ctx, st.dataset, st.n_components, st.covariance_type,
-                      st.n_init, st.random_state, st.percentile_value, key="fit",
-                      description="Fitting the Gaussian mixture…", on_result=self._fit_done,
-                      cost=self._cost(st.n_components, EM_PASSES * st.n_init))
+        self.new_data.want(st.dataset)  # its points at once, grey, until the fit
+        task = self.run_task(jobs.fit, self.ctx, st.dataset, st.n_components,
+                             st.covariance_type, st.n_init, st.random_state,
+                             st.percentile_value, key="fit",
+                             description="Fitting the Gaussian mixture…",
+                             on_result=self._fit_done,
+                             cost=self._cost(st.n_components, EM_PASSES * st.n_init))
+        task.cancelled.connect(lambda t=task: t.state == "cancelled" and self.new_data.drop())
 
     def _fit_done(self, view) -> None:
+        self.new_data.done(view.params[0])
         self.state.accept_fit(view)
         self.refresh()
         self._ensure_tab_work()

@@ -52,6 +52,18 @@ class MixtureView(ScatterView):
         self.weight_texts: list[str] = []
         self.ellipse_count = 0
 
+    def show_pending(self, xy: np.ndarray, **kwargs) -> None:
+        """New points drawn grey before their mixture is fitted: no mixture drawn."""
+        for item in self._shapes:
+            self.plotItem.vb.removeItem(item)
+        self._shapes, self.weight_texts, self.ellipse_count = [], [], 0
+        for item in (self.density, self.boundaries):
+            item.clear()
+            item.setVisible(False)
+        for item in (self.anomaly_item, self.sample_item, self.selected_item):
+            item.setData([], [])
+        super().show_pending(xy, **kwargs)
+
     def show_drawing(self, xy: np.ndarray, d: Drawing, auto_range: bool = True) -> None:
         if self.n_points != len(xy) or not np.array_equal(self.points(), xy):
             self.set_points(xy, d.colors, auto_range=auto_range)

@@ -57,6 +57,8 @@ class HandPlacement(QObject):
         s = self.page.state
         s.params = self.page.params()
         s.stepper = s.frame = s.result = s.soft = None
+        if s.dataset is not None:  # what hand mode shows: no result is coming
+            self.page.new_data.done(s.dataset.key)
         self.page.refresh()
 
     def _move_placed(self, index: int, x: float, y: float, save: bool) -> None:

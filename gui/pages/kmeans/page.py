@@ -22,7 +22,7 @@ from gui.pages.kmeans.hand import HandPlacement
 from gui.pages.kmeans.settings import KMeansSettings, open_store
 from gui.pages.kmeans.state import CHAPTER_X_NEW, FitParams, KMeansState
 from gui.pages.kmeans.stepping import Stepping
-from gui.pages.kmeans.tabs.clusters import ClustersTab
+from gui.pages.kmeans.tabs.clusters import DELETE_NEW_HELP, ClustersTab
 from gui.pages.kmeans.tabs.compare import CompareTab
 from gui.pages.kmeans.tabs.iterations import IterationsTab
 from gui.pages.kmeans.tabs.limits import LimitsTab
@@ -36,6 +36,8 @@ class KMeansPage(Page):
     name = "kmeans"
     title = "K-Means"
     Settings = KMeansSettings
+    SHORTCUTS = (("Right", "One iteration forwards"), ("Left", "One iteration back"),
+                 ("Space", "Play or pause"), ("Del", DELETE_NEW_HELP))
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
@@ -101,9 +103,10 @@ class KMeansPage(Page):
         for tab in self._tabs:
             tab.was_built.connect(lambda tab=tab: self._wire_regions(tab))
             self._wire_regions(tab)
-        for key, slot in ((Qt.Key.Key_Right, self.step), (Qt.Key.Key_Left, self.back),
-                          (Qt.Key.Key_Space, self.toggle_play)):
-            sc = QShortcut(QKeySequence(key), self)
+        for (keys, what), slot in zip(self.SHORTCUTS, (self.step, self.back,
+                                                       self.toggle_play)):
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setWhatsThis(what)  # (Help ▸ Keyboard shortcuts lists it)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
 
@@ -177,6 +180,10 @@ class KMeansPage(Page):
 
         return export_run(self, target, scale, on_done, on_error)
 
+    def preview_shown(self, preview) -> None:
+        self.controls.data_info.setText(preview.summary())
+        self.controls.result_label.setText(f"<i>{preview.line()}</i>")
+
     def shutdown(self) -> None:
         self.play_timer.stop()
         self._fit_timer.stop()
@@ -212,6 +219,7 @@ class KMeansPage(Page):
         if not p.key:
             return
         self.stop_play()
+        self.new_data.want(p.key)  # new data: its points at once, grey, until the fit
         if p.init == "hand" and not p.hand_ready:
             self.hand.changed()
             return
@@ -226,10 +234,12 @@ class KMeansPage(Page):
     def _fit_cancelled(self, task) -> None:
         if task.state != "stale":  # Cancel (or Esc): keep what is drawn
             self.state.status.pop("fit", None)
+            self.new_data.drop()
             self.controls.render(self.state, self.settings)
 
     def fit_failed(self, exc: BaseException) -> None:
         self.state.status.pop("fit", None)
+        self.new_data.drop()
         self.fail(exc, "K-Means")
         self.sync_mode()
 
@@ -238,6 +248,7 @@ class KMeansPage(Page):
         s = self.state
         s.params, s.dataset, s.projection, s.result, s.stepper, s.frame = out
         s.status.pop("fit", None)
+        self.new_data.done(s.dataset.key)
         self._stale |= {"iterations", "compare", "variability"} if s.result is not None \
             else {"iterations"}  # the figure follows the initialisation
         self._update_soft()
@@ -374,6 +385,7 @@ class KMeansPage(Page):
             self.run_limits()
         if tab is not None:
             tab.render(self.state)
+        self.new_data.apply()  # points of newly selected data, until their fit
         if not self.state.playing:  # while playing, the code follows when it stops
             self.code_changed.emit()
 

@@ -104,6 +104,17 @@ class ScatterPane(QWidget):
         layout.addWidget(_column(self.scatter, self.note))
         self._points_of = None  # the dataset whose points are drawn
         self._drawn = None  # (result, k) drawn last
+        self.scatter.pending_shown.connect(self._pending_shown)
+
+    def _pending_shown(self) -> None:
+        """New points drawn grey before their sweep: no clustering on them yet."""
+        self.forget_drawn()
+        self.scatter.set_regions(None)
+        self.centroid_rings.setData([], [])
+        self.centroid_crosses.setData([], [])
+
+    def forget_drawn(self) -> None:
+        self._points_of = self._drawn = None
 
     def render(self, state: ChooseKState) -> None:
         result, k = state.result, state.selected_k
@@ -112,7 +123,12 @@ class ScatterPane(QWidget):
         study = result.study
         i = study.index(k)
         ds, projection = result.dataset, result.projection
-        if self._points_of is not ds or self.scatter.n_points != ds.n_samples:
+        if self._points_of is not ds and self.scatter.shows(projection.coords):
+            self._points_of = ds  # drawn grey already (new data, gui/preview.py)
+            self.scatter.set_colors(result.colors[i])
+            self.scatter.set_axis_titles(*(t.replace(" of variance", "")
+                                           for t in projection.axis_titles))
+        elif self._points_of is not ds or self.scatter.n_points != ds.n_samples:
             self._points_of = ds
             self.scatter.set_points(projection.coords, colors=result.colors[i],
                                     size=6 if ds.n_samples <= 5000 else 3, auto_range=True,

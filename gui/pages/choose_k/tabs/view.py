@@ -16,6 +16,7 @@ from gui.pages.choose_k.state import ChooseKState, export_table, selection_facts
 from gui.pages.choose_k.tabs.clustering import DiagramsPane, ScatterPane
 from gui.pages.choose_k.tabs.curves import CurvesView
 from gui.widgets.palette import hex_color, palette_rgba
+from gui.widgets.veil import Veil
 
 SELECTION_HINT = "Click a k on a curve or a diagram."
 
@@ -76,6 +77,23 @@ class ChooseKView(Tab):
         self._state: ChooseKState | None = None
         self._result = None  # the result last rendered
         self._queue: list = []  # parts of a new result still to draw
+        self._veils = [Veil(self.curves), Veil(self.diagrams)]  # over a sweep of other data
+
+    def pending_views(self) -> list:
+        return [self.scatter.scatter]
+
+    def forget_drawn(self) -> None:
+        self.scatter.forget_drawn()
+        self._result = None
+        self.show_stale(None)
+
+    def show_stale(self, summary: str | None) -> None:
+        """New data is drawn grey in the scatter: the curves and diagrams of the last sweep
+        are faded and the selection box says what is coming (None: back to normal)."""
+        for veil in self._veils:
+            veil.set_shown(summary is not None)
+        if summary is not None:
+            self.selection_info.setText(summary)
 
     def render(self, state: ChooseKState) -> None:
         """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
@@ -83,6 +101,8 @@ class ChooseKView(Tab):
         data); a new selection is drawn at once (it only swaps precomputed arrays)."""
         self._state = state
         new_result = state.result is not self._result
+        if new_result:
+            self.show_stale(None)
         self._result = state.result
         self.curves.render(state)
         self.selection_info.setText(selection_html(state))

@@ -129,6 +129,7 @@ class ExploreTab(Tab):
         # what is drawn (so render() redraws only what changed)
         self._projection = None
         self._coords = None
+        self._legend_follows = False
         self._kdist = None
         self._instances: tuple | None = None
         self._prediction = None
@@ -155,6 +156,15 @@ class ExploreTab(Tab):
                     <= PICK_PIXELS)
 
     # -- drawing ----------------------------------------------------------------------------------
+    def pending_views(self) -> list:
+        if not self._legend_follows:
+            self._legend_follows = True
+            self.view.pending_shown.connect(lambda: self._render_legend(None))
+        return [self.view]
+
+    def forget_drawn(self) -> None:
+        self._projection = self._coords = None
+
     def render(self, state) -> None:
         proj = state.projection
         if proj is None:
@@ -180,7 +190,7 @@ class ExploreTab(Tab):
         self._render_regions(state)
 
     def _render_legend(self, r) -> None:
-        k = r.n_clusters
+        k = r.n_clusters if r is not None else 0  # (None: new data, no clustering yet)
         colors = palette_rgba(max(k, 1))
         items = [f"<span style='color:{hex_color(colors[i])}'>●</span> {i}"
                  for i in range(min(k, 12))]

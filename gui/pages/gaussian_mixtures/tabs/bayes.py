@@ -46,6 +46,9 @@ class BayesTab(Tab):
         two_plots(self, row, self.plot, self.view)
         self.heights = np.empty(0)
 
+    def pending_views(self) -> list:
+        return [self.view]
+
     def render(self, state: GMState) -> None:
         self.prior_label.setText(f"{prior_value(state.prior):g}")
         bv = state.bayes

@@ -49,6 +49,9 @@ class ChooseKTab(Tab):
         x = vb.mapSceneToView(event.scenePos()).x()
         self.k_clicked.emit(int(ks[int(np.argmin(np.abs(np.asarray(ks) - x)))]))
 
+    def pending_views(self) -> list:
+        return [self.view]
+
     def render(self, state: GMState) -> None:
         sv = state.sweep
         if sv is None:

@@ -64,6 +64,9 @@ class DensityTab(Tab):
         d = (((xy - (x, y)) / span) ** 2).sum(axis=1)
         self.point_clicked.emit(int(np.argmin(d)))
 
+    def pending_views(self) -> list:
+        return [self.view]
+
     def render(self, state: GMState) -> None:
         self.percentile_label.setText(f"{state.percentile_value:.1f} %")
         v = state.fit

@@ -49,6 +49,9 @@ class EMTab(Tab):
         layout.addWidget(b)
         return b
 
+    def pending_views(self) -> list:
+        return [self.view]
+
     def render(self, state: GMState) -> None:
         s = state.step
         self.play_button.setChecked(state.playing)

@@ -33,6 +33,9 @@ def _color_icon(rgba) -> QIcon:
     return QIcon(pm)
 
 
+DELETE_NEW_HELP = "Remove the selected new instances (in the soft-clustering table)"
+
+
 class ClustersTab(LazyTab):
     title = "Clusters"
 
@@ -80,6 +83,7 @@ class ClustersTab(LazyTab):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMinimumSectionSize(30)
         sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
+        sc.setWhatsThis(DELETE_NEW_HELP)
         sc.setContext(Qt.ShortcutContext.WidgetShortcut)
         sc.activated.connect(self.delete_selected_new)
         self.chapter_new_button = QPushButton("Chapter's X_new")
@@ -123,6 +127,12 @@ class ClustersTab(LazyTab):
     def cluster_views(self) -> list:
         return [self.view]
 
+    def pending_views(self) -> list:
+        return [self.view]
+
+    def forget_drawn(self) -> None:
+        self._shown_data = self._drawn = None
+
     def delete_selected_new(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         if rows:
@@ -135,8 +145,10 @@ class ClustersTab(LazyTab):
             return
         if self._shown_data is not ds:
             self._shown_data = ds
-            self.view.set_points(proj.coords, colors=np.zeros((ds.n_samples, 4), np.uint8) + 160,
-                                 size=6 if ds.n_samples <= 5000 else 3)
+            if not self.view.shows(proj.coords):  # (drawn already if it was previewed)
+                self.view.set_points(proj.coords,
+                                     colors=np.zeros((ds.n_samples, 4), np.uint8) + 160,
+                                     size=6 if ds.n_samples <= 5000 else 3)
             self.view.set_axis_titles(*proj.axis_titles)
             self.view.set_title(ds.name)
         f = state.frame
