@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QTimer
 
 from core.datasets import Dataset
 from core.projection import Projection
+from gui.tasks import next_turn
 from gui.widgets.scatter import PENDING_RGBA, PENDING_TEXT, data_bounds
 
 
@@ -96,7 +96,7 @@ class NewData:
     def _loaded(self, preview: Preview) -> None:
         # Drawn on a later turn of the event loop: results delivered in the same batch (the
         # Data page's, a fit's) are not drawn in one go with it.
-        QTimer.singleShot(0, self.page, lambda: self._show(preview))
+        next_turn(self.page, lambda: self._show(preview))
 
     def _show(self, preview: Preview) -> None:
         if preview.key != self.wanted:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
+from gui.tasks import next_turn
 from gui.widgets.palette import palette_rgba
 
 #: Most vertices drawn per band (a 50 000-point band is drawn from its quantiles).
@@ -158,7 +159,7 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         """Make ``n`` diagram plots ahead of time, one per turn of the event loop (a plot
         takes ~10-50 ms to make: done while the first result is computed, not when it comes)."""
         if len(self._pool) < n:
-            QTimer.singleShot(0, self, lambda: self._prepare_one(n))
+            next_turn(self, lambda: self._prepare_one(n))
 
     def _prepare_one(self, n: int) -> None:
         if len(self._pool) < n:

@@ -192,3 +192,33 @@ def test_inline_error_goes_to_on_error(qtbot):
     runner.submit(bad, key="bad", cost=1, on_error=errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=5_000)
     assert str(errors[0]) == "That file has no rows."
+
+
+def test_stages_on_next_turns_let_due_timers_run_in_between(qtbot):
+    """A chain of stages (a page drawing a result a part at a time) leaves the event loop
+    between parts: a timer that is due (input, a heartbeat) runs before the next part."""
+    import time
+
+    from PySide6.QtCore import QObject, Qt, QTimer
+
+    from gui.tasks import next_turn
+
+    owner = QObject()
+    order: list[str] = []
+    beat = QTimer()
+    beat.setTimerType(Qt.TimerType.PreciseTimer)
+    beat.setInterval(2)
+    beat.timeout.connect(lambda: order.append("tick"))
+
+    def stage(i: int) -> None:
+        order.append("stage")
+        time.sleep(0.004)  # longer than the timer's interval: it is due when the stage ends
+        if i < 6:
+            next_turn(owner, lambda: stage(i + 1))
+
+    beat.start()
+    next_turn(owner, lambda: stage(1))
+    qtbot.waitUntil(lambda: order.count("stage") == 6, timeout=5000)
+    beat.stop()
+    stages = [i for i, what in enumerate(order) if what == "stage"]
+    assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))

@@ -15,12 +15,13 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 
 from core.animation import save_animation
 from core.kmeans import decision_regions
 from gui.exports import SCREEN_DPI, render_image, to_rgb
 from gui.pages.kmeans import jobs
+from gui.tasks import next_turn
 from gui.widgets.cluster_view import ClusterView
 
 #: A run longer than this is cut (an animation of hundreds of frames helps nobody).
@@ -82,7 +83,7 @@ class FrameDrawer(QObject):
             self.view.apply_regions(request, *self.current)
 
     def start(self) -> None:
-        QTimer.singleShot(0, self, self._next)
+        next_turn(self, self._next)
 
     def _draw(self, i: int) -> None:
         f, grid = self.frames[i], self.regions[i]
@@ -104,7 +105,7 @@ class FrameDrawer(QObject):
         if self.progress is not None:
             self.progress(len(self.images) / len(self.frames))
         if len(self.images) < len(self.frames):
-            QTimer.singleShot(0, self, self._next)
+            next_turn(self, self._next)
         else:
             self._close()
             self.done(self.images)

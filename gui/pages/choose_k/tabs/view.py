@@ -7,7 +7,7 @@ is a rendering of the state too.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.pages.base import Tab, info_label
@@ -15,6 +15,7 @@ from gui.pages.choose_k import snippets
 from gui.pages.choose_k.state import ChooseKState, export_table, selection_facts
 from gui.pages.choose_k.tabs.clustering import DiagramsPane, ScatterPane
 from gui.pages.choose_k.tabs.curves import CurvesView
+from gui.tasks import next_turn
 from gui.widgets.palette import hex_color, palette_rgba
 from gui.widgets.veil import Veil
 
@@ -108,7 +109,7 @@ class ChooseKView(Tab):
         self.selection_info.setText(selection_html(state))
         if new_result and state.result is not None:
             if not self._queue:
-                QTimer.singleShot(0, self, self._render_next)
+                next_turn(self, self._render_next)
             # (the steps are made when their turn comes: the state may change meanwhile)
             self._queue = [lambda: self.diagrams.render_steps(self._state),
                            lambda: [lambda: self.scatter.render(self._state)]]
@@ -126,7 +127,7 @@ class ChooseKView(Tab):
                 steps[0]()
                 self._queue[:0] = [_just(step) for step in steps[1:]]
             if self._queue:
-                QTimer.singleShot(0, self, self._render_next)
+                next_turn(self, self._render_next)
             else:
                 self.drawn.emit()
 
