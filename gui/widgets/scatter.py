@@ -314,6 +314,9 @@ class ScatterView(pg.PlotWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._place_pending()
+        title = self.__dict__.get("_title")
+        if title and self.plotItem.titleLabel.text != title:  # cut to fit: fit it again
+            self.set_title(title)
 
     def set_labels(self, labels: np.ndarray, n_colors: int | None = None) -> None:
         """Recolour the current points by integer labels (cluster palette; -1 is grey)."""
@@ -484,7 +487,26 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.setLabel("left", y)
 
     def set_title(self, title: str) -> None:
-        self.plotItem.setTitle(title)
+        """The plot's title, cut with "…" to the view's width (a title wider than the view
+        made the plot wider than its widget, and the right of it was cut off)."""
+        self._title = title
+        label = self.plotItem.titleLabel
+        room = max(40.0, self.width() - 30.0)
+
+        def fits(text: str) -> bool:  # (the title is HTML in its own size: measured as drawn)
+            self.plotItem.setTitle(text)
+            return label.item.boundingRect().width() <= room
+
+        shown = title
+        if not fits(title):
+            lo, hi = 0, len(title)  # the longest start of the title that fits, with "…"
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if fits(title[:mid].rstrip() + "…") else (lo, mid - 1)
+            shown = title[:lo].rstrip() + "…"
+            self.plotItem.setTitle(shown)
+        self.plotItem.titleLabel.setToolTip(title if shown != title else "")
+        pg.GraphicsView.resizeEvent(self, None)  # fit the plot to the view again
 
 
 def rasterize_with(tasks):

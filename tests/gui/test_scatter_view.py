@@ -54,3 +54,26 @@ def test_small_clouds_stay_on_the_gui_thread(window, qtbot):
     xy = np.random.default_rng(2).normal(size=(20_000, 2))
     view.set_points(xy, size=3)
     assert not view.raster_pending and view.raster_image() is not None
+
+
+def test_a_long_title_is_cut_and_never_widens_the_plot_beyond_its_view(qtbot):
+    from gui.app import create_app
+    from gui.widgets.scatter import ScatterView
+
+    create_app()
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(170, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_title("Blobs (the chapter's 2 000 points) · 2,000 points × 2 features")
+    assert view.plotItem.geometry().width() <= view.width()
+    assert view.plotItem.titleLabel.text.endswith("…")
+    assert "2,000 points" in view.plotItem.titleLabel.toolTip()
+    view.set_title("k=4")
+    assert view.plotItem.titleLabel.text == "k=4"
+    assert view.plotItem.geometry().width() == view.width()
+    view.set_title("A rather long title for a narrow scatter view")
+    assert view.plotItem.titleLabel.text.endswith("…")
+    view.resize(700, 400)
+    assert view.plotItem.titleLabel.text == "A rather long title for a narrow scatter view"
