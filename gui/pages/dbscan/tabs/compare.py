@@ -54,7 +54,7 @@ class CompareTab(Tab):
         self.plot_a = DBSCANPlot()
         self.plot_b = DBSCANPlot()
         for p in (self.plot_a, self.plot_b):
-            p.view.setToolTip("Core samples large, border samples small, anomalies red "
+            p.view.setToolTip("Core samples large, border samples small, anomalies black "
                               "crosses, as in the chapter's Figure 9-14.")
         self.area = SideBySide(self.plot_a, self.plot_b)
         self.layout().addWidget(self.area, 1)

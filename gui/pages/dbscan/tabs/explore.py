@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QLabel, QSplitter, QVBoxLayo
 from gui.pages.base import Tab
 from gui.pages.dbscan import snippets
 from gui.widgets.dbscan_plot import DBSCANPlot
-from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
+from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba, series_hex
 from gui.widgets.scatter import make_plot
 
 #: Hover picks the nearest point within this many screen pixels.
@@ -44,7 +44,7 @@ class ExploreTab(Tab):
         super().__init__(parent)
         self.plot = DBSCANPlot()
         self.view = self.plot.view
-        self.view.setToolTip("Core samples are large, border samples small, anomalies are red "
+        self.view.setToolTip("Core samples are large, border samples small, anomalies are black "
                              "crosses. Hover a point to see its eps-neighbourhood; click to "
                              "add a new instance. Scroll to zoom, drag to pan.")
         self.view.set_axis_titles("x1", "x2")
@@ -81,7 +81,7 @@ class ExploreTab(Tab):
         self.kplot.setToolTip("Every point's distance to its k-th nearest neighbour "
                               "(k = min_samples − 1), sorted. Points above the eps line are "
                               "not core samples. Drag the line to set eps.")
-        self.kcurve = self.kplot.plot([], [], pen=pg.mkPen(31, 119, 180, width=2))
+        self.kcurve = self.kplot.plot([], [], pen=pg.mkPen(series_hex(0), width=2))
         self.kcurve.setDownsampling(auto=True, method="peak")
         self.kcurve.setClipToView(True)
         self.knee_marker = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(150, 0, 0, width=2),
