@@ -22,11 +22,12 @@ from gui.pages.dbscan import jobs
 from gui.pages.dbscan.panel import ControlPanel
 from gui.pages.dbscan.settings import DBSCANSettings, dataset_store
 from gui.pages.dbscan.snippets import fmt_eps
-from gui.pages.dbscan.state import CHAPTER_X_NEW, DBSCANState, Hover
+from gui.pages.dbscan.state import CHAPTER_COMPARE_EPS, CHAPTER_X_NEW, DBSCANState, Hover
 from gui.pages.dbscan.tabs.compare import CompareTab
 from gui.pages.dbscan.tabs.explore import ExploreTab
 from gui.settings import data_dir
 from gui.tasks import INLINE_COST
+from gui.widgets.distance_spin import snap_distance
 
 #: Debounce of the eps / min_samples / KNN controls, in milliseconds.
 DEBOUNCE_MS = 150
@@ -79,10 +80,12 @@ class DBSCANPage(Page):
         p.clear_button.clicked.connect(self.clear_instances)
         p.export_button.clicked.connect(self._export_csv)
         self.explore.eps_dragged.connect(self._eps_dragged)
+        self.explore.eps_chosen.connect(self.set_eps)
         self.explore.clicked.connect(self._plot_clicked)
         self.explore.hovered.connect(self._hover)
         self.explore.left.connect(self._hide_hover)
         self.compare.eps_changed.connect(self._compare_eps_changed)
+        self.compare.chapter_button.clicked.connect(self.compare_chapters_eps)
 
     # -- drawing and persistence ---------------------------------------------------------------
     def _show(self) -> None:
@@ -168,8 +171,17 @@ class DBSCANPage(Page):
         self._timers["dbscan"].start()
 
     def _eps_dragged(self, value: float) -> None:
-        self.state.eps = float(value)
+        """The eps line is being dragged: the spin box follows (snapped to what it shows),
+        the clustering follows (debounced)."""
+        self.state.eps = snap_distance(float(value))
         self.panel.render(self.state)
+        self._timers["dbscan"].start()
+
+    def set_eps(self, value: float) -> None:
+        """eps from the k-distance plot (a drag released, a click on the curve): snapped to
+        the spin box's digits, and the line snaps to it too."""
+        self.state.eps = snap_distance(float(value))
+        self._show()
         self._timers["dbscan"].start()
 
     def _min_samples_changed(self, value: int) -> None:
@@ -198,8 +210,6 @@ class DBSCANPage(Page):
             on_error=self._dbscan_failed)
         # cancelled by the user (not superseded by newer values): show the drawn parameters
         task.cancelled.connect(lambda t=task: t.state == "cancelled" and self._show_drawn())
-        if self.tabs.currentWidget() is self.compare:
-            self._timers["compare"].start()
 
     def _dbscan_failed(self, exc: BaseException) -> None:
         self.fail(exc, "DBSCAN")  # the sentence; the clustering on screen stays
@@ -407,6 +417,12 @@ class DBSCANPage(Page):
         self.state.eps_a, self.state.eps_b = float(eps_a), float(eps_b)
         self._timers["compare"].start()
 
+    def compare_chapters_eps(self) -> None:
+        """Put the comparison back to the chapter's two values of eps."""
+        self.state.eps_a, self.state.eps_b = CHAPTER_COMPARE_EPS
+        self._show()
+        self._run_compare()
+
     def _run_compare(self) -> None:
         self._timers["compare"].stop()
         s = self.state
@@ -419,7 +435,7 @@ class DBSCANPage(Page):
         X = s.dataset.X
         self.run_task(jobs.compare, X, *params[1:], s.index, key="compare",
                       description="DBSCAN with two values of eps…",
-                      cost=jobs.dbscan_cost(X, s.min_samples, runs=2),
+                      cost=jobs.dbscan_cost(X, params[3], runs=2),
                       on_result=lambda r, p=params: self._compare_done(p, r),
                       on_error=self._compare_failed)
 

@@ -204,6 +204,61 @@ class DBSCANDriver(PageDriver):
                          Qt.MouseButton.LeftButton)
         self._done(wait, self._eps_drawn)
 
+    def drag_on_kdist_plot(self, y_from: float, y_to: float, x_fraction: float = 0.4,
+                           steps: int = 4, wait: bool = True) -> None:
+        """Press on the k-distance plot at height ``y_from`` (away from the eps line), drag
+        to ``y_to`` and release, with real mouse events; waits for the new clustering."""
+        kplot = self._explore.kplot
+        (x0, x1), _ = kplot.plotItem.vb.viewRange()
+        x = x0 + x_fraction * (x1 - x0)
+        start, end = self.view_point(kplot, x, y_from), self.view_point(kplot, x, y_to)
+        vp = kplot.viewport()
+        self._send_mouse(vp, QEvent.Type.MouseMove, start)
+        self._pause()
+        self._send_mouse(vp, QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton,
+                         Qt.MouseButton.LeftButton)
+        for t in np.linspace(0, 1, steps + 1)[1:]:
+            self._pause()
+            p = QPoint(start.x(), int(round(start.y() + t * (end.y() - start.y()))))
+            self._send_mouse(vp, QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
+        self._send_mouse(vp, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton,
+                         Qt.MouseButton.LeftButton)
+        self._done(wait, self._eps_drawn)
+
+    def click_kdist_curve(self, index: int, wait: bool = True) -> None:
+        """Click the k-distance curve at the ``index``-th point (sorted); waits for the
+        clustering of the eps it sets."""
+        kd = self.kdist()
+        kplot = self._explore.kplot
+        self._pause()
+        self.click_view(kplot, float(index), float(kd.distances[index]))
+        self._done(wait, self._eps_drawn)
+
+    def release_eps_line_at(self, eps: float, wait: bool = True) -> None:
+        """What a drag of the line does at its end, without the mouse: the line moved to
+        ``eps`` and its drag finished (pyqtgraph's sigPositionChangeFinished)."""
+        line = self._explore.eps_line
+        line.setValue(eps)
+        line.sigPositionChangeFinished.emit(line)
+        self._done(wait, self._eps_drawn)
+
+    def kdist_x_range(self) -> tuple[float, float]:
+        return tuple(self._explore.kplot.plotItem.vb.viewRange()[0])
+
+    def compare_chapters_eps(self, wait: bool = True) -> None:
+        """Click "Chapter's eps" on the comparison tab; waits for both clusterings."""
+        self.qtbot.mouseClick(self._compare.chapter_button, Qt.MouseButton.LeftButton)
+        self._done(wait, lambda: self.compared() is not None and [
+            r.eps for r in self.compared()] == [self._compare.eps_a_spin.value(),
+                                                 self._compare.eps_b_spin.value()])
+
+    def compare_eps(self) -> tuple[float, float]:
+        """The two values of eps the comparison tab's spin boxes show."""
+        return self._compare.eps_a_spin.value(), self._compare.eps_b_spin.value()
+
+    def compare_note(self) -> str:
+        return self._compare.note.text()
+
     # -- the clustering shown --------------------------------------------------------------------
     def clustering(self):
         """The DBSCAN result drawn on the plot (labels, core indices, eps, min_samples)."""
