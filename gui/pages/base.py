@@ -133,11 +133,12 @@ class Page(QWidget):
     def fail(self, exc: BaseException, what: str = "The computation") -> None:
         """The default error handler: the sentence in the message bar, and the controls put
         back to the parameters of what is on screen (:meth:`shown_settings`)."""
-        if isinstance(exc, DataError):
-            self.ctx.show_message(str(exc), "error")
-        else:  # an unexpected error: the sentence, with the traceback behind "Details"
-            self.ctx.tasks.error.emit(f"{what} failed: {type(exc).__name__}: {exc}",
-                                      getattr(exc, "__traceback_text__", ""))
+        with self.ctx.speaking_for(self.name):  # (the error is this page's, shown or not)
+            if isinstance(exc, DataError):
+                self.ctx.show_message(str(exc), "error")
+            else:  # an unexpected error: the sentence, with the traceback behind "Details"
+                self.ctx.tasks.error.emit(f"{what} failed: {type(exc).__name__}: {exc}",
+                                          getattr(exc, "__traceback_text__", ""))
         shown = self.shown_settings()
         if self.binder is not None and shown:
             self.binder.restore(shown)
@@ -158,6 +159,16 @@ class Page(QWidget):
 
     def apply_params(self, **params: Any) -> None:
         """Receive parameters from another page (e.g. "Use this k")."""
+
+    #: keys of the page's tasks that are cancelled when the user leaves the page (work for
+    #: what the mouse points at); every other task runs on, its progress shown as the page's
+    cancel_on_leave: tuple[str, ...] = ()
+
+    def leave(self) -> None:
+        """The user went to another page: stop what only makes sense while the page is shown
+        (animations, hover work); long work the user started runs on."""
+        for key in self.cancel_on_leave:
+            self.ctx.tasks.cancel(f"{self.name}:{key}")
 
     def mark_drawn(self) -> None:
         """Tell the window (and ``--screenshot``) that a result is on screen."""
@@ -190,10 +201,21 @@ class Page(QWidget):
         """Run core work through the task runner; a newer task with the same key supersedes
         it (unless ``serial``). ``cost`` (rows x features x k) lets cheap work run inline;
         without ``on_error``, :meth:`fail` handles errors."""
+        on_error = on_error or (lambda exc: self.fail(exc, description.rstrip("…. ")))
         return self.ctx.tasks.submit(
-            fn, *args, key=f"{self.name}:{key}", description=description, on_result=on_result,
-            on_error=on_error or (lambda exc: self.fail(exc, description.rstrip("…. "))),
+            fn, *args, key=f"{self.name}:{key}", description=description,
+            on_result=self._speaking(on_result), on_error=self._speaking(on_error),
             on_progress=on_progress, cost=cost, serial=serial, **kwargs)
+
+    def _speaking(self, callback: Callable[[Any], None] | None):
+        """``callback`` run as this page (its messages are this page's, whichever is shown)."""
+        if callback is None:
+            return None
+
+        def run(value: Any) -> None:
+            with self.ctx.speaking_for(self.name):
+                callback(value)
+        return run
 
 
 def panel(title: str | None = None) -> tuple[QGroupBox | QWidget, QFormLayout]:

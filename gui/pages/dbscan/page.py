@@ -154,6 +154,12 @@ class DBSCANPage(Page):
         if not s.eps_from_curve:
             self._run_dbscan()
 
+    def leave(self) -> None:
+        """The hovered point's count is dropped when the user goes to another page; the
+        clustering and the comparison run on."""
+        self._hide_hover()
+        super().leave()
+
     def shutdown(self) -> None:
         for timer in self._timers.values():
             timer.stop()

@@ -169,6 +169,12 @@ class KMeansPage(Page):
         self.tabs.setCurrentWidget(self.clusters)
         self.fit()
 
+    def leave(self) -> None:
+        """Play stops when the user goes to another page (an animation nobody watches);
+        a fit runs on."""
+        self.stop_play()
+        super().leave()
+
     def shutdown(self) -> None:
         self.play_timer.stop()
         self._fit_timer.stop()
@@ -366,8 +372,10 @@ class KMeansPage(Page):
             self.run_limits()
         if tab is not None:
             tab.render(self.state)
-        if not self.state.playing:  # while playing, the code follows when it stops
+        if not self.state.playing:
             self.code_changed.emit()
+        else:  # while playing, the code follows the iteration shown a few times a second
+            self.stepping.code_soon()
 
     def show_chapter_figure(self) -> None:
         """Blobs, k=5, random init, n_init=1, random_state=5, then the iterations figure."""
