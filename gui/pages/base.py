@@ -144,6 +144,22 @@ class Page(QWidget):
             self.binder.restore(shown)
             self.binder.save()
 
+    def offer_undo(self, text: str, restore: Callable[[], None],
+                   still_valid: Callable[[], bool] | None = None) -> None:
+        """After a destructive action (hand-made work replaced or removed): say what it did,
+        with an "Undo" button in the message bar that calls ``restore``. ``still_valid``
+        says whether undoing still makes sense (nothing changed since)."""
+
+        def undo() -> None:
+            with self.ctx.speaking_for(self.name):
+                if still_valid is not None and not still_valid():
+                    self.ctx.show_message("That can no longer be undone: the page changed "
+                                          "since.", "warning")
+                    return
+                restore()
+
+        self.ctx.show_message(text, "info", [("Undo", undo)], page=self.name)
+
     def shown_settings(self) -> dict[str, Any]:
         """The settings values of what the page shows now (restored after a failure)."""
         return {}

@@ -329,20 +329,35 @@ class DBSCANPage(Page):
         self._instances_changed()
 
     def reset_instances(self) -> None:
-        self.state.instances = list(CHAPTER_X_NEW)
-        self._instances_changed()
+        self._replace_instances(list(CHAPTER_X_NEW), "The chapter's four replaced")
 
     def clear_instances(self) -> None:
-        self.state.instances = []
-        self._instances_changed()
+        self._replace_instances([], "Cleared")
 
     def remove_selected(self) -> None:
-        instances = self.state.instances
+        instances = list(self.state.instances)
         rows = self.panel.selected_rows() or ([len(instances) - 1] if instances else [])
         for r in sorted(rows, reverse=True):
             if r < len(instances):
                 del instances[r]
+        self._replace_instances(instances, "Removed")
+
+    def _replace_instances(self, instances: list, said: str) -> None:
+        """New instances replaced or removed: an Undo button puts the old ones back."""
+        s, before = self.state, list(self.state.instances)
+        after = list(instances)
+        s.instances = list(after)  # (a click appends to the state's list, not to ``after``)
         self._instances_changed()
+        gone = len([p for p in before if p not in after])
+        if gone:
+            key = s.dataset_key
+
+            def restore() -> None:
+                s.instances = list(before)
+                self._instances_changed()
+
+            self.offer_undo(f"{said} {gone} new instance{'s' if gone != 1 else ''}.", restore,
+                            still_valid=lambda: s.dataset_key == key and s.instances == after)
 
     def _instances_changed(self) -> None:
         self.state.prediction = None
