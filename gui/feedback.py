@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -51,6 +51,14 @@ class PageMessages(QObject):
         self._messages: dict[str, Message] = {}
         self._showing: str | None = None  # the page whose message the bar shows
         bar.closed.connect(self._dismissed)
+        # every page name has room for the mark, so no name moves when one appears
+        if not nav.iconSize().isValid() or nav.iconSize().width() <= 0:
+            nav.setIconSize(QSize(12, 12))
+        blank = QPixmap(nav.iconSize())
+        blank.fill(Qt.GlobalColor.transparent)
+        self._blank = QIcon(blank)
+        for row in range(nav.count()):
+            nav.item(row).setIcon(self._blank)
 
     def post(self, text: str, level: str = "error", actions=None, detail: str = "",
              page: str | None = None) -> None:
@@ -97,7 +105,7 @@ class PageMessages(QObject):
                     item.setIcon(self.nav.style().standardIcon(kind))
                     item.setStatusTip(m.text)
                 else:
-                    item.setIcon(QIcon())
+                    item.setIcon(self._blank)
                 return
 
 

@@ -45,7 +45,8 @@ def test_messages_stay_on_their_page(window, open_page, qtbot):
     assert "test data is broken" not in window.message_bar.text() or \
         not window.message_bar.isVisible()
     nav_item = _nav_item(window, "dbscan")
-    assert not nav_item.icon().isNull()  # the DBSCAN page has a message waiting
+    blank = _nav_item(window, "kmeans").icon().pixmap(16).toImage()
+    assert nav_item.icon().pixmap(16).toImage() != blank  # the DBSCAN page has a message
 
     # a message said on the Data page is the Data page's
     window.show_message("A note about the data.", "warning")
@@ -58,7 +59,8 @@ def test_messages_stay_on_their_page(window, open_page, qtbot):
     assert "note about the data" in window.message_bar.text()
     window.show_page("dbscan")
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # dismissed: gone for good
-    assert not window.message_bar.isVisible() and nav_item.icon().isNull()
+    assert not window.message_bar.isVisible()
+    assert nav_item.icon().pixmap(16).toImage() == blank
     window.show_page("data")
     window.show_page("dbscan")
     assert not window.message_bar.isVisible()
