@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
 
 from gui.pages.base import Tab
 from gui.pages.dbscan import snippets
@@ -42,6 +42,10 @@ class CompareTab(Tab):
         row.addWidget(self.chapter_button)
         self.note = QLabel()
         self.note.setStyleSheet("color: #555;")
+        self.note.setToolTip("Both plots use the chapter's min_samples=5, whatever the panel "
+                             "says: this tab is the chapter's figure.")
+        # (the note never widens the window: it may be cut, its tooltip says it all)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addSpacing(16)
         row.addWidget(self.note, 1)
         layout.addLayout(row)
@@ -106,8 +110,7 @@ class CompareTab(Tab):
             lo, hi = state.bounds
             for plot in (self.plot_a, self.plot_b):
                 plot.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
-        self.note.setText(f"min_samples={state.compare_params[3]}, the chapter's (the panel's "
-                          "is not used here)")
+        self.note.setText(f"min_samples={state.compare_params[3]} (the chapter's)")
 
     def code(self, state) -> str:
         return snippets.code(state)
