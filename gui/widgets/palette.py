@@ -41,6 +41,12 @@ def series_hex(i: int) -> str:
     return CLUSTER_HEX[i % len(CLUSTER_HEX)]
 
 
+def series_rgb(i: int) -> tuple[int, int, int]:
+    """The ``i``-th colour of the palette as an (r, g, b) tuple."""
+    h = series_hex(i)
+    return int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)
+
+
 def palette_rgba(n: int, alpha: int = 255) -> np.ndarray:
     """``n`` distinct colours as an (n, 4) ``uint8`` array."""
     colors = list(_BASE[:n])
