@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStatusBar,
     QStyle,
-    QToolButton,
 )
 
 from gui.tasks import Task, TaskRunner
@@ -123,8 +122,8 @@ class TaskStatus(QObject):
         self._go_to = go_to
         self._outcome: dict[str, str] = {}  # page -> "Ready" / "Cancelled" after its last task
         self.label = QLabel("Ready")
-        self.elsewhere = QToolButton()
-        self.elsewhere.setAutoRaise(True)
+        self.elsewhere = QPushButton()
+        self.elsewhere.setFlat(True)  # (a push button, the Cancel's height: nothing moves)
         self.elsewhere.setToolTip("Work of another page runs on in the background; click to "
                                   "go to that page (its progress and Cancel are there).")
         self.elsewhere.clicked.connect(self._go_elsewhere)
