@@ -176,15 +176,10 @@ class Page(QWidget):
     def apply_params(self, **params: Any) -> None:
         """Receive parameters from another page (e.g. "Use this k")."""
 
-    #: keys of the page's tasks that are cancelled when the user leaves the page (work for
-    #: what the mouse points at); every other task runs on, its progress shown as the page's
-    cancel_on_leave: tuple[str, ...] = ()
-
     def leave(self) -> None:
-        """The user went to another page: stop what only makes sense while the page is shown
-        (animations, hover work); long work the user started runs on."""
-        for key in self.cancel_on_leave:
-            self.ctx.tasks.cancel(f"{self.name}:{key}")
+        """The user went to another page. A page stops here what only makes sense while it
+        is shown (animations, work for what the mouse points at); its other tasks run on,
+        their progress shown in the status bar as this page's (gui/feedback.py)."""
 
     def mark_drawn(self) -> None:
         """Tell the window (and ``--screenshot``) that a result is on screen."""
