@@ -185,29 +185,17 @@ class DBSCANDriver(PageDriver):
     def pick_eps_on_curve(self, eps: float, steps: int = 5, wait: bool = True) -> None:
         """Drag the eps line of the k-distance curve from where it is to ``eps``; waits for
         the new clustering (unless ``wait`` is False)."""
-        kplot = self._explore.kplot
-        vb = kplot.plotItem.vb
-        (x0, x1), _ = vb.viewRange()
-        x = x0 + 0.75 * (x1 - x0)
-        start = self.view_point(kplot, x, self.eps_line())
-        end = self.view_point(kplot, x, eps)
-        vp = kplot.viewport()
-        self._send_mouse(vp, QEvent.Type.MouseMove, start)
-        self._pause()
-        self._send_mouse(vp, QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton,
-                         Qt.MouseButton.LeftButton)
-        for t in np.linspace(0, 1, steps + 1)[1:]:
-            self._pause()
-            p = QPoint(start.x(), int(round(start.y() + t * (end.y() - start.y()))))
-            self._send_mouse(vp, QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
-        self._send_mouse(vp, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton,
-                         Qt.MouseButton.LeftButton)
-        self._done(wait, self._eps_drawn)
+        self._drag_kplot(0.75, self.eps_line(), eps, steps, wait)
 
     def drag_on_kdist_plot(self, y_from: float, y_to: float, x_fraction: float = 0.4,
                            steps: int = 4, wait: bool = True) -> None:
         """Press on the k-distance plot at height ``y_from`` (away from the eps line), drag
         to ``y_to`` and release, with real mouse events; waits for the new clustering."""
+        self._drag_kplot(x_fraction, y_from, y_to, steps, wait)
+
+    def _drag_kplot(self, x_fraction: float, y_from: float, y_to: float, steps: int,
+                    wait: bool) -> None:
+        """Press at (x_fraction of the width, y_from), move to y_to in ``steps``, release."""
         kplot = self._explore.kplot
         (x0, x1), _ = kplot.plotItem.vb.viewRange()
         x = x0 + x_fraction * (x1 - x0)
