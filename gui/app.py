@@ -118,7 +118,9 @@ class MainWindow(QMainWindow):
         self.status_label = self.task_status.label
         self.progress = self.task_status.progress
         self.cancel_button = self.task_status.cancel_button
-        self.messages = PageMessages(self.message_bar, self.nav, self._current_name, self)
+        self.undo_bar = self.task_status.undo_bar
+        self.messages = PageMessages(self.message_bar, self.nav, self._current_name,
+                                     self.undo_bar, self)
         self._shown_name: str | None = None
 
         self._build_menus()

@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStatusBar,
     QStyle,
+    QWidget,
 )
 
 from gui.tasks import Task, TaskRunner
@@ -38,13 +41,73 @@ class Message:
     detail: str = ""
 
 
+class UndoBar(QWidget):
+    """What the last destructive action did, with its Undo button, in the status bar (its
+    height is the Cancel button's, so nothing above it moves when it shows)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._text = QLabel()
+        self._text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._undo = QPushButton("Undo")
+        self._undo.setToolTip("Put back what this action replaced or removed")
+        self._close = QPushButton("×")
+        self._close.setFlat(True)
+        self._close.setToolTip("Hide this note")
+        self._close.setFixedWidth(self._close.sizeHint().height())
+        layout.addWidget(self._text, 1)
+        layout.addWidget(self._undo)
+        layout.addWidget(self._close)
+        self._callback: Callable[[], None] | None = None
+        self._undo.clicked.connect(self._undo_clicked)
+        self._close.clicked.connect(self.done)
+        self.on_done: Callable[[], None] = lambda: None
+        self.hide()
+
+    def show_note(self, text: str, callback: Callable[[], None]) -> None:
+        self._text.setText(text)
+        self._text.setToolTip(text)
+        self._callback = callback
+        self.show()
+
+    def text(self) -> str:
+        return self._text.text()
+
+    def action_labels(self) -> list[str]:
+        return ["Undo"] if self.isVisible() else []
+
+    def trigger_action(self, label: str) -> None:
+        if label != "Undo" or not self.isVisible():
+            raise KeyError(label)
+        self._undo.click()
+
+    def _undo_clicked(self) -> None:
+        callback = self._callback
+        self.done()
+        if callback is not None:
+            callback()
+
+    def done(self) -> None:
+        """The note was used or closed: gone (for its page too)."""
+        self._callback = None
+        self.hide()
+        self.on_done()
+
+
 class PageMessages(QObject):
-    """The message bar, one message per page."""
+    """The message bar, one message per page; and the Undo note of each page."""
 
     def __init__(self, bar: MessageBar, nav: QListWidget, current: Callable[[], str | None],
-                 parent=None):
+                 undo_bar: UndoBar | None = None, parent=None):
         super().__init__(parent)
         self.bar = bar
+        self.undo_bar = undo_bar
+        self._undo: dict[str, Message] = {}
+        if undo_bar is not None:
+            undo_bar.on_done = lambda: self._undo.pop(self._current() or "", None)
         self.nav = nav
         self._current = current
         self._messages: dict[str, Message] = {}
@@ -64,6 +127,11 @@ class PageMessages(QObject):
         """Keep ``text`` as ``page``'s message (default: the page shown), and show it if that
         page is on screen."""
         page = page or self._current() or ""
+        if level == "undo" and self.undo_bar is not None:  # (actions: [("Undo", callback)])
+            self._undo[page] = Message(text, level, list(actions or []), detail)
+            if page == (self._current() or ""):
+                self._show_undo(page)
+            return
         self._messages[page] = Message(text, level, list(actions or []), detail)
         self._mark(page)
         if page == (self._current() or ""):
@@ -73,8 +141,18 @@ class PageMessages(QObject):
         """The message waiting for ``page`` (shown when the page is)."""
         return self._messages.get(page)
 
+    def _show_undo(self, page: str) -> None:
+        m = self._undo.get(page)
+        if m is None:
+            self.undo_bar._callback = None
+            self.undo_bar.hide()
+        else:
+            self.undo_bar.show_note(m.text, m.actions[0][1])
+
     def page_shown(self, page: str) -> None:
         """The window shows ``page``: its message, or none."""
+        if self.undo_bar is not None:
+            self._show_undo(page)
         if page in self._messages:
             self._show(page)
         else:
@@ -135,6 +213,8 @@ class TaskStatus(QObject):
         self.cancel_button.setToolTip("Stop this page's running computation (Esc)")
         self.cancel_button.clicked.connect(self.cancel_shown)
         status_bar.addWidget(self.label, 1)
+        self.undo_bar = UndoBar()
+        status_bar.addWidget(self.undo_bar, 2)
         status_bar.addPermanentWidget(self.elsewhere)
         status_bar.addPermanentWidget(self.progress)
         status_bar.addPermanentWidget(self.cancel_button)
@@ -233,4 +313,4 @@ class TaskStatus(QObject):
             self._go_to(self._elsewhere_page)
 
 
-__all__ = ["Message", "PageMessages", "TaskStatus"]
+__all__ = ["Message", "PageMessages", "TaskStatus", "UndoBar"]

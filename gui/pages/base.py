@@ -147,8 +147,8 @@ class Page(QWidget):
     def offer_undo(self, text: str, restore: Callable[[], None],
                    still_valid: Callable[[], bool] | None = None) -> None:
         """After a destructive action (hand-made work replaced or removed): say what it did,
-        with an "Undo" button in the message bar that calls ``restore``. ``still_valid``
-        says whether undoing still makes sense (nothing changed since)."""
+        with an "Undo" button (in the status bar: nothing moves) that calls ``restore``.
+        ``still_valid`` says whether undoing still makes sense (nothing changed since)."""
 
         def undo() -> None:
             with self.ctx.speaking_for(self.name):
@@ -158,7 +158,7 @@ class Page(QWidget):
                     return
                 restore()
 
-        self.ctx.show_message(text, "info", [("Undo", undo)], page=self.name)
+        self.ctx.show_message(text, "undo", [("Undo", undo)], page=self.name)
 
     def shown_settings(self) -> dict[str, Any]:
         """The settings values of what the page shows now (restored after a failure)."""

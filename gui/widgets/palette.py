@@ -36,6 +36,18 @@ NOISE_RGBA = (200, 200, 200, 255)
 ANOMALY_RGBA = (0, 0, 0, 255)
 
 
+#: Marks of a state, not of a class (a digit not labelled yet, the current digit): neutral
+#: greys, far from every cluster colour (tests/gui/test_palette.py).
+UNLABELLED_RGBA = (180, 180, 180, 255)
+CURRENT_RGBA = (32, 32, 32, 255)
+
+
+def text_on(rgba) -> str:
+    """Black or white, whichever reads better on a badge of colour ``rgba``."""
+    r, g, b = (float(c) for c in rgba[:3])
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
 def series_hex(i: int) -> str:
     """The ``i``-th colour of the palette as hex, for the curves of a chart (one per series)."""
     return CLUSTER_HEX[i % len(CLUSTER_HEX)]

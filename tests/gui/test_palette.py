@@ -22,7 +22,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gui.widgets.palette import ANOMALY_RGBA, CLUSTER_HEX, NOISE_RGBA, palette_rgba
+from gui.widgets.palette import (
+    ANOMALY_RGBA,
+    CLUSTER_HEX,
+    CURRENT_RGBA,
+    NOISE_RGBA,
+    UNLABELLED_RGBA,
+    palette_rgba,
+)
 
 NORMAL_MIN = 20.0
 DICHROMAT_MIN = 10.0
@@ -123,8 +130,9 @@ def test_cluster_colours_are_mutually_distinct(vision):
 
 
 @pytest.mark.parametrize("vision", [None, "protanopia", "deuteranopia", "tritanopia"])
-@pytest.mark.parametrize("other", [NOISE_RGBA, ANOMALY_RGBA], ids=["noise", "anomaly"])
-def test_no_cluster_colour_is_near_noise_or_anomalies(vision, other):
+@pytest.mark.parametrize("other", [NOISE_RGBA, ANOMALY_RGBA, UNLABELLED_RGBA, CURRENT_RGBA],
+                         ids=["noise", "anomaly", "unlabelled digit", "current digit"])
+def test_no_cluster_colour_is_near_noise_anomalies_or_state_marks(vision, other):
     colours = palette_rgba(len(CLUSTER_HEX))
     d = ciede2000(lab(simulate(colours, vision)), lab(simulate(np.array(other), vision)))
     limit = NORMAL_MIN if vision is None else DICHROMAT_MIN
