@@ -14,12 +14,9 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +30,7 @@ from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.exports import ensure_suffix, save_pixmap, save_widget
+from gui.feedback import PageMessages, TaskStatus
 from gui.help import HelpMenu
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
@@ -117,27 +115,24 @@ class MainWindow(QMainWindow):
         self.code_dock.setWidget(self.code_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
 
-        # status bar: task description, progress, cancel
-        self.status_label = QLabel("Ready")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(260)
-        self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the running computation (Esc)")
-        self.cancel_button.clicked.connect(self.cancel_current)
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
+        # status bar: the shown page's task, its progress and Cancel (gui/feedback.py)
+        titles = {spec.name: spec.title for spec in PAGES}
+        self.task_status = TaskStatus(self.statusBar(), self.tasks, titles,
+                                      self._current_name, self.show_page, self)
+        self.status_label = self.task_status.label
+        self.progress = self.task_status.progress
+        self.cancel_button = self.task_status.cancel_button
+        self.undo_bar = self.task_status.undo_bar
+        self.messages = PageMessages(self.message_bar, self.nav, self._current_name,
+                                     self.undo_bar, self)
+        self._shown_name: str | None = None
 
         self._build_menus()
-        self.tasks.task_started.connect(self._task_started)
-        self.tasks.task_finished.connect(self._task_finished)
-        self.tasks.error.connect(lambda text, detail: self.show_message(text, "error",
-                                                                        detail=detail))
-        self.ctx.message_requested.connect(self.show_message)
+        self.tasks.error.connect(lambda text, detail: self.show_message(
+            text, "error", detail=detail, page=self.ctx.speaker))
+        self.ctx.page_message_requested.connect(
+            lambda text, level, actions, page, detail: self.show_message(
+                text, level, actions, detail=detail, page=page or None))
         self.ctx.navigate_requested.connect(self._navigate)
         self.ctx.open_requested.connect(
             lambda kind: self.open_image_dialog() if kind == "image" else self.open_data_dialog())
@@ -241,6 +236,11 @@ class MainWindow(QMainWindow):
         name = PAGES[row].name
         page = self.page(name)
         self.stack.setCurrentIndex(row)
+        if self._shown_name not in (None, name):
+            self.pages[self._shown_name].leave()
+        self._shown_name = name
+        self.messages.page_shown(name)
+        self.task_status.page_shown(name)
         self.settings.setValue("window/last_page", name)
         self.code_panel.set_code(page.code())
         QTimer.singleShot(0, page.ensure_started)
@@ -256,37 +256,20 @@ class MainWindow(QMainWindow):
             self.code_panel.set_code(page.code())
 
     # -- messages and tasks ------------------------------------------------------------------------
-    def show_message(self, text: str, level: str = "error", actions=None, detail: str = ""):
-        self.message_bar.show_message(text, level, actions or [], detail=detail)
+    def _current_name(self) -> str | None:
+        item = self.nav.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def show_message(self, text: str, level: str = "error", actions=None, detail: str = "",
+                     page: str | None = None):
+        """Say ``text`` in the message bar of ``page`` (default: the page shown)."""
+        self.messages.post(text, level, actions or [], detail=detail, page=page)
         if detail:
             print(detail, file=sys.stderr)
 
-    def _task_started(self, task) -> None:
-        self.status_label.setText(task.description)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        task.progressed.connect(lambda f, t=task: self._task_progress(t, f))
-
-    def _task_progress(self, task, fraction: float) -> None:
-        if task is self.tasks.current():
-            self.progress.setValue(int(fraction * 1000))
-
-    def _task_finished(self, task) -> None:
-        current = self.tasks.current()
-        if current is None:
-            self.progress.hide()
-            self.cancel_button.hide()
-            self.status_label.setText("Ready" if task.state != "cancelled" else "Cancelled")
-        else:
-            self.status_label.setText(current.description)
-            self.progress.setValue(int(current.fraction * 1000))
-
     def cancel_current(self) -> None:
-        task = self.tasks.current()
-        if task is not None:
-            task.cancel()
-            self.status_label.setText("Cancelling…")
+        """Cancel the task of the page shown (the status bar's Cancel)."""
+        self.task_status.cancel_shown()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape:
@@ -296,7 +279,7 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def _escape(self) -> None:
-        if self.tasks.busy:
+        if self.task_status.shown_task() is not None:
             self.cancel_current()
         elif self.message_bar.isVisible():
             self.message_bar.dismiss()

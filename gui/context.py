@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ class AppContext(QObject):
     image_opened = Signal(str)  # key of an image the user just opened
     dataset_replaced = Signal(str)  # key of a dataset read again (e.g. with other labels)
     message_requested = Signal(str, str, object)  # text, level, actions
+    #: the same message, with the page it belongs to ("" when said by no page) and a detail
+    page_message_requested = Signal(str, str, object, str, str)
     navigate_requested = Signal(str, dict)  # page name, parameters for the page
     open_requested = Signal(str)  # "data" or "image": ask the window to show a file dialog
 
@@ -47,6 +50,7 @@ class AppContext(QObject):
         self.opened_table: str | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self.speaker: str | None = None  # the page whose callback runs (see speaking_for)
         if settings is not None:
             stored = settings.value("data/recent_files", [], type=list) or []
             self._recent = [p for p in stored if isinstance(p, str)][:MAX_RECENT]
@@ -139,9 +143,24 @@ class AppContext(QObject):
         return key
 
     # -- messages and navigation -------------------------------------------------------------------
+    @contextmanager
+    def speaking_for(self, page: str) -> Iterator[None]:
+        """Messages said inside belong to ``page`` (a task's result or error arriving while
+        another page is shown is still that page's)."""
+        previous, self.speaker = self.speaker, page
+        try:
+            yield
+        finally:
+            self.speaker = previous
+
     def show_message(self, text: str, level: str = "error",
-                     actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
+                     actions: list[tuple[str, Callable[[], None]]] | None = None,
+                     page: str | None = None, detail: str = "") -> None:
+        """Say ``text`` in the message bar of ``page`` (by default the page speaking, see
+        :meth:`speaking_for`, or else the page shown)."""
+        page = page if page is not None else self.speaker
         self.message_requested.emit(text, level, actions or [])
+        self.page_message_requested.emit(text, level, actions or [], page or "", detail)
 
     def navigate(self, page: str, **params) -> None:
         self.navigate_requested.emit(page, params)

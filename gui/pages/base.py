@@ -164,15 +164,32 @@ class Page(QWidget):
         """The default error handler: the sentence in the message bar, and the controls put
         back to the parameters of what is on screen (:meth:`shown_settings`)."""
         self.new_data.drop()  # new data drawn grey: its result is not coming
-        if isinstance(exc, DataError):
-            self.ctx.show_message(str(exc), "error")
-        else:  # an unexpected error: the sentence, with the traceback behind "Details"
-            self.ctx.tasks.error.emit(f"{what} failed: {type(exc).__name__}: {exc}",
-                                      getattr(exc, "__traceback_text__", ""))
+        with self.ctx.speaking_for(self.name):  # (the error is this page's, shown or not)
+            if isinstance(exc, DataError):
+                self.ctx.show_message(str(exc), "error")
+            else:  # an unexpected error: the sentence, with the traceback behind "Details"
+                self.ctx.tasks.error.emit(f"{what} failed: {type(exc).__name__}: {exc}",
+                                          getattr(exc, "__traceback_text__", ""))
         shown = self.shown_settings()
         if self.binder is not None and shown:
             self.binder.restore(shown)
             self.binder.save()
+
+    def offer_undo(self, text: str, restore: Callable[[], None],
+                   still_valid: Callable[[], bool] | None = None) -> None:
+        """After a destructive action (hand-made work replaced or removed): say what it did,
+        with an "Undo" button (in the status bar: nothing moves) that calls ``restore``.
+        ``still_valid`` says whether undoing still makes sense (nothing changed since)."""
+
+        def undo() -> None:
+            with self.ctx.speaking_for(self.name):
+                if still_valid is not None and not still_valid():
+                    self.ctx.show_message("That can no longer be undone: the page changed "
+                                          "since.", "warning")
+                    return
+                restore()
+
+        self.ctx.show_message(text, "undo", [("Undo", undo)], page=self.name)
 
     def shown_settings(self) -> dict[str, Any]:
         """The settings values of what the page shows now (restored after a failure)."""
@@ -189,6 +206,11 @@ class Page(QWidget):
 
     def apply_params(self, **params: Any) -> None:
         """Receive parameters from another page (e.g. "Use this k")."""
+
+    def leave(self) -> None:
+        """The user went to another page. A page stops here what only makes sense while it
+        is shown (animations, work for what the mouse points at); its other tasks run on,
+        their progress shown in the status bar as this page's (gui/feedback.py)."""
 
     def mark_drawn(self) -> None:
         """Tell the window (and ``--screenshot``) that a result is on screen."""
@@ -233,10 +255,21 @@ class Page(QWidget):
         """Run core work through the task runner; a newer task with the same key supersedes
         it (unless ``serial``). ``cost`` (rows x features x k) lets cheap work run inline;
         without ``on_error``, :meth:`fail` handles errors."""
+        on_error = on_error or (lambda exc: self.fail(exc, description.rstrip("…. ")))
         return self.ctx.tasks.submit(
-            fn, *args, key=f"{self.name}:{key}", description=description, on_result=on_result,
-            on_error=on_error or (lambda exc: self.fail(exc, description.rstrip("…. "))),
+            fn, *args, key=f"{self.name}:{key}", description=description,
+            on_result=self._speaking(on_result), on_error=self._speaking(on_error),
             on_progress=on_progress, cost=cost, serial=serial, **kwargs)
+
+    def _speaking(self, callback: Callable[[Any], None] | None):
+        """``callback`` run as this page (its messages are this page's, whichever is shown)."""
+        if callback is None:
+            return None
+
+        def run(value: Any) -> None:
+            with self.ctx.speaking_for(self.name):
+                callback(value)
+        return run
 
 
 def panel(title: str | None = None) -> tuple[QGroupBox | QWidget, QFormLayout]:

@@ -13,7 +13,7 @@ from gui.widgets.scatter import ScatterView
 #: Up to this many points, core samples are drawn large and border samples small; beyond,
 #: every point is drawn by the rasterising ScatterView at one size, distinguished by colour.
 SIZED_MAX = 20_000
-#: Most anomalies drawn as crosses on a big cloud; beyond, they are red dots only.
+#: Most anomalies drawn as crosses on a big cloud; beyond, they are black dots only.
 MAX_CROSSES = 5000
 
 CORE_SIZE = 10
@@ -23,7 +23,7 @@ CROSS_SIZE = 11
 
 def cluster_colors(result: DBSCANResult) -> np.ndarray:
     """Per-point RGBA for the colour-only drawing: cores in their cluster's colour,
-    border samples in a paler tone of it, anomalies red (vectorised)."""
+    border samples in a paler tone of it, anomalies black (vectorised)."""
     k = max(result.n_clusters, 1)
     table = palette_rgba(k)
     colors = np.empty((result.labels.size, 4), dtype=np.uint8)
@@ -40,10 +40,10 @@ class DBSCANPlot(QWidget):
 
     Up to ``SIZED_MAX`` points: core samples large and coloured by cluster
     (the ScatterView, which rasterises them above its own threshold), border
-    samples small in their cluster's colour and anomalies as red crosses (two
+    samples small in their cluster's colour and anomalies as black crosses (two
     overlay items). Above it every point is drawn by the rasterising
     ScatterView with the same size, so the distinction is by colour only
-    (border pale, anomalies red); a note says so.
+    (border pale, anomalies black); a note says so.
     """
 
     def __init__(self, parent=None):
@@ -107,7 +107,7 @@ class DBSCANPlot(QWidget):
             else:
                 self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range,
                                      bounds=bounds)
-            crosses = "red crosses" if noise.size <= MAX_CROSSES else "red"
+            crosses = "black crosses" if noise.size <= MAX_CROSSES else "black"
             self.note.setText(
                 f"{n:,} points: all are drawn the same size, so core samples are in their "
                 f"cluster's colour, border samples in a paler tone and anomalies {crosses}.")
@@ -136,7 +136,7 @@ class DBSCANPlot(QWidget):
         self.view.set_points(np.empty((0, 2)))
 
     def noise_points(self) -> np.ndarray:
-        """The (m, 2) positions of the red crosses."""
+        """The (m, 2) positions of the anomalies' crosses."""
         x, y = self.noise_item.getData()
         return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
 

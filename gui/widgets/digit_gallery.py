@@ -15,12 +15,13 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QWidget
 
-from gui.widgets.palette import palette_rgba
+from gui.widgets.palette import CURRENT_RGBA, UNLABELLED_RGBA, palette_rgba, text_on
 
 _DIGIT_COLORS = [QColor(*map(int, c[:3])) for c in palette_rgba(10)]
-_CURRENT = QColor("#1f6fd1")
+_DIGIT_TEXT = [QColor(text_on(c)) for c in palette_rgba(10)]
+_CURRENT = QColor(*CURRENT_RGBA[:3])
 _MISTAKE = QColor("#c62828")
-_UNLABELLED = QColor("#e0a000")
+_UNLABELLED = QColor(*UNLABELLED_RGBA[:3])
 _TILE_BG = QColor("#f4f6f9")
 _CAPTION = QColor("#3c4650")
 
@@ -216,7 +217,7 @@ class DigitGallery(QWidget):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             p.drawImage(img, qimg)  # nearest neighbour: crisp blocks
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            # frame: unlabelled (amber, dashed), mistake (red), current (blue)
+            # frame: unlabelled (grey, dashed), mistake (red), current (near-black, thick)
             if wrong:
                 p.setPen(QPen(_MISTAKE, 2.5))
             elif label < 0:
@@ -237,13 +238,13 @@ class DigitGallery(QWidget):
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(digit_color(label))
                 p.drawEllipse(badge)
-                p.setPen(Qt.GlobalColor.white)
+                p.setPen(_DIGIT_TEXT[label % 10])  # (black on the light colours)
                 p.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(label))
             else:
                 p.setPen(QPen(_UNLABELLED, 1.5))
-                p.setBrush(QColor("#fff7e0"))
+                p.setBrush(QColor("#f7f7f7"))
                 p.drawEllipse(badge)
-                p.setPen(QColor("#8a5a00"))
+                p.setPen(QColor("#505050"))
                 p.drawText(badge, Qt.AlignmentFlag.AlignCenter, "?")
             # caption, or the truth when the label is a mistake
             p.setFont(font)

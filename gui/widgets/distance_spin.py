@@ -7,6 +7,21 @@ import math
 from PySide6.QtWidgets import QDoubleSpinBox
 
 
+def distance_text(value: float) -> str:
+    """A distance with four significant digits, trailing zeros dropped ("0.05", "123.5")."""
+    if value <= 0:
+        return "0"
+    decimals = max(0, 3 - int(math.floor(math.log10(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def snap_distance(value: float) -> float:
+    """``value`` rounded to what a :class:`DistanceSpinBox` shows (a dragged eps snaps to it,
+    so the spin box, the line and the clustering agree)."""
+    return float(distance_text(value)) if value > 0 else value
+
+
 class DistanceSpinBox(QDoubleSpinBox):
     """A spin box for distances of any scale: four significant digits shown, none lost.
 
@@ -22,11 +37,7 @@ class DistanceSpinBox(QDoubleSpinBox):
         self.setValue(value)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
-        if value <= 0:
-            return "0"
-        decimals = max(0, 3 - int(math.floor(math.log10(value))))
-        text = f"{value:.{decimals}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return distance_text(value)
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt override
         try:
@@ -35,4 +46,4 @@ class DistanceSpinBox(QDoubleSpinBox):
             return self.value()
 
 
-__all__ = ["DistanceSpinBox"]
+__all__ = ["DistanceSpinBox", "distance_text", "snap_distance"]

@@ -87,6 +87,11 @@ class MessageBar(QFrame):
                 return
         raise KeyError(label)
 
+    def put_away(self) -> None:
+        """Hide the message without dismissing it (another page is shown; it comes back)."""
+        self._timer.stop()
+        self.hide()
+
     def dismiss(self) -> None:
         self._timer.stop()
         self.hide()

@@ -1,4 +1,7 @@
-"""Cluster colours: the same cluster has the same colour in every view."""
+"""Cluster colours: the same cluster has the same colour in every view, on every page.
+
+The one palette of the app (pages and widgets take their cluster colours from here).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,54 @@ import colorsys
 
 import numpy as np
 
-# A qualitative palette (Tableau 10, then Set2-like tones): distinct, colour-blind friendly first.
-_BASE = [
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-    (102, 194, 165), (252, 141, 98), (141, 160, 203), (231, 138, 195), (166, 216, 84),
-    (255, 217, 47),
-]
+# The cluster colours of every page: Okabe & Ito's colour-blind-safe set (its black is kept
+# for anomalies), ordered so that the yellow, faint on white, comes late, then three dark
+# tones of Paul Tol's palettes (indigo, wine, green) for ten clusters (the digits). Every
+# pair differs by a CIEDE2000 of at least 20 with normal colour vision and 10 in simulated
+# protanopia, deuteranopia and tritanopia (tests/gui/test_palette.py); beyond ten clusters
+# the colours are generated and only mostly distinct.
+CLUSTER_HEX = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#332288",  # indigo (Tol)
+    "#882255",  # wine (Tol)
+    "#225522",  # dark green (Tol)
+)
+_BASE = [tuple(int(h[i:i + 2], 16) for i in (1, 3, 5)) for h in CLUSTER_HEX]
 
-NOISE_RGBA = (160, 160, 160, 255)
-ANOMALY_RGBA = (220, 30, 30, 255)
+#: Points that belong to no cluster (label -1): a light grey, drawn under the clusters.
+NOISE_RGBA = (200, 200, 200, 255)
+#: Anomalies (DBSCAN's noise, a mixture's low-density points): black crosses, a colour no
+#: cluster has.
+ANOMALY_RGBA = (0, 0, 0, 255)
+
+
+#: Marks of a state, not of a class (a digit not labelled yet, the current digit): neutral
+#: greys, far from every cluster colour (tests/gui/test_palette.py).
+UNLABELLED_RGBA = (180, 180, 180, 255)
+CURRENT_RGBA = (32, 32, 32, 255)
+
+
+def text_on(rgba) -> str:
+    """Black or white, whichever reads better on a badge of colour ``rgba``."""
+    r, g, b = (float(c) for c in rgba[:3])
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def series_hex(i: int) -> str:
+    """The ``i``-th colour of the palette as hex, for the curves of a chart (one per series)."""
+    return CLUSTER_HEX[i % len(CLUSTER_HEX)]
+
+
+def series_rgb(i: int) -> tuple[int, int, int]:
+    """The ``i``-th colour of the palette as an (r, g, b) tuple."""
+    h = series_hex(i)
+    return int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)
 
 
 def palette_rgba(n: int, alpha: int = 255) -> np.ndarray:

@@ -98,6 +98,12 @@ def test_clicking_a_diagram_selects_its_k_and_hovering_shows_a_band(ck):
     widths = ck.diagram(4).band_pen_widths
     assert widths[1] == 2.0 and widths.count(2.0) == 1  # the hovered band is outlined
 
+    # another k selected: the text of k=4's band is not left behind
+    ck.select_k(5)
+    assert ck.selected_k() == 5
+    assert "k=4" not in ck.hover_text() and "Hover a band" in ck.hover_text()
+    assert ck.diagram(4).band_pen_widths.count(2.0) == 0
+
 
 def test_changing_the_k_range_restarts_the_sweep(ck, window):
     ck.set_k_range(None, 6)  # debounced: one sweep for the edit

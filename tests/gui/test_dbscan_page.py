@@ -14,6 +14,7 @@ from sklearn.cluster import DBSCAN
 from core.datasets import Dataset, load_builtin
 from core.density import knn_classify, run_dbscan
 from core.errors import DataError
+from gui.widgets.distance_spin import distance_text
 from gui.widgets.palette import ANOMALY_RGBA, palette_rgba, pastel
 from tests.gui.drivers import DBSCANDriver
 from tests.gui.test_dbscan_state import stub_pyplot
@@ -111,13 +112,52 @@ def test_dragging_the_eps_line_sets_eps(d):
     d.wait_idle()
     d.pick_eps_on_curve(0.12, wait=False)
     d.wait_idle(lambda: d.clustering().eps > 0.1)
-    assert d.eps() == pytest.approx(d.eps_line(), abs=1e-4)
+    assert d.eps() == pytest.approx(d.eps_line(), abs=1e-12)  # the line snapped to the spin
+    assert d.eps() == float(distance_text(d.eps()))  # ... which shows all of its digits
     assert 0.1 < d.eps() < 0.14
-    assert d.clustering().eps == pytest.approx(d.eps())
+    assert d.clustering().eps == d.eps()
 
     d.use_suggested_eps()
     d.wait_idle(lambda: d.clustering().eps == pytest.approx(d.kdist().knee))
     assert d.eps_line() == pytest.approx(d.kdist().knee)
+
+
+def test_the_kdistance_plot_sets_eps_and_never_pans(d, moons):
+    d.wait_idle()
+    x_range = d.kdist_x_range()
+    # a drag anywhere on the plot (not on the line) moves eps to the mouse, and does not pan
+    d.drag_on_kdist_plot(0.09, 0.15, wait=False)
+    d.wait_idle(lambda: d.clustering().eps > 0.12)
+    assert d.kdist_x_range() == pytest.approx(x_range)
+    assert 0.13 < d.eps() < 0.17 and d.eps_line() == d.eps() == d.clustering().eps
+    np.testing.assert_array_equal(d.labels_shown(),
+                                  DBSCAN(eps=d.eps(), min_samples=5).fit(moons).labels_)
+    # a click on the curve: eps becomes that point's k-distance (snapped to the spin box)
+    kd = d.kdist()
+    d.click_kdist_curve(900)
+    # (a screen pixel spans a few points of the 1,000: the point under the click's pixel)
+    assert d.eps() in {float(distance_text(v)) for v in kd.distances[895:906]}
+    assert d.clustering().eps == d.eps() == d.eps_line()
+    # the line's drag, ended without the mouse (setValue + sigPositionChangeFinished)
+    d.release_eps_line_at(0.0712345)
+    assert d.eps() == 0.07123 and d.clustering().eps == 0.07123
+    # and the spin box moves the line
+    d.set_eps("0.08")
+    assert d.eps_line() == pytest.approx(0.08)
+
+
+def test_the_kdistance_view_is_reset_for_new_data(d):
+    d.wait_idle()
+    d.set_eps("0.5")  # beyond the moons' curve: the view grows to show the line
+    assert d.kdist_y_range()[1] > 0.5
+    d.set_dataset("blobs")
+    d.wait_idle(lambda: d.dataset() == "blobs" and d.kdist() is not None
+                and d.kdist_curve().size == d.kdist().distances.size)
+    kd = d.kdist()
+    (x0, x1), (y0, y1) = d.kdist_x_range(), d.kdist_y_range()
+    assert x0 <= 0 and x1 >= kd.distances.size - 1 and x1 < 1.1 * kd.distances.size
+    top = max(float(kd.distances[-1]), d.eps())
+    assert y0 <= 0 and top <= y1 < 1.2 * top  # the whole new curve, no stale zoom
 
 
 def test_hover_shows_the_neighbourhood(d, window, qtbot, moons, artifacts_dir):
@@ -219,6 +259,22 @@ def test_the_chapters_comparison(d, window, qtbot, moons, artifacts_dir):
     d.wait_idle(lambda: d.compared()[1].eps == pytest.approx(0.1))
     assert d.compare_titles()[1].startswith("eps=0.10")
     assert d.export_widget_is_current_tab()
+
+
+def test_the_chapters_figure_ignores_the_panel(d, moons):
+    d.wait_idle()
+    d.set_min_samples(20)
+    d.compare(eps_b=0.3)
+    a, b = d.compared()
+    assert (a.min_samples, b.min_samples) == (5, 5)  # the chapter's, not the panel's 20
+    np.testing.assert_array_equal(b.labels, DBSCAN(eps=0.3, min_samples=5).fit(moons).labels_)
+    assert "min_samples=5" in d.compare_note()
+    d.compare_chapters_eps()
+    assert d.compare_eps() == (0.05, 0.2)
+    a, b = d.compared()
+    np.testing.assert_array_equal(a.labels, DBSCAN(eps=0.05, min_samples=5).fit(moons).labels_)
+    np.testing.assert_array_equal(b.labels, DBSCAN(eps=0.2).fit(moons).labels_)
+    assert d.clustering().min_samples == 20  # the panel's clustering is its own
 
 
 def test_export_csv_and_code(d, window, qtbot, moons, tmp_path, monkeypatch):

@@ -152,6 +152,23 @@ def test_play_runs_to_convergence(km, window):
     assert not km.step_enabled()
 
 
+def test_the_code_follows_play_and_play_stops_on_leaving(km, window, qtbot):
+    set_params(km, init="random", n_init=1, seed=5)
+    km.reset()
+    km.set_speed(3)
+    km.play(True)
+    # while playing, the code describes the iteration shown (not the one play started from)
+    qtbot.waitUntil(lambda: km.playing() and km.iteration() >= 2 and
+                    f"# The iteration shown ({km.iteration()})" in window.code_panel.code(),
+                    timeout=20_000)
+    assert "# The iteration shown (0)" not in window.code_panel.code()
+    window.show_page("data")  # an animation nobody watches stops
+    assert not km.playing()
+    shown = km.iteration()
+    qtbot.wait(800)
+    assert km.iteration() == shown
+
+
 def test_big_data_steps_run_in_the_background(km, window, monkeypatch):
     import gui.tasks
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.images import sample_image
-from core.segmentation import CHAPTER_N_COLORS, segment_image
+from core.segmentation import CHAPTER_N_COLORS, palette_hex, segment_image
 from tests.gui.drivers import SegmentationDriver
 
 
@@ -135,6 +135,12 @@ def test_hover_reads_the_pixel_and_its_palette_colour(seg):
     label = int(seg.result().seg.labels[50, 100])
     assert f"x 100, y 50: colour #{r:02x}{g:02x}{b:02x}" in text
     assert f"palette colour {label}" in text
+
+    # another k: the text describes the new palette, not the one it was read from
+    seg.set_k(4)
+    new = seg.result().seg
+    i = int(new.labels[50, 100])
+    assert f"palette colour {i}, {palette_hex(new.palette)[i]}" in seg.hover_text()
 
 
 def test_chapter_strip_is_computed_in_the_background(seg, window):

@@ -22,11 +22,12 @@ from gui.pages.dbscan import jobs
 from gui.pages.dbscan.panel import ControlPanel
 from gui.pages.dbscan.settings import DBSCANSettings, dataset_store
 from gui.pages.dbscan.snippets import fmt_eps
-from gui.pages.dbscan.state import CHAPTER_X_NEW, DBSCANState, Hover
+from gui.pages.dbscan.state import CHAPTER_COMPARE_EPS, CHAPTER_X_NEW, DBSCANState, Hover
 from gui.pages.dbscan.tabs.compare import CompareTab
 from gui.pages.dbscan.tabs.explore import ExploreTab
 from gui.settings import data_dir
 from gui.tasks import INLINE_COST
+from gui.widgets.distance_spin import snap_distance
 
 #: Debounce of the eps / min_samples / KNN controls, in milliseconds.
 DEBOUNCE_MS = 150
@@ -79,10 +80,12 @@ class DBSCANPage(Page):
         p.clear_button.clicked.connect(self.clear_instances)
         p.export_button.clicked.connect(self._export_csv)
         self.explore.eps_dragged.connect(self._eps_dragged)
+        self.explore.eps_chosen.connect(self.set_eps)
         self.explore.clicked.connect(self._plot_clicked)
         self.explore.hovered.connect(self._hover)
         self.explore.left.connect(self._hide_hover)
         self.compare.eps_changed.connect(self._compare_eps_changed)
+        self.compare.chapter_button.clicked.connect(self.compare_chapters_eps)
 
     # -- drawing and persistence ---------------------------------------------------------------
     def _show(self) -> None:
@@ -158,6 +161,12 @@ class DBSCANPage(Page):
         if not s.eps_from_curve:
             self._run_dbscan()
 
+    def leave(self) -> None:
+        """The hovered point's count is dropped when the user goes to another page; the
+        clustering and the comparison run on."""
+        self._hide_hover()
+        super().leave()
+
     def shutdown(self) -> None:
         for timer in self._timers.values():
             timer.stop()
@@ -175,8 +184,17 @@ class DBSCANPage(Page):
         self._timers["dbscan"].start()
 
     def _eps_dragged(self, value: float) -> None:
-        self.state.eps = float(value)
+        """The eps line is being dragged: the spin box follows (snapped to what it shows),
+        the clustering follows (debounced)."""
+        self.state.eps = snap_distance(float(value))
         self.panel.render(self.state)
+        self._timers["dbscan"].start()
+
+    def set_eps(self, value: float) -> None:
+        """eps from the k-distance plot (a drag released, a click on the curve): snapped to
+        the spin box's digits, and the line snaps to it too."""
+        self.state.eps = snap_distance(float(value))
+        self._show()
         self._timers["dbscan"].start()
 
     def _min_samples_changed(self, value: int) -> None:
@@ -205,8 +223,6 @@ class DBSCANPage(Page):
             on_error=self._dbscan_failed)
         # cancelled by the user (not superseded by newer values): show the drawn parameters
         task.cancelled.connect(lambda t=task: t.state == "cancelled" and self._dbscan_cancelled())
-        if self.tabs.currentWidget() is self.compare:
-            self._timers["compare"].start()
 
     def _dbscan_cancelled(self) -> None:
         self.new_data.drop()
@@ -326,20 +342,35 @@ class DBSCANPage(Page):
         self._instances_changed()
 
     def reset_instances(self) -> None:
-        self.state.instances = list(CHAPTER_X_NEW)
-        self._instances_changed()
+        self._replace_instances(list(CHAPTER_X_NEW), "The chapter's four replaced")
 
     def clear_instances(self) -> None:
-        self.state.instances = []
-        self._instances_changed()
+        self._replace_instances([], "Cleared")
 
     def remove_selected(self) -> None:
-        instances = self.state.instances
+        instances = list(self.state.instances)
         rows = self.panel.selected_rows() or ([len(instances) - 1] if instances else [])
         for r in sorted(rows, reverse=True):
             if r < len(instances):
                 del instances[r]
+        self._replace_instances(instances, "Removed")
+
+    def _replace_instances(self, instances: list, said: str) -> None:
+        """New instances replaced or removed: an Undo button puts the old ones back."""
+        s, before = self.state, list(self.state.instances)
+        after = list(instances)
+        s.instances = list(after)  # (a click appends to the state's list, not to ``after``)
         self._instances_changed()
+        gone = len([p for p in before if p not in after])
+        if gone:
+            key = s.dataset_key
+
+            def restore() -> None:
+                s.instances = list(before)
+                self._instances_changed()
+
+            self.offer_undo(f"{said} {gone} new instance{'s' if gone != 1 else ''}.", restore,
+                            still_valid=lambda: s.dataset_key == key and s.instances == after)
 
     def _instances_changed(self) -> None:
         self.state.prediction = None
@@ -420,6 +451,12 @@ class DBSCANPage(Page):
         self.state.eps_a, self.state.eps_b = float(eps_a), float(eps_b)
         self._timers["compare"].start()
 
+    def compare_chapters_eps(self) -> None:
+        """Put the comparison back to the chapter's two values of eps."""
+        self.state.eps_a, self.state.eps_b = CHAPTER_COMPARE_EPS
+        self._show()
+        self._run_compare()
+
     def _run_compare(self) -> None:
         self._timers["compare"].stop()
         s = self.state
@@ -432,7 +469,7 @@ class DBSCANPage(Page):
         X = s.dataset.X
         self.run_task(jobs.compare, X, *params[1:], s.index, key="compare",
                       description="DBSCAN with two values of eps…",
-                      cost=jobs.dbscan_cost(X, s.min_samples, runs=2),
+                      cost=jobs.dbscan_cost(X, params[3], runs=2),
                       on_result=lambda r, p=params: self._compare_done(p, r),
                       on_error=self._compare_failed)
 

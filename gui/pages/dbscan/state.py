@@ -19,6 +19,10 @@ CHAPTER_X_NEW = [(-0.5, 0.0), (0.0, 0.5), (1.0, -0.1), (2.0, 1.0)]
 #: The chapter's first figure: eps=0.05 on the moons, and the KNN's max distance 0.2.
 CHAPTER_EPS = 0.05
 CHAPTER_MAX_DISTANCE = 0.2
+#: The chapter's comparison (Figure 9-14): DBSCAN(eps=0.05, min_samples=5) and
+#: DBSCAN(eps=0.2), whose min_samples is scikit-learn's default, 5.
+CHAPTER_COMPARE_EPS = (0.05, 0.2)
+CHAPTER_MIN_SAMPLES = 5
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,8 @@ class DBSCANState:
     max_distance: float = CHAPTER_MAX_DISTANCE
     instances: list[tuple[float, float]] = field(default_factory=lambda: list(CHAPTER_X_NEW))
     show_regions: bool = False
-    eps_a: float = 0.05
-    eps_b: float = 0.2
+    eps_a: float = CHAPTER_COMPARE_EPS[0]
+    eps_b: float = CHAPTER_COMPARE_EPS[1]
 
     # -- results (frozen core objects)
     dataset: Dataset | None = None
@@ -121,7 +125,9 @@ class DBSCANState:
         return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
     def compare_key(self) -> tuple:
-        return (self.dataset_key, self.eps_a, self.eps_b, self.min_samples)
+        """(dataset, left eps, right eps, min_samples) of the comparison: min_samples is
+        always the chapter's, whatever the panel says (it is the chapter's figure)."""
+        return (self.dataset_key, self.eps_a, self.eps_b, CHAPTER_MIN_SAMPLES)
 
     def labels_table(self):
         """(header, rows) for the CSV export: every point, its cluster and its kind."""
@@ -157,4 +163,4 @@ class DBSCANState:
         return state
 
 
-__all__ = ["CHAPTER_X_NEW", "DBSCANState", "Hover"]
+__all__ = ["CHAPTER_COMPARE_EPS", "CHAPTER_MIN_SAMPLES", "CHAPTER_X_NEW", "DBSCANState", "Hover"]

@@ -199,22 +199,37 @@ class DigitsLabellingPage(Page):
         """Demo shortcut: label the digits shown with their true labels (one undo step)."""
         idx = self.state.tile_indices()
         if idx.size:
-            self.undo_stack.push(SetLabels(self, idx, self.state.session.split.y_train[idx],
-                                           "fill from ground truth"))
+            self._push_bulk(idx, self.state.session.split.y_train[idx], "fill from ground truth",
+                            "Filled the digits shown with their true labels")
 
     def fill_from_chapter(self) -> None:
         """Demo shortcut: the labels the chapter's author typed for the 50 representatives."""
         if not self.state.ready:
             return
         self.set_view("representatives")
-        self.undo_stack.push(SetLabels(self, self.state.session.reps.indices,
-                                       CHAPTER_REPRESENTATIVE_LABELS,
-                                       "fill with the chapter's labels"))
+        self._push_bulk(self.state.session.reps.indices, CHAPTER_REPRESENTATIVE_LABELS,
+                        "fill with the chapter's labels",
+                        "Filled the 50 representatives with the chapter's labels")
 
     def clear_shown(self) -> None:
         idx = self.state.tile_indices()
         if idx.size and (self.state.session.hand[idx] >= 0).any():
-            self.undo_stack.push(SetLabels(self, idx, -1, "clear labels"))
+            self._push_bulk(idx, np.full(idx.size, -1), "clear labels",
+                            "Cleared the labels of the digits shown")
+
+    def _push_bulk(self, idx, labels, what: str, said: str) -> None:
+        """Label many digits in one undo step; when that replaced or removed labels typed
+        by hand, say so, with an Undo button beside (and Ctrl+Z)."""
+        idx, labels = np.asarray(idx), np.asarray(labels)
+        before = self.state.session.hand[idx]
+        lost = int(((before >= 0) & (before != labels)).sum())
+        self.undo_stack.push(SetLabels(self, idx, labels, what))
+        if lost:
+            stack, after = self.undo_stack, self.undo_stack.index()
+            self.offer_undo(f"{said}: {lost} label{'s' if lost != 1 else ''} you had set "
+                            f"{'were' if lost != 1 else 'was'} replaced or removed.",
+                            lambda: stack.setIndex(after - 1),
+                            still_valid=lambda: stack.index() == after)
 
     def apply_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
         """Swap in the session with these labels, save it, and show it (the undo commands)."""
@@ -284,9 +299,22 @@ class DigitsLabellingPage(Page):
     def reset_curve(self) -> None:
         if not self.state.ready:  # pressed before the digits are clustered (the monkey test)
             return
-        self.state.session = self.state.session.without_history()
+        before = self.state.session
+        rounds = len(before.history)
+        self.state.session = reset = before.without_history()
         self.save()
         self.refresh()
+        if not rounds:
+            return
+
+        def restore() -> None:
+            self.state.session = before
+            self.save()
+            self.refresh()
+
+        self.offer_undo(f"The active-learning curve was reset ({rounds} round"
+                        f"{'s' if rounds != 1 else ''} dropped).", restore,
+                        still_valid=lambda: self.state.session is reset)
 
     # -- persistence ------------------------------------------------------------------------------
     def save(self) -> None:

@@ -12,10 +12,11 @@ from gui.pages.base import Tab
 from gui.pages.digits_labelling import snippets
 from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
 from gui.widgets.digit_gallery import DigitGallery, DigitPalette
+from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 
 BAR_Y = np.array([3.0, 2.0, 1.0, 0.0])  # top to bottom: random, reps, propagated, partial
-BAR_COLORS = ("#9aa5b1", "#1f77b4", "#2ca02c", "#ff7f0e")
+BAR_COLORS = ("#9aa5b1", series_hex(0), series_hex(2), series_hex(1))
 
 
 class LabellingView(Tab):
@@ -69,11 +70,11 @@ class LabellingView(Tab):
                                    "the propagated labels")
         self.curve_plot.addLegend(offset=(-10, -10))
         self.curve_hand = self.curve_plot.plot(
-            [], [], pen=pg.mkPen("#1f77b4", width=2), symbol="o", symbolSize=7,
-            symbolBrush="#1f77b4", name="hand labels only")
+            [], [], pen=pg.mkPen(series_hex(0), width=2), symbol="o", symbolSize=7,
+            symbolBrush=series_hex(0), name="hand labels only")
         self.curve_prop = self.curve_plot.plot(
-            [], [], pen=pg.mkPen("#2ca02c", width=2), symbol="s", symbolSize=7,
-            symbolBrush="#2ca02c", name="+ propagated")
+            [], [], pen=pg.mkPen(series_hex(2), width=2), symbol="s", symbolSize=7,
+            symbolBrush=series_hex(2), name="+ propagated")
         self.curve_plot.setYRange(0.8, 1.0, padding=0.02)
         self.curve_plot.setXRange(45, 105, padding=0)
         self.curve_empty = pg.TextItem("Ask me, label, Retrain:\nthe rounds appear here",

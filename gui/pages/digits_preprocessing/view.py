@@ -14,10 +14,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from gui.pages.base import Tab, info_label
 from gui.pages.digits_preprocessing import snippets
 from gui.pages.digits_preprocessing.state import CHAPTER_POINTS, MAX_K, PreprocessingState
+from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 
-EXACT_COLOR = "#1f77b4"
-SCALED_COLOR = "#ff7f0e"
+EXACT_COLOR = series_hex(0)
+SCALED_COLOR = series_hex(1)
 
 
 def result_text(state: PreprocessingState) -> str:

@@ -128,6 +128,11 @@ class GaussianMixturesPage(Page):
         if info is not None:  # not the last fit's numbers under the new points
             info.setText(preview.line())
 
+    def leave(self) -> None:
+        """EM's play stops when the user goes to another page; fits run on."""
+        self.set_playing(False)
+        super().leave()
+
     def shutdown(self) -> None:
         for t in (self._debounce, self._threshold_timer, self._bayes_timer, self._play):
             t.stop()

@@ -12,6 +12,7 @@ from gui.pages.base import Form, hbox, info_label, panel, side_panel
 from gui.pages.kmeans.state import INIT_CHOICES, KMeansState
 from gui.pages.kmeans.tabs import fmt
 from gui.widgets.dataset_picker import DatasetPicker
+from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 
 
@@ -90,9 +91,9 @@ class Controls:
         self.inertia_plot.setMinimumHeight(130)
         self.inertia_plot.setMaximumHeight(150)
         self.inertia_plot.setToolTip("Inertia after every iteration; the dot is the one shown.")
-        self.inertia_curve = self.inertia_plot.plot([], [], pen=pg.mkPen(31, 119, 180, width=2),
+        self.inertia_curve = self.inertia_plot.plot([], [], pen=pg.mkPen(series_hex(0), width=2),
                                                     symbol="o", symbolSize=4,
-                                                    symbolBrush=(31, 119, 180))
+                                                    symbolBrush=series_hex(0))
         self.inertia_now = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(214, 39, 40),
                                               pen=pg.mkPen("k"))
         self.inertia_plot.addItem(self.inertia_now)

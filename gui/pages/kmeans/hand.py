@@ -96,10 +96,38 @@ class HandPlacement(QObject):
             self.page.ctx.show_message("The chapter's good init is for two-feature data such "
                                        "as the blobs.", "warning")
             return
-        self.page.set_settings(k=5, init="hand")
-        self.set_placed(CHAPTER_GOOD_INIT.tolist())
+        page, key = self.page, self.page.settings.dataset
+        before, k, init = page.state.placed_for(key), page.settings.k, page.settings.init
+        chapter = CHAPTER_GOOD_INIT.tolist()
+        page.set_settings(k=5, init="hand")
+        self.set_placed(chapter)
         self.changed()
+        if before and before != chapter:
+            self._offer_undo(f"The chapter's good init replaced the {len(before)} centroid"
+                             f"{'s' if len(before) != 1 else ''} you placed.", key, before,
+                             chapter, k=k, init=init)
 
     def clear(self) -> None:
+        key = self.page.settings.dataset
+        before = self.page.state.placed_for(key)
         self.set_placed([])
         self.changed()
+        if before:
+            self._offer_undo(f"Cleared the {len(before)} centroid"
+                             f"{'s' if len(before) != 1 else ''} you placed.", key, before, [])
+
+    def _offer_undo(self, text: str, key: str, before: list, after: list, **settings) -> None:
+        """An Undo button that puts the placed centroids (and k, init) back."""
+        page = self.page
+
+        def restore() -> None:
+            if settings:
+                page.set_settings(**settings)
+            self.set_placed(before)
+            if page.settings.init == "hand":
+                self.changed()
+            else:
+                page.fit()
+
+        page.offer_undo(text, restore, still_valid=lambda: page.settings.dataset == key
+                        and page.state.placed_for(key) == after)

@@ -156,6 +156,8 @@ class KMeansPage(Page):
     def apply_params(self, n_clusters=None, dataset=None, **ignored: Any) -> None:
         """Select ``dataset`` and ``n_clusters`` (e.g. from "Use this k") and fit."""
         self._fit_timer.stop()
+        before = {"dataset": self.settings.dataset, "k": self.settings.k,
+                  "init": self.settings.init}
         values: dict[str, Any] = {}
         if dataset:
             if self.controls.picker.findData(dataset) < 0:
@@ -168,7 +170,14 @@ class KMeansPage(Page):
         self.set_settings(**values)
         p = self.params()
         if p.init == "hand" and not p.hand_ready:
+            n = len(self.state.placed_for(p.key))
             self.set_settings(init="k-means++")
+            if n:  # the centroids placed by hand stay stored; Undo goes back to them
+                self.offer_undo(
+                    f"k={p.k} does not fit the {n} centroid{'s' if n != 1 else ''} you placed "
+                    "by hand, so K-Means starts with k-means++ (your centroids are kept).",
+                    lambda: (self.set_settings(**before), self.fit()),
+                    still_valid=lambda: self.settings.init == "k-means++")
         self.tabs.setCurrentWidget(self.clusters)
         self.fit()
 
@@ -183,6 +192,12 @@ class KMeansPage(Page):
     def preview_shown(self, preview) -> None:
         self.controls.data_info.setText(preview.summary())
         self.controls.result_label.setText(f"<i>{preview.line()}</i>")
+
+    def leave(self) -> None:
+        """Play stops when the user goes to another page (an animation nobody watches);
+        a fit runs on."""
+        self.stop_play()
+        super().leave()
 
     def shutdown(self) -> None:
         self.play_timer.stop()
@@ -306,11 +321,24 @@ class KMeansPage(Page):
             self.ctx.show_message("The chapter's X_new has two features; this dataset has "
                                   f"{ds.n_features if ds else '?'}.", "warning")
             return
-        self._set_x_new(CHAPTER_X_NEW.copy())
+        self._replace_x_new(CHAPTER_X_NEW.copy(), "The chapter's X_new replaced")
 
     def clear_new(self) -> None:
         if self.state.dataset is not None:
-            self._set_x_new(np.empty((0, self.state.dataset.n_features)))
+            self._replace_x_new(np.empty((0, self.state.dataset.n_features)), "Cleared")
+
+    def _replace_x_new(self, pts: np.ndarray, said: str) -> None:
+        """New instances replaced or cleared: an Undo button puts the old ones back."""
+        key, before = self.state.dataset.key, self.state.x_new_for()
+        self._set_x_new(pts)
+        after = self.state.x_new_for()
+        if len(before) and not np.array_equal(before, after):
+            n = len(before)
+            self.offer_undo(f"{said} {n} new instance{'s' if n != 1 else ''}.",
+                            lambda: self._set_x_new(before),
+                            still_valid=lambda: self.state.dataset is not None
+                            and self.state.dataset.key == key
+                            and np.array_equal(self.state.x_new_for(), after))
 
     def _delete_new(self, rows: list) -> None:
         self._set_x_new(np.delete(self.state.x_new_for(), rows, axis=0))
@@ -386,8 +414,10 @@ class KMeansPage(Page):
         if tab is not None:
             tab.render(self.state)
         self.new_data.apply()  # points of newly selected data, until their fit
-        if not self.state.playing:  # while playing, the code follows when it stops
+        if not self.state.playing:
             self.code_changed.emit()
+        else:  # while playing, the code follows the iteration shown a few times a second
+            self.stepping.code_soon()
 
     def show_chapter_figure(self) -> None:
         """Blobs, k=5, random init, n_init=1, random_state=5, then the iterations figure."""

@@ -9,6 +9,9 @@ from PySide6.QtCore import QObject, QTimer
 from gui.pages.kmeans import jobs
 from gui.tasks import estimate_cost
 
+#: While playing, the "Show code" panel follows the iteration shown at most this often.
+CODE_MS = 250
+
 
 class Stepping(QObject):
     def __init__(self, page):
@@ -16,6 +19,10 @@ class Stepping(QObject):
         self.page = page
         self.pending = 0  # steps submitted and not finished (play never piles them up)
         self.timer = QTimer(self, timeout=self._tick)
+        # the code of the iteration shown, while playing: at most every CODE_MS (writing the
+        # code panel on every frame costs frames per second)
+        self.code_timer = QTimer(self, singleShot=True, interval=CODE_MS,
+                                 timeout=page.code_changed.emit)
         c = page.controls
         c.play_button.toggled.connect(self._toggled)
         c.speed_slider.valueChanged.connect(self._speed)
@@ -63,7 +70,12 @@ class Stepping(QObject):
             self.timer.start()
         else:
             self.timer.stop()
+            self.code_timer.stop()
             page.code_changed.emit()
+
+    def code_soon(self) -> None:
+        if not self.code_timer.isActive():
+            self.code_timer.start()
 
     def _speed(self, value: int) -> None:
         self.timer.setInterval(int(1000 / max(1, value)))

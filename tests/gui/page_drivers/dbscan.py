@@ -185,12 +185,21 @@ class DBSCANDriver(PageDriver):
     def pick_eps_on_curve(self, eps: float, steps: int = 5, wait: bool = True) -> None:
         """Drag the eps line of the k-distance curve from where it is to ``eps``; waits for
         the new clustering (unless ``wait`` is False)."""
+        self._drag_kplot(0.75, self.eps_line(), eps, steps, wait)
+
+    def drag_on_kdist_plot(self, y_from: float, y_to: float, x_fraction: float = 0.4,
+                           steps: int = 4, wait: bool = True) -> None:
+        """Press on the k-distance plot at height ``y_from`` (away from the eps line), drag
+        to ``y_to`` and release, with real mouse events; waits for the new clustering."""
+        self._drag_kplot(x_fraction, y_from, y_to, steps, wait)
+
+    def _drag_kplot(self, x_fraction: float, y_from: float, y_to: float, steps: int,
+                    wait: bool) -> None:
+        """Press at (x_fraction of the width, y_from), move to y_to in ``steps``, release."""
         kplot = self._explore.kplot
-        vb = kplot.plotItem.vb
-        (x0, x1), _ = vb.viewRange()
-        x = x0 + 0.75 * (x1 - x0)
-        start = self.view_point(kplot, x, self.eps_line())
-        end = self.view_point(kplot, x, eps)
+        (x0, x1), _ = kplot.plotItem.vb.viewRange()
+        x = x0 + x_fraction * (x1 - x0)
+        start, end = self.view_point(kplot, x, y_from), self.view_point(kplot, x, y_to)
         vp = kplot.viewport()
         self._send_mouse(vp, QEvent.Type.MouseMove, start)
         self._pause()
@@ -203,6 +212,40 @@ class DBSCANDriver(PageDriver):
         self._send_mouse(vp, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton,
                          Qt.MouseButton.LeftButton)
         self._done(wait, self._eps_drawn)
+
+    def click_kdist_curve(self, index: int, wait: bool = True) -> None:
+        """Click the k-distance curve at the ``index``-th point (sorted); waits for the
+        clustering of the eps it sets."""
+        kd = self.kdist()
+        kplot = self._explore.kplot
+        self._pause()
+        self.click_view(kplot, float(index), float(kd.distances[index]))
+        self._done(wait, self._eps_drawn)
+
+    def release_eps_line_at(self, eps: float, wait: bool = True) -> None:
+        """What a drag of the line does at its end, without the mouse: the line moved to
+        ``eps`` and its drag finished (pyqtgraph's sigPositionChangeFinished)."""
+        line = self._explore.eps_line
+        line.setValue(eps)
+        line.sigPositionChangeFinished.emit(line)
+        self._done(wait, self._eps_drawn)
+
+    def kdist_x_range(self) -> tuple[float, float]:
+        return tuple(self._explore.kplot.plotItem.vb.viewRange()[0])
+
+    def compare_chapters_eps(self, wait: bool = True) -> None:
+        """Click "Chapter's eps" on the comparison tab; waits for both clusterings."""
+        self.qtbot.mouseClick(self._compare.chapter_button, Qt.MouseButton.LeftButton)
+        self._done(wait, lambda: self.compared() is not None and [
+            r.eps for r in self.compared()] == [self._compare.eps_a_spin.value(),
+                                                 self._compare.eps_b_spin.value()])
+
+    def compare_eps(self) -> tuple[float, float]:
+        """The two values of eps the comparison tab's spin boxes show."""
+        return self._compare.eps_a_spin.value(), self._compare.eps_b_spin.value()
+
+    def compare_note(self) -> str:
+        return self._compare.note.text()
 
     # -- the clustering shown --------------------------------------------------------------------
     def clustering(self):

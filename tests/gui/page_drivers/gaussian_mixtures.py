@@ -122,6 +122,14 @@ class GaussianMixturesDriver(PageDriver):
     def reset(self) -> None:
         self._em_click(self._em.reset_button)
 
+    def start_play(self) -> None:
+        """Click Play (EM's half-steps run on a timer)."""
+        if not self._em.play_button.isChecked():
+            self.qtbot.mouseClick(self._em.play_button, Qt.MouseButton.LeftButton)
+
+    def playing(self) -> bool:
+        return self._em.play_button.isChecked()
+
     def play_until_converged(self) -> None:
         self.qtbot.mouseClick(self._em.play_button, Qt.MouseButton.LeftButton)
         self.qtbot.waitUntil(lambda: not self._em.play_button.isChecked(), timeout=TIMEOUT_MS)

@@ -221,6 +221,10 @@ class SegmentationDriver(PageDriver):
         self._tab.side.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(x, y)))
         return self._tab.hover_label.text()
 
+    def hover_text(self) -> str:
+        """The text under the views (what the mouse points at), as it is now."""
+        return self._tab.hover_label.text()
+
     # -- the palette --------------------------------------------------------------------------
     def palette_shown(self) -> list[Swatch]:
         """The swatches, in order: colour (hex), share text, checked."""

@@ -46,7 +46,7 @@ class DiagramsPane(QWidget):
         self.grid.setMinimumSize(170, 200)
         self.grid.k_clicked.connect(self.k_clicked)
         self.grid.band_hovered.connect(self._band_hovered)
-        self.grid.left.connect(QToolTip.hideText)
+        self.grid.left.connect(self._left)
         self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setToolTip("What the mouse points at in the silhouette diagrams.")
         self.hover_label.setStyleSheet("color: #333; padding: 2px;")
@@ -54,6 +54,8 @@ class DiagramsPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(_column(self.grid, self.hover_label))
         self._drawn = None  # (result, diagram ks) drawn last
+        self._selected = None  # the selected k drawn last
+        self._hint = HOVER_HINT
 
     def render(self, state: ChooseKState) -> None:
         for step in self.render_steps(state):
@@ -64,16 +66,27 @@ class DiagramsPane(QWidget):
         self.grid.prepare(len(state.diagram_ks))  # while the sweep runs
         key = (state.result, tuple(state.diagram_ks))
         selected = state.selected_k
+        reset = []
+        if selected != self._selected:  # the band described may be another k's
+            self._selected = selected
+            reset = [self._left]
         if state.result is None or key == self._drawn:
-            return [lambda: self.grid.set_selected(selected)]
+            return reset + [lambda: self.grid.set_selected(selected)]
         self._drawn = key
         study = state.result.study
         items = [(k, study.diagram(k)) for k in state.diagram_ks if k in study.sweep.ks]
         steps = self.grid.diagram_steps([(k, d) for k, d in items if d is not None],
                                         colors_for_k=palette_rgba, selected_k=selected)
-        text = missing_diagrams_text(state) or HOVER_HINT
-        return steps + [lambda: (self.hover_label.setText(text),
-                                 self.grid.set_selected(selected))]
+        self._hint = missing_diagrams_text(state) or HOVER_HINT
+        return steps + reset + [lambda: (self.hover_label.setText(self._hint),
+                                         self.grid.set_selected(selected))]
+
+    def _left(self) -> None:
+        """The mouse left the bands (or another k was selected): the hint again."""
+        QToolTip.hideText()
+        self.hover_label.setText(self._hint)
+        for plot in self.grid.diagram_plots:
+            plot.highlight(None)
 
     def _band_hovered(self, k: int, cluster: int, size: int, mean: float) -> None:
         text = f"k={k}, cluster {cluster}: {size:,} points, mean silhouette {mean:.3f}"

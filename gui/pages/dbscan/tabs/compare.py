@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
 
 from gui.pages.base import Tab
 from gui.pages.dbscan import snippets
@@ -28,7 +28,7 @@ class CompareTab(Tab):
         self.eps_b_spin = DistanceSpinBox(0.2)
         for spin, side in ((self.eps_a_spin, "left"), (self.eps_b_spin, "right")):
             spin.setToolTip(f"eps of the {side} plot (the chapter compares 0.05 and 0.2); "
-                            "both use the min_samples of the panel.")
+                            "both use the chapter's min_samples=5, whatever the panel says.")
             spin.valueChanged.connect(self._spin_changed)
         row = QHBoxLayout()
         row.addWidget(QLabel("Left eps"))
@@ -36,8 +36,16 @@ class CompareTab(Tab):
         row.addSpacing(16)
         row.addWidget(QLabel("Right eps"))
         row.addWidget(self.eps_b_spin)
+        self.chapter_button = QPushButton("Chapter's eps")
+        self.chapter_button.setToolTip("Put back the chapter's eps=0.05 and eps=0.2.")
+        row.addSpacing(8)
+        row.addWidget(self.chapter_button)
         self.note = QLabel()
         self.note.setStyleSheet("color: #555;")
+        self.note.setToolTip("Both plots use the chapter's min_samples=5, whatever the panel "
+                             "says: this tab is the chapter's figure.")
+        # (the note never widens the window: it may be cut, its tooltip says it all)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addSpacing(16)
         row.addWidget(self.note, 1)
         layout.addLayout(row)
@@ -54,7 +62,7 @@ class CompareTab(Tab):
         self.plot_a = DBSCANPlot()
         self.plot_b = DBSCANPlot()
         for p in (self.plot_a, self.plot_b):
-            p.view.setToolTip("Core samples large, border samples small, anomalies red "
+            p.view.setToolTip("Core samples large, border samples small, anomalies black "
                               "crosses, as in the chapter's Figure 9-14.")
         self.area = SideBySide(self.plot_a, self.plot_b)
         self.layout().addWidget(self.area, 1)
@@ -102,7 +110,7 @@ class CompareTab(Tab):
             lo, hi = state.bounds
             for plot in (self.plot_a, self.plot_b):
                 plot.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
-        self.note.setText(f"min_samples={state.compare_params[3]} (from the panel)")
+        self.note.setText(f"min_samples={state.compare_params[3]} (the chapter's)")
 
     def code(self, state) -> str:
         return snippets.code(state)

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QLabel, QSplitter, QVBoxLayo
 from gui.pages.base import Tab
 from gui.pages.dbscan import snippets
 from gui.widgets.dbscan_plot import DBSCANPlot
+from gui.widgets.kdistance_plot import KDistancePlot
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
-from gui.widgets.scatter import make_plot
 
 #: Hover picks the nearest point within this many screen pixels.
 PICK_PIXELS = 12
@@ -35,7 +35,8 @@ class ExploreTab(Tab):
     tooltip = ("The clustering for the panel's eps and min_samples, and the k-distance curve "
                "that helps choose eps.")
 
-    eps_dragged = Signal(float)  # the eps line was dragged to this value
+    eps_dragged = Signal(float)  # the eps line is being dragged, at this value
+    eps_chosen = Signal(float)  # the eps line was released, or the curve clicked
     clicked = Signal(float, float)  # a left click on the plot, in view coordinates
     hovered = Signal(float, float)
     left = Signal()
@@ -44,7 +45,7 @@ class ExploreTab(Tab):
         super().__init__(parent)
         self.plot = DBSCANPlot()
         self.view = self.plot.view
-        self.view.setToolTip("Core samples are large, border samples small, anomalies are red "
+        self.view.setToolTip("Core samples are large, border samples small, anomalies are black "
                              "crosses. Hover a point to see its eps-neighbourhood; click to "
                              "add a new instance. Scroll to zoom, drag to pan.")
         self.view.set_axis_titles("x1", "x2")
@@ -74,40 +75,16 @@ class ExploreTab(Tab):
         self.view.left.connect(self.left)
         self.view.clicked.connect(self._clicked)
 
-        self.kplot = make_plot(None, "points, sorted by k-distance", "k-distance")
-        for axis in ("left", "bottom"):
-            self.kplot.plotItem.getAxis(axis).enableAutoSIPrefix(False)
+        self.kplot = KDistancePlot()
         self.kplot.setMinimumHeight(130)
         self.kplot.setToolTip("Every point's distance to its k-th nearest neighbour "
                               "(k = min_samples − 1), sorted. Points above the eps line are "
-                              "not core samples. Drag the line to set eps.")
-        self.kcurve = self.kplot.plot([], [], pen=pg.mkPen(31, 119, 180, width=2))
-        self.kcurve.setDownsampling(auto=True, method="peak")
-        self.kcurve.setClipToView(True)
-        self.knee_marker = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(150, 0, 0, width=2),
-                                              brush=pg.mkBrush(255, 255, 255))
-        self.knee_marker.setZValue(4)
-        self.kplot.addItem(self.knee_marker)
-        self.knee_line = pg.InfiniteLine(angle=0, movable=False,
-                                         pen=pg.mkPen(150, 0, 0, width=1, style=Qt.PenStyle.DotLine),
-                                         label="suggested eps = {value:.4g}",
-                                         labelOpts={"position": 0.55, "color": (150, 0, 0),
-                                                    "anchors": [(0.5, 1), (0.5, 1)],
-                                                    "fill": (255, 255, 255, 190)})
-        self.knee_line.hide()
-        self.kplot.addItem(self.knee_line)
-        self.eps_line = pg.InfiniteLine(pos=0.05, angle=0, movable=True,
-                                        pen=pg.mkPen(20, 20, 20, width=2),
-                                        hoverPen=pg.mkPen(214, 39, 40, width=3),
-                                        label="eps = {value:.4g}",
-                                        labelOpts={"position": 0.06, "color": (20, 20, 20),
-                                                   "anchors": [(0, 0), (0, 0)],
-                                                   "fill": (255, 255, 255, 200)})
-        self.eps_line.setToolTip("Drag to set eps")
-        self.eps_line.setZValue(5)
-        self.kplot.addItem(self.eps_line)
-        self.eps_line.sigPositionChanged.connect(self._line_moved)
-        self._syncing_line = False
+                              "not core samples. Drag the line (or anywhere on the plot) to "
+                              "set eps; click the curve to take that point's k-distance.")
+        self.kcurve, self.knee_marker = self.kplot.curve, self.kplot.knee_marker
+        self.knee_line, self.eps_line = self.kplot.knee_line, self.kplot.eps_line
+        self.kplot.eps_dragged.connect(self.eps_dragged)
+        self.kplot.eps_chosen.connect(self.eps_chosen)
         self.knote = QLabel()
         self.knote.setStyleSheet("color: #555; font-size: 11px;")
         self.knote.setWordWrap(True)
@@ -139,15 +116,6 @@ class ExploreTab(Tab):
     def _clicked(self, x: float, y: float, button, modifiers) -> None:
         if button == Qt.MouseButton.LeftButton:
             self.clicked.emit(x, y)
-
-    def _line_moved(self) -> None:
-        if self._syncing_line:
-            return
-        value = float(self.eps_line.value())
-        if value <= 1e-8:  # the eps spin box's minimum
-            value = 1e-8
-            self._move_line(value, None)
-        self.eps_dragged.emit(value)
 
     def near_on_screen(self, xy, x: float, y: float) -> bool:
         """Whether the point drawn at ``xy`` is within a few pixels of (x, y)."""
@@ -184,7 +152,7 @@ class ExploreTab(Tab):
             self.view.plotItem.setTitle(snippets.title(r), size="10pt")
             self._render_legend(r)
         self._render_kdist(state)
-        self._move_line(state.eps, state.kdist)
+        self.kplot.set_eps(state.eps)
         self.render_hover(state)
         self._render_instances(state)
         self._render_regions(state)
@@ -207,9 +175,7 @@ class ExploreTab(Tab):
             n = state.dataset.n_samples if state.dataset is not None else 0
             if state.dataset is not None and (ms < 2 or ms - 1 >= n) and self._kdist != ("none", ms):
                 self._kdist = ("none", ms)
-                self.kcurve.setData([], [])
-                self.knee_marker.clear()
-                self.knee_line.hide()
+                self.kplot.clear_curve()
                 self.knote.setText("min_samples=1: every point is a core sample, there is no "
                                    "k-distance curve." if ms < 2 else
                                    f"min_samples={ms} needs more than {ms - 1} points.")
@@ -217,32 +183,13 @@ class ExploreTab(Tab):
         if kd is self._kdist:
             return
         self._kdist = kd
-        n = kd.distances.size
-        self.kcurve.setData(np.arange(n), kd.distances)
-        self.knee_marker.setData([kd.knee_index], [kd.knee])
-        self.knee_line.show()  # (a hidden line does not update its label)
-        self.knee_line.setValue(kd.knee)
-        self.kplot.plotItem.setLabel("left", f"{kd.k}-distance")
-        self.kplot.plotItem.setLabel("bottom", f"points, sorted by distance to their "
-                                               f"{snippets.ordinal(kd.k)} neighbour")
+        self.kplot.set_curve(kd.distances, kd.knee_index, kd.knee, kd.k, state.eps,
+                             f"points, sorted by distance to their {snippets.ordinal(kd.k)} "
+                             "neighbour")
         self.knote.setText(
             f"k = min_samples − 1 = {kd.k}. Suggested eps (the knee, ○): {kd.knee:.4g}. "
-            "Points above the eps line are border samples or anomalies.")
-        top = max(float(kd.distances[-1]), state.eps)
-        self.kplot.plotItem.vb.setRange(xRange=(0, n), yRange=(0, top * 1.05), padding=0.02)
-
-    def _move_line(self, eps: float, kdist) -> None:
-        if float(self.eps_line.value()) != eps:
-            self._syncing_line = True
-            self.eps_line.setValue(eps)
-            self._syncing_line = False
-        if kdist is not None:
-            # keep the eps line in view when eps is set beyond the curve
-            vb = self.kplot.plotItem.vb
-            _, (y0, y1) = vb.viewRange()
-            if eps > y1 or eps < y0:
-                top = max(float(kdist.distances[-1]), eps)
-                vb.setYRange(0, top * 1.08, padding=0)
+            "Points above the eps line are border samples or anomalies. Drag the line or "
+            "click the curve to set eps.")
 
     def render_hover(self, state) -> None:
         h, r = state.hover, state.result

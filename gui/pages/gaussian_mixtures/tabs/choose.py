@@ -10,6 +10,7 @@ from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
 from gui.pages.gaussian_mixtures.state import GMState
 from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
+from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 
 
@@ -21,11 +22,11 @@ class ChooseKTab(Tab):
         super().__init__(parent)
         self.plot = make_plot("BIC and AIC", "k", "lower is better")
         self.plot.addLegend(offset=(-10, 10))
-        self.bic_curve = pg.PlotDataItem([], [], pen=pg.mkPen((31, 119, 180), width=2),
-                                         symbol="o", symbolBrush=(31, 119, 180), name="BIC")
-        self.aic_curve = pg.PlotDataItem([], [], pen=pg.mkPen((255, 127, 14), width=2,
+        self.bic_curve = pg.PlotDataItem([], [], pen=pg.mkPen(series_hex(0), width=2),
+                                         symbol="o", symbolBrush=series_hex(0), name="BIC")
+        self.aic_curve = pg.PlotDataItem([], [], pen=pg.mkPen(series_hex(1), width=2,
                                                               style=Qt.PenStyle.DashLine),
-                                         symbol="s", symbolBrush=(255, 127, 14), name="AIC")
+                                         symbol="s", symbolBrush=series_hex(1), name="AIC")
         self.plot.addItem(self.bic_curve)
         self.plot.addItem(self.aic_curve)
         self.best = pg.ScatterPlotItem(symbol="star", size=22, brush=(214, 39, 40))

@@ -26,7 +26,7 @@ class DensityTab(Tab):
         self.percentile.setMinimumWidth(80)
         self.percentile.setToolTip(
             "Anomaly threshold: the percentile of the log densities below which points are "
-            "anomalies (the chapter uses 2 %). Drag it: the red crosses follow.")
+            "anomalies (the chapter uses 2 %). Drag it: the black crosses follow.")
         self.percentile_label = QLabel()
         self.sample_n = QSpinBox()
         self.sample_n.setRange(1, 100_000)

@@ -11,6 +11,7 @@ from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
 from gui.pages.gaussian_mixtures.state import GMState
 from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
+from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 
 PHASE_TEXT = {"E": "E step: responsibilities", "M": "M step: weights, means, covariances"}
@@ -24,7 +25,7 @@ class EMTab(Tab):
         super().__init__(parent)
         self.view = MixtureView()
         self.bound_plot = make_plot("Lower bound", "iteration", "")
-        self.bound_curve = self.bound_plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2),
+        self.bound_curve = self.bound_plot.plot([], [], pen=pg.mkPen(series_hex(0), width=2),
                                                 symbol="o", symbolSize=6)
         buttons = QHBoxLayout()
         self.step_button = self._button("Step", "Half an iteration: the E step "

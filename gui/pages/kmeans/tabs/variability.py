@@ -11,6 +11,7 @@ from gui.pages.base import info_label
 from gui.pages.kmeans import snippets
 from gui.pages.kmeans.state import KMeansState
 from gui.pages.kmeans.tabs import LazyTab, fmt
+from gui.widgets.palette import series_rgb
 from gui.widgets.scatter import make_plot
 
 
@@ -78,8 +79,8 @@ class VariabilityTab(LazyTab):
             legend.clear()
         edges, all_counts = state.variability_hist
         width = edges[1] - edges[0]
-        for j, (counts, color, name) in enumerate(((all_counts[0], (255, 127, 14), "init='random'"),
-                                                   (all_counts[1], (31, 119, 180),
+        for j, (counts, color, name) in enumerate(((all_counts[0], series_rgb(1), "init='random'"),
+                                                   (all_counts[1], series_rgb(0),
                                                     "init='k-means++'"))):
             x = edges[:-1] + width * (0.3 + 0.4 * j)
             item = pg.BarGraphItem(x=x, height=counts, width=width * 0.4,

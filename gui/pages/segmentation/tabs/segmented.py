@@ -29,6 +29,7 @@ class SegmentedTab(Tab):
         self.state: SegmentationState | None = None
         self._original = None  # the prepared image drawn
         self._segmented = None  # the array drawn as the segmented image
+        self._hover_pos = None  # the scene position the hover text describes
         self.side = PairGrid("Original", "Segmented")
         self.original_panel = self.side.first
         self.segmented_panel = self.side.second
@@ -80,6 +81,8 @@ class SegmentedTab(Tab):
             self._segmented = shown
             self.segmented_panel.set_image(shown, s.seg.labels.shape)
             self.segmented_panel.set_title(f"{s.seg.n_palette} colours")
+            if self._hover_pos is not None:  # the hover text follows the new palette
+                self._hovered(self._hover_pos)
         self._place_line(p.split)
         if p.mode == "overlay":  # the hidden overlay is drawn when it is shown
             self._draw_overlay_top()
@@ -124,6 +127,7 @@ class SegmentedTab(Tab):
         s = state.shown if state is not None else None
         if s is None:
             return
+        self._hover_pos = pos
         for p in (self.original_panel, self.segmented_panel, self.overlay_panel):
             if p.view.isVisible() and p.view.sceneBoundingRect().contains(pos):
                 pt = p.view.mapSceneToView(pos)
@@ -136,6 +140,7 @@ class SegmentedTab(Tab):
                         f"x {x}, y {y}: colour #{r:02x}{g:02x}{b:02x} (RGB {r}, {g}, {b}) → "
                         f"palette colour {i}, {palette_hex(s.seg.palette)[i]}")
                     return
+        self._hover_pos = None
         self.hover_label.setText(" ")
 
     # -- what the window asks -----------------------------------------------------------------
