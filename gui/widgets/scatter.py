@@ -315,7 +315,8 @@ class ScatterView(pg.PlotWidget):
         super().resizeEvent(event)
         self._place_pending()
         title = self.__dict__.get("_title")
-        if title and self.plotItem.titleLabel.text != title:  # cut to fit: fit it again
+        if title and self.plotItem is not None and self.plotItem.titleLabel.text != title:
+            # (cut to fit: fitted again; a closed plot has no PlotItem)
             self.set_title(title)
 
     def set_labels(self, labels: np.ndarray, n_colors: int | None = None) -> None:
