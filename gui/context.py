@@ -40,6 +40,7 @@ class AppContext(QObject):
         self._user_keys: list[str] = []
         self._recent: list[str] = []
         self.images: dict[str, tuple[str, np.ndarray]] = {}
+        self.image_codes: dict[str, str] = {}  # image key -> the code that reads its file
         if settings is not None:
             stored = settings.value("data/recent_files", [], type=list) or []
             self._recent = [p for p in stored if isinstance(p, str)][:MAX_RECENT]
@@ -101,9 +102,12 @@ class AppContext(QObject):
         return key
 
     # -- images --------------------------------------------------------------------------------
-    def add_image(self, title: str, rgb: np.ndarray, key: str | None = None) -> str:
+    def add_image(self, title: str, rgb: np.ndarray, key: str | None = None,
+                  code: str = "") -> str:
+        """Offer an image to the pages; ``code`` reads its file (``core.images.image_code``)."""
         key = key or f"image:{title}"
         self.images[key] = (title, rgb)
+        self.image_codes[key] = code
         self.images_changed.emit()
         self.image_opened.emit(key)
         return key

@@ -42,9 +42,13 @@ def code(state) -> str:
         "\nfrom sklearn.cluster import DBSCAN\n\n"
         f"dbscan = DBSCAN(eps={fmt_eps(r.eps)}, min_samples={r.min_samples})\n"
         "dbscan.fit(X)\n"
-        f"dbscan.labels_[:10]  # {r.labels[:10].tolist()}\n"
-        f"len(dbscan.core_sample_indices_)  # {r.n_core} core samples\n"
-        f"(dbscan.labels_ == -1).sum()  # {r.n_noise} anomalies\n")
+        f"print(dbscan.labels_[:10])  # {r.labels[:10].tolist()}\n"
+        "print(f\"clusters: {len(set(dbscan.labels_) - {-1})}\")"
+        f"  # {r.n_clusters} on the page\n"
+        "print(f\"core samples: {len(dbscan.core_sample_indices_)}\")"
+        f"  # {r.n_core}\n"
+        "print(f\"anomalies: {(dbscan.labels_ == -1).sum()}\")"
+        f"  # {r.n_noise}\n")
     if r.min_samples >= 2:
         k = r.min_samples - 1
         text += (
@@ -77,12 +81,14 @@ def code(state) -> str:
             f"knn = KNeighborsClassifier(n_neighbors={min(state.n_neighbors, max(r.n_core, 1))})\n"
             "knn.fit(dbscan.components_, dbscan.labels_[dbscan.core_sample_indices_])\n"
             f"X_new = np.array([{rows}])\n"
-            "knn.predict_proba(X_new)\n"
+            "print(knn.predict_proba(X_new).round(2))\n"
             "y_dist, y_pred_idx = knn.kneighbors(X_new, n_neighbors=1)\n"
             "y_pred = knn.predict(X_new)\n"
-            f"y_pred[y_dist.ravel() > {state.max_distance:g}] = -1  # anomalies\n")
+            f"y_pred[y_dist.ravel() > {state.max_distance:g}] = -1  # anomalies\n"
+            "print(f\"predict: {y_pred.tolist()}\")")
         if state.prediction is not None:
-            text += f"y_pred  # {state.prediction.labels.tolist()}\n"
+            text += f"  # {state.prediction.labels.tolist()} on the page"
+        text += "\n"
     return text
 
 

@@ -21,6 +21,9 @@ def load_code(state: SegmentationState, title: str) -> str:
         return ("from sklearn.cluster import KMeans\n"
                 "from sklearn.datasets import load_sample_image\n\n"
                 f'image = load_sample_image("{SAMPLES[key][1]}.jpg")  # {size}\n')
+    read = state.image_codes.get(key)
+    if read:  # the file read as ClusterLab read it (orientation, transparency on white)
+        return f"{read.rstrip()}  # {size}\nfrom sklearn.cluster import KMeans\n\n"
     return ("import numpy as np\nfrom PIL import Image\n"
             "from sklearn.cluster import KMeans\n\n"
             f'image = np.asarray(Image.open("{title or "my_photo.jpg"}").convert("RGB"))'
@@ -37,6 +40,8 @@ def segmentation_code(state: SegmentationState, title: str = "") -> str:
         f"kmeans = KMeans(n_clusters={k}, random_state={seed}).fit(X)\n"
         "segmented_img = kmeans.cluster_centers_[kmeans.labels_]\n"
         "segmented_img = segmented_img.reshape(image.shape)\n"
+        "print(f\"colours: {len(np.unique(kmeans.labels_))}\")\n"
+        "print(f\"inertia: {kmeans.inertia_:,.4g}\")\n"
     )
 
 
@@ -51,7 +56,8 @@ def strip_code(state: SegmentationState) -> str:
         "for n_clusters in n_colors:\n"
         f"    kmeans = KMeans(n_clusters=n_clusters, random_state={seed}).fit(X)\n"
         "    segmented_img = kmeans.cluster_centers_[kmeans.labels_]\n"
-        "    segmented_imgs.append(segmented_img.reshape(image.shape))\n\n"
+        "    segmented_imgs.append(segmented_img.reshape(image.shape))\n"
+        "    print(f\"inertia {n_clusters} colours: {kmeans.inertia_:,.4g}\")\n\n"
         "plt.figure(figsize=(10, 5))\n"
         "plt.subplot(2, 3, 1)\n"
         "plt.imshow(image)\n"
@@ -81,6 +87,8 @@ def code(state: SegmentationState, title: str = "", strip: bool = False) -> str:
     """What "Show code" shows: the segmentation, the chapter's figure on its tab, and how
     ClusterLab's engine does the same."""
     text = segmentation_code(state, title)
+    if "import numpy as np" not in text:
+        text = "import numpy as np\n" + text
     if strip:
         text += strip_code(state)
     return text + engine_note(state)
