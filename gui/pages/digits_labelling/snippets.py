@@ -69,8 +69,8 @@ for i in range(k):
 print(f"partial, {{partially_propagated.sum()}} closest: "
       f"{{score(X_train[partially_propagated], y_train_propagated[partially_propagated]):.4f}}")
 print(f"propagated labels right: {{(y_train_propagated == y_train).mean():.1%}}")
-print(f"partial labels right: {{(y_train_propagated[partially_propagated]
-                                == y_train[partially_propagated]).mean():.1%}}")
+right = y_train_propagated[partially_propagated] == y_train[partially_propagated]
+print(f"partial labels right: {{right.mean():.1%}}")
 """
     extra = np.flatnonzero(hand >= 0)
     if session is not None:
