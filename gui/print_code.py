@@ -10,6 +10,7 @@ changed.
 from __future__ import annotations
 
 import sys
+import time
 
 #: printed on stderr, so that stdout holds the snippet alone (``> snippet.py`` runs)
 RUNS_WITH = ('# Runs in a Python with ClusterLab\'s notebook extra: pip install -e ".[notebook]" '
@@ -33,10 +34,22 @@ def default_code(name: str | None, timeout_s: float = 180.0) -> tuple[str | None
         if not window.wait_for_result(page, timeout_s):
             error = window.message_bar.text() if window.message_bar.isVisible() else ""
             return None, error or f"the page had no result within {timeout_s:.0f} s"
+        wait_idle(window, deadline=time.monotonic() + timeout_s)
         return page.code(), ""
     finally:
         window.close()
         app.processEvents()
+
+
+def wait_idle(window, deadline: float) -> None:
+    """Let the work the first result started finish (e.g. DBSCAN's predictions for the new
+    instances, which its snippet quotes), as a person looking at the page would."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    while window.tasks.busy and time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(50, loop.quit)
+        loop.exec()
 
 
 def print_code(name: str | None, timeout_s: float = 180.0) -> int:

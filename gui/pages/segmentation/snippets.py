@@ -40,8 +40,7 @@ def segmentation_code(state: SegmentationState, title: str = "") -> str:
         f"kmeans = KMeans(n_clusters={k}, random_state={seed}).fit(X)\n"
         "segmented_img = kmeans.cluster_centers_[kmeans.labels_]\n"
         "segmented_img = segmented_img.reshape(image.shape)\n"
-        "print(f\"colours: {len(np.unique(kmeans.labels_))}\")\n"
-        "print(f\"inertia: {kmeans.inertia_:,.4g}\")\n"
+        "print(f\"scikit-learn's KMeans inertia: {kmeans.inertia_:,.4g}\")\n"
     )
 
 
@@ -72,14 +71,20 @@ def strip_code(state: SegmentationState) -> str:
     )
 
 
-def engine_note(state: SegmentationState) -> str:
+def engine_code(state: SegmentationState) -> str:
+    """The page's own numbers: ClusterLab's engine (installed with ClusterLab)."""
     k = state.params.k if state.shown is None else state.shown.k
     seed = state.params.seed
     return (
-        "\n# ClusterLab reaches the same inertia many times faster: it clusters the\n"
-        "# photo's colours counted in bins, then gives every pixel its nearest colour:\n"
-        "# from core.segmentation import segment_image\n"
-        f"# seg = segment_image(image, {k}, random_state={seed})  # seg.image, seg.palette\n"
+        "\n# What the page shows: ClusterLab's engine minimises the same inertia many times\n"
+        "# faster (it clusters the photo's colours counted in bins, then gives every pixel\n"
+        "# its exactly nearest colour); like any K-Means run it can settle in another local\n"
+        "# minimum than the call above, often a lower one.\n"
+        "from core.segmentation import segment_image\n\n"
+        f"seg = segment_image(image, {k}, random_state={seed})  # seg.image, seg.palette\n"
+        "print(f\"colours: {seg.n_palette}\")\n"
+        "print(f\"inertia: {seg.inertia:,.4g}\")\n"
+        "print(f\"shares: {' / '.join(f'{share:.1%}' for share in seg.shares)}\")\n"
     )
 
 
@@ -91,4 +96,4 @@ def code(state: SegmentationState, title: str = "", strip: bool = False) -> str:
         text = "import numpy as np\n" + text
     if strip:
         text += strip_code(state)
-    return text + engine_note(state)
+    return text + engine_code(state)
