@@ -333,6 +333,14 @@ def test_dbscan(window, open_page, qtbot, runs):
     d.set_max_distance(0.3)
     assert dbscan_numbers(d)["clusters"] == "2"
     runs.snippet(d.code(), dbscan_numbers(d))
+    d.compare()  # the chapter's two eps side by side
+    compared = {}
+    for title in d.compare_titles():
+        eps, clusters, anomalies = re.match(
+            r"eps=([\d.]+), min_samples=\d+: (\d+) clusters?, ([\d,]+) anomal", title).groups()
+        compared[f"clusters eps={eps}"] = clusters
+        compared[f"anomalies eps={eps}"] = anomalies.replace(",", "")
+    runs.snippet(d.code(), compared)
     runs.check()
 
 

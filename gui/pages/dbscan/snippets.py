@@ -92,4 +92,32 @@ def code(state) -> str:
     return text
 
 
-__all__ = ["code", "fmt_eps", "ordinal", "title"]
+def compare_code(state) -> str:
+    """The Compare tab: the two clusterings side by side, as the chapter's figure."""
+    ds = state.dataset
+    if ds is None or state.compare is None:
+        return code(state)
+    pca = state.projection is not None and state.projection.method == "pca"
+    text = ds.code or (f"X = ...  # the data of '{ds.name}': {ds.n_samples} rows × "
+                       f"{ds.n_features} features\n")
+    if pca:
+        text += ("\nfrom sklearn.decomposition import PCA\n\n"
+                 "X2D = PCA(n_components=2).fit_transform(X)  # what the plots show\n")
+    xy = "X2D" if pca else "X"
+    text += "\nimport matplotlib.pyplot as plt\nfrom sklearn.cluster import DBSCAN\n\n"
+    text += "plt.figure(figsize=(9, 3.2))\n"
+    for i, r in enumerate(state.compare, start=1):
+        eps = fmt_eps(r.eps)
+        text += (
+            f"dbscan{i} = DBSCAN(eps={eps}, min_samples={r.min_samples}).fit(X)\n"
+            f"print(f\"clusters eps={eps}: {{len(set(dbscan{i}.labels_) - {{-1}})}}\")"
+            f"  # {r.n_clusters} on the page\n"
+            f"print(f\"anomalies eps={eps}: {{(dbscan{i}.labels_ == -1).sum()}}\")"
+            f"  # {r.n_noise}\n"
+            f"plt.subplot(1, 2, {i})\n"
+            f"plt.scatter({xy}[:, 0], {xy}[:, 1], c=dbscan{i}.labels_, s=4, cmap='Paired')\n"
+            f"plt.title(f\"eps={{dbscan{i}.eps:.2f}}, min_samples={{dbscan{i}.min_samples}}\")\n")
+    return text + "plt.show()\n"
+
+
+__all__ = ["code", "compare_code", "fmt_eps", "ordinal", "title"]

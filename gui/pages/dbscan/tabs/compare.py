@@ -105,7 +105,7 @@ class CompareTab(Tab):
         self.note.setText(f"min_samples={state.compare_params[3]} (from the panel)")
 
     def code(self, state) -> str:
-        return snippets.code(state)
+        return snippets.compare_code(state)
 
     def export_table(self, state):
         return state.labels_table()
