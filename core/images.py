@@ -71,6 +71,51 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_IMAGE_PIXELS) -
         ) from exc
 
 
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def image_code(path: str | os.PathLike) -> str:
+    """Python that reads the image file ``path`` into ``image`` exactly as
+    :func:`load_image` does: upright (EXIF), transparency composited on white, 16-bit
+    and float modes scaled to 0-255. Only the lines this file's mode needs."""
+    from PIL import Image
+
+    name = str(path)
+    try:
+        with Image.open(path) as img:
+            mode, transparency = img.mode, "transparency" in img.info
+    except Exception:  # noqa: BLE001 - the code for an RGB photo; load_image explains
+        mode, transparency = "RGB", False
+    lines = ["import numpy as np", "from PIL import Image, ImageOps", "",
+             f"img = ImageOps.exif_transpose(Image.open({_quoted(name)}))  # upright"]
+    if mode == "P" and transparency:
+        mode = "RGBA"
+    if mode.startswith("I;16"):
+        lines.append("grey = np.clip(np.rint(np.asarray(img, dtype=float) / 257), 0, 255)"
+                     "  # 16 bits to 8")
+    elif mode in ("I", "F"):
+        lines += ["values = np.asarray(img, dtype=float)  # scaled to 0-255",
+                  "lo, hi = np.nanmin(values), np.nanmax(values)",
+                  "grey = np.clip(np.rint((values - lo) * (255 / (hi - lo)) if hi > lo "
+                  "else 0 * values), 0, 255)"]
+    if mode.startswith("I") or mode == "F":
+        lines.append("image = np.repeat(grey.astype(np.uint8)[:, :, None], 3, axis=2)")
+        return "\n".join(lines) + "\n"
+    if mode in ALPHA_MODES:
+        lines += ["# transparent pixels on white, as ClusterLab shows them "
+                  "(.convert(\"RGB\") alone makes them black)",
+                  "img = Image.alpha_composite(Image.new(\"RGBA\", img.size, \"white\"), "
+                  "img.convert(\"RGBA\"))"]
+    lines.append("image = np.asarray(img.convert(\"RGB\"))")
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _megapixels(pixels: int) -> str:
     """Megapixels with as many decimals as it takes not to round (89.5, 100, 100.01)."""
     for decimals in range(0, 7):
@@ -96,7 +141,7 @@ def _to_rgb(img) -> np.ndarray:
             arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
         grey = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+    if mode in ALPHA_MODES:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
@@ -180,10 +225,13 @@ def as_rgb(rgb) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_state: int = 42):
+def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_state: int = 42,
+                  code: str | None = None):
     """The colours of (a random sample of) an image's pixels as a 3-feature dataset.
 
-    ``extra["rgb"]`` holds each sampled pixel's own colour, for drawing it.
+    ``extra["rgb"]`` holds each sampled pixel's own colour, for drawing it. ``code`` reads
+    the image into ``image`` (:func:`image_code` of its file); without it, a plain
+    ``Image.open(name)``.
     """
 
 
@@ -204,9 +252,9 @@ def pixel_dataset(rgb: np.ndarray, name: str, max_points: int = 50_000, random_s
         description=f"The colours of the {w}×{h} image '{name}': {note}. "
                     "Each point is a pixel in RGB space; colour segmentation clusters these.",
         source=name,
-        code=("import numpy as np\nfrom PIL import Image\n\n"
-              f'image = np.asarray(Image.open("{name}").convert("RGB"))\n'
-              "X = image.reshape(-1, 3).astype(float)\n"
+        code=((code or "import numpy as np\nfrom PIL import Image\n\n"
+               f'image = np.asarray(Image.open({_quoted(name)}).convert("RGB"))\n')
+              + "X = image.reshape(-1, 3).astype(float)\n"
               + (f"rng = np.random.default_rng({random_state})\n"
                  f"X = X[np.sort(rng.choice(len(X), size={max_points}, replace=False))]\n"
                  if n > max_points else "")),

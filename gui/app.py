@@ -43,10 +43,11 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All
 
 
 def _load_image_job(path: str):
-    from core.images import load_image, pixel_dataset
+    from core.images import image_code, load_image, pixel_dataset
 
     rgb = load_image(path)
-    return rgb, pixel_dataset(rgb, Path(path).name)
+    code = image_code(path)  # the snippets read the file as load_image did
+    return rgb, pixel_dataset(rgb, Path(path).name, code=code), code
 
 
 def _load_table_job(path: str, progress=None, **fixes):
@@ -331,9 +332,9 @@ class MainWindow(QMainWindow):
                           "info")
 
     def _image_loaded(self, path: str, result) -> None:
-        rgb, pixels = result
+        rgb, pixels, code = result
         name = Path(path).name
-        key = self.ctx.add_image(name, rgb)
+        key = self.ctx.add_image(name, rgb, code=code)
         self.ctx.add_dataset(pixels)
         if "segmentation" in page_names():
             self._navigate("segmentation", {"image": key})

@@ -34,12 +34,28 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="window size for --screenshot and the exports, WIDTHxHEIGHT "
                              "(default 1320x820)")
     parser.add_argument("--timeout", type=float, default=180.0,
-                        help="seconds --screenshot waits for the page's result (default 180)")
+                        help="seconds --screenshot and --print-code wait for the page's result "
+                             "(default 180)")
+    parser.add_argument("--print-code", action="store_true",
+                        help="print the page's \"Show code\" snippet for its default state and "
+                             "exit (needs no display; run it with the notebook extra)")
     parser.add_argument("--install-desktop-entry", action="store_true",
                         help="add ClusterLab to your desktop's application menu and exit")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def use_scratch_settings(prefix: str) -> None:
+    """Settings and data folder in a new temporary folder: the app as a new user sees it,
+    neither reading nor changing the user's settings and saved work."""
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
 
 
 def main(argv=None) -> int:
@@ -55,6 +71,12 @@ def main(argv=None) -> int:
         entry = install_desktop_entry()
         print(f"Installed {entry}; ClusterLab is now in your applications menu.")
         return 0
+    if args.print_code:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display needed, no window seen
+        use_scratch_settings("clusterlab-print-code-")
+        from gui.print_code import print_code
+
+        return print_code(args.page, args.timeout)
     batch = args.screenshot or args.export_plot or args.export_frames
     if args.scale <= 0 or args.scale > 16:
         print(f"--scale must be between 0 and 16, not {args.scale:g}", file=sys.stderr)
@@ -68,13 +90,7 @@ def main(argv=None) -> int:
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
         # A screenshot or an export shows the app as a new user sees it: it neither reads
         # nor changes the user's settings and saved work.
-        import tempfile
-
-        scratch = tempfile.mkdtemp(prefix="clusterlab-screenshot-")
-        os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
-        from PySide6.QtCore import QSettings
-
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
+        use_scratch_settings("clusterlab-screenshot-")
         from gui import settings as app_settings
         from gui.help import FIRST_VISIT_KEY
 

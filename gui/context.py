@@ -51,6 +51,7 @@ class AppContext(QObject):
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self.speaker: str | None = None  # the page whose callback runs (see speaking_for)
+        self.image_codes: dict[str, str] = {}  # image key -> the code that reads its file
         if settings is not None:
             stored = settings.value("data/recent_files", [], type=list) or []
             self._recent = [p for p in stored if isinstance(p, str)][:MAX_RECENT]
@@ -135,9 +136,12 @@ class AppContext(QObject):
         return key
 
     # -- images --------------------------------------------------------------------------------
-    def add_image(self, title: str, rgb: np.ndarray, key: str | None = None) -> str:
+    def add_image(self, title: str, rgb: np.ndarray, key: str | None = None,
+                  code: str = "") -> str:
+        """Offer an image to the pages; ``code`` reads its file (``core.images.image_code``)."""
         key = key or f"image:{title}"
         self.images[key] = (title, rgb)
+        self.image_codes[key] = code
         self.images_changed.emit()
         self.image_opened.emit(key)
         return key

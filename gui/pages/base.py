@@ -90,6 +90,9 @@ class Page(QWidget):
 
     #: tabs drawn without a frame (QTabWidget's document mode)
     document_tabs = False
+    #: False when the "Show code" text depends on the parameters alone (``--print-code``
+    #: then prints it without waiting for the page's first result)
+    code_needs_result = True
     #: the page's declared settings (a :class:`gui.persist.PageSettings` subclass), if any
     Settings: type[PageSettings] | None = None
     #: (keys, what) of every shortcut the page's widgets define, for Help ▸ Keyboard shortcuts

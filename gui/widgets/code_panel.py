@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+#: what a Python needs to run the snippets, shown above them
+REQUIREMENTS = ("Runs in a Python with ClusterLab's notebook extra: "
+                '<code>pip install -e ".[notebook]"</code> in a clone of ClusterLab '
+                "(it adds matplotlib).")
 
 
 class CodePanel(QWidget):
@@ -24,6 +29,13 @@ class CodePanel(QWidget):
         self._reset_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
         top.addWidget(self.copy_button)
         layout.addLayout(top)
+        self.requirements = QLabel(REQUIREMENTS)
+        self.requirements.setWordWrap(True)
+        self.requirements.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.requirements.setToolTip(
+            "The snippets use numpy, pandas, scikit-learn and Pillow (ClusterLab's own "
+            "dependencies) and matplotlib for the plots: the notebook extra adds it.")
+        layout.addWidget(self.requirements)
         self.editor = QPlainTextEdit()
         self.editor.setReadOnly(True)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)

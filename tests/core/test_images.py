@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from core.errors import DataError
-from core.images import load_image, pixel_dataset, sample_image
+from core.images import image_code, load_image, pixel_dataset, sample_image
 
 
 def rgb_gradient(w=40, h=30):
@@ -202,3 +202,41 @@ def test_pixel_dataset_scales_a_float_image_in_0_1():
     np.testing.assert_array_equal(a.X, b.X)
     with pytest.raises(DataError, match="from 0 to 1"):
         pixel_dataset(rgb.astype(np.float64) / 100.0, "g.png")
+
+
+def test_image_code_reads_every_mode_as_load_image_does(tmp_path):
+    """The snippets' code for an opened image gives load_image's pixels: transparency on
+    white (not the black of .convert("RGB")), palettes, 16-bit and float scaling, EXIF."""
+    rgba = np.zeros((6, 8, 4), dtype=np.uint8)
+    rgba[..., 0] = 200
+    rgba[:, :4, 3] = 0  # transparent
+    rgba[:, 4:, 3] = 128  # half
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
+    Image.fromarray(rgba[..., [0, 3]], "LA").save(tmp_path / "la.png")
+    pal = Image.new("P", (4, 4), 0)
+    pal.putpalette([0, 0, 0, 0, 255, 0] + [0] * 762)
+    pal.putpixel((3, 3), 1)
+    pal.save(tmp_path / "p-transparent.png", transparency=0)
+    Image.fromarray(rgb_gradient()).convert("P", palette=Image.Palette.ADAPTIVE,
+                                            colors=16).save(tmp_path / "p.png")
+    Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000).save(tmp_path / "d.png")
+    Image.fromarray(np.linspace(-1, 1, 64, dtype=np.float32).reshape(8, 8), "F").save(
+        tmp_path / "f.tiff")
+    Image.new("1", (5, 5), 1).save(tmp_path / "b.png")
+    img = Image.fromarray(rgb_gradient(40, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    img.save(tmp_path / "r.jpg", exif=exif)
+    Image.new("CMYK", (6, 4), (0, 255, 255, 0)).save(tmp_path / "c.jpg")
+    for path in sorted(tmp_path.iterdir()):
+        scope: dict = {}
+        code = image_code(path)
+        exec(compile(code, str(path), "exec"), scope)  # noqa: S102 - the snippet's lines
+        np.testing.assert_array_equal(scope["image"], load_image(path), err_msg=path.name)
+    assert "alpha_composite" in image_code(tmp_path / "rgba.png")
+    assert "alpha_composite" not in image_code(tmp_path / "r.jpg")
+    ds = pixel_dataset(load_image(tmp_path / "rgba.png"), "rgba.png",
+                       code=image_code(tmp_path / "rgba.png"))
+    scope = {}
+    exec(ds.code, scope)  # noqa: S102
+    np.testing.assert_array_equal(scope["X"], ds.X)

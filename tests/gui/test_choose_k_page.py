@@ -222,8 +222,8 @@ def test_show_code_reproduces_the_curves(ck, window):
     code = window.code_panel.code()
     assert code == ck.code()
     assert "KMeans(n_clusters=k, random_state=42)" in code
-    assert "silhouette diagram for k=4" in code
-    sweep_part = code.split("# silhouette diagram")[0]
+    assert "silhouette diagrams (Diagrams for k: 3, 4, 5, 6)" in code
+    sweep_part = code.split("# silhouette diagrams")[0]
     namespace: dict = {}
     exec(compile(sweep_part, "<show code>", "exec"), namespace)
     np.testing.assert_allclose(namespace["inertias"], ck.curve_data("inertia")[1], rtol=1e-10)

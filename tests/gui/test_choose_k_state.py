@@ -64,7 +64,7 @@ def test_the_default_snippet_runs_and_gives_the_shown_numbers(result):
     state = ChooseKState()
     state.accept(result)
     code = snippets.code(state)
-    assert "silhouette diagram for k=4" in code
+    assert "Diagrams for k: 3, 4, 5, 6" in code and "cluster sizes k=4" in code
     namespace: dict = {}
     exec(compile(code.split("import matplotlib")[0], "<show code>", "exec"), namespace)
     np.testing.assert_allclose(namespace["inertias"], result.sweep.inertias, rtol=1e-10)

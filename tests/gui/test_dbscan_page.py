@@ -85,7 +85,7 @@ def test_eps_and_min_samples_update_live_with_one_task(d, window, moons):
     assert [r[2] for r in rows] == ["anomaly", "0", "1", "anomaly"]
     expected = knn_classify(moons, run_dbscan(moons, 0.2), d.lifted_instances())
     assert rows[2][3] == f"{expected.probability[2]:.2f}" == "0.88"
-    assert "y_pred  # [-1, 0, 1, -1]" in d.code()
+    assert 'print(f"predict: {y_pred.tolist()}")  # [-1, 0, 1, -1] on the page' in d.code()
 
     d.set_min_samples(10)
     d.wait_idle(lambda: d.clustering().min_samples == 10 and d.kdist().k == 9)

@@ -151,14 +151,14 @@ def test_the_controls_survive_a_restart(qtbot):
 
 def test_the_snippet_runs_as_printed(chapter, capsys):
     """The "Show code" text, executed (standardized and with a short range, so it is quick)."""
-    code = pipeline_code(12, True, [8, 16], 8)
+    code = pipeline_code(12, True, 8, 16, 8)
     with threadpool_limits(1):
         exec(compile(code, "<show code>", "exec"), {"__name__": "snippet"})
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"no clustering: {score(**_args(chapter))}"
-    assert out[1] == f"k=12: {pipeline_by_hand(chapter, 12, standardize=True)}"
-    assert [line.split()[0] for line in out[2:]] == ["8", "16"]
-    assert float(out[3].split()[1]) == pipeline_by_hand(chapter, 16, standardize=True)
+    assert out[0] == f"no clustering: {score(**_args(chapter)):.4f}"
+    assert out[1] == f"accuracy k=12: {pipeline_by_hand(chapter, 12, standardize=True):.4f}"
+    assert [line.split(":")[0] for line in out[2:]] == ["accuracy k=8", "accuracy k=16"]
+    assert out[3] == f"accuracy k=16: {pipeline_by_hand(chapter, 16, standardize=True):.4f}"
 
 
 def _args(chapter):

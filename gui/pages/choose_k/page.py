@@ -235,6 +235,7 @@ class ChooseKPage(Page):
     def _toggle_scores(self, on: bool) -> None:
         self.state.more_scores = bool(on)
         self.view.render(self.state)
+        self.code_changed.emit()  # the snippet computes the scores shown
 
     def _show_diagram_ks(self) -> None:
         self.binder.restore({"diagram_ks": format_ks(self.state.diagram_ks)})

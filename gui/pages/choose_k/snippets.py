@@ -12,56 +12,83 @@ def sweep_code(state: ChooseKState) -> str:
     rs = sweep.random_state
     sample = (f", sample_size={sweep.sample_size}, random_state={rs}"
               if sweep.sample_size is not None else "")
+    more = state.more_scores
     code = ds.code or "# X: your data, one row per point\n"
     code += (
         "\nfrom sklearn.cluster import KMeans\n"
-        "from sklearn.metrics import (calinski_harabasz_score, davies_bouldin_score,\n"
-        "                             silhouette_samples, silhouette_score)\n\n"
-        f"ks = range({lo}, {hi + 1})\n"
+        + ("from sklearn.metrics import (calinski_harabasz_score, davies_bouldin_score,\n"
+           "                             silhouette_score)\n\n" if more else
+           "from sklearn.metrics import silhouette_score\n\n")
+        + f"ks = range({lo}, {hi + 1})\n"
         f"kmeans_per_k = {{k: KMeans(n_clusters=k, random_state={rs}).fit(X) for k in ks}}\n"
         "inertias = [kmeans_per_k[k].inertia_ for k in ks]\n"
         f"silhouette_scores = {{k: silhouette_score(X, kmeans_per_k[k].labels_{sample})\n"
         "                     for k in ks if k > 1}\n"
-        "ch_scores = {k: calinski_harabasz_score(X, kmeans_per_k[k].labels_) "
-        "for k in ks if k > 1}\n"
-        "db_scores = {k: davies_bouldin_score(X, kmeans_per_k[k].labels_) "
-        "for k in ks if k > 1}\n"
+        "for k in ks:\n"
+        "    print(f\"inertia k={k}: {kmeans_per_k[k].inertia_:.2f}\")\n"
+        "    if k > 1:\n"
+        "        print(f\"silhouette k={k}: {silhouette_scores[k]:.4f}\")\n"
     )
+    if more:
+        code += (
+            "        print(f\"calinski_harabasz k={k}: "
+            "{calinski_harabasz_score(X, kmeans_per_k[k].labels_):.2f}\")\n"
+            "        print(f\"davies_bouldin k={k}: "
+            "{davies_bouldin_score(X, kmeans_per_k[k].labels_):.4f}\")\n")
     if sweep.elbow is not None:
         code += f"# the elbow of the inertia curve is at k={sweep.elbow}\n"
     return code
 
 
 def diagram_code(state: ChooseKState) -> str:
-    """The chapter's silhouette diagram for the selected k ('' for k < 2)."""
+    """The chapter's silhouette diagrams for the "Diagrams for k" ks of the sweep, and the
+    selected k's cluster sizes."""
     sweep, k = state.sweep, state.selected_k
-    if k is None or k < 2:
-        return ""
     rs = sweep.random_state
+    swept = {int(v) for v in sweep.ks}
+    ks = [int(v) for v in state.diagram_ks if int(v) in swept and int(v) >= 2]
+    code = ""
+    if k is not None and k in swept:
+        code += (f"\n# the selected k\n"
+                 f"print(f\"cluster sizes k={k}: "
+                 f"{{np.bincount(kmeans_per_k[{k}].labels_).tolist()}}\")\n")
+    if not ks:
+        return code
     if sweep.sample_size is not None:
-        rows = (f"\nidx = np.random.RandomState({rs}).permutation(len(X))"
+        rows = (f"idx = np.random.RandomState({rs}).permutation(len(X))"
                 f"[:{sweep.sample_size}]\n"
-                f"X_s, y_pred = X[idx], kmeans_per_k[{k}].labels_[idx]\n")
+                "X_s = X[idx]\n")
+        labels = "kmeans_per_k[k].labels_[idx]"
     else:
-        rows = f"\nX_s, y_pred = X, kmeans_per_k[{k}].labels_\n"
-    return (
-        f"\n# silhouette diagram for k={k} (the selected k)\n"
-        "import matplotlib.pyplot as plt\nimport numpy as np\n"
+        rows = "X_s = X\n"
+        labels = "kmeans_per_k[k].labels_"
+    cols = min(len(ks), 2 if len(ks) <= 4 else 4)
+    nrows = -(-len(ks) // cols)
+    return code + (
+        f"\n# silhouette diagrams (Diagrams for k: {', '.join(map(str, ks))})\n"
+        "import matplotlib.pyplot as plt\nfrom sklearn.metrics import silhouette_samples\n\n"
         + rows +
-        "silhouette_coefficients = silhouette_samples(X_s, y_pred)\n"
-        "padding = len(X_s) // 30\npos = padding\nticks = []\n"
-        f"for i in range({k}):\n"
-        "    coeffs = np.sort(silhouette_coefficients[y_pred == i])\n"
-        "    color = f\"C{i % 10}\"\n"
-        "    plt.fill_betweenx(np.arange(pos, pos + len(coeffs)), 0, coeffs,\n"
-        "                      facecolor=color, edgecolor=color, alpha=0.7)\n"
-        "    ticks.append(pos + len(coeffs) // 2)\n"
-        "    pos += len(coeffs) + padding\n"
-        f"plt.yticks(ticks, range({k}))\n"
-        "plt.axvline(x=silhouette_coefficients.mean(), color=\"red\", "
-        "linestyle=\"--\")\n"
-        f"plt.title(\"$k={k}$\")\n"
-        "plt.xlabel(\"Silhouette Coefficient\")\nplt.ylabel(\"Cluster\")\nplt.show()\n"
+        f"plt.figure(figsize=({4.5 * cols:g}, {4 * nrows:g}))\n"
+        f"for plot, k in enumerate({ks!r}, start=1):\n"
+        f"    plt.subplot({nrows}, {cols}, plot)\n"
+        f"    y_pred = {labels}\n"
+        "    silhouette_coefficients = silhouette_samples(X_s, y_pred)\n"
+        "    padding = len(X_s) // 30\n"
+        "    pos = padding\n"
+        "    ticks = []\n"
+        "    for i in range(k):\n"
+        "        coeffs = np.sort(silhouette_coefficients[y_pred == i])\n"
+        "        color = f\"C{i % 10}\"\n"
+        "        plt.fill_betweenx(np.arange(pos, pos + len(coeffs)), 0, coeffs,\n"
+        "                          facecolor=color, edgecolor=color, alpha=0.7)\n"
+        "        ticks.append(pos + len(coeffs) // 2)\n"
+        "        pos += len(coeffs) + padding\n"
+        "    plt.yticks(ticks, range(k))\n"
+        "    plt.axvline(x=silhouette_coefficients.mean(), color=\"red\", linestyle=\"--\")\n"
+        "    plt.title(f\"$k={k}$\")\n"
+        "    plt.xlabel(\"Silhouette Coefficient\")\n"
+        "    plt.ylabel(\"Cluster\")\n"
+        "plt.show()\n"
     )
 
 
@@ -69,4 +96,7 @@ def code(state: ChooseKState) -> str:
     """What the page shows, as scikit-learn code ('' before the first result)."""
     if state.result is None:
         return ""
-    return sweep_code(state) + diagram_code(state)
+    code = sweep_code(state) + diagram_code(state)
+    if "import numpy as np" not in code:
+        code = "import numpy as np\n" + code
+    return code

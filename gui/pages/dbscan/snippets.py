@@ -42,9 +42,13 @@ def code(state) -> str:
         "\nfrom sklearn.cluster import DBSCAN\n\n"
         f"dbscan = DBSCAN(eps={fmt_eps(r.eps)}, min_samples={r.min_samples})\n"
         "dbscan.fit(X)\n"
-        f"dbscan.labels_[:10]  # {r.labels[:10].tolist()}\n"
-        f"len(dbscan.core_sample_indices_)  # {r.n_core} core samples\n"
-        f"(dbscan.labels_ == -1).sum()  # {r.n_noise} anomalies\n")
+        f"print(dbscan.labels_[:10])  # {r.labels[:10].tolist()}\n"
+        "print(f\"clusters: {len(set(dbscan.labels_) - {-1})}\")"
+        f"  # {r.n_clusters} on the page\n"
+        "print(f\"core samples: {len(dbscan.core_sample_indices_)}\")"
+        f"  # {r.n_core}\n"
+        "print(f\"anomalies: {(dbscan.labels_ == -1).sum()}\")"
+        f"  # {r.n_noise}\n")
     if r.min_samples >= 2:
         k = r.min_samples - 1
         text += (
@@ -77,13 +81,43 @@ def code(state) -> str:
             f"knn = KNeighborsClassifier(n_neighbors={min(state.n_neighbors, max(r.n_core, 1))})\n"
             "knn.fit(dbscan.components_, dbscan.labels_[dbscan.core_sample_indices_])\n"
             f"X_new = np.array([{rows}])\n"
-            "knn.predict_proba(X_new)\n"
+            "print(knn.predict_proba(X_new).round(2))\n"
             "y_dist, y_pred_idx = knn.kneighbors(X_new, n_neighbors=1)\n"
             "y_pred = knn.predict(X_new)\n"
-            f"y_pred[y_dist.ravel() > {state.max_distance:g}] = -1  # anomalies\n")
+            f"y_pred[y_dist.ravel() > {state.max_distance:g}] = -1  # anomalies\n"
+            "print(f\"predict: {y_pred.tolist()}\")")
         if state.prediction is not None:
-            text += f"y_pred  # {state.prediction.labels.tolist()}\n"
+            text += f"  # {state.prediction.labels.tolist()} on the page"
+        text += "\n"
     return text
 
 
-__all__ = ["code", "fmt_eps", "ordinal", "title"]
+def compare_code(state) -> str:
+    """The Compare tab: the two clusterings side by side, as the chapter's figure."""
+    ds = state.dataset
+    if ds is None or state.compare is None:
+        return code(state)
+    pca = state.projection is not None and state.projection.method == "pca"
+    text = ds.code or (f"X = ...  # the data of '{ds.name}': {ds.n_samples} rows × "
+                       f"{ds.n_features} features\n")
+    if pca:
+        text += ("\nfrom sklearn.decomposition import PCA\n\n"
+                 "X2D = PCA(n_components=2).fit_transform(X)  # what the plots show\n")
+    xy = "X2D" if pca else "X"
+    text += "\nimport matplotlib.pyplot as plt\nfrom sklearn.cluster import DBSCAN\n\n"
+    text += "plt.figure(figsize=(9, 3.2))\n"
+    for i, r in enumerate(state.compare, start=1):
+        eps = fmt_eps(r.eps)
+        text += (
+            f"dbscan{i} = DBSCAN(eps={eps}, min_samples={r.min_samples}).fit(X)\n"
+            f"print(f\"clusters eps={eps}: {{len(set(dbscan{i}.labels_) - {{-1}})}}\")"
+            f"  # {r.n_clusters} on the page\n"
+            f"print(f\"anomalies eps={eps}: {{(dbscan{i}.labels_ == -1).sum()}}\")"
+            f"  # {r.n_noise}\n"
+            f"plt.subplot(1, 2, {i})\n"
+            f"plt.scatter({xy}[:, 0], {xy}[:, 1], c=dbscan{i}.labels_, s=4, cmap='Paired')\n"
+            f"plt.title(f\"eps={{dbscan{i}.eps:.2f}}, min_samples={{dbscan{i}.min_samples}}\")\n")
+    return text + "plt.show()\n"
+
+
+__all__ = ["code", "compare_code", "fmt_eps", "ordinal", "title"]

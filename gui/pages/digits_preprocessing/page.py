@@ -43,6 +43,7 @@ class DigitsPreprocessingPage(Page):
     name = "digits-preprocessing"
     title = "Digits: preprocessing"
     Settings = DigitsPreprocessingSettings
+    code_needs_result = False  # the snippet is the parameters' (k, switch, range)
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)

@@ -18,14 +18,21 @@ def fit_code(state: GMState) -> str:
         "\nimport numpy as np\nfrom sklearn.mixture import GaussianMixture\n\n"
         f"gm = GaussianMixture(n_components={k}, covariance_type=\"{cov}\", n_init={n_init},\n"
         f"                     random_state={rs}).fit(X)\n"
-        "print(gm.weights_.round(2), gm.bic(X), gm.aic(X))\n"
+        "print(f\"weights: {' / '.join(f'{w:.2f}' for w in gm.weights_)}\")\n"
+        "print(f\"BIC: {gm.bic(X):.1f}\")\n"
+        "print(f\"AIC: {gm.aic(X):.1f}\")\n"
+        "print(f\"n_iter: {gm.n_iter_}\")\n"
+        "print(f\"lower bound: {gm.lower_bound_:.4f}\")\n"
         "densities = gm.score_samples(X)\n"
         f"density_threshold = np.percentile(densities, {state.percentile_value:g})\n"
         "anomalies = X[densities < density_threshold]\n"
-        "print(density_threshold, len(anomalies))\n"
+        "print(f\"density threshold: {density_threshold:.3f}\")\n"
+        "print(f\"anomalies: {len(anomalies)}\")\n"
     )
     if state.selected is not None:
-        code += f"print(gm.predict_proba(X[{state.selected}:{state.selected + 1}]).round(3))\n"
+        code += (f"proba = gm.predict_proba(X[{state.selected}:{state.selected + 1}])[0]\n"
+                 f"print(f\"predict_proba {state.selected}: "
+                 "[{', '.join(f'{p:.3f}' for p in proba)}]\")\n")
     if state.samples is not None:
         code += (f"gm.random_state = {rs}\n"
                  f"X_new, y_new = gm.sample({len(state.samples)})\n")
@@ -50,7 +57,9 @@ def em_code(state: GMState) -> str:
         f"    gm = GaussianMixture(n_components={k}, covariance_type=\"{cov}\", "
         f"max_iter={t},\n"
         f"                         random_state={rs}).fit(X)\n"
-        "print(gm.weights_, gm.means_, getattr(gm, 'lower_bounds_', None))\n"
+        "print(f\"weights: {' / '.join(f'{w:.2f}' for w in gm.weights_)}\")\n"
+        "print(gm.means_)\n"
+        "print(f\"lower bound: {gm.lower_bound_:.4f}\")\n"
     ) + ("\n# then the E step of the next iteration: the responsibilities (the colours)\n"
          "resp = gm.predict_proba(X)\n" if state.step.phase == "E" else "")
 
@@ -67,7 +76,10 @@ def sweep_code(state: GMState) -> str:
         f"             for k in range(1, {k_max + 1})]\n"
         "bics = [model.bic(X) for model in gms_per_k]\n"
         "aics = [model.aic(X) for model in gms_per_k]\n"
-        "print(1 + bics.index(min(bics)))\n"
+        "for k, (bic, aic) in enumerate(zip(bics, aics), start=1):\n"
+        "    print(f\"BIC k={k}: {bic:.1f}\")\n"
+        "    print(f\"AIC k={k}: {aic:.1f}\")\n"
+        "print(f\"best k (BIC): {1 + bics.index(min(bics))}\")\n"
     )
 
 
@@ -81,5 +93,5 @@ def bayes_code(state: GMState) -> str:
         f"weight_concentration_prior={prior_value(prior)!r},\n"
         f"                              n_init={n_init}, max_iter=500, "
         f"random_state={rs}).fit(X)\n"
-        "print(bgm.weights_.round(2))\n"
+        "print(f\"weights: {' / '.join(f'{w:.2f}' for w in bgm.weights_)}\")\n"
     )

@@ -12,6 +12,11 @@ def array_code(a) -> str:
     return f"np.array([{rows}])"
 
 
+def fmt2(result, sign: int) -> str:
+    """The fit's inertia (sign 1) or score (sign -1) as the snippet prints it."""
+    return "" if result is None else f"{sign * result.inertia:.2f}"
+
+
 def _head(state: KMeansState) -> str:
     ds = state.dataset
     data_code = ds.code.rstrip() or (f"X = ...  # '{ds.name}': {ds.n_samples} rows × "
@@ -31,7 +36,8 @@ def compare_code(state: KMeansState) -> str:
     for i, r in enumerate(state.compare):
         lines.append(f"kmeans{i + 1} = KMeans(n_clusters={r.n_clusters}, "
                      f"init=\"{r.init_method}\", n_init=1, random_state={r.random_state})"
-                     f".fit(X)\nprint(kmeans{i + 1}.inertia_)  # {r.inertia:.2f}")
+                     f".fit(X)\nprint(f\"inertia {i + 1}: {{kmeans{i + 1}.inertia_:.2f}}\")"
+                     f"  # {r.inertia:.2f} on the page")
     return _head(state) + "\n".join(lines) + "\n"
 
 
@@ -46,7 +52,9 @@ def variability_code(state: KMeansState) -> str:
         f"    inertias[init] = [\n"
         f"        KMeans(n_clusters={rnd.n_clusters}, init=init, n_init=1, "
         f"random_state=seed).fit(X).inertia_\n"
-        f"        for seed in range({int(rnd.seeds[0])}, {int(rnd.seeds[-1]) + 1})]\n\n"
+        f"        for seed in range({int(rnd.seeds[0])}, {int(rnd.seeds[-1]) + 1})]\n"
+        "    print(f\"{init}: best {min(inertias[init]):.2f}, "
+        "worst {max(inertias[init]):.2f}\")\n\n"
         "import matplotlib.pyplot as plt\n\n"
         "plt.hist([inertias[\"random\"], inertias[\"k-means++\"]], bins=30,\n"
         "         label=[\"random\", \"k-means++\"])\nplt.legend()\nplt.show()\n")
@@ -63,9 +71,11 @@ def limits_code(state: KMeansState) -> str:
         "kmeans_good = KMeans(n_clusters=3, init=np.array([[-1.5, 2.5], [0.5, 0], [4, 0]]),\n"
         "                     n_init=1, random_state=42).fit(X)\n"
         "kmeans_bad = KMeans(n_clusters=3, random_state=42).fit(X)\n"
-        "print(kmeans_good.inertia_, kmeans_bad.inertia_)"
-        + (f"  # {state.limits[1].inertia:.1f} {state.limits[2].inertia:.1f}\n"
-           if state.limits is not None else "\n"))
+        "print(f\"inertia good: {kmeans_good.inertia_:.1f}\")"
+        + (f"  # {state.limits[1].inertia:.1f} on the page" if state.limits is not None else "")
+        + "\nprint(f\"inertia bad: {kmeans_bad.inertia_:.1f}\")"
+        + (f"  # {state.limits[2].inertia:.1f} on the page" if state.limits is not None else "")
+        + "\n")
 
 
 def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
@@ -98,10 +108,12 @@ def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
         args += f", max_iter={p.max_iter}"
     args += f", random_state={p.random_state}"
     code = head + init_line + f"kmeans = KMeans({args})\ny_pred = kmeans.fit_predict(X)\n"
-    if result is not None:
-        code += (f"print(kmeans.inertia_)  # {result.inertia:.2f}\n"
-                 f"print(kmeans.score(X))  # {-result.inertia:.2f}\n"
-                 f"print(kmeans.n_iter_)  # {result.n_iter}\n")
+    shown = (lambda text: f"  # {text} on the page") if result is not None else (lambda _: "")
+    code += (f"print(f\"inertia: {{kmeans.inertia_:.2f}}\"){shown(fmt2(result, 1))}\n"
+             f"print(f\"score: {{kmeans.score(X):.2f}}\"){shown(fmt2(result, -1))}\n"
+             f"print(f\"n_iter: {{kmeans.n_iter_}}\")"
+             f"{shown(result.n_iter if result is not None else '')}\n"
+             "print(f\"cluster sizes: {np.bincount(y_pred).tolist()}\")\n")
     final = result.n_iter if result is not None else None
     if p.init == "hand":
         start = "init"
@@ -120,7 +132,8 @@ def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
         else:
             code += (f"kmeans_iter = KMeans(n_clusters={k}, init={start}, n_init=1, "
                      f"max_iter={f.iteration}, random_state={p.random_state}).fit(X)\n"
-                     f"print(kmeans_iter.inertia_)  # {f.inertia:.2f}\n")
+                     f"print(f\"inertia at iteration {f.iteration}: "
+                     f"{{kmeans_iter.inertia_:.2f}}\")  # {f.inertia:.2f} on the page\n")
     if state.projection is not None and state.projection.method == "pca":
         code += ("\n# The plot shows the first two principal components:\n"
                  "from sklearn.decomposition import PCA\n\n"
@@ -130,7 +143,7 @@ def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
     if len(pts):
         code += (f"\nX_new = {array_code(pts)}\n"
                  "print(kmeans.transform(X_new).round(2))  # soft clustering\n"
-                 "print(kmeans.predict(X_new))  # hard clustering\n")
+                 "print(f\"predict: {kmeans.predict(X_new).tolist()}\")  # hard clustering\n")
     if iterations_figure:
         code += ("\n# Figure 9-4: iterations 1, 2 and 3\n"
                  "for max_iter in (1, 2, 3):\n"

@@ -78,6 +78,7 @@ class SegmentationPage(Page):
         titles = {key: title for key, (title, _) in SAMPLES.items()}
         titles.update({key: title for key, (title, _) in self.ctx.images.items()})
         self.state.titles = titles
+        self.state.image_codes = dict(self.ctx.image_codes)
         current = self.controls.image_combo.currentData() or self.binder.value("image")
         self.controls.set_images(titles, current)
         self._sync()

@@ -21,6 +21,9 @@ def load_code(state: SegmentationState, title: str) -> str:
         return ("from sklearn.cluster import KMeans\n"
                 "from sklearn.datasets import load_sample_image\n\n"
                 f'image = load_sample_image("{SAMPLES[key][1]}.jpg")  # {size}\n')
+    read = state.image_codes.get(key)
+    if read:  # the file read as ClusterLab read it (orientation, transparency on white)
+        return f"{read.rstrip()}  # {size}\nfrom sklearn.cluster import KMeans\n\n"
     return ("import numpy as np\nfrom PIL import Image\n"
             "from sklearn.cluster import KMeans\n\n"
             f'image = np.asarray(Image.open("{title or "my_photo.jpg"}").convert("RGB"))'
@@ -37,6 +40,7 @@ def segmentation_code(state: SegmentationState, title: str = "") -> str:
         f"kmeans = KMeans(n_clusters={k}, random_state={seed}).fit(X)\n"
         "segmented_img = kmeans.cluster_centers_[kmeans.labels_]\n"
         "segmented_img = segmented_img.reshape(image.shape)\n"
+        "print(f\"scikit-learn's KMeans inertia: {kmeans.inertia_:,.4g}\")\n"
     )
 
 
@@ -51,7 +55,8 @@ def strip_code(state: SegmentationState) -> str:
         "for n_clusters in n_colors:\n"
         f"    kmeans = KMeans(n_clusters=n_clusters, random_state={seed}).fit(X)\n"
         "    segmented_img = kmeans.cluster_centers_[kmeans.labels_]\n"
-        "    segmented_imgs.append(segmented_img.reshape(image.shape))\n\n"
+        "    segmented_imgs.append(segmented_img.reshape(image.shape))\n"
+        "    print(f\"inertia {n_clusters} colours: {kmeans.inertia_:,.4g}\")\n\n"
         "plt.figure(figsize=(10, 5))\n"
         "plt.subplot(2, 3, 1)\n"
         "plt.imshow(image)\n"
@@ -66,14 +71,20 @@ def strip_code(state: SegmentationState) -> str:
     )
 
 
-def engine_note(state: SegmentationState) -> str:
+def engine_code(state: SegmentationState) -> str:
+    """The page's own numbers: ClusterLab's engine (installed with ClusterLab)."""
     k = state.params.k if state.shown is None else state.shown.k
     seed = state.params.seed
     return (
-        "\n# ClusterLab reaches the same inertia many times faster: it clusters the\n"
-        "# photo's colours counted in bins, then gives every pixel its nearest colour:\n"
-        "# from core.segmentation import segment_image\n"
-        f"# seg = segment_image(image, {k}, random_state={seed})  # seg.image, seg.palette\n"
+        "\n# What the page shows: ClusterLab's engine minimises the same inertia many times\n"
+        "# faster (it clusters the photo's colours counted in bins, then gives every pixel\n"
+        "# its exactly nearest colour); like any K-Means run it can settle in another local\n"
+        "# minimum than the call above, often a lower one.\n"
+        "from core.segmentation import segment_image\n\n"
+        f"seg = segment_image(image, {k}, random_state={seed})  # seg.image, seg.palette\n"
+        "print(f\"colours: {seg.n_palette}\")\n"
+        "print(f\"inertia: {seg.inertia:,.4g}\")\n"
+        "print(f\"shares: {' / '.join(f'{share:.1%}' for share in seg.shares)}\")\n"
     )
 
 
@@ -81,6 +92,8 @@ def code(state: SegmentationState, title: str = "", strip: bool = False) -> str:
     """What "Show code" shows: the segmentation, the chapter's figure on its tab, and how
     ClusterLab's engine does the same."""
     text = segmentation_code(state, title)
+    if "import numpy as np" not in text:
+        text = "import numpy as np\n" + text
     if strip:
         text += strip_code(state)
-    return text + engine_note(state)
+    return text + engine_code(state)

@@ -87,6 +87,7 @@ class SegmentationState:
     strip_progress: float | None = None
     strip_error: str | None = None
     titles: dict[str, str] = field(default_factory=dict)  # image key -> title, in menu order
+    image_codes: dict[str, str] = field(default_factory=dict)  # image key -> code reading it
     loading: str | None = None  # the title of an image being loaded for the first time
 
     # -- parameters -----------------------------------------------------------------------

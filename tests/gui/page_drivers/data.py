@@ -27,15 +27,17 @@ class DataDriver(PageDriver):
         with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):
             self.page.picker.set_current_key(key)
 
-    def open_file(self, path, wait: bool = True, timeout: int = TIMEOUT_MS) -> None:
+    def open_file(self, path, wait: bool = True, timeout: int = TIMEOUT_MS, **fixes) -> None:
         """Open a file as File ▸ Open does once its dialog is closed (and wait until the Data
-        page draws it; with ``wait=False`` nothing is awaited, e.g. for a bad file)."""
+        page draws it; with ``wait=False`` nothing is awaited, e.g. for a bad file).
+        ``fixes`` are the message bar's fix buttons pressed (``drop_invalid=True``: "Drop
+        rows")."""
         window = self.page.window()
         if not wait:
-            window.open_path(str(path))
+            window.open_path(str(path), **fixes)
             return
         with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):
-            window.open_path(str(path))
+            window.open_path(str(path), **fixes)
 
     def set_colour_by_labels(self, on: bool) -> None:
         """Tick or untick "Colour by true labels" and wait for the new colours."""

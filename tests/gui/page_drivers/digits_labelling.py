@@ -8,7 +8,7 @@ used, so a small stand-in for qtbot can drive it too.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from tests.gui.drivers import TIMEOUT_MS, PageDriver
 
@@ -185,8 +185,11 @@ class DigitsLabellingDriver(PageDriver):
         self._panel.n_ask_spin.setValue(int(n))
 
     def set_one_per_cluster(self, on: bool) -> None:
-        if self._panel.distinct_check.isChecked() != on:
-            self._click(self._panel.distinct_check)
+        box = self._panel.distinct_check
+        if box.isChecked() != on:
+            # on its box: the middle of a check box stretched by its form may be past its text
+            self.qtbot.mouseClick(box, LEFT, pos=QPoint(8, box.height() // 2))
+        assert box.isChecked() == on
 
     def train_round(self, ask: bool = True, timeout: int = TIMEOUT_MS) -> None:
         """Press "Ask me" (or "Retrain" with ``ask=False``) and wait for the round."""

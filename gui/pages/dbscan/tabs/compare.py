@@ -113,7 +113,7 @@ class CompareTab(Tab):
         self.note.setText(f"min_samples={state.compare_params[3]} (the chapter's)")
 
     def code(self, state) -> str:
-        return snippets.code(state)
+        return snippets.compare_code(state)
 
     def export_table(self, state):
         return state.labels_table()
