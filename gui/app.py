@@ -39,6 +39,7 @@ from gui.pages.base import Page
 from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
+from gui.window_geometry import available_geometry, first_run_size, fit_to_screen, show_only_current
 
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy *.parquet);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
@@ -139,10 +140,11 @@ class MainWindow(QMainWindow):
             lambda kind: self.open_image_dialog() if kind == "image" else self.open_data_dialog())
         self.nav.currentRowChanged.connect(self._row_changed)
 
-        self.resize(1320, 820)
+        self.resize(first_run_size(available_geometry(self)))
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray | bytes):
             self.restoreGeometry(geometry)
+            fit_to_screen(self)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray | bytes):
             self.restoreState(state)
@@ -236,6 +238,7 @@ class MainWindow(QMainWindow):
         name = PAGES[row].name
         page = self.page(name)
         self.stack.setCurrentIndex(row)
+        show_only_current(self.stack)  # a page visited before no longer holds the window wide
         self.settings.setValue("window/last_page", name)
         self.code_panel.set_code(page.code())
         QTimer.singleShot(0, page.ensure_started)

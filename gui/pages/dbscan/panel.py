@@ -20,6 +20,7 @@ from gui.persist import set_widget_value
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.distance_spin import DistanceSpinBox
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
+from gui.widgets.table_rows import show_rows
 from gui.widgets.wrapping_label import WrappingLabel
 
 HELP = ("Click the plot to add an instance. A KNN classifier trained on the core samples "
@@ -66,7 +67,7 @@ class ControlPanel:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setMinimumHeight(130)
+        show_rows(self.table)
         self.table.setToolTip("The new instances, their predicted cluster and the "
                               "classifier's probability for it.")
         new_form.addRow(self.table)

@@ -13,6 +13,7 @@ from gui.pages.digits_labelling import snippets
 from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
 from gui.widgets.digit_gallery import DigitGallery, DigitPalette
 from gui.widgets.scatter import make_plot
+from gui.widgets.wrapping_label import reserve_lines
 
 BAR_Y = np.array([3.0, 2.0, 1.0, 0.0])  # top to bottom: random, reps, propagated, partial
 BAR_COLORS = ("#9aa5b1", "#1f77b4", "#2ca02c", "#ff7f0e")
@@ -33,6 +34,7 @@ class LabellingView(Tab):
         self.view_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view_hint = QLabel("")
         self.view_hint.setStyleSheet("color: #3c4650;")
+        reserve_lines(self.view_hint, 2, padding=2)  # wraps; the gallery never moves
         self.gallery = DigitGallery(columns=10)
         self.palette = DigitPalette()
 

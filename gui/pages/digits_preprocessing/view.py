@@ -15,6 +15,7 @@ from gui.pages.base import Tab, info_label
 from gui.pages.digits_preprocessing import snippets
 from gui.pages.digits_preprocessing.state import CHAPTER_POINTS, MAX_K, PreprocessingState
 from gui.widgets.scatter import make_plot
+from gui.widgets.wrapping_label import reserve_lines
 
 EXACT_COLOR = "#1f77b4"
 SCALED_COLOR = "#ff7f0e"
@@ -109,6 +110,7 @@ class ChartView(Tab):
         self.headline = QLabel("")
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setStyleSheet("font-size: 14px;")
+        reserve_lines(self.headline, 2)  # wraps in a narrow window; the chart never moves
         column.addWidget(self.headline)
         column.addWidget(self.plot, 1)
 

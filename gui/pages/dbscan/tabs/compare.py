@@ -11,6 +11,7 @@ from gui.persist import set_widget_value
 from gui.widgets.dbscan_plot import DBSCANPlot
 from gui.widgets.distance_spin import DistanceSpinBox
 from gui.widgets.side_by_side import SideBySide
+from gui.widgets.wrapping_label import reserve_lines
 
 
 class CompareTab(Tab):
@@ -36,11 +37,12 @@ class CompareTab(Tab):
         row.addSpacing(16)
         row.addWidget(QLabel("Right eps"))
         row.addWidget(self.eps_b_spin)
+        row.addStretch(1)
         self.note = QLabel()
         self.note.setStyleSheet("color: #555;")
-        row.addSpacing(16)
-        row.addWidget(self.note, 1)
+        reserve_lines(self.note, 2)  # wraps in a narrow window; the plots never move
         layout.addLayout(row)
+        layout.addWidget(self.note)
         # the two plots are made when the tab is first shown (opening the page is quicker)
         self.plot_a: DBSCANPlot | None = None
         self.plot_b: DBSCANPlot | None = None
