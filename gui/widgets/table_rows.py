@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QStyle, QTableWidget
 
 #: the fewest rows a results table shows (the issue: "tables show at least 6 rows")
 MIN_ROWS = 6
@@ -15,10 +15,13 @@ def show_rows(table: QTableWidget, rows: int = MIN_ROWS) -> QTableWidget:
     header = table.verticalHeader()
     header.setMinimumSectionSize(row_height)
     header.setDefaultSectionSize(row_height)
-    frame = 2 * table.frameWidth()
-    top = table.horizontalHeader().sizeHint().height()
-    scroll = table.horizontalScrollBar().sizeHint().height()
-    table.setMinimumHeight(top + rows * row_height + frame + scroll)
+    # (a table made with no columns yet has no header height to ask: the header's text is
+    # one line, like a row's)
+    style = table.style()
+    frame = 2 * max(table.frameWidth(), style.pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth))
+    top = max(row_height, table.horizontalHeader().sizeHint().height())
+    scroll = style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    table.setMinimumHeight(top + rows * row_height + frame + scroll + 2)
     return table
 
 

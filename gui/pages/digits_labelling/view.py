@@ -31,7 +31,10 @@ class LabellingView(Tab):
         self.view_combo.addItem("The 50 representatives", "representatives")
         self.view_combo.addItem("Asked by the model", "asked")
         self.view_combo.setToolTip("Which digits the gallery shows")
-        self.view_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # a width from the longest item's length, whichever item is current: nothing moves
+        self.view_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.view_combo.setMinimumContentsLength(len("The 50 representatives"))
         self.view_hint = QLabel("")
         self.view_hint.setStyleSheet("color: #3c4650;")
         reserve_lines(self.view_hint, 2, padding=2)  # wraps; the gallery never moves
