@@ -34,6 +34,7 @@ from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.exports import save_pixmap, save_widget
+from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -342,7 +343,7 @@ class MainWindow(QMainWindow):
     def _table_loaded(self, ds) -> None:
         self.show_page("data")
         self.ctx.add_dataset(ds)
-        self.show_message(f"Opened {ds.name}: {ds.n_samples:,} rows × {ds.n_features} features.",
+        self.show_message(f"Opened {ds.name}: {count(ds.n_samples)} rows × {ds.n_features} features.",
                           "info")
 
     def _image_loaded(self, path: str, result) -> None:
@@ -354,7 +355,8 @@ class MainWindow(QMainWindow):
             self._navigate("segmentation", {"image": key})
         else:
             self.show_page("data")
-        self.show_message(f"Opened {name}: {rgb.shape[1]} × {rgb.shape[0]} pixels.", "info")
+        self.show_message(f"Opened {name}: {count(rgb.shape[1])} × {count(rgb.shape[0])} pixels.",
+                          "info")
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []

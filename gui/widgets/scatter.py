@@ -387,9 +387,14 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.setTitle(title)
 
 
-def make_plot(title: str | None = None, x: str | None = None, y: str | None = None) -> pg.PlotWidget:
-    """A white pyqtgraph plot styled like the rest of the app."""
-    plot = pg.PlotWidget(background="w")
+def make_plot(title: str | None = None, x: str | None = None, y: str | None = None, *,
+              integer_x: bool = False) -> pg.PlotWidget:
+    """A white pyqtgraph plot styled like the rest of the app; ``integer_x``: the x axis
+    counts (iterations, k) and has ticks at whole numbers only."""
+    from gui.widgets.axes import IntegerAxis
+
+    axes = {"bottom": IntegerAxis("bottom")} if integer_x else None
+    plot = pg.PlotWidget(background="w", axisItems=axes)
     light_grid(plot.plotItem)
     plot.plotItem.hideButtons()
     if title:

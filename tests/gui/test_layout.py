@@ -138,6 +138,7 @@ def test_other_pages_controls_stay_put(classroom, open_page, qtbot):
     _unmoved(ck, [("select k=3", lambda: ck.select_k(3)), ("select k=8", lambda: ck.select_k(8)),
                   ("hover a band", lambda: ck.hover_band(3, 0))])
     seg = SegmentationDriver.open(open_page, qtbot)
+    assert seg.mode() == "side" and not seg.split_enabled()  # no split line side by side
     _unmoved(seg, [("k=4", lambda: seg.set_k(4)), ("k=12", lambda: seg.set_k(12)),
                    ("click a colour", lambda: seg.click_swatch(1))])
     pre = DigitsPreprocessingDriver.open(open_page, qtbot)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
+from gui.numbers import count
 from gui.pages.base import Form, hbox, info_label, panel, side_panel
 from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
 from gui.widgets.wrapping_label import reserve_lines
@@ -179,7 +180,7 @@ class SidePanel:
             "<table cellspacing=2>"
             f"<tr><td>50 random labelled digits</td><td><b>{s.random:.4f}</b></td></tr>"
             f"<tr><td>50 labelled representatives</td><td>{cell('representatives')}</td></tr>"
-            f"<tr><td>propagated to all {s.n_train}</td><td>{cell('propagated')}</td></tr>"
+            f"<tr><td>propagated to all {count(s.n_train)}</td><td>{cell('propagated')}</td></tr>"
             f"<tr><td>partial: {n_part}</td><td>{cell('partial')}</td></tr>"
             f"<tr><td>all true labels (reference)</td><td>{s.full:.4f}</td></tr>"
             "</table>" + footer)

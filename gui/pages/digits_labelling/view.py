@@ -68,7 +68,8 @@ class LabellingView(Tab):
         self.bar_plot.setXRange(0.6, 1.0, padding=0)
         self._set_bar_ticks(25)
 
-        self.curve_plot = make_plot("Active learning", "hand labels", "accuracy")
+        self.curve_plot = make_plot("Active learning", "hand labels", "accuracy",
+                                    integer_x=True)
         self.curve_plot.setToolTip("Test accuracy after each round against the number of hand "
                                    "labels: trained on the hand labels alone, and on top of "
                                    "the propagated labels")

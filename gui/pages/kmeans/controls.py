@@ -92,7 +92,7 @@ class Controls:
         self.iter_label.setTextFormat(Qt.TextFormat.RichText)
         reserve_lines(self.iter_label, 3)  # "Converged" comes and goes: nothing below moves
         sform.addRow(self.iter_label)
-        self.inertia_plot = make_plot(None, "iteration", "inertia")
+        self.inertia_plot = make_plot(None, "iteration", "inertia", integer_x=True)
         self.inertia_plot.setMinimumHeight(130)
         self.inertia_plot.setMaximumHeight(150)
         self.inertia_plot.setToolTip("Inertia after every iteration; the dot is the one shown.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from core.segmentation import palette_hex
+from gui.numbers import percent
 from gui.pages.base import Form, info_label, panel, side_panel
 from gui.widgets.slider_spin import SliderSpin
 from gui.widgets.swatches import SwatchGrid
@@ -123,7 +124,7 @@ class SegmentationControls:
             self.swatches.blockSignals(False)
         if 0 <= i < len(seg.palette):
             self.palette_note.setText(
-                f"Colour {i} ({palette_hex(seg.palette)[i]}): {100 * seg.shares[i]:.1f}% of "
+                f"Colour {i} ({palette_hex(seg.palette)[i]}): {percent(seg.shares[i])} of "
                 "the pixels, shown in colour; the rest is faded. Click it again to show all.")
         else:
             self.palette_note.setText("Click a colour to highlight its pixels.")

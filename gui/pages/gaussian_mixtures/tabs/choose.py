@@ -19,7 +19,7 @@ class ChooseKTab(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = make_plot("BIC and AIC", "k", "lower is better")
+        self.plot = make_plot("BIC and AIC", "k", "lower is better", integer_x=True)
         self.plot.addLegend(offset=(-10, 10))
         self.bic_curve = pg.PlotDataItem([], [], pen=pg.mkPen((31, 119, 180), width=2),
                                          symbol="o", symbolBrush=(31, 119, 180), name="BIC")

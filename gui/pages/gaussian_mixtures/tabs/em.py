@@ -24,7 +24,7 @@ class EMTab(Tab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.view = MixtureView()
-        self.bound_plot = make_plot("Lower bound", "iteration", "")
+        self.bound_plot = make_plot("Lower bound", "iteration", "", integer_x=True)
         self.bound_curve = self.bound_plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2),
                                                 symbol="o", symbolSize=6)
         buttons = QHBoxLayout()
