@@ -89,6 +89,7 @@ def main(argv=None) -> int:
             print(f"Screenshot failed: {why}", file=sys.stderr)
             return 1
         if grown.width() > width or grown.height() > height:
+            os.remove(args.screenshot)  # not the size asked for: no PNG
             print(f"Screenshot failed: the {name} page does not fit {width}x{height}: the "
                   f"window grew to {grown.width()}x{grown.height()} (its minimum size).",
                   file=sys.stderr)

@@ -146,3 +146,16 @@ def test_other_pages_controls_stay_put(classroom, open_page, qtbot):
                                             pre.wait_fitted(pre.k(), True)))])
     classroom.tasks.cancel()  # the page's sweep
     _idle(classroom, qtbot)
+
+
+def test_the_first_window_fits_the_screen():
+    from PySide6.QtCore import QRect
+
+    from gui.window_geometry import PREFERRED, first_run_size
+
+    assert first_run_size(QRect(0, 0, 1920, 1050)) == PREFERRED
+    laptop = first_run_size(QRect(0, 0, 1366, 738))  # 1366x768 less a 30-px panel
+    assert laptop.width() <= 1366 and laptop.height() <= 738 - 40
+    projector = first_run_size(QRect(0, 0, 1280, 720))
+    assert projector.width() <= 1280 and projector.height() <= 720
+    assert first_run_size(None) == PREFERRED
