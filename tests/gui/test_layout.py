@@ -4,7 +4,8 @@ moves under the cursor while a page is worked (stepping, labelling, ...)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea, QTableWidget
 
 from gui.pages import page_names
 from gui.widgets.table_rows import MIN_ROWS, visible_rows
@@ -61,6 +62,11 @@ def test_pages_work_in_a_1024x640_window(window, open_page, qtbot, name):
     assert window.size() == MINIMUM
     driver = PageDriver(page, qtbot)
     assert driver.side_panel_fits() == []
+    # the side panel's scroll bar is always there: it never comes and pushes the controls
+    panels = [a for a in page.findChildren(QScrollArea) if a.widget() is not None
+              and a.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff]
+    assert panels and all(a.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+                          for a in panels)
     tables = [t for t in page.findChildren(QTableWidget) if t.isVisible()]
     for table in tables:
         assert visible_rows(table) >= MIN_ROWS, f"{name}: a table shows {visible_rows(table)} rows"
