@@ -28,6 +28,15 @@ def _idle(window, qtbot) -> None:
 
 
 def test_every_page_fits_1024x640_with_the_code_panel_open(window, open_page, qtbot):
+    from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+    # the code panel is a dock the user resizes, moves, floats, tabs or closes
+    features = window.code_dock.features()
+    for feature in (QDockWidget.DockWidgetFeature.DockWidgetClosable,
+                    QDockWidget.DockWidgetFeature.DockWidgetMovable,
+                    QDockWidget.DockWidgetFeature.DockWidgetFloatable):
+        assert features & feature
+    assert window.dockOptions() & QMainWindow.DockOption.AllowTabbedDocks
     window.code_dock.show()
     for name in page_names():
         page = open_page(name)
