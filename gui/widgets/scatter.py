@@ -391,10 +391,11 @@ def make_plot(title: str | None = None, x: str | None = None, y: str | None = No
               integer_x: bool = False) -> pg.PlotWidget:
     """A white pyqtgraph plot styled like the rest of the app; ``integer_x``: the x axis
     counts (iterations, k) and has ticks at whole numbers only."""
-    from gui.widgets.axes import IntegerAxis
+    plot = pg.PlotWidget(background="w")
+    if integer_x:
+        from gui.widgets.axes import IntegerAxis
 
-    axes = {"bottom": IntegerAxis("bottom")} if integer_x else None
-    plot = pg.PlotWidget(background="w", axisItems=axes)
+        plot.plotItem.setAxisItems({"bottom": IntegerAxis("bottom")})
     light_grid(plot.plotItem)
     plot.plotItem.hideButtons()
     if title:
