@@ -82,9 +82,9 @@ class Dataset:
 # --------------------------------------------------------------------------- built-ins
 
 BUILTIN_TITLES = {
-    "blobs": "Blobs (the chapter's 2 000 points)",
+    "blobs": "Blobs (the chapter's 2,000 points)",
     "elongated": "Elongated blobs (K-Means' limits)",
-    "moons": "Moons (1 000 points, noise 0.05)",
+    "moons": "Moons (1,000 points, noise 0.05)",
     "iris": "Iris (150 flowers, 4 features)",
     "digits": "Digits (1 797 images of 8×8)",
     "mixture": "Gaussian mixture (the chapter's 1 250 points)",

@@ -1046,7 +1046,7 @@ def k_distances(X, k: int, *, index: NeighborIndex | None = None,
         raise DataError(f"k must be a whole number of at least 1, not {k!r}.")
     k = int(k)
     if k >= n:
-        raise DataError(f"k={k} needs more than {k} points; the data has {n}.")
+        raise DataError(f"k={k} needs more than {k:,} points; the data has {n:,}.")
     tree = _index_tree(index, X)
     tree = tree if tree is not None else _tree(X)
     report(progress, 0.1)

@@ -108,13 +108,13 @@ def _check_labels(labels, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(distinct labels, codes 0..c-1) for ``labels`` of length ``n``."""
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n:
-        raise DataError(f"There must be one label per point: {n} points but "
-                        f"{labels.size} labels.")
+        raise DataError(f"There must be one label per point: {n:,} points but "
+                        f"{labels.size:,} labels.")
     classes, codes = np.unique(labels, return_inverse=True)
     c = len(classes)
     if not 2 <= c <= n - 1:
         raise DataError(
-            f"The silhouette needs between 2 and {n - 1} clusters for {n} points "
+            f"The silhouette needs between 2 and {n - 1:,} clusters for {n:,} points "
             f"(one less than the number of points); these labels form {c}.")
     return classes, codes.astype(np.intp)
 

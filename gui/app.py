@@ -32,11 +32,13 @@ from gui.context import AppContext
 from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
 from gui.help import HelpMenu
+from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
+from gui.window_geometry import available_geometry, first_run_size, fit_to_screen, show_only_current
 
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy *.parquet);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
@@ -139,10 +141,11 @@ class MainWindow(QMainWindow):
             lambda kind: self.open_image_dialog() if kind == "image" else self.open_data_dialog())
         self.nav.currentRowChanged.connect(self._row_changed)
 
-        self.resize(1320, 820)
+        self.resize(first_run_size(available_geometry(self)))
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray | bytes):
             self.restoreGeometry(geometry)
+            fit_to_screen(self)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray | bytes):
             self.restoreState(state)
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
         self._shown_name = name
         self.messages.page_shown(name)
         self.task_status.page_shown(name)
+        show_only_current(self.stack)  # a page visited before no longer holds the window wide
         self.settings.setValue("window/last_page", name)
         self.code_panel.set_code(page.code())
         QTimer.singleShot(0, page.ensure_started)
@@ -328,7 +332,7 @@ class MainWindow(QMainWindow):
     def _table_loaded(self, ds) -> None:
         self.show_page("data")
         self.ctx.add_dataset(ds)
-        self.show_message(f"Opened {ds.name}: {ds.n_samples:,} rows × {ds.n_features} features.",
+        self.show_message(f"Opened {ds.name}: {count(ds.n_samples)} rows × {ds.n_features} features.",
                           "info")
 
     def _image_loaded(self, path: str, result) -> None:
@@ -340,7 +344,8 @@ class MainWindow(QMainWindow):
             self._navigate("segmentation", {"image": key})
         else:
             self.show_page("data")
-        self.show_message(f"Opened {name}: {rgb.shape[1]} × {rgb.shape[0]} pixels.", "info")
+        self.show_message(f"Opened {name}: {count(rgb.shape[1])} × {count(rgb.shape[0])} pixels.",
+                          "info")
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []

@@ -139,11 +139,18 @@ def main(argv=None) -> int:
         name = args.page or window.current_page().name
         ok = window.screenshot(name, args.screenshot, args.timeout)
         error = window.message_bar.text() if window.message_bar.isVisible() else ""
+        grown = window.size()
         window.close()
         app.processEvents()
         if not ok:
             why = error or f"the page did not draw a result within {args.timeout:.0f} s"
             print(f"Screenshot failed: {why}", file=sys.stderr)
+            return 1
+        if grown.width() > width or grown.height() > height:
+            os.remove(args.screenshot)  # not the size asked for: no PNG
+            print(f"Screenshot failed: the {name} page does not fit {width}x{height}: the "
+                  f"window grew to {grown.width()}x{grown.height()} (its minimum size).",
+                  file=sys.stderr)
             return 1
         print(f"Saved {args.screenshot}")
         return 0

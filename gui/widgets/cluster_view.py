@@ -41,7 +41,17 @@ class RegionRequest:
 
     @property
     def key(self) -> tuple:
-        return (self.centers.tobytes(), self.x_range, self.y_range, self.resolution)
+        # The ranges to a thousandth of a cell: zooming in and back out lands a few ulps away
+        # from where it was (the view's size decides how many), and is the same grid.
+        nx, ny = self.resolution
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        cx, cy = (x1 - x0) / max(nx, 1) / 1000, (y1 - y0) / max(ny, 1) / 1000
+
+        def snap(v: float, cell: float) -> float:
+            return round(v / cell) if cell > 0 else v
+
+        return (self.centers.tobytes(), (snap(x0, cx), snap(x1, cx)),
+                (snap(y0, cy), snap(y1, cy)), self.resolution)
 
 
 class CentroidLayer:
@@ -218,6 +228,7 @@ class ClusterView(ScatterView):
         self._region_cache: OrderedDict[tuple, tuple] = OrderedDict()
         self._wanted: RegionRequest | None = None
         self._shown_range: tuple | None = None
+        self._shown_key: tuple | None = None  # the key of the request the shown grid answers
 
     def show_pending(self, xy: np.ndarray, **kwargs) -> None:
         """New points drawn grey before their clustering: no centroids or regions yet."""
@@ -251,16 +262,14 @@ class ClusterView(ScatterView):
         self._regions_timer.stop()
         if self._region_centers is None or len(self._region_centers) == 0:
             return
-        (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
-        if not (x1 > x0 and y1 > y0):
+        request = self._request_now()
+        if request is None:
             return
-        request = RegionRequest(self._region_centers, (float(x0), float(x1)),
-                                (float(y0), float(y1)), self.region_resolution())
         cached = self._region_cache.get(request.key)
         if cached is not None:
             self._region_cache.move_to_end(request.key)
             self._wanted = None
-            self._show_grid(*cached)
+            self._show_grid(*cached, key=request.key)
             return
         if self._wanted is not None and self._wanted.key == request.key:
             return  # already asked
@@ -275,7 +284,15 @@ class ClusterView(ScatterView):
             self._region_cache.popitem(last=False)
         if self._wanted is not None and self._wanted.key == request.key:
             self._wanted = None
-            self._show_grid(labels, x_range, y_range)
+            self._show_grid(labels, x_range, y_range, key=request.key)
+
+    def _request_now(self) -> RegionRequest | None:
+        """The regions the visible area needs (None: an empty range)."""
+        (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
+        if not (x1 > x0 and y1 > y0):
+            return None
+        return RegionRequest(self._region_centers, (float(x0), float(x1)),
+                             (float(y0), float(y1)), self.region_resolution())
 
     @property
     def regions_pending(self) -> bool:
@@ -288,11 +305,12 @@ class ClusterView(ScatterView):
             return True
         if self.regions_pending or self._shown_range is None:
             return False
-        (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
-        return self._shown_range == ((float(x0), float(x1)), (float(y0), float(y1)))
+        request = self._request_now()
+        return request is not None and self._shown_key == request.key
 
-    def _show_grid(self, labels, x_range, y_range) -> None:
+    def _show_grid(self, labels, x_range, y_range, key: tuple | None = None) -> None:
         self._shown_range = (tuple(map(float, x_range)), tuple(map(float, y_range)))
+        self._shown_key = key
         self.region_grid = labels
         self.set_regions(labels, x_range, y_range, n_colors=self._k)
         self.regions_updated.emit()

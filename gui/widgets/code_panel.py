@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, 
 REQUIREMENTS = ("Runs in a Python with ClusterLab's notebook extra: "
                 '<code>pip install -e ".[notebook]"</code> in a clone of ClusterLab '
                 "(it adds matplotlib).")
+#: the narrowest the code panel's dock can be made
+MINIMUM_WIDTH = 160
 
 
 class CodePanel(QWidget):
@@ -19,6 +21,7 @@ class CodePanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
         self._caption = QLabel("Python code that reproduces this page")
+        self._caption.setWordWrap(True)  # a narrow dock wraps it rather than widening the window
         top.addWidget(self._caption, 1)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the code to the clipboard")
@@ -45,9 +48,11 @@ class CodePanel(QWidget):
         layout.addWidget(self.editor)
 
     def sizeHint(self):  # noqa: N802 - Qt override
-        from PySide6.QtCore import QSize
+        return QSize(300, 400)
 
-        return QSize(330, 400)
+    def minimumSizeHint(self):  # noqa: N802 - Qt override
+        # The dock is the user's to resize: it never holds the window wide (the code scrolls).
+        return QSize(MINIMUM_WIDTH, 120)
 
     def set_code(self, code: str) -> None:
         if code != self.editor.toPlainText():

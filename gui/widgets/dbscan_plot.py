@@ -49,7 +49,7 @@ class DBSCANPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.view = ScatterView()
-        self.view.setMinimumSize(200, 160)
+        self.view.setMinimumSize(160, 140)  # two fit side by side in a 1024-px window
         vb = self.view.plotItem.vb
         self.border_item = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen(40, 40, 40, 140, width=0.6))
         self.border_item.setZValue(2)

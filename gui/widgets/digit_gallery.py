@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QWidget
 
 from gui.widgets.palette import CURRENT_RGBA, UNLABELLED_RGBA, palette_rgba, text_on
@@ -71,7 +71,7 @@ class DigitGallery(QWidget):
         self._placeholder = "Computing the representative digits…"
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 200)
+        self.setMinimumSize(280, 200)  # ten 28-px tiles: the window must fit 1024 px
         self.setToolTip("Click a digit (or move with the arrow keys) and type 0–9 to label it; "
                         "Backspace removes a label.")
 
@@ -168,6 +168,17 @@ class DigitGallery(QWidget):
     def _caption_height(self) -> int:
         return self.fontMetrics().height() + 2
 
+    def _caption_font(self) -> QFont:
+        """The widget's font, made smaller when the widest caption is wider than a tile (a
+        narrow window: captions never run into their neighbours)."""
+        font = QFont(self.font())
+        room = self._grid()[3] - 4
+        widest = max((QFontMetrics(font).horizontalAdvance(c) for c in self._captions),
+                     default=0)
+        if widest > room > 0 and font.pointSizeF() > 0:
+            font.setPointSizeF(max(5.0, font.pointSizeF() * room / widest))
+        return font
+
     def tile_rect(self, tile: int) -> QRect:
         cols, _, _, tile_w, tile_h, left = self._grid()
         r, c = divmod(tile, cols)
@@ -202,8 +213,8 @@ class DigitGallery(QWidget):
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        font = QFont(self.font())
-        badge_font = QFont(font)
+        font = self._caption_font()
+        badge_font = QFont(self.font())
         badge_font.setBold(True)
         has_focus = self.hasFocus()
         for i, qimg in enumerate(self._images):
@@ -340,7 +351,7 @@ class DigitPalette(QWidget):
             b.setToolTip(f"Label the selected digit as {d} (or type {d})")
             c = digit_color(d)
             b.setStyleSheet(
-                "QToolButton { font-weight: bold; font-size: 14px; min-width: 24px; "
+                "QToolButton { font-weight: bold; font-size: 14px; min-width: 20px; "
                 f"min-height: 24px; border: 2px solid {c.name()}; border-radius: 4px; "
                 "background: white; }"
                 f"QToolButton:hover {{ background: {c.lighter(170).name()}; }}"

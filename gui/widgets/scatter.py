@@ -532,9 +532,15 @@ def rasterize_with(tasks):
     return run
 
 
-def make_plot(title: str | None = None, x: str | None = None, y: str | None = None) -> pg.PlotWidget:
-    """A white pyqtgraph plot styled like the rest of the app."""
+def make_plot(title: str | None = None, x: str | None = None, y: str | None = None, *,
+              integer_x: bool = False) -> pg.PlotWidget:
+    """A white pyqtgraph plot styled like the rest of the app; ``integer_x``: the x axis
+    counts (iterations, k) and has ticks at whole numbers only."""
     plot = pg.PlotWidget(background="w", plotItem=plot_item())
+    if integer_x:
+        from gui.widgets.axes import IntegerAxis
+
+        plot.plotItem.setAxisItems({"bottom": IntegerAxis("bottom")})
     light_grid(plot.plotItem)
     plot.plotItem.hideButtons()
     if title:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from gui.tasks import next_turn
@@ -20,6 +20,10 @@ from gui.widgets.palette import palette_rgba
 
 #: Most vertices drawn per band (a 50 000-point band is drawn from its quantiles).
 MAX_BAND_VERTICES = 600
+
+#: the x axis's title, and the one a diagram too narrow for it shows (side by side, the long
+#: titles ran into each other: "Silhouette coefficientSilhouette coefficient")
+X_TITLE, X_TITLE_SHORT = "Silhouette coefficient", "Silhouette"
 
 SELECTED_TITLE = "<span style='color:#c0392b; font-weight:bold'>k={k} (selected)</span>"
 PLAIN_TITLE = "<span style='color:#222'>k={k}</span>"
@@ -65,6 +69,22 @@ class SilhouetteDiagramPlot(pg.PlotItem):
         self.addItem(self.mean_line, ignoreBounds=True)
         self.getAxis("left").setStyle(tickLength=0)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_x_title()
+
+    def _fit_x_title(self) -> None:
+        """The long x title when the diagram is wide enough for it, else the short one."""
+        if not getattr(self, "_x_label", False):
+            self.setLabel("bottom", None)
+            return
+        axis = self.getAxis("bottom")
+        room = self.width() - 8
+        wide = room <= 0 or QFontMetrics(axis.label.font()).horizontalAdvance(X_TITLE) <= room
+        text = X_TITLE if wide else X_TITLE_SHORT
+        if axis.labelText != text:
+            self.setLabel("bottom", text)
+
     def set_diagram(self, k: int, diagram, colors: np.ndarray | None = None,
                     selected: bool = False, x_label: bool = True, y_label: bool = True) -> None:
         """Draw ``diagram`` (a core ``SilhouetteDiagram``) for the clustering with ``k`` clusters."""
@@ -105,7 +125,8 @@ class SilhouetteDiagramPlot(pg.PlotItem):
         self.mean_line.setPos(diagram.mean)
         self.getAxis("left").setTicks([ticks, []])
         self.setLabel("left", "Cluster" if y_label else None)
-        self.setLabel("bottom", "Silhouette coefficient" if x_label else None)
+        self._x_label = x_label
+        self._fit_x_title()
         self.getAxis("left").showLabel(y_label)  # a reused plot may have shown them
         self.getAxis("bottom").showLabel(x_label)
         self.set_selected(selected)

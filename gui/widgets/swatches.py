@@ -7,10 +7,40 @@ from collections.abc import Sequence
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QToolButton, QWidget
 
+from gui.numbers import count, percent
+
+
+def _light(rgb) -> bool:
+    r, g, b = (int(c) for c in rgb[:3])
+    return 0.299 * r + 0.587 * g + 0.114 * b > 140
+
 
 def _text_color(rgb) -> str:
-    r, g, b = (int(c) for c in rgb[:3])
-    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+    return "#000000" if _light(rgb) else "#ffffff"
+
+
+#: the selected swatch's frame: black on light and middle colours, amber on dark ones
+HIGHLIGHTS = ((0, 0, 0), (255, 204, 0))
+
+
+def _relative_luminance(rgb) -> float:
+    def channel(c: float) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(float(c)) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b) -> float:
+    la, lb = sorted((_relative_luminance(a), _relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def highlight_color(rgb) -> str:
+    """The frame of the selected swatch: of black and amber, the one with more contrast to
+    the colour (at least 3.7:1 for every colour; an amber frame on near-white did not show)."""
+    best = max(HIGHLIGHTS, key=lambda h: _contrast(h, rgb))
+    return "#{:02x}{:02x}{:02x}".format(*best)
 
 
 class SwatchGrid(QWidget):
@@ -45,18 +75,17 @@ class SwatchGrid(QWidget):
         for i, (rgb, share, hx) in enumerate(zip(colors, shares, hexes)):
             b = QToolButton(self)
             b.setCheckable(True)
-            b.setText(f"{100 * share:.1f}%" if share >= 0.0995 or not many
-                      else f"{100 * share:.1f}".lstrip("0") + "%")
+            b.setText(percent(share))
             b.setMinimumSize(QSize(34, 24) if many else QSize(52, 30))
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             fg = _text_color(rgb)
             b.setStyleSheet(
                 f"QToolButton {{ background: {hx}; color: {fg}; border: 1px solid #888;"
                 f" border-radius: 3px; font-size: {font}px; padding: 0px; }}"
-                f"QToolButton:checked {{ border: 3px solid #ffcc00; }}")
-            pixels = f", {int(counts[i]):,} pixels" if counts is not None else ""
+                f"QToolButton:checked {{ border: 3px solid {highlight_color(rgb)}; }}")
+            pixels = f", {count(counts[i])} pixels" if counts is not None else ""
             b.setToolTip(f"Colour {i}: {hx} (RGB {int(rgb[0])}, {int(rgb[1])}, {int(rgb[2])}) — "
-                         f"{100 * share:.2f}% of the image{pixels}.\n"
+                         f"{percent(share, 2)} of the image{pixels}.\n"
                          "Click to highlight its pixels; click again to show all.")
             b.clicked.connect(lambda checked=False, i=i: self._clicked(i))
             self._grid.addWidget(b, i // columns, i % columns)

@@ -33,4 +33,14 @@ class WrappingLabel(QLabel):
         self._fit()
 
 
-__all__ = ["WrappingLabel"]
+def reserve_lines(label: QLabel, lines: int, padding: int = 4, wrap: bool = True) -> QLabel:
+    """Word-wrap ``label`` (unless ``wrap`` is False: a text of explicit lines) and give it
+    the fixed height of ``lines`` lines of text, so that a longer or shorter text neither
+    widens the window nor moves what is below it."""
+    label.setWordWrap(wrap)
+    label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + padding)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+__all__ = ["WrappingLabel", "reserve_lines"]

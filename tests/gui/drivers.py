@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QWidget
 
 TIMEOUT_MS = 60_000
 
@@ -128,7 +129,50 @@ class PageDriver:
 
     def tab_titles(self) -> list[str]:
         tabs = self.page.tabs
-        return [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+        return [tabs.tabText(i).replace("&", "") for i in range(tabs.count())] if tabs else []
+
+    # -- layout -----------------------------------------------------------------------------------------
+    def control_geometry(self) -> dict[int, tuple[str, tuple[int, int, int, int]]]:
+        """Where every visible button, slider, spin box and combo box of the page is in the
+        window: {id: (description, (x, y, width, height))}; the same control keeps its id."""
+        from PySide6.QtCore import QPoint
+        from PySide6.QtWidgets import (
+            QAbstractButton,
+            QAbstractSlider,
+            QAbstractSpinBox,
+            QComboBox,
+            QScrollBar,
+            QTabBar,
+        )
+
+        window = self.page.window()
+        kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox)
+        found: dict[int, tuple[str, tuple[int, int, int, int]]] = {}
+        for w in self.page.findChildren(QWidget):
+            if not isinstance(w, kinds) or isinstance(w, QScrollBar) or not w.isVisible():
+                continue
+            if isinstance(w.parentWidget(), QTabBar):  # the tab bar's scroll arrows
+                continue
+            text = w.text() if isinstance(w, QAbstractButton) else ""
+            at = w.mapTo(window, QPoint(0, 0))
+            found[id(w)] = (f"{type(w).__name__} '{text}' ({w.toolTip()[:40]})",
+                            (at.x(), at.y(), w.width(), w.height()))
+        return found
+
+    @staticmethod
+    def moved(before: dict, after: dict) -> list[str]:
+        """The controls of ``before`` still shown in ``after`` whose geometry changed."""
+        return [f"{desc}: {geom} -> {after[k][1]}" for k, (desc, geom) in before.items()
+                if k in after and after[k][1] != geom]
+
+    def side_panel_fits(self) -> list[str]:
+        """The page's scrolling side panels whose content is wider than their viewport."""
+        from PySide6.QtWidgets import QScrollArea
+
+        return [f"content {a.widget().minimumSizeHint().width()} > {a.viewport().width()}"
+                for a in self.page.findChildren(QScrollArea)
+                if a.widget() is not None and a.isVisible()
+                and a.widget().minimumSizeHint().width() > a.viewport().width()]
 
     # -- mouse helpers on pyqtgraph views ---------------------------------------------------------
     @staticmethod

@@ -43,6 +43,14 @@ def test_screenshot_of_a_page(tmp_path):
         assert sum(count for count, rgb in colours if rgb == (255, 253, 244)) < 500
 
 
+def test_a_screenshot_fails_when_the_page_does_not_fit_its_size(tmp_path):
+    out = tmp_path / "small.png"
+    result = run_main("--page", "data", "--screenshot", str(out), "--size", "600x400")
+    assert result.returncode == 1
+    assert "does not fit 600x400: the window grew to" in result.stderr
+    assert not out.exists()
+
+
 def test_unknown_page_is_an_error():
     result = run_main("--page", "nope", "--screenshot", "/tmp/x.png")
     assert result.returncode == 2

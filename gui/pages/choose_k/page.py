@@ -108,8 +108,9 @@ class ChooseKPage(Page):
         sel_box, sel_form = panel("Selected k")
         self.use_button = QPushButton("Use this k")
         self.use_button.clicked.connect(self.use_selected_k)
-        sel_form.addRow(self.view.selection_info)
+        # the button above the facts of the selected k: their length never moves it
         sel_form.addRow(self.use_button)
+        sel_form.addRow(self.view.selection_info)
         rule_label = info_label(f"<small><b>Elbow rule.</b> {ELBOW_RULE}</small>")
         rule_label.setTextFormat(Qt.TextFormat.RichText)
         rule_label.setToolTip(ELBOW_RULE)

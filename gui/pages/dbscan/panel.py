@@ -20,7 +20,8 @@ from gui.persist import set_widget_value
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.distance_spin import DistanceSpinBox
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
-from gui.widgets.wrapping_label import WrappingLabel
+from gui.widgets.table_rows import show_rows
+from gui.widgets.wrapping_label import WrappingLabel, reserve_lines
 
 HELP = ("Click the plot to add an instance. A KNN classifier trained on the core samples "
         "predicts its cluster; one farther than the max distance from every core sample is "
@@ -51,7 +52,8 @@ class ControlPanel:
             "the curve below the plot."))
         self.summary = info_label("Loading…")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setWordWrap(False)  # explicit lines: its size hint is then exact
+        # five explicit lines, always: what is below does not move when a result arrives
+        reserve_lines(self.summary, 5, wrap=False)
         form.addRow(self.summary)
 
         new_box, new_form = panel("New instances")
@@ -66,7 +68,7 @@ class ControlPanel:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setMinimumHeight(130)
+        show_rows(self.table)
         self.table.setToolTip("The new instances, their predicted cluster and the "
                               "classifier's probability for it.")
         new_form.addRow(self.table)
@@ -77,6 +79,8 @@ class ControlPanel:
         self.remove_button.setToolTip("Remove the selected instances (or the last one).")
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Remove every new instance.")
+        for b in (self.remove_button, self.clear_button):  # (not Qt's 80 px: the row fits)
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 20)
         new_form.addRow(hbox(self.chapter_button, self.remove_button, self.clear_button))
         f = Form(new_form, binder)
         self.k_spin = f.spin("n_neighbors", "n_neighbors", 1, 1000, tip=(

@@ -7,8 +7,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
+from gui.numbers import count
 from gui.pages.base import Form, hbox, info_label, panel, side_panel
 from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
+from gui.widgets.wrapping_label import reserve_lines
 
 
 def button(text: str, tip: str) -> QPushButton:
@@ -27,8 +29,8 @@ class SidePanel:
         self.counter.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.counter.setToolTip("How many of the 50 representative digits have your label")
         form.addRow(self.counter)
-        self.total_label = info_label("")
-        self.total_label.setVisible(False)
+        # its line is always there (empty at first): Retrain, below, does not move
+        self.total_label = reserve_lines(info_label(""), 2)
         form.addRow(self.total_label)
         form.addRow(info_label(
             "Click a digit (or use the arrow keys) and type 0–9, or click a digit in the "
@@ -56,14 +58,15 @@ class SidePanel:
             "check_truth", "Check my labels against the truth",
             tip="Mark the digits whose label differs from the true label (red frame, with the "
                 "truth below)")
+        self.export_button = button("Export labels…", "Save every labelled training digit as "
+                                    "CSV: index, label, source (hand or propagated)")
+        demo_layout.addRow(self.export_button)
+        # last in the panel: its list of mistakes grows and shrinks with nothing below it
         self.mistakes_label = info_label("")
         self.mistakes_label.setTextFormat(Qt.TextFormat.RichText)
         self.mistakes_label.setWordWrap(False)
         self.mistakes_label.setStyleSheet("color: #b3261e;")
         demo_layout.addRow(self.mistakes_label)
-        self.export_button = button("Export labels…", "Save every labelled training digit as "
-                                    "CSV: index, label, source (hand or propagated)")
-        demo_layout.addRow(self.export_button)
 
         # results
         results_box, results_layout = panel("Results")
@@ -98,6 +101,7 @@ class SidePanel:
                                      "the accuracy to the curve")
         al_layout.addRow(hbox(self.ask_button, self.retrain_button))
         self.al_label = info_label("Label the 50 representatives first.")
+        reserve_lines(self.al_label, 4)  # "Reset the curve" stays put whatever it says
         al_layout.addRow(self.al_label)
         self.reset_curve_button = button("Reset the curve",
                                          "Forget the recorded rounds (your labels stay)")
@@ -124,7 +128,6 @@ class SidePanel:
         self.total_label.setText(
             f"{total} hand labels in all ({total - n} from active learning)." if total > n
             else "")
-        self.total_label.setVisible(total > n)
         self._render_mistakes(state)
         self._render_results(state)
         text = al_text(state)
@@ -177,7 +180,7 @@ class SidePanel:
             "<table cellspacing=2>"
             f"<tr><td>50 random labelled digits</td><td><b>{s.random:.4f}</b></td></tr>"
             f"<tr><td>50 labelled representatives</td><td>{cell('representatives')}</td></tr>"
-            f"<tr><td>propagated to all {s.n_train}</td><td>{cell('propagated')}</td></tr>"
+            f"<tr><td>propagated to all {count(s.n_train)}</td><td>{cell('propagated')}</td></tr>"
             f"<tr><td>partial: {n_part}</td><td>{cell('partial')}</td></tr>"
             f"<tr><td>all true labels (reference)</td><td>{s.full:.4f}</td></tr>"
             "</table>" + footer)

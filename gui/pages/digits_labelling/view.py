@@ -14,6 +14,7 @@ from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
 from gui.widgets.digit_gallery import DigitGallery, DigitPalette
 from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
+from gui.widgets.wrapping_label import reserve_lines
 
 BAR_Y = np.array([3.0, 2.0, 1.0, 0.0])  # top to bottom: random, reps, propagated, partial
 BAR_COLORS = ("#9aa5b1", series_hex(0), series_hex(2), series_hex(1))
@@ -31,9 +32,13 @@ class LabellingView(Tab):
         self.view_combo.addItem("The 50 representatives", "representatives")
         self.view_combo.addItem("Asked by the model", "asked")
         self.view_combo.setToolTip("Which digits the gallery shows")
-        self.view_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # a width from the longest item's length, whichever item is current: nothing moves
+        self.view_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.view_combo.setMinimumContentsLength(len("The 50 representatives"))
         self.view_hint = QLabel("")
         self.view_hint.setStyleSheet("color: #3c4650;")
+        reserve_lines(self.view_hint, 2, padding=2)  # wraps; the gallery never moves
         self.gallery = DigitGallery(columns=10)
         self.palette = DigitPalette()
 
@@ -64,7 +69,8 @@ class LabellingView(Tab):
         self.bar_plot.setXRange(0.6, 1.0, padding=0)
         self._set_bar_ticks(25)
 
-        self.curve_plot = make_plot("Active learning", "hand labels", "accuracy")
+        self.curve_plot = make_plot("Active learning", "hand labels", "accuracy",
+                                    integer_x=True)
         self.curve_plot.setToolTip("Test accuracy after each round against the number of hand "
                                    "labels: trained on the hand labels alone, and on top of "
                                    "the propagated labels")

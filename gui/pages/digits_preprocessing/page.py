@@ -101,7 +101,7 @@ class DigitsPreprocessingPage(Page):
             "The chapter's numbers come from the exact pipeline (standardize off): "
             f"baseline {CHAPTER_BASELINE:.4f}, k=50 {CHAPTER_POINTS[50]:.4f}, "
             f"k=88 {CHAPTER_POINTS[88]:.4f}. They are marked ★ on the chart. Without "
-            "scaling lbfgs needs ~1 000 iterations; with it, a few dozen. On opening, the page "
+            "scaling lbfgs needs ~1,000 iterations; with it, a few dozen. On opening, the page "
             "sweeps the fast standardized pipeline first, then the chapter's.")
         note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         note_form.addRow(note)

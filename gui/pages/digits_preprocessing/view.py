@@ -16,6 +16,7 @@ from gui.pages.digits_preprocessing import snippets
 from gui.pages.digits_preprocessing.state import CHAPTER_POINTS, MAX_K, PreprocessingState
 from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
+from gui.widgets.wrapping_label import reserve_lines
 
 EXACT_COLOR = series_hex(0)
 SCALED_COLOR = series_hex(1)
@@ -110,6 +111,7 @@ class ChartView(Tab):
         self.headline = QLabel("")
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setStyleSheet("font-size: 14px;")
+        reserve_lines(self.headline, 2)  # wraps in a narrow window; the chart never moves
         column.addWidget(self.headline)
         column.addWidget(self.plot, 1)
 

@@ -51,7 +51,8 @@ class GaussianMixturesPage(Page):
         f = Form(form, binder)
         picker = DatasetPicker(ctx, default="mixture")
         picker.setMinimumContentsLength(12)
-        self.picker = f.row("Dataset", picker, key="dataset")
+        # the whole width of the panel, as on the other pages: the dataset's name shows whole
+        self.picker = f.row(None, picker, key="dataset")
         self.k_spin = f.spin("n_components", "n_components", 1, MAX_K,
                              tip="Number of Gaussian components (the chapter: 3).")
         self.cov_combo = f.combo("covariance_type", "covariance_type", COVARIANCE_TYPES, tip=(
@@ -77,7 +78,7 @@ class GaussianMixturesPage(Page):
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(side_panel(box, look, width=220))
+        layout.addWidget(side_panel(box, look, width=270))
         layout.addWidget(self.tabs, 1)
 
         self._debounce = self._timer(DEBOUNCE_MS, self.run_fit)

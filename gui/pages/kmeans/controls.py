@@ -14,6 +14,7 @@ from gui.pages.kmeans.tabs import fmt
 from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
+from gui.widgets.wrapping_label import reserve_lines
 
 
 class Controls:
@@ -63,6 +64,7 @@ class Controls:
         model_form.addRow(self.fit_button)
         self.result_label = info_label("")
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        reserve_lines(self.result_label, 3)  # stepping back adds a line: the stepper stays put
         model_form.addRow(self.result_label)
 
         step_box, sform = panel("Step through the iterations")
@@ -83,11 +85,15 @@ class Controls:
         self.speed_slider.setValue(4)
         self.speed_slider.setToolTip("Playing speed, in iterations per second.")
         self.speed_label = QLabel("4 it/s")
+        # as wide as the widest value: the slider keeps its length while it moves
+        self.speed_label.setFixedWidth(self.speed_label.fontMetrics().horizontalAdvance("30 it/s")
+                                       + 4)
         sform.addRow("speed", hbox(self.speed_slider, self.speed_label, stretch_last=False))
         self.iter_label = info_label("")
         self.iter_label.setTextFormat(Qt.TextFormat.RichText)
+        reserve_lines(self.iter_label, 3)  # "Converged" comes and goes: nothing below moves
         sform.addRow(self.iter_label)
-        self.inertia_plot = make_plot(None, "iteration", "inertia")
+        self.inertia_plot = make_plot(None, "iteration", "inertia", integer_x=True)
         self.inertia_plot.setMinimumHeight(130)
         self.inertia_plot.setMaximumHeight(150)
         self.inertia_plot.setToolTip("Inertia after every iteration; the dot is the one shown.")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from core.segmentation import palette_hex
+from gui.numbers import percent
 from gui.pages.base import Form, info_label, panel, side_panel
 from gui.widgets.slider_spin import SliderSpin
 from gui.widgets.swatches import SwatchGrid
+from gui.widgets.wrapping_label import reserve_lines
 
 from .state import DEFAULT_K, K_MAX, K_MIN, SegmentationState
 
@@ -31,7 +33,7 @@ class SegmentationControls:
         self.open_button = QPushButton("Open image…")
         f.row(None, self.open_button, tip="Open a PNG, JPEG, BMP, TIFF or WebP photo "
               "(Ctrl+Shift+O). You can also drop an image on the window.")
-        self.image_info = info_label("Loading…")
+        self.image_info = reserve_lines(info_label("Loading…"), 4)  # nothing below moves
         form.addRow(self.image_info)
 
         colours_box, form = panel("Colours")
@@ -41,7 +43,7 @@ class SegmentationControls:
         f.row("k", self.k, key="k")  # the slider and the spin box have their own tooltips
         self.seed_spin = f.spin("seed", "Seed", 0, 2**31 - 1, tip="random_state of K-Means: "
                                 "another seed starts from other centres (the chapter uses 42).")
-        self.result_info = info_label("")
+        self.result_info = reserve_lines(info_label(""), 3)  # nothing below moves
         form.addRow(self.result_info)
 
         view_box, form = panel("View")
@@ -70,7 +72,8 @@ class SegmentationControls:
                                          tip="Save the palette as a CSV table (hex, RGB, share, "
                                              "pixels, exact centre) or as a list of hex colours "
                                              "(.txt).")
-        self.widget = side_panel(image_box, colours_box, view_box, palette_box, export_box,
+        # the palette last: its rows come and go with k, and nothing is below it to move
+        self.widget = side_panel(image_box, colours_box, view_box, export_box, palette_box,
                                  width=290)
         self._palette_of = None
 
@@ -121,7 +124,7 @@ class SegmentationControls:
             self.swatches.blockSignals(False)
         if 0 <= i < len(seg.palette):
             self.palette_note.setText(
-                f"Colour {i} ({palette_hex(seg.palette)[i]}): {100 * seg.shares[i]:.1f}% of "
+                f"Colour {i} ({palette_hex(seg.palette)[i]}): {percent(seg.shares[i])} of "
                 "the pixels, shown in colour; the rest is faded. Click it again to show all.")
         else:
             self.palette_note.setText("Click a colour to highlight its pixels.")

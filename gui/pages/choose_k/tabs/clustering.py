@@ -17,6 +17,7 @@ from gui.pages.choose_k.state import ChooseKState, missing_diagrams_text, scatte
 from gui.widgets.palette import palette_rgba
 from gui.widgets.scatter import ScatterView
 from gui.widgets.silhouette_view import SilhouetteGrid
+from gui.widgets.wrapping_label import reserve_lines
 
 HOVER_HINT = "Hover a band: its cluster's size and mean silhouette."
 
@@ -50,6 +51,7 @@ class DiagramsPane(QWidget):
         self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setToolTip("What the mouse points at in the silhouette diagrams.")
         self.hover_label.setStyleSheet("color: #333; padding: 2px;")
+        reserve_lines(self.hover_label, 2, padding=6)  # wraps, and the grid never moves
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(_column(self.grid, self.hover_label))

@@ -31,10 +31,10 @@ class CurvesView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plots = {
-            "inertia": make_plot("Inertia", "k", None),
-            "silhouette": make_plot("Silhouette score", "k", None),
-            "calinski_harabasz": make_plot("Calinski-Harabasz", "k", None),
-            "davies_bouldin": make_plot("Davies-Bouldin", "k", None),
+            "inertia": make_plot("Inertia", "k", None, integer_x=True),
+            "silhouette": make_plot("Silhouette score", "k", None, integer_x=True),
+            "calinski_harabasz": make_plot("Calinski-Harabasz", "k", None, integer_x=True),
+            "davies_bouldin": make_plot("Davies-Bouldin", "k", None, integer_x=True),
         }
         self.plots["silhouette"].setToolTip(
             "Mean silhouette coefficient against k (higher is better; the best k is starred). "

@@ -49,6 +49,7 @@ class CompareTab(Tab):
         row.addSpacing(16)
         row.addWidget(self.note, 1)
         layout.addLayout(row)
+        layout.addWidget(self.note)
         # the two plots are made when the tab is first shown (opening the page is quicker)
         self.plot_a: DBSCANPlot | None = None
         self.plot_b: DBSCANPlot | None = None

@@ -37,7 +37,7 @@ class BayesTab(Tab):
         row.addWidget(QLabel("weight_concentration_prior"))
         row.addWidget(self.prior, 1)
         row.addWidget(self.prior_label)
-        self.plot = make_plot("Weights", "component", "")
+        self.plot = make_plot("Weights", "component", "", integer_x=True)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.plot.addItem(self.bars)
         self.plot.getAxis("left").enableAutoSIPrefix(False)

@@ -20,7 +20,7 @@ class ChooseKTab(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = make_plot("BIC and AIC", "k", "lower is better")
+        self.plot = make_plot("BIC and AIC", "k", "lower is better", integer_x=True)
         self.plot.addLegend(offset=(-10, 10))
         self.bic_curve = pg.PlotDataItem([], [], pen=pg.mkPen(series_hex(0), width=2),
                                          symbol="o", symbolBrush=series_hex(0), name="BIC")

@@ -5,7 +5,7 @@ grows per iteration."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from gui.pages.base import Tab, info_label
 from gui.pages.gaussian_mixtures import snippets
@@ -13,6 +13,7 @@ from gui.pages.gaussian_mixtures.state import GMState
 from gui.pages.gaussian_mixtures.view import MixtureView, two_plots
 from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
+from gui.widgets.wrapping_label import reserve_lines
 
 PHASE_TEXT = {"E": "E step: responsibilities", "M": "M step: weights, means, covariances"}
 INIT_TEXT = "Initialisation (no E step yet: every point equally likely)"
@@ -24,7 +25,7 @@ class EMTab(Tab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.view = MixtureView()
-        self.bound_plot = make_plot("Lower bound", "iteration", "")
+        self.bound_plot = make_plot("Lower bound", "iteration", "", integer_x=True)
         self.bound_curve = self.bound_plot.plot([], [], pen=pg.mkPen(series_hex(0), width=2),
                                                 symbol="o", symbolSize=6)
         buttons = QHBoxLayout()
@@ -37,11 +38,14 @@ class EMTab(Tab):
         self.play_button.setCheckable(True)
         self.reset_button = self._button("Reset", "Back to scikit-learn's initialisation "
                                          "(iteration 0).", buttons)
-        self.phase_label = QLabel()
-        buttons.addWidget(self.phase_label)
         buttons.addStretch(1)
+        # below the buttons, two lines reserved: a narrow window wraps it, nothing moves
+        self.phase_label = reserve_lines(QLabel(), 2)
+        top = QVBoxLayout()
+        top.addLayout(buttons)
+        top.addWidget(self.phase_label)
         self.info = info_label()
-        two_plots(self, buttons, self.view, self.bound_plot)
+        two_plots(self, top, self.view, self.bound_plot)
 
     @staticmethod
     def _button(text, tip, layout) -> QPushButton:

@@ -25,6 +25,7 @@ from gui.pages.kmeans.state import KMeansState
 from gui.pages.kmeans.tabs import LazyTab
 from gui.widgets.cluster_view import ClusterView, HandleItem
 from gui.widgets.palette import palette_rgba
+from gui.widgets.table_rows import show_rows
 
 
 def _color_icon(rgba) -> QIcon:
@@ -82,6 +83,7 @@ class ClustersTab(LazyTab):
                               "Delete removes the selected rows.")
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMinimumSectionSize(30)
+        show_rows(self.table)
         sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
         sc.setWhatsThis(DELETE_NEW_HELP)
         sc.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -93,6 +95,7 @@ class ClustersTab(LazyTab):
         self.clear_new_button.setToolTip("Remove every new instance.")
         table_title = QLabel("<b>Soft clustering</b>: distances (<code>transform</code>)")
         table_title.setToolTip(self.table.toolTip())
+        table_title.setWordWrap(True)  # a narrow window wraps it instead of growing
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(table_title, 1)

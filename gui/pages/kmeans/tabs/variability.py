@@ -31,6 +31,7 @@ class VariabilityTab(LazyTab):
         self.seed_spin.setRange(0, 2**31 - 10_000)
         self.seed_spin.setValue(0)
         self.seed_spin.setToolTip("Run i uses random_state = first seed + i.")
+        self.seed_spin.setMinimumWidth(70)  # not the width of 2**31: the window must fit 1024 px
         self.button = QPushButton("Run")
         self.button.setToolTip("Fit K-Means this many times with init='random' and with "
                                "init='k-means++' (n_init=1 each), in the background, and plot "

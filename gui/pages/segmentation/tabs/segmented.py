@@ -12,6 +12,7 @@ from PySide6.QtCore import QRectF, QSignalBlocker, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout
 
 from core.segmentation import PALETTE_HEADER, palette_hex, palette_rows
+from gui.numbers import count
 from gui.pages.base import Tab
 from gui.widgets.image_views import ImageGrid, PairGrid, SplitLine
 
@@ -73,7 +74,7 @@ class SegmentedTab(Tab):
             h, w = image.shape
             self.side.set_image_shape((h, w))
             self.original_panel.set_image(image.original, (h, w))
-            self.original_panel.set_title(f"Original ({w} × {h})")
+            self.original_panel.set_title(f"Original ({count(w)} × {count(h)})")
             self.overlay_panel.set_image(image.original, (h, w))
             self.split_line.setBounds((0, w))
         shown = state.displayed()
