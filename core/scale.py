@@ -57,6 +57,7 @@ __all__ = [
     "connect",
     "fit_kmeans_streaming",
     "open_array",
+    "sample_rows",
 ]
 
 #: Bytes of float64 values one chunk holds (what a pass keeps in memory at once).
@@ -969,6 +970,22 @@ def _minibatch_passes(runner: _Local, parts, start, max_iter, tol_abs, random_st
     return centers, False
 
 
+def sample_rows(source, n_rows: int = 1_000_000, random_state=0, *,
+                progress: ProgressFn | None = None,
+                chunk_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """At most ``n_rows`` rows drawn at random (without replacement, in their order) from data
+    of any size, read chunk by chunk: ``(rows, their indices, the number of rows)``. What a
+    page draws when the data do not fit in memory. ``source`` as for
+    :func:`fit_kmeans_streaming` (no client)."""
+    n_rows = _check_positive_int(n_rows, "n_rows")
+    runner = _Local()
+    parts, n, _d, array = _plan(source, runner, chunk_rows, False)
+    runner.array = array
+    index, picks = _picks(parts, n, min(n_rows, n), np.random.default_rng(random_state))
+    out = runner.map(_stats_task, parts, progress, args=picks)
+    return np.concatenate([o["sample"] for o in out], axis=0), index, n
+
+
 # --------------------------------------------------------------------------- backends
 
 
@@ -1013,7 +1030,15 @@ def connect(backend: str, n_workers: int = 2, timeout: float = 10.0):
     if "://" not in address:
         address = "tcp://" + address
     try:
+        if address.startswith("tcp://"):  # nothing listening: say so without a Client
+            import socket
+
+            host, _, port = address[6:].rpartition(":")
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
         return Client(address, timeout=timeout)
+    except ValueError as exc:
+        raise DataError(f"'{address}' is not a scheduler address; it looks like "
+                        "tcp://host:8786.") from exc
     except (OSError, TimeoutError) as exc:
         raise DataError(f"No Dask scheduler answered at {address} ({exc}). Start one with "
                         "`dask scheduler` and check the address and the firewall.") from exc

@@ -12,7 +12,7 @@ from sklearn.datasets import make_blobs
 
 from core.errors import Cancelled, DataError
 from core.kmeans import fit_kmeans
-from core.scale import array_shape, fit_kmeans_streaming, open_array
+from core.scale import array_shape, fit_kmeans_streaming, open_array, sample_rows
 
 
 def sk(X, init, **kw):
@@ -253,3 +253,13 @@ def test_parquet_tables_are_cached_and_read_by_row_groups(tmp_path):
     res = fit_kmeans_streaming(tmp_path / "n.parquet", 5, init=init)
     assert res.n_chunks == 5
     np.testing.assert_allclose(res.centers, sk(X, init).cluster_centers_, atol=1e-9)
+
+
+def test_sample_rows_draws_rows_of_the_data_in_their_order(tmp_path):
+    X, _ = data(15, n=5000)
+    np.save(tmp_path / "x.npy", X)
+    rows, index, n = sample_rows(tmp_path / "x.npy", 700, random_state=3, chunk_rows=600)
+    assert n == 5000 and rows.shape == (700, 3) and np.all(np.diff(index) > 0)
+    np.testing.assert_array_equal(rows, X[index])
+    every, index, _ = sample_rows(X, 10_000)
+    np.testing.assert_array_equal(every, X)
