@@ -3,7 +3,9 @@
 1. One machine: a memory-mapped ``.npy`` of 16M x 16 float64 (2 GB, ``--size full``):
    ``fit_kmeans_streaming`` (k-means++ on a 1M-row sample, then exact Lloyd passes over
    chunks): time per pass and peak RSS, against ``KMeans`` fitted on a 1M-row sample (its
-   time and peak RSS); and the inertia on the whole data of both fits.
+   time and peak RSS; the sample drawn by reading the file, as ours does); the passes alone
+   (from k given rows: no sample fit) for the memory of streaming itself; and the inertia on
+   the whole data of both fits.
 2. A cluster: a 20M x 8 table (8 ``.npy`` shards) on a 2-worker ``LocalCluster``: time per
    Lloyd step against a pass of the same fit in this process, and the inertia on the whole
    data against the in-memory ``KMeans`` fit on a 1M-row sample.
@@ -68,12 +70,15 @@ if args["mode"] == "stream":
                                random_state=0)
     out.update(passes=list(res.pass_seconds), inertia=res.inertia, n_iter=res.n_iter,
                centers=np.asarray(res.centers).tolist(), chunks=res.n_chunks)
+elif args["mode"] == "passes":
+    X0 = np.load(args["paths"][0], mmap_mode="r")
+    init = np.array(X0[:args["k"]])
+    res = fit_kmeans_streaming(args["paths"], args["k"], init=init, init_sample=1000,
+                               max_iter=args["max_iter"], tol=0.0)
+    out.update(passes=list(res.pass_seconds), n_iter=res.n_iter)
 elif args["mode"] == "sample":
-    Xs = [np.load(p, mmap_mode="r") for p in args["paths"]]
-    starts = np.cumsum([0] + [x.shape[0] for x in Xs])
-    rows = np.sort(np.random.default_rng(0).choice(starts[-1], args["sample"], replace=False))
-    S = np.concatenate([x[rows[(rows >= a) & (rows < b)] - a]
-                        for x, a, b in zip(Xs, starts, starts[1:])])
+    from core.scale import sample_rows
+    S, _, _ = sample_rows(args["paths"], args["sample"], random_state=0)
     t = time.perf_counter()
     km = KMeans(args["k"], n_init=3, random_state=0).fit(S)
     out.update(centers=km.cluster_centers_.tolist())
@@ -165,8 +170,9 @@ def one(folder: Path, size: dict) -> None:
                   "max_iter": MAX_PASSES})
     mb = child({"mode": "stream", "paths": paths, "k": K, "sample": m, "max_iter": 3,
                 "method": "minibatch"})
+    passes = child({"mode": "passes", "paths": paths, "k": K, "max_iter": 3})
     base = child({"mode": "sample", "paths": paths, "k": K, "sample": m})
-    per_pass = statistics.median(ours["passes"])
+    per_pass = statistics.median(ours["passes"] + passes["passes"])
     print(f"  streaming: {ours['n_iter']} Lloyd passes of {ours['chunks']} chunks, "
           f"{ours['seconds']:.1f} s in all (sample fit included); passes "
           + ", ".join(f"{s:.2f}" for s in ours["passes"]) + " s", flush=True)
@@ -174,7 +180,11 @@ def one(folder: Path, size: dict) -> None:
         f"Lloyd pass over {n:,} rows vs KMeans({m:,} sample)", per_pass, base["seconds"], "s")
     row("MiniBatch pass (same chunks) vs KMeans(sample)", statistics.median(mb["passes"]),
         base["seconds"], "s")
+    print("  Lloyd passes from k given rows (no sample fit): "
+          + ", ".join(f"{x:.2f}" for x in passes["passes"]) + " s", flush=True)
     row("peak RSS growth: streaming fit vs KMeans(sample)", ours["peak"], base["peak"], "MB")
+    row("peak RSS growth: the passes alone vs KMeans(sample)", passes["peak"], base["peak"],
+        "MB")
     full_base = inertia_on(paths, base["centers"])
     value_row("inertia on all rows: streaming vs KMeans(sample)", ours["inertia"], full_base)
     value_row("inertia on all rows: MiniBatch vs streaming", mb["inertia"], ours["inertia"])
