@@ -63,6 +63,9 @@ __all__ = [
 #: Bytes of float64 values one chunk holds (what a pass keeps in memory at once).
 CHUNK_BYTES = 32 << 20
 
+#: Rows per OpenMP thread below which a chunk is assigned by one thread.
+THREAD_ROWS = 32_768
+
 #: Rows of the view sample returned with a fit (its labels are the fit's ``labels``).
 VIEW_SAMPLE = 100_000
 
@@ -485,9 +488,11 @@ def _assign(Xc: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, float]:
         return labels, _numpy_assign(Xc, centers, labels)
     weights = np.ones(Xc.shape[0], dtype=np.float64)
     shift = np.zeros(centers.shape[0], dtype=np.float64)
-    kern.lloyd_iter(Xc, weights, centers, None, None, labels, shift, kern.n_threads,
+    # OpenMP threads pay off on big chunks only (a small one is done before they meet)
+    threads = max(1, min(kern.n_threads, Xc.shape[0] // THREAD_ROWS))
+    kern.lloyd_iter(Xc, weights, centers, None, None, labels, shift, threads,
                     update_centers=False)
-    return labels, float(kern.inertia(Xc, weights, centers, labels, kern.n_threads))
+    return labels, float(kern.inertia(Xc, weights, centers, labels, threads))
 
 
 def _lloyd_task(part: _Part, centers: np.ndarray, mean: np.ndarray, array=None) -> tuple:
