@@ -47,22 +47,19 @@ K = 8
 MAX_PASSES = 20
 
 CHILD = r"""
-import json, sys, time
+import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
 from core.scale import fit_kmeans_streaming
 from sklearn.cluster import KMeans
 
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
+def resident():  # bytes in memory now (statm's second field, in pages)
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 args = json.loads(sys.argv[1])
 out = {{}}
-before = status("VmRSS")
+before = resident()
 t = time.perf_counter()
 if args["mode"] == "stream":
     res = fit_kmeans_streaming(args["paths"], args["k"], init_sample=args["sample"],
@@ -94,7 +91,7 @@ elif args["mode"] == "dask":
         out.update(passes=list(res.pass_seconds), inertia=res.inertia, n_iter=res.n_iter,
                    centers=np.asarray(res.centers).tolist(), chunks=res.n_chunks)
 out["seconds"] = time.perf_counter() - t
-out["peak"] = status("VmHWM") - before
+out["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
 print(json.dumps(out))
 """
 

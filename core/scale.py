@@ -44,6 +44,7 @@ from core.kmeans import (
     _frozen,
     _Kernels,
     _numpy_assign,
+    fit_warnings,
 )
 from core.progress import ProgressFn, report, scaled
 
@@ -905,14 +906,6 @@ def fit_kmeans_streaming(
     history[-1] = centers
     view = np.asarray(view, dtype=np.float64)
     view_labels, _ = _assign(np.ascontiguousarray(view - mean), final)
-    warnings = []
-    distinct = int((counts > 0).sum())
-    if distinct < k:
-        warnings.append(f"Number of distinct clusters ({distinct}) found smaller than "
-                        f"n_clusters ({k}). Possibly due to duplicate points in X.")
-    if not converged:
-        warnings.append(f"The fit stopped after max_iter={max_iter} passes before the centres "
-                        "settled; a larger max_iter lets it converge.")
     report(progress, 1.0)
     return StreamingKMeansResult(
         centers=_frozen(centers),
@@ -931,7 +924,7 @@ def fit_kmeans_streaming(
         history=_frozen(np.stack(history)),
         history_inertia=_frozen(history_inertia),
         converged=converged,
-        warnings=tuple(warnings),
+        warnings=fit_warnings(None, k, converged, max_iter, distinct=int((counts > 0).sum())),
         n_samples=int(n),
         sample=_frozen(view),
         sample_index=_frozen(sample_index[view_pos], np.int64),
