@@ -82,7 +82,7 @@ elif args["mode"] == "sample":
 elif args["mode"] == "dask":
     from distributed import Client, LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, host="127.0.0.1") as cl, Client(cl) as c:
+                      dashboard_address="127.0.0.1:0", host="127.0.0.1") as cl, Client(cl) as c:
         from core.kmeans import _Kernels
         c.run(lambda: _Kernels.get() is not None)  # scikit-learn imported on every worker
         t = time.perf_counter()

@@ -1022,7 +1022,8 @@ def connect(backend: str, n_workers: int = 2, timeout: float = 10.0):
                         'pip install "clusterlab[dask]".') from exc
     if backend == "local":
         cluster = LocalCluster(n_workers=int(n_workers), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+                               processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0")
         return Client(cluster)
     address = backend.strip()
     if "://" not in address:

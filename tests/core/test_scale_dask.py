@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def client():
     """Two single-threaded workers in this process (started once for the module)."""
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, \
+                      dashboard_address="127.0.0.1:0") as cluster, \
             Client(cluster) as c:
         # the cluster's threads (one per worker, and dask's offload thread) live as long as
         # the module's cluster: started here, not inside the first test

@@ -80,7 +80,7 @@ def tcp_cluster():
 
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   protocol="tcp", host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address="127.0.0.1:0") as cluster:
         with distributed.Client(cluster) as c:  # the worker's thread, started here
             c.submit(int, 1, pure=False).result()
         _offload_executor.submit(int, 1).result()

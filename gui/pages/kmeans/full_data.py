@@ -69,10 +69,13 @@ class FullData:
         key = s.dataset
         self.label.setText(f"<i>Fitting on all {stream['n_rows']:,} rows on "
                            f"{backend.describe()}…</i>")
-        self.page.run_task(fit_full_job, stream["path"], s.k, s.random_state, backend,
-                           s.max_iter, key="full-fit",
-                           description=f"K-Means on all {stream['n_rows']:,} rows…",
-                           on_result=lambda res: self.show(key, res), on_error=self.failed)
+        task = self.page.run_task(fit_full_job, stream["path"], s.k, s.random_state, backend,
+                                  s.max_iter, key="full-fit",
+                                  description=f"K-Means on all {stream['n_rows']:,} rows…",
+                                  on_result=lambda res: self.show(key, res),
+                                  on_error=self.failed)
+        task.cancelled.connect(lambda: self.label.setText("Cancelled: the fit on the full "
+                                                          "data stopped (nothing runs on)."))
 
     def failed(self, exc: BaseException) -> None:
         self.label.setText("")
@@ -87,7 +90,9 @@ class FullData:
             f"{res.backend}: inertia <b>{fmt(res.inertia)}</b>"
             + ("" if res.converged else " (not converged)")
             + f"<br>Started from k-means++ on {res.init_sample:,} rows (inertia there "
-            f"{fmt(res.run_inertias[0])}).")
+            f"{fmt(res.run_inertias[0])}). Inertia on every row after each pass: "
+            + " → ".join(fmt(v) for v in res.history_inertia[:8])
+            + (" …" if len(res.history_inertia) > 8 else "") + ".")
         k, d = res.centers.shape
         self.table.setRowCount(k)
         self.table.setColumnCount(d)
