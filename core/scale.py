@@ -565,7 +565,8 @@ class _Local:
     def init(self, stats: list, n_clusters, n_init, random_state, view, progress):
         from core.kmeans import fit_kmeans
 
-        sample = np.concatenate([s["sample"] for s in stats], axis=0)
+        # popped: the chunks' pieces go as soon as the sample is one array
+        sample = np.concatenate([s.pop("sample") for s in stats], axis=0)
         fit = fit_kmeans(sample, n_clusters, n_init=n_init, random_state=random_state,
                          progress=progress)
         return np.asarray(fit.centers), float(fit.inertia), sample[view]
