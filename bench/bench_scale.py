@@ -47,19 +47,20 @@ K = 8
 MAX_PASSES = 20
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
 from core.scale import fit_kmeans_streaming
 from sklearn.cluster import KMeans
 
-def resident():  # bytes in memory now (statm's second field, in pages)
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def memory():  # VmRSS, VmHWM... of this process in bytes (getrusage's maxrss survives exec)
+    with open("/proc/self/status") as f:
+        vm = dict(line.split(":", 1) for line in f if line.startswith("Vm"))
+    return {{k: int(v.split()[0]) * 1024 for k, v in vm.items()}}
 
 args = json.loads(sys.argv[1])
 out = {{}}
-before = resident()
+before = memory()["VmRSS"]
 t = time.perf_counter()
 if args["mode"] == "stream":
     res = fit_kmeans_streaming(args["paths"], args["k"], init_sample=args["sample"],
@@ -91,7 +92,7 @@ elif args["mode"] == "dask":
         out.update(passes=list(res.pass_seconds), inertia=res.inertia, n_iter=res.n_iter,
                    centers=np.asarray(res.centers).tolist(), chunks=res.n_chunks)
 out["seconds"] = time.perf_counter() - t
-out["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+out["peak"] = memory()["VmHWM"] - before
 print(json.dumps(out))
 """
 
@@ -145,12 +146,15 @@ def main() -> None:
     ap.add_argument("--size", choices=sorted(SIZES), default="small")
     ap.add_argument("--small", action="store_true", help="the small size (the default)")
     ap.add_argument("--tmp", default="/tmp", help="where the data are generated")
+    ap.add_argument("--only", choices=("one", "cluster"), help="run one of the two parts")
     ns = ap.parse_args()
     size = SIZES["small" if ns.small else ns.size]
     folder = Path(tempfile.mkdtemp(prefix="clusterlab-bench-scale-", dir=ns.tmp))
     try:
-        one(folder, size)
-        cluster(folder, size)
+        if ns.only != "cluster":
+            one(folder, size)
+        if ns.only != "one":
+            cluster(folder, size)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
