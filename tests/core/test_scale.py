@@ -116,9 +116,9 @@ def test_npy_file_and_open_array_read_by_chunks_give_the_same_fit(tmp_path):
 
 
 def test_minibatch_passes_reach_the_lloyd_objective_with_an_exact_inertia():
-    X, _ = data(8, n=12_000, d=4, k=5)
-    lloyd = fit_kmeans_streaming(X, 5, init_sample=2000, chunk_rows=2000)
-    mb = fit_kmeans_streaming(X, 5, init_sample=2000, chunk_rows=2000, method="minibatch")
+    X, _ = data(8, n=6000, d=4, k=5)
+    lloyd = fit_kmeans_streaming(X, 5, init_sample=1500, chunk_rows=1500)
+    mb = fit_kmeans_streaming(X, 5, init_sample=1500, chunk_rows=1500, method="minibatch")
     assert mb.algorithm == "minibatch" and 1 <= mb.n_iter <= 300
     np.testing.assert_array_equal(mb.init, lloyd.init)
     d2 = ((X[:, None, :] - mb.centers[None]) ** 2).sum(axis=2).min(axis=1).sum()
