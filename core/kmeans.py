@@ -689,11 +689,13 @@ def fit_kmeans(
     )
 
 
-def fit_warnings(labels: np.ndarray, k: int, converged: bool = True,
-                 max_iter: int = 300) -> tuple[str, ...]:
-    """The sentences scikit-learn's ``KMeans.fit`` would warn with for this fit."""
+def fit_warnings(labels: np.ndarray | None, k: int, converged: bool = True,
+                 max_iter: int = 300, distinct: int | None = None) -> tuple[str, ...]:
+    """The sentences scikit-learn's ``KMeans.fit`` would warn with for this fit (``distinct``
+    clusters counted by the caller when it has no labels of every point)."""
     out = []
-    distinct = int(np.unique(labels).size)
+    if distinct is None:
+        distinct = int(np.unique(labels).size)
     if distinct < k:
         # scikit-learn's ConvergenceWarning, word for word
         out.append(f"Number of distinct clusters ({distinct}) found smaller than n_clusters "

@@ -7,6 +7,7 @@ as ``.npz`` and read back with ``allow_pickle=False``; metadata as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -14,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -53,9 +54,11 @@ def _set_new_file_mode(fd: int, path: Path) -> None:
         pass
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file + fsync + rename).
-
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, atomically: the data goes to a temp file in
+    the same folder, which is fsynced and renamed over ``path`` when the block ends; on any
+    exception (a cancel included) the temp file is removed and ``path`` is left as it was.
     The file gets the usual permissions: those of the file it replaces, or 0666 less the
     umask for a new one (not mkstemp's 0600)."""
     path = Path(path)
@@ -63,8 +66,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         _set_new_file_mode(fd, path)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "w+b") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -74,7 +77,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         except OSError:
             pass
         raise
-    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename), with the usual
+    permissions (see :func:`atomic_writer`)."""
+    with atomic_writer(path) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 #: A temp file older than this (seconds) belongs to no write still under way.

@@ -28,6 +28,7 @@ from core.images import IMAGE_SUFFIXES
 from core.storage import write_csv
 from core.tables import file_kind
 from gui import settings as app_settings
+from gui.backend import close_clients, offer_streaming, show_backend_dialog
 from gui.context import AppContext
 from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
@@ -195,6 +196,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Export results as &CSV…", self.export_csv_dialog, None,
                      "Save the page's results as a CSV table")
         file_menu.addSeparator()
+        self._action(file_menu, "Compute &backend…", lambda: show_backend_dialog(self), None,
+                     "Where K-Means runs on data too big for memory: here, or on a Dask cluster")
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         view_menu = bar.addMenu("&View")
@@ -313,7 +316,7 @@ class MainWindow(QMainWindow):
                               description=f"Opening {Path(path).name}…",
                               on_result=lambda r: self._image_loaded(path, r),
                               on_error=lambda e: self._open_failed(path, e, fixes))
-        else:
+        elif not offer_streaming(self, path):  # too big to load: a sample, in streaming mode
             self.tasks.submit(_load_table_job, path, key="open-file",
                               description=f"Opening {Path(path).name}…", **fixes,
                               on_result=self._table_loaded,
@@ -486,6 +489,7 @@ class MainWindow(QMainWindow):
                 closer()
         self.tasks.shutdown(timeout=15.0)
         self._draw_big_clouds_off_thread(False)
+        close_clients()
         if self._prefetch.is_alive():
             self._prefetch.join(5.0)
         super().closeEvent(event)

@@ -46,7 +46,7 @@ EXCLUDED_MODULES = [
     "PyQt5", "PyQt6", "PySide2",
     # installed next to ClusterLab on a developer's machine, never used by the app
     "tkinter", "_tkinter", "IPython", "matplotlib", "pyarrow", "sympy", "numba",
-    "torch", "cupy", "dask", "pytest", "_pytest", "hypothesis", "pytest_qt", "pytestqt",
+    "torch", "cupy", "dask", "distributed", "pytest", "_pytest", "hypothesis", "pytest_qt", "pytestqt",
     "PyInstaller", "setuptools", "pkg_resources", "pip", "wheel", "docutils", "sphinx",
     "OpenGL", "cupy_backends", "array_api_strict", "jax", "polars", "duckdb", "ibis",
     "modin", "sqlframe", "psutil",

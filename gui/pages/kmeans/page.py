@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout
 from gui.pages.base import Page
 from gui.pages.kmeans import jobs
 from gui.pages.kmeans.controls import Controls
+from gui.pages.kmeans.full_data import FullData
 from gui.pages.kmeans.hand import HandPlacement
 from gui.pages.kmeans.settings import KMeansSettings, open_store
 from gui.pages.kmeans.state import CHAPTER_X_NEW, FitParams, KMeansState
@@ -73,6 +74,7 @@ class KMeansPage(Page):
         self.stepping = Stepping(self)
         self.play_timer = self.stepping.timer
         self._connect()
+        self.full_data = FullData(self)  # "Fit on the full data", for streaming-mode datasets
         self.sync_mode()
         self._ready = True
 
