@@ -65,7 +65,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ClusterLab")
         self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
         self.setAcceptDrops(True)
-        self.settings = settings if settings is not None else app_settings.settings()
+        notice = None
+        if settings is None:  # a damaged settings file is moved aside, and that is said
+            settings, notice = app_settings.open_settings()
+        self.settings = settings
         app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
         self.ctx = AppContext(self.tasks, self.settings, self)
@@ -149,7 +152,11 @@ class MainWindow(QMainWindow):
         show_code = self.settings.value("window/show_code", True, type=bool)
         self.code_dock.setVisible(bool(show_code))
         last = self.settings.value("window/last_page", "data")
+        last = last if isinstance(last, str) else "data"
         self.show_page(last if last in page_names() else "data")
+        notices = [text for text in (notice, self.ctx.notice) if text]
+        if notices:
+            self.show_message(" ".join(notices), "warning")
         # Import the other pages' code in the background once the window is up, so that a
         # page's first visit only builds its widgets (importing took 35-120 ms a page).
         self._prefetch = threading.Thread(target=prefetch_pages, name="clusterlab-prefetch",
