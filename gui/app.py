@@ -34,6 +34,7 @@ from core.tables import file_kind
 from gui import settings as app_settings
 from gui.context import AppContext
 from gui.exports import save_pixmap, save_widget
+from gui.memory import MemoryReleaser
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
 from gui.tasks import TaskRunner
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
+        self.memory = MemoryReleaser()
         self.ctx = AppContext(self.tasks, self.settings, self)
         self.pages: dict[str, Page] = {}
 
@@ -276,6 +278,8 @@ class MainWindow(QMainWindow):
 
     def _task_finished(self, task) -> None:
         current = self.tasks.current()
+        if current is None and not self.tasks.busy:
+            self.memory.maybe_release()  # what the workers freed goes back to the system
         if current is None:
             self.progress.hide()
             self.cancel_button.hide()
