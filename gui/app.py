@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
         self.memory = MemoryReleaser()
+        self.memory.start(self)
         self.ctx = AppContext(self.tasks, self.settings, self)
         self.pages: dict[str, Page] = {}
 
@@ -479,6 +480,7 @@ class MainWindow(QMainWindow):
             if callable(closer):
                 closer()
         self.tasks.shutdown(timeout=15.0)
+        self.memory.wait()
         if self._prefetch.is_alive():
             self._prefetch.join(5.0)
         super().closeEvent(event)

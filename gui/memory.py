@@ -6,14 +6,17 @@ tiles, decision grids, images). glibc's allocator keeps what they free in per-th
 come from those heaps too: over a long session the process's resident memory kept growing
 although the live Python objects did not (bench/bench_monkey.py: 529 -> 795 MB in 10 minutes,
 with no growth of the objects tracemalloc sees). ``malloc_trim(0)`` returns the free pages of
-every arena to the system; :class:`MemoryReleaser` calls it when the task runner falls idle,
-at most every few seconds. Elsewhere than on glibc it does nothing.
+every arena to the system (with it the same monkey's memory stops growing once the pages are
+built); :class:`MemoryReleaser` calls it every few seconds and when the task runner falls
+idle, on a thread of its own (a trim after a big task can take 100 ms: not on the GUI thread).
+Elsewhere than on glibc it does nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 import time
 
 #: At most one trim per this many seconds (a trim walks the heaps: a few milliseconds).
@@ -32,12 +35,15 @@ def _malloc_trim():
 
 
 class MemoryReleaser:
-    """Calls ``malloc_trim(0)`` on :meth:`maybe_release`, at most every ``interval`` seconds."""
+    """Calls ``malloc_trim(0)`` on :meth:`maybe_release`, at most every ``interval`` seconds.
+
+    :meth:`start` (with a parent QObject) also asks every ``interval`` seconds."""
 
     def __init__(self, interval: float = MIN_INTERVAL_S):
         self.interval = interval
         self._trim = _malloc_trim()
         self._last = float("-inf")
+        self._thread: threading.Thread | None = None
         #: how many times memory was handed back (for tests and benchmarks)
         self.releases = 0
 
@@ -46,11 +52,31 @@ class MemoryReleaser:
         return self._trim is not None
 
     def maybe_release(self) -> bool:
-        """Trim now unless the last trim was less than ``interval`` seconds ago."""
+        """Trim (on a short-lived thread) unless the last trim was less than ``interval``
+        seconds ago or is still running."""
         now = time.monotonic()
         if self._trim is None or now - self._last < self.interval:
             return False
+        if self._thread is not None and self._thread.is_alive():
+            return False
         self._last = now
-        self._trim(0)
+        # ctypes releases the GIL during the call: the GUI thread goes on meanwhile
+        self._thread = threading.Thread(target=self._trim, args=(0,), daemon=True,
+                                        name="clusterlab-malloc-trim")
+        self._thread.start()
         self.releases += 1
         return True
+
+    def wait(self, timeout: float = 5.0) -> None:
+        """Wait for a running trim (at shutdown)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def start(self, parent) -> None:
+        """Ask every ``interval`` seconds, on a timer of ``parent`` (a QObject)."""
+        from PySide6.QtCore import QTimer
+
+        self._timer = QTimer(parent)
+        self._timer.setInterval(int(self.interval * 1000))
+        self._timer.timeout.connect(self.maybe_release)
+        self._timer.start()

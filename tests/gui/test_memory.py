@@ -18,10 +18,12 @@ def test_a_release_is_at_most_every_interval(monkeypatch):
     releaser = MemoryReleaser(interval=5.0)
     assert releaser.available
     assert releaser.maybe_release() and releaser.releases == 1
+    releaser.wait()
     clock[0] += 4.9
     assert not releaser.maybe_release() and releaser.releases == 1
     clock[0] += 0.2
     assert releaser.maybe_release() and releaser.releases == 2
+    releaser.wait()
 
 
 def test_without_malloc_trim_nothing_happens(monkeypatch):
