@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from gui import settings as app_settings
 from gui.context import RECENT_KEY, AppContext
 from gui.pages.kmeans.settings import DATASETS_FILE, LEGACY_SESSION_FILE, open_store
+from tests.gui.damage import write_damage
 
 GOOD = [
     {"placed": {"blobs": [[0.0, 1.0], [2.0, 3.0]]}, "x_new": {"blobs": [[1.5, 2.5]]}},
@@ -34,28 +35,14 @@ def _ini_path() -> str:
 
 
 def _damage(path, damage: str) -> None:
-    """Write one kind of damage where a JSON file should be."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if damage == "truncated":
-        path.write_text('{"placed": {"blobs": [[0.0, 1.0], [2.0')
-    elif damage == "nesting":
-        path.write_text("[" * 100_000 + "]" * 100_000)
-    elif damage == "empty":
-        path.write_bytes(b"")
-    elif damage == "wrong type":
-        path.write_text('{"placed": {"blobs": [["left", "up"], [2.0, 3.0]]}}')
-    elif damage == "not a dict":
-        path.write_text("[1, 2, 3]")
-    elif damage == "folder":
-        path.mkdir()
-    else:
-        raise AssertionError(damage)
+    write_damage(path, damage, truncated='{"placed": {"blobs": [[0.0, 1.0], [2.0',
+                 wrong_type='{"placed": {"blobs": [["left", "up"], [2.0, 3.0]]}}')
 
 
 # -- the K-Means session of 0.1.0 ----------------------------------------------------------------
 
 @pytest.mark.parametrize("damage", ["truncated", "nesting", "empty", "wrong type", "not a dict",
-                                    "folder"])
+                                    "folder", "not utf-8"])
 def test_an_unreadable_kmeans_session_is_set_aside(damage):
     folder = app_settings.data_dir()
     _damage(folder / LEGACY_SESSION_FILE, damage)
