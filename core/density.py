@@ -478,6 +478,12 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
             f"Clustering {n:,} points of {d} features needs about {_human_bytes(base)} of "
             f"working memory, more than the {_human_bytes(memory_limit)} allowed; "
             "cluster a sample of the rows instead.")
+    # Squared distances (scikit-learn's and these) must not overflow.
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if not math.isfinite(4.0 * d * top * top + eps * eps):
+        raise DataError(
+            f"The data's values (up to {top:.3g}) or eps are too large for squared distances "
+            "in floating point; divide the data and eps by a power of ten first.")
     report(progress, 0.0)
     if method == "grid" and d > 3:
         raise DataError(f"The grid method works with one to three features; the data has {d}.")
