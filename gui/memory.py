@@ -5,8 +5,9 @@ tiles, decision grids, images). glibc's allocator keeps what they free in per-th
 (arenas) and raises its mmap threshold after every large free, so later arrays of up to 32 MB
 come from those heaps too: over a long session the process's resident memory kept growing
 although the live Python objects did not (bench/bench_monkey.py: 529 -> 795 MB in 10 minutes,
-with no growth of the objects tracemalloc sees). ``malloc_trim(0)`` returns the free pages of
-every arena to the system (with it the same monkey's memory stops growing once the pages are
+with no growth of the objects tracemalloc sees). :func:`limit_fragmentation` fixes the mmap
+threshold at 4 MB (big arrays are unmapped when freed) and the heaps at two, and
+``malloc_trim(0)`` returns the free pages of every heap to the system (with it the same monkey's memory stops growing once the pages are
 built); :class:`MemoryReleaser` calls it every few seconds and when the task runner falls
 idle, on a thread of its own (a trim after a big task can take 100 ms: not on the GUI thread).
 Elsewhere than on glibc it does nothing.
@@ -21,6 +22,28 @@ import time
 
 #: At most one trim per this many seconds (a trim walks the heaps: a few milliseconds).
 MIN_INTERVAL_S = 5.0
+
+
+#: mallopt's parameters (glibc's malloc.h)
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+#: Arrays from this size on are mapped apart and unmapped when freed (glibc's default starts
+#: at 128 KB but rises to 32 MB after the first large free: then they fragment the heaps).
+MMAP_THRESHOLD = 4 << 20
+#: Heaps shared by the threads (glibc's default: 8 per core, each keeping its own free pieces).
+ARENA_MAX = 2
+
+
+def limit_fragmentation() -> bool:
+    """Fix glibc's mmap threshold and number of heaps (call once, before worker threads
+    start); False where that is not glibc."""
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_ARENA_MAX, ARENA_MAX))
 
 
 def _malloc_trim():
@@ -42,6 +65,7 @@ class MemoryReleaser:
     def __init__(self, interval: float = MIN_INTERVAL_S):
         self.interval = interval
         self._trim = _malloc_trim()
+        limit_fragmentation()
         self._last = float("-inf")
         self._thread: threading.Thread | None = None
         #: how many times memory was handed back (for tests and benchmarks)
