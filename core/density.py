@@ -909,6 +909,9 @@ class _BlockedPairs:
         n, d = X.shape
         self.X, self.eps2, self.search, self.block = X, eps * eps, search, int(block)
         self.tile = int(tile)
+        # one tile of squared distances and its mask, reused (no allocation per tile)
+        self._g = np.empty(self.block * self.tile)
+        self._m = np.empty(self.block * self.tile, dtype=bool)
         self.perm = np.asarray(search.tree.order(), dtype=np.int64)
         P = X[self.perm]
         nrm = np.einsum("ij,ij->i", P, P)
@@ -966,13 +969,15 @@ class _BlockedPairs:
             c_end = int(self.stops[run[-1]])
             for c in range(c0, c_end, self.tile):
                 c1 = min(c_end, c + self.tile)
-                G = Aa @ self.B[:, c:c1]
+                G = np.matmul(Aa, self.B[:, c:c1],
+                              out=self._g[:(hi - lo) * (c1 - c)].reshape(hi - lo, c1 - c))
                 b_first = int(np.searchsorted(self.stops, c, side="right"))
                 b_last = int(np.searchsorted(self.starts, c1 - 1, side="right")) - 1
                 margin = self.err * (self.max_nrm[a] + self.max_nrm[b_first:b_last + 1].max())
                 margin += self.search.tie_band(self.max_nrm[a],
                                                self.max_nrm[b_first:b_last + 1].max())
-                mask = self.eps2 + margin >= G
+                mask = np.less_equal(G, self.eps2 + margin,
+                                     out=self._m[:G.size].reshape(G.shape))
                 if c < hi:  # the diagonal block: pairs i < j only
                     k = min(hi, c1) - c
                     mask[:, :k] &= _upper(hi - lo, c - lo, k)
