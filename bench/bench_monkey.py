@@ -34,6 +34,26 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def heap_text() -> str:
+    """glibc's heap: in use by live allocations, and free but kept (what fragmentation holds);
+    empty elsewhere."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost")]
+
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return ""
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return (f"  heap in use {(info.uordblks + info.hblkhd) / 2 ** 20:6.1f} MB"
+            f"  free, kept {info.fordblks / 2 ** 20:6.1f} MB")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=45.0, help="seconds of monkey (600: 10 min)")
@@ -68,7 +88,7 @@ def main(argv=None) -> int:
             samples.append((time.monotonic() - start, rss_bytes()))
             t, rss = samples[-1]
             print(f"  {t:6.0f} s  {monkey.report.actions:6d} actions  RSS {rss / 2 ** 20:7.1f} MB"
-                  f"  failures {len(monkey.report.failures)}", flush=True)
+                  f"{heap_text()}  failures {len(monkey.report.failures)}", flush=True)
         answers = monkey.finish()
     report = monkey.report
     window.close()

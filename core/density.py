@@ -14,8 +14,8 @@ with a KD-tree (up to 15 features, more than 11 points), squared distances are
 compared with eps² as its tree does (a point at exactly eps may or may not be a
 neighbour, as in scikit-learn), and the ties its node bounds decide are asked
 of the same ``KDTree(X, leaf_size=30)``; where scikit-learn uses brute force (more
-than 15 features, or 11 points or fewer, its ``NearestNeighbors`` rule) the same
-brute-force search answers them, in chunks of rows.
+than 15 features, or 11 points or fewer, its ``NearestNeighbors`` rule) its
+rounding is allowed for and the same brute-force search answers the ties.
 
 * For one to three features (tree inputs), points are binned into a grid of
   cells of side ``eps / sqrt(d)``. Any two points of one cell are closer than
@@ -28,14 +28,21 @@ brute-force search answers them, in chunks of rows.
   search itself. The cost depends on the number of cells, not on the number of
   neighbour pairs.
 * Otherwise (the "chunked" method, and "brute" where scikit-learn uses brute
-  force), neighbourhoods are queried in chunks sized from an estimate of the
-  mean neighbourhood (measured on a sample before the work starts). They are
-  kept, as compact int32 lists, as long as they fit in half of
-  ``memory_limit`` (then one pass suffices, like scikit-learn); beyond that the
-  core samples of the remaining chunks are queried again. Core–core edges are
-  reduced to the components they join; a non-core point joins the
-  lowest-numbered cluster among the core samples that have it as a neighbour,
-  as in scikit-learn's expansion. If even small chunks would exceed
+  force), the points are put in the order of a KD-tree and cut into blocks;
+  the squared distances between two blocks whose bounding balls and boxes come
+  within eps are one matrix product (|x|² − 2x·y + |y|², tile by tile, at any
+  number of features), and a pair is decided from it unless it lies within the
+  rounding of that product and of scikit-learn's own test: those few are summed
+  feature by feature, and the ties asked of scikit-learn's search (in both
+  directions: its brute force is not symmetric). Each pair is found once, for
+  both of its points. The pairs are kept, as int32 arrays, as long as they fit
+  in half of ``memory_limit`` (then one pass suffices, like scikit-learn);
+  beyond that the blocks not kept are searched again. Core–core pairs are
+  reduced to the components they join (a link that holds one way only is
+  followed like scikit-learn's expansion does); a non-core point joins the
+  lowest-numbered cluster among the core samples that have it as a neighbour.
+  Block sizes follow an estimate of the mean neighbourhood (measured on a
+  sample before the work starts); if even small blocks would exceed
   ``memory_limit``, :class:`DataError` says so before the work starts.
 
 ``k_distances`` and ``suggest_eps`` help choose eps; ``knn_classify`` is the
@@ -242,6 +249,10 @@ class _Tree:
             dist, ind = dist[:, None], ind[:, None]
         return (dist, ind.astype(np.intp)) if return_distance else ind.astype(np.intp)
 
+    def order(self) -> np.ndarray:
+        """The rows of the data in the tree's order (each leaf's points are contiguous)."""
+        return self._tree.indices
+
     def query_radius(self, Q: np.ndarray, r: float, count_only: bool = False,
                      return_distance: bool = False):
         """The points within ``r`` of each row of Q (indices), or how many."""
@@ -326,14 +337,15 @@ def sklearn_uses_brute(n_samples: int, n_features: int) -> bool:
 class _Search:
     """scikit-learn's eps-neighbourhoods on X, as its DBSCAN decides them.
 
-    Where scikit-learn uses brute force, its brute-force search answers (in
-    chunks of rows). Where it uses its KD-tree, the chunked method queries that
-    same ``KDTree(X, leaf_size=30)`` (kept in the :class:`NeighborIndex`'s cache
-    when there is one). The grid method asks a GIL-free tree (:class:`_Tree`) for
-    candidates within a slightly larger radius, sums their squared distances
-    feature by feature like scikit-learn's tree does and compares them with
-    eps²; the rare ties (within a relative 1e-12 of eps², where the tree's node
-    bounds may decide) are asked of scikit-learn's KD-tree, built on the first tie.
+    ``brute``: whether scikit-learn searches by brute force here (else with its
+    ``KDTree(X, leaf_size=30)``). :meth:`contains` asks scikit-learn's own search
+    (its brute force, or that KD-tree, kept in the :class:`NeighborIndex`'s cache
+    when there is one) about the rare pairs whose squared distance is too close to
+    eps² for anything else to decide. :meth:`neighbours` (the grid method) asks a
+    GIL-free tree (:class:`_Tree`) for candidates within a slightly larger radius,
+    sums their squared distances feature by feature like scikit-learn's tree does
+    and compares them with eps²; ties (within a relative 1e-12 of eps², where the
+    tree's node bounds may decide) are asked with :meth:`contains`.
     """
 
     def __init__(self, X: np.ndarray, eps: float, index: NeighborIndex | None = None):
@@ -341,8 +353,6 @@ class _Search:
         self.brute = sklearn_uses_brute(*X.shape)
         self._index = index
         self._sk = None
-        self._norms = None
-        self.exact = False
         self._tree_ = None
         if self.brute:
             from sklearn.neighbors import NearestNeighbors
@@ -356,12 +366,6 @@ class _Search:
         if self._tree_ is None:
             self._tree_ = self._index.tree if self._index is not None else _tree(self.X)
         return self._tree_
-
-    def use_sklearn_tree(self) -> None:
-        """Answer every query with scikit-learn's own KD-tree (kept in the index's cache):
-        for four to fifteen features it is what scikit-learn's DBSCAN queries, at its speed."""
-        self.exact = True
-        self._sk = self._sklearn_tree()
 
     def _sklearn_tree(self):
         if self._sk is None:
@@ -381,30 +385,9 @@ class _Search:
         return self._sklearn_tree().query_radius(self.X[rows], r=self.eps,
                                                  return_distance=False)
 
-    def neighbours(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """N(i) for each i in ``rows`` (i itself included): (count per row, indices, and
-        the positions of the pairs that may hold one way only, see :meth:`maybe_one_way`)."""
-        if self.brute:
-            dist, ind = self._sk.radius_neighbors(self.X[rows], return_distance=True)
-            lengths, cols = _flatten(ind)
-            d2 = np.concatenate(list(dist)) ** 2 if cols.size else np.empty(0)
-            del dist, ind
-            qi = np.repeat(rows, lengths)
-            nrm = self._row_norms()
-            slack = 8e-15 * (self.X.shape[1] + 4) * (nrm[qi] + nrm[cols]) + 1e-9 * self.eps2
-            near = np.flatnonzero(d2 >= self.eps2 - slack)
-            del slack
-            tie = near[self.maybe_one_way(qi[near], cols[near])]
-            return lengths, cols, tie
-        if self.exact:
-            ind, dist = self._sk.query_radius(self.X[rows], r=self.eps, return_distance=True)
-            lengths, cols = _flatten(ind)
-            d = np.concatenate(list(dist)) if cols.size else np.empty(0)
-            del dist, ind
-            near = np.flatnonzero(d >= self.eps * (1.0 - 1e-9))
-            del d
-            qi = np.repeat(rows, lengths)
-            return lengths, cols, near[self.maybe_one_way(qi[near], cols[near])]
+    def neighbours(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """N(i) for each i in ``rows`` (i itself included), where scikit-learn uses its
+        KD-tree: (count per row, indices)."""
         neigh = self.tree.query_radius(self.X[rows], r=self.eps * (1.0 + 1e-9))
         lengths, cols = _flatten(neigh)
         del neigh
@@ -413,8 +396,7 @@ class _Search:
         if tie.any():
             sure[tie] = self.contains(qi[tie], cols[tie])
         which = np.repeat(np.arange(rows.size), lengths)[sure]
-        kept_tie = np.flatnonzero(tie[sure])
-        return np.bincount(which, minlength=rows.size).astype(np.int64), cols[sure], kept_tie
+        return np.bincount(which, minlength=rows.size).astype(np.int64), cols[sure]
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """|N(i)| for each i in ``rows``."""
@@ -431,34 +413,15 @@ class _Search:
             out[k] = bool(np.any(neigh[inv[k]] == j[k]))
         return out
 
-    def _row_norms(self) -> np.ndarray:
-        if self._norms is None:
-            self._norms = np.einsum("ij,ij->i", self.X, self.X)
-        return self._norms
-
-    def maybe_one_way(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Pairs whose neighbour relation may hold in one direction only (a tie).
-
-        The tree's point test is symmetric; its node bounds, and the rounding of
-        brute force (|x|² − 2x·y + |y|²), are not, but only within a few ulps of eps².
-        """
-        s = _sq_dist_rows(self.X, i, j)
+    def tie_band(self, sq_norms_i: np.ndarray, sq_norms_j: np.ndarray) -> np.ndarray | float:
+        """How far from eps² a squared distance (summed feature by feature) may lie and
+        scikit-learn still decide it either way: its brute force computes
+        |x|² − 2x·y + |y|², whose rounding grows with the norms; its tree's point test
+        is that very sum, and only its node bounds decide within a relative 1e-12."""
         if not self.brute:
-            return _three_way(s, self.eps2)[1]
-        nrm = self._row_norms()
-        tol = 4e-15 * (self.X.shape[1] + 4) * (nrm[i] + nrm[j])
-        return np.abs(s - self.eps2) <= tol + _TIE * self.eps2
-
-    def split_ties(self, i: np.ndarray, j: np.ndarray, maybe: np.ndarray):
-        """Pairs (i, j) with j in N(i) split into (both ways i, j), (one way only i, j);
-        ``maybe``: the positions of the pairs that may hold one way only."""
-        if maybe.size == 0:
-            return (i, j), (i[:0], j[:0])
-        back = self.contains(j[maybe], i[maybe])
-        single = maybe[~back]
-        both = np.ones(i.size, dtype=bool)
-        both[single] = False
-        return (i[both], j[both]), (i[single], j[single])
+            return _TIE * self.eps2
+        d = self.X.shape[1]
+        return 4e-15 * (d + 4) * (sq_norms_i + sq_norms_j) + _TIE * self.eps2
 
 
 def _sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -515,6 +478,12 @@ def run_dbscan(X, eps: float, min_samples: int = 5, *,
             f"Clustering {n:,} points of {d} features needs about {_human_bytes(base)} of "
             f"working memory, more than the {_human_bytes(memory_limit)} allowed; "
             "cluster a sample of the rows instead.")
+    # Squared distances (scikit-learn's and these) must not overflow.
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if not math.isfinite(4.0 * d * top * top + eps * eps):
+        raise DataError(
+            f"The data's values (up to {top:.3g}) or eps are too large for squared distances "
+            "in floating point; divide the data and eps by a power of ten first.")
     report(progress, 0.0)
     if method == "grid" and d > 3:
         raise DataError(f"The grid method works with one to three features; the data has {d}.")
@@ -884,7 +853,16 @@ def _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps: float,
     return hit
 
 
-# -- the chunked method (any number of features) -------------------------------------------------
+# -- the blocked method (any number of features) -------------------------------------------------
+
+#: Points per block of the blocked search: one tile of squared distances is at most
+#: _BLOCK x _TILE_COLS doubles.
+_BLOCK = 256
+_TILE_COLS = 4096
+#: The rounding of |x|² − 2x·y + |y|² (our matrix product) stays below this x (d + 4) x
+#: (|x|² + |y|²); the bound is about twenty times the worst case of a dot product's rounding.
+_GEMM_ERR = 8e-15
+
 
 def _merge_edges(root: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
     """``root`` after joining the components of each edge (ra[i], rb[i]) (core positions)."""
@@ -905,23 +883,171 @@ def _merge_edges(root: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray
     return smallest[comp[root]]
 
 
+class _BlockedPairs:
+    """Every pair of points within eps, as scikit-learn's search decides it, block by block.
+
+    The points are put in the order of a KD-tree (its leaves are contiguous, so
+    consecutive points are close) and cut into blocks of ``block`` points, each
+    with its bounding ball and box. For a block a and every block b >= a whose
+    ball and box are within eps of a's, the squared distances of all their pairs come from one
+    matrix product (|x|² − 2x·y + |y|², the arithmetic of scikit-learn's brute
+    force, fast at any number of features); only a tile of ``block`` x ``tile``
+    of them exists at a time. A pair clearly inside eps (by more than the
+    rounding of both that product and scikit-learn's own test) is a neighbour
+    both ways; the few near eps² are summed feature by feature, and those still
+    within scikit-learn's tie band are asked of scikit-learn's search, in both
+    directions.
+
+    :meth:`row` gives, for block a, the pairs that hold both ways (i, j), i ≠ j,
+    and those that hold one way only (from, to): ``to`` in N(from), not the
+    reverse. Indices are rows of X. :attr:`self_in` says whether each point is in
+    its own neighbourhood (always, except in scikit-learn's brute force on
+    points whose norms dwarf eps).
+    """
+
+    def __init__(self, X: np.ndarray, eps: float, search: _Search, block: int, tile: int):
+        n, d = X.shape
+        self.X, self.eps2, self.search, self.block = X, eps * eps, search, int(block)
+        self.tile = int(tile)
+        # one tile of squared distances and its mask, reused (no allocation per tile)
+        self._g = np.empty(self.block * self.tile)
+        self._m = np.empty(self.block * self.tile, dtype=bool)
+        self.perm = np.asarray(search.tree.order(), dtype=np.int64)
+        P = X[self.perm]
+        nrm = np.einsum("ij,ij->i", P, P)
+        self.nrm = nrm
+        # [x, |x|², 1] . [-2y, 1, |y|²] = |x|² - 2x·y + |y|²
+        self.A = np.empty((n, d + 2))
+        self.A[:, :d] = P
+        self.A[:, d] = nrm
+        self.A[:, d + 1] = 1.0
+        self.B = np.empty((d + 2, n))
+        self.B[:d] = -2.0 * P.T
+        self.B[d] = 1.0
+        self.B[d + 1] = nrm
+        self.err = _GEMM_ERR * (d + 4)
+        self.starts = np.arange(0, n, self.block)
+        self.stops = np.minimum(self.starts + self.block, n)
+        self.n_blocks = self.starts.size
+        centres = np.add.reduceat(P, self.starts, axis=0) / (self.stops - self.starts)[:, None]
+        owner = np.repeat(np.arange(self.n_blocks), self.stops - self.starts)
+        radius = np.sqrt(np.maximum.reduceat(
+            np.einsum("ij,ij->i", P - centres[owner], P - centres[owner]), self.starts))
+        self.centres, self.radius = centres, radius
+        self.lo = np.minimum.reduceat(P, self.starts, axis=0)
+        self.hi = np.maximum.reduceat(P, self.starts, axis=0)
+        self.max_nrm = np.maximum.reduceat(nrm, self.starts)
+        # Blocks whose balls are farther apart than this hold no pair that rounding could
+        # bring within eps.
+        top = float(nrm.max()) if n else 0.0
+        self.reach = (math.sqrt(self.eps2 + 2 * self.err * top + search.tie_band(top, top))
+                      * (1 + 1e-6) + 1e-9 * math.sqrt(top))
+        # A point outside its own neighbourhood: scikit-learn's brute force may say so when
+        # the rounding of |x|² − 2x·x + |x|² reaches eps².
+        self.self_in = np.ones(n, dtype=bool)
+        if search.brute:
+            band = search.tie_band(nrm, nrm)
+            doubt = np.flatnonzero(band >= self.eps2)
+            if doubt.size:
+                rows = self.perm[doubt]
+                self.self_in[rows] = search.contains(rows, rows)
+
+    def row(self, a: int):
+        """(both-ways i, j), (one-way from, to) for the pairs of block a with blocks >= a."""
+        lo, hi = self.starts[a], self.stops[a]
+        gap = np.sqrt(np.einsum("ij,ij->i", self.centres[a:] - self.centres[a],
+                                self.centres[a:] - self.centres[a]))
+        box = np.maximum(0.0, np.maximum(self.lo[a:] - self.hi[a], self.lo[a] - self.hi[a:]))
+        near = a + np.flatnonzero((gap <= self.radius[a] + self.radius[a:] + self.reach)
+                                  & (np.einsum("ij,ij->i", box, box) <= self.reach ** 2))
+        Aa = self.A[lo:hi]
+        gi_l, gj_l, g_l = [], [], []
+        # runs of consecutive candidate blocks, one matrix product each
+        cut = np.flatnonzero(np.diff(near) != 1) + 1
+        for run in np.split(near, cut):
+            c0 = int(self.starts[run[0]])
+            c_end = int(self.stops[run[-1]])
+            for c in range(c0, c_end, self.tile):
+                c1 = min(c_end, c + self.tile)
+                G = np.matmul(Aa, self.B[:, c:c1],
+                              out=self._g[:(hi - lo) * (c1 - c)].reshape(hi - lo, c1 - c))
+                b_first = int(np.searchsorted(self.stops, c, side="right"))
+                b_last = int(np.searchsorted(self.starts, c1 - 1, side="right")) - 1
+                margin = self.err * (self.max_nrm[a] + self.max_nrm[b_first:b_last + 1].max())
+                margin += self.search.tie_band(self.max_nrm[a],
+                                               self.max_nrm[b_first:b_last + 1].max())
+                mask = np.less_equal(G, self.eps2 + margin,
+                                     out=self._m[:G.size].reshape(G.shape))
+                if c < hi:  # the diagonal block: pairs i < j only
+                    k = min(hi, c1) - c
+                    mask[:, :k] &= _upper(hi - lo, c - lo, k)
+                flat = np.flatnonzero(mask)  # 1-D: several times faster than np.nonzero
+                if flat.size:
+                    r, q = np.divmod(flat, c1 - c)
+                    gi_l.append(r + lo)
+                    gj_l.append(q + c)
+                    g_l.append(G.ravel()[flat])
+        if not gi_l:
+            e = np.empty(0, np.int64)
+            return (e, e), (e, e)
+        gi, gj, g = np.concatenate(gi_l), np.concatenate(gj_l), np.concatenate(g_l)
+        del gi_l, gj_l, g_l
+        ni, nj = self.nrm[gi], self.nrm[gj]
+        band = self.search.tie_band(ni, nj)
+        m = self.err * (ni + nj) + band
+        sure = g < self.eps2 - m
+        doubt = np.flatnonzero(~sure & (g <= self.eps2 + m))
+        oi, oj = self.perm[gi], self.perm[gj]
+        one_from, one_to = np.empty(0, np.int64), np.empty(0, np.int64)
+        if doubt.size:
+            s = _sq_dist_rows(self.X, oi[doubt], oj[doubt])
+            bd = band[doubt] if np.ndim(band) else band
+            inside = s < self.eps2 - bd
+            ask = doubt[np.abs(s - self.eps2) <= bd]
+            sure[doubt[inside]] = True
+            if ask.size:
+                fwd = self.search.contains(oi[ask], oj[ask])
+                back = self.search.contains(oj[ask], oi[ask])
+                sure[ask[fwd & back]] = True
+                one_from = np.concatenate([oi[ask[fwd & ~back]], oj[ask[back & ~fwd]]])
+                one_to = np.concatenate([oj[ask[fwd & ~back]], oi[ask[back & ~fwd]]])
+        return (oi[sure], oj[sure]), (one_from, one_to)
+
+
+def _upper(rows: int, offset: int, cols: int) -> np.ndarray:
+    """mask[r, q] = (q + offset > r): the pairs i < j of a diagonal block's tile."""
+    return (np.arange(cols)[None, :] + offset) > np.arange(rows)[:, None]
+
+
+def _neighbour_count_estimate(X: np.ndarray, eps: float, sample: np.ndarray) -> np.ndarray:
+    """About |N(i)| for the sampled rows (a matrix product in tiles: no tree at high d)."""
+    Xs = X[sample]
+    ns = np.einsum("ij,ij->i", Xs, Xs)
+    out = np.zeros(sample.size, dtype=np.int64)
+    for c in range(0, X.shape[0], 16384):
+        Y = X[c:c + 16384]
+        D = ns[:, None] - 2.0 * (Xs @ Y.T) + np.einsum("ij,ij->i", Y, Y)[None, :]
+        out += np.count_nonzero(eps * eps >= D, axis=1)
+    return np.maximum(out, 1)
+
+
 def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
                     progress) -> DBSCANResult:
     n, d = X.shape
     method = "brute" if search.brute else "chunked"
-    if not search.brute:
-        search.use_sklearn_tree()
     # Estimate the neighbourhood sizes on a sample before any large query.
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, size=256, replace=False)) if n > 256 else np.arange(n)
-    counts_s = search.counts(sample)
+    counts_s = _neighbour_count_estimate(X, eps, sample)
     mean_count = float(np.mean(counts_s))
-    # A margin for the variance of the estimate and for denser chunks.
+    # A margin for the variance of the estimate and for denser blocks.
     per_row = max(1.0, 2.0 * mean_count + 3.0 * float(np.std(counts_s))) * _BYTES_PER_EDGE
-    budget = memory_limit - n * (_BYTES_PER_POINT_BASE + 16 * d)
+    # X in the tree's order, twice, with its norms (the operands of the matrix products)
+    fixed = n * (_BYTES_PER_POINT_BASE + 16 * d) + n * 16 * (d + 3)
+    budget = memory_limit - fixed
     rows_per_chunk = int(budget // 2 // per_row) if budget > 0 else 0
     if rows_per_chunk < min(MIN_CHUNK_ROWS, n):
-        need = 2 * min(MIN_CHUNK_ROWS, n) * per_row + n * (_BYTES_PER_POINT_BASE + 16 * d)
+        need = 2 * min(MIN_CHUNK_ROWS, n) * per_row + fixed
         raise DataError(
             f"With eps={eps:g}, a point has about {mean_count:,.0f} of the {n:,} points "
             f"within eps, so even {min(MIN_CHUNK_ROWS, n)} neighbourhoods at a time need about "
@@ -930,31 +1056,35 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
             "of the rows.")
     store_budget = budget // 2
     idx_type = np.int32 if n < 2 ** 31 else np.int64
+    # a tile of squared distances (and its mask) in a quarter of the budget
+    block = max(MIN_CHUNK_ROWS, min(_BLOCK, rows_per_chunk, int(math.sqrt(budget / 36))))
+    tile = max(block, min(_TILE_COLS, int(budget // 4 // (9 * block))))
+    pairs = _BlockedPairs(X, eps, search, block, tile)
+    nb = pairs.n_blocks
     report(progress, 0.02)
 
-    # Pass 1: every neighbourhood size (the core samples); the lists kept while they fit.
-    counts = np.empty(n, dtype=np.int64)
-    stored: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    # Pass 1: every neighbourhood size (the core samples); the pairs kept while they fit.
+    counts = pairs.self_in.astype(np.int64)
+    stored: list[tuple] = []
+    one_way: list[tuple[np.ndarray, np.ndarray]] = []
     stored_bytes = 0
-    first_unstored = n
-    # (chunks also sized by time: in many dimensions one chunk the memory allows can run for
-    # minutes, and progress, hence Cancel, is seen only between chunks)
-    for start, stop in timed_chunks(n, first=min(1024, rows_per_chunk), most=rows_per_chunk,
-                                    row_cost=float(n) * d):
-        rows = np.arange(start, stop)
-        if first_unstored == n:
-            lengths, cols, ties = search.neighbours(rows)
-            counts[start:stop] = lengths
-            cols = cols.astype(idx_type)
-            if stored_bytes + cols.nbytes + lengths.nbytes <= store_budget:
-                stored.append((start, stop, lengths, cols, ties))
-                stored_bytes += cols.nbytes + lengths.nbytes
+    first_unstored = nb
+    for a in range(nb):
+        (i, j), (f, t) = pairs.row(a)
+        counts += np.bincount(i, minlength=n)
+        counts += np.bincount(j, minlength=n)
+        if f.size:
+            counts += np.bincount(f, minlength=n)
+            one_way.append((f, t))
+        if first_unstored == nb:
+            i, j = i.astype(idx_type), j.astype(idx_type)
+            if stored_bytes + i.nbytes + j.nbytes <= store_budget:
+                stored.append((i, j))
+                stored_bytes += i.nbytes + j.nbytes
             else:
-                first_unstored = start
-            del cols
-        else:
-            counts[start:stop] = search.counts(rows)
-        report(progress, 0.02 + 0.58 * stop / n)
+                first_unstored = a
+        del i, j
+        report(progress, 0.02 + 0.63 * (a + 1) / nb)
     core_mask = counts >= min_samples
     del counts
     core_idx = np.flatnonzero(core_mask)
@@ -965,45 +1095,54 @@ def _dbscan_chunked(X, eps, min_samples, search: _Search, memory_limit,
     position = _core_positions(n, core_idx)
     # root[i]: the representative (smallest member) of the component of core sample i.
     root = np.arange(n_core, dtype=np.int64)
-    border_v: list[np.ndarray] = []
-    border_q: list[np.ndarray] = []
-    one_a: list[np.ndarray] = []
-    one_b: list[np.ndarray] = []
+    border_v: list[np.ndarray] = []  # border samples
+    border_q: list[np.ndarray] = []  # a core sample that has each within eps
+    edges_a: list[np.ndarray] = []
+    edges_b: list[np.ndarray] = []
+    n_edges = 0
 
-    def take(rows: np.ndarray, cols: np.ndarray, ties: np.ndarray) -> None:
-        nonlocal root
-        flag = np.zeros(rows.size, dtype=bool)
-        flag[ties] = True
-        keep = core_mask[rows]
-        rows, cols, flag = rows[keep], cols[keep].astype(np.int64), flag[keep]
-        to_core = core_mask[cols]
-        border_v.append(cols[~to_core])
-        border_q.append(rows[~to_core])
-        (ra, rb), (sa, sb) = search.split_ties(rows[to_core], cols[to_core],
-                                               np.flatnonzero(flag[to_core]))
-        one_a.append(position[sa])
-        one_b.append(position[sb])
-        root = _merge_edges(root, position[ra], position[rb])
+    def take(i: np.ndarray, j: np.ndarray) -> None:
+        """Pairs within eps both ways: core-core edges and border candidates."""
+        nonlocal root, n_edges
+        ci, cj = core_mask[i], core_mask[j]
+        both = ci & cj
+        edges_a.append(position[i[both]])
+        edges_b.append(position[j[both]])
+        n_edges += int(np.count_nonzero(both))
+        border_v.append(j[ci & ~cj])
+        border_q.append(i[ci & ~cj])
+        border_v.append(i[cj & ~ci])
+        border_q.append(j[cj & ~ci])
+        if n_edges > max(n_core, 1 << 20):
+            root = _merge_edges(root, np.concatenate(edges_a), np.concatenate(edges_b))
+            edges_a.clear()
+            edges_b.clear()
+            n_edges = 0
 
     while stored:
-        start, stop, lengths, cols, ties = stored.pop(0)
-        take(np.repeat(np.arange(start, stop), lengths), cols, ties)
-        del cols
+        take(*stored.pop(0))
     report(progress, 0.7)
-    # Pass 2: the core samples whose neighbourhoods did not fit, queried again.
-    again = core_idx[core_idx >= first_unstored]
-    for start, stop in timed_chunks(again.size, first=min(1024, rows_per_chunk),
-                                    most=rows_per_chunk, row_cost=float(n) * d):
-        rows = again[start:stop]
-        lengths, cols, ties = search.neighbours(rows)
-        take(np.repeat(rows, lengths), cols, ties)
-        report(progress, 0.7 + 0.25 * stop / again.size)
+    # Pass 2: the blocks whose pairs did not fit, searched again.
+    for a in range(first_unstored, nb):
+        (i, j), _ = pairs.row(a)
+        take(i, j)
+        report(progress, 0.7 + 0.25 * (a + 1 - first_unstored) / (nb - first_unstored))
+    if edges_a:
+        root = _merge_edges(root, np.concatenate(edges_a), np.concatenate(edges_b))
+    # One-way pairs (ties): from a core sample to a core sample, a link scikit-learn's
+    # expansion follows forwards only; from a core sample to another point, a border.
+    f = np.concatenate([p[0] for p in one_way] or [np.empty(0, np.int64)]).astype(np.int64)
+    t = np.concatenate([p[1] for p in one_way] or [np.empty(0, np.int64)]).astype(np.int64)
+    from_core = core_mask[f]
+    to_core = core_mask[t]
+    border_v.append(t[from_core & ~to_core])
+    border_q.append(f[from_core & ~to_core])
+    links = from_core & to_core
     _, comp = np.unique(root, return_inverse=True)
     labels_core = _number_components(comp.astype(np.int64), int(comp.max()) + 1, core_idx,
-                                     (np.concatenate(one_a or [np.empty(0, np.int64)]),
-                                      np.concatenate(one_b or [np.empty(0, np.int64)])))
-    bv = np.concatenate(border_v) if border_v else np.empty(0, np.int64)
-    bq = np.concatenate(border_q) if border_q else np.empty(0, np.int64)
+                                     (position[f[links]], position[t[links]]))
+    bv = np.concatenate(border_v).astype(np.int64)
+    bq = np.concatenate(border_q).astype(np.int64)
     if bv.size:
         border_idx, border_lab = _min_label_per_point(bv, labels_core[position[bq]])
     else:

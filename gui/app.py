@@ -33,6 +33,7 @@ from gui.context import AppContext
 from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
 from gui.help import HelpMenu
+from gui.memory import MemoryReleaser
 from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
@@ -70,10 +71,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ClusterLab")
         self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
         self.setAcceptDrops(True)
-        self.settings = settings if settings is not None else app_settings.settings()
+        notice = None
+        if settings is None:  # a damaged settings file is moved aside, and that is said
+            settings, notice = app_settings.open_settings()
+        self.settings = settings
         app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
         self._draw_big_clouds_off_thread(True)
+        self.memory = MemoryReleaser()
+        self.memory.start(self)
+        # what the workers freed goes back to the system once no task runs
+        self.tasks.busy_changed.connect(lambda busy: busy or self.memory.maybe_release())
         self.ctx = AppContext(self.tasks, self.settings, self)
         self.pages: dict[str, Page] = {}
 
@@ -153,7 +161,11 @@ class MainWindow(QMainWindow):
         show_code = self.settings.value("window/show_code", True, type=bool)
         self.code_dock.setVisible(bool(show_code))
         last = self.settings.value("window/last_page", "data")
+        last = last if isinstance(last, str) else "data"
         self.show_page(last if last in page_names() else "data")
+        notices = [text for text in (notice, self.ctx.notice) if text]
+        if notices:
+            self.show_message(" ".join(notices), "warning")
         # Import the other pages' code in the background once the window is up, so that a
         # page's first visit only builds its widgets (importing took 35-120 ms a page).
         self._prefetch = threading.Thread(target=prefetch_pages, name="clusterlab-prefetch",
@@ -490,6 +502,7 @@ class MainWindow(QMainWindow):
         self.tasks.shutdown(timeout=15.0)
         self._draw_big_clouds_off_thread(False)
         close_clients()
+        self.memory.wait()
         if self._prefetch.is_alive():
             self._prefetch.join(5.0)
         super().closeEvent(event)

@@ -16,6 +16,15 @@ from core.projection import Projection, project_2d
 from gui.tasks import TaskRunner
 
 MAX_RECENT = 8
+RECENT_KEY = "data/recent_files"
+#: Longer than this, a "path" is not one (Linux allows 4096 bytes).
+_MAX_PATH = 4096
+
+
+def _is_path(value) -> bool:
+    """Whether a value read back from the settings can be a file's path."""
+    return (isinstance(value, str) and 0 < len(value) <= _MAX_PATH and "\x00" not in value
+            and Path(value).is_absolute())
 
 
 class AppContext(QObject):
@@ -52,9 +61,32 @@ class AppContext(QObject):
         self._locks_lock = threading.Lock()
         self.speaker: str | None = None  # the page whose callback runs (see speaking_for)
         self.image_codes: dict[str, str] = {}  # image key -> the code that reads its file
+        #: what happened to a damaged list of recent files (for the message bar), or None
+        self.notice: str | None = None
         if settings is not None:
-            stored = settings.value("data/recent_files", [], type=list) or []
-            self._recent = [p for p in stored if isinstance(p, str)][:MAX_RECENT]
+            self._recent = self._read_recent(settings)
+
+    def _read_recent(self, settings) -> list[str]:
+        """The recent files, read defensively: a value that is not a list of file paths
+        (a damaged settings file, another program's value) is kept under a dated key
+        beside it, and the list starts with the paths it held that make sense."""
+        raw = settings.value(RECENT_KEY)
+        if raw is None or raw == "":
+            return []
+        values = [raw] if isinstance(raw, str) else raw
+        if isinstance(values, list) and all(_is_path(p) for p in values):
+            return values[:MAX_RECENT]
+        import time
+
+        aside = f"{RECENT_KEY}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+        settings.setValue(aside, raw)
+        settings.setValue(RECENT_KEY, [])
+        self.notice = (f"The list of recent files could not be read; it was kept as "
+                       f"'{aside}' in {settings.fileName()}, and the list starts afresh.")
+        kept = [p for p in values if _is_path(p)] if isinstance(values, list) else []
+        if kept:
+            settings.setValue(RECENT_KEY, kept[:MAX_RECENT])
+        return kept[:MAX_RECENT]
 
     # -- datasets -----------------------------------------------------------------------------
     def dataset_choices(self) -> list[tuple[str, str]]:
@@ -130,7 +162,7 @@ class AppContext(QObject):
             path = key[5:]
             self._recent = [path] + [p for p in self._recent if p != path][: MAX_RECENT - 1]
             if self.settings is not None:
-                self.settings.setValue("data/recent_files", self._recent)
+                self.settings.setValue(RECENT_KEY, self._recent)
         self.datasets_changed.emit()
         self.dataset_opened.emit(key)
         return key

@@ -42,3 +42,30 @@ def clean_data_dir() -> list[Path]:
 def settings() -> QSettings:
     """The application's settings store (INI format, per user)."""
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)
+
+
+def open_settings() -> tuple[QSettings, str | None]:
+    """The settings store, read defensively at start: (store, what happened or None).
+
+    A settings file QSettings cannot parse (cut short by a crash) or cannot read (a
+    folder, no permission) would be ignored, and then never saved again: it is moved
+    aside (``*.unreadable-<date-time>``) and ClusterLab starts with its defaults; the
+    sentence says where the old file is.
+    """
+    from core.storage import set_aside
+
+    store = settings()
+    store.allKeys()  # QSettings parses on first use; status() says how that went
+    status = store.status()
+    if status == QSettings.Status.NoError:
+        return store, None
+    path = Path(store.fileName())
+    del store
+    aside = set_aside(path) if path.exists() else None
+    store = settings()
+    if aside is None:
+        return store, (f"The settings file {path} could not be read; ClusterLab starts with "
+                       "its default settings.")
+    return store, (f"The settings file '{path.name}' could not be read; it was kept as "
+                   f"{aside.name} in {aside.parent}, and ClusterLab starts with its default "
+                   "settings.")

@@ -512,3 +512,15 @@ def test_property_points_placed_at_exactly_eps(n, d, eps, min_samples, seed):
     direction *= eps / np.linalg.norm(direction)
     X = np.concatenate([base, base + axis, base + direction, base - axis])
     _same_as_sklearn(X, eps, min_samples)
+
+
+@pytest.mark.parametrize("d", [2, 6, 20])
+def test_values_whose_squares_overflow_are_refused_with_a_sentence(d):
+    X = np.random.default_rng(0).normal(size=(50, d))
+    with pytest.raises(DataError, match="too large for squared distances"):
+        run_dbscan(X * 1e154, 1.5e154, 5)
+    # up to there, scikit-learn's clustering
+    big = X * 1e150
+    np.testing.assert_array_equal(run_dbscan(big, 1.5e150, 5).labels,
+                                  DBSCAN(eps=1.5e150, min_samples=5).fit(big).labels_)
+

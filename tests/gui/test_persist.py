@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
 from gui.persist import Binder, DatasetStore, PageSettings, load_settings, save_settings
+from tests.gui.damage import write_damage
 
 
 @dataclass
@@ -110,18 +111,8 @@ def test_dataset_store_migrates_legacy_state_and_keeps_unreadable_files(tmp_path
                                     "not utf-8"])
 def test_dataset_store_sets_every_kind_of_damage_aside(tmp_path, damage):
     path = tmp_path / "demo-datasets.json"
-    if damage == "truncated":
-        path.write_text('{"version": 2, "datasets": {"blobs": {"eps"')
-    elif damage == "nesting":
-        path.write_text("[" * 100_000 + "]" * 100_000)
-    elif damage == "empty":
-        path.write_bytes(b"")
-    elif damage == "wrong type":
-        path.write_text('{"version": 2, "datasets": [1, 2, 3]}')
-    elif damage == "folder":
-        path.mkdir()
-    else:
-        path.write_bytes(b"\xff\xfe\x00garbage")
+    write_damage(path, damage, truncated='{"version": 2, "datasets": {"blobs": {"eps"',
+                 wrong_type='{"version": 2, "datasets": [1, 2, 3]}')
     store = DatasetStore(path, version=2)
     assert store.datasets == {}
     store.set("blobs", "eps", 0.5)

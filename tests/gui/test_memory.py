@@ -1,0 +1,45 @@
+"""The window hands the memory that finished tasks freed back to the system (gui/memory.py)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from gui.memory import MemoryReleaser
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's")
+def test_a_release_is_at_most_every_interval(monkeypatch):
+    import gui.memory as memory
+
+    clock = [100.0]
+    monkeypatch.setattr(memory.time, "monotonic", lambda: clock[0])
+    releaser = MemoryReleaser(interval=5.0)
+    assert releaser.available
+    assert releaser.maybe_release() and releaser.releases == 1
+    releaser.wait()
+    clock[0] += 4.9
+    assert not releaser.maybe_release() and releaser.releases == 1
+    clock[0] += 0.2
+    assert releaser.maybe_release() and releaser.releases == 2
+    releaser.wait()
+
+
+def test_without_malloc_trim_nothing_happens(monkeypatch):
+    import gui.memory as memory
+
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: None)
+    releaser = MemoryReleaser()
+    assert not releaser.available
+    assert not releaser.maybe_release() and releaser.releases == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's")
+def test_the_window_releases_memory_when_its_tasks_are_done(window, qtbot):
+    window.memory.interval = 0.0
+    with qtbot.waitSignal(window.tasks.task_finished, timeout=30_000):
+        window.tasks.submit(sum, [1, 2, 3], key="memory-test", cost=1e12)
+    # once nothing runs any more (the first page's own tasks included), it was trimmed
+    qtbot.waitUntil(lambda: not window.tasks.busy and window.memory.releases >= 1,
+                    timeout=120_000)
