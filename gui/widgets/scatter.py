@@ -487,12 +487,16 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.setLabel("bottom", x)
         self.plotItem.setLabel("left", y)
 
+    def title(self) -> str:
+        """The title as set (it may be shown cut, see :meth:`set_title`)."""
+        return self.__dict__.get("_title") or self.plotItem.titleLabel.text
+
     def set_title(self, title: str) -> None:
         """The plot's title, cut with "…" to the view's width (a title wider than the view
         made the plot wider than its widget, and the right of it was cut off)."""
         self._title = title
         label = self.plotItem.titleLabel
-        room = max(40.0, self.width() - 30.0)
+        room = max(40.0, self.width() - 16.0)
 
         def fits(text: str) -> bool:  # (the title is HTML in its own size: measured as drawn)
             self.plotItem.setTitle(text)

@@ -58,6 +58,8 @@ def test_messages_stay_on_their_page(window, open_page, qtbot):
     window.show_page("data")
     assert "note about the data" in window.message_bar.text()
     window.show_page("dbscan")
+    # (Esc cancels the page's running work first: wait until the page saved its work)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=TIMEOUT)
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # dismissed: gone for good
     assert not window.message_bar.isVisible()
     assert nav_item.icon().pixmap(16).toImage() == blank
@@ -95,7 +97,10 @@ def test_a_task_shows_its_page_and_runs_on_elsewhere(window, open_page, qtbot):
     assert not status.elsewhere.isVisible()
     with qtbot.waitSignal(task.finished, timeout=TIMEOUT):
         gate.set()
-    assert results == ["done"] and window.status_label.text() == "Ready"
+    assert results == ["done"]
+    # (the page may save its work meanwhile: "Ready" once nothing runs)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=TIMEOUT)
+    assert window.status_label.text() == "Ready"
 
 
 def test_hover_work_stops_when_leaving_the_page(window, open_page, qtbot):

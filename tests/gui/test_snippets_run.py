@@ -289,8 +289,10 @@ def labelling_numbers(d: DigitsLabellingDriver) -> dict[str, str]:
     if res is not None:
         numbers["50 labelled representatives"] = cell("50 labelled representatives")
         n_train = len(d.train_index())
-        numbers[f"propagated to all {n_train}"] = cell(f"propagated to all {n_train}")
-        numbers[f"partial, {res.n_partial} closest"] = cell(f"partial: {res.n_partial} closest")
+        # (the page writes counts with thousands separators, the snippet as Python prints them)
+        numbers[f"propagated to all {n_train}"] = cell(f"propagated to all {n_train:,}")
+        numbers[f"partial, {res.n_partial} closest"] = cell(
+            f"partial: {res.n_partial:,} closest")
         numbers["propagated labels right"] = search(r"<b>([\d.]+%)</b> of all", text)
         numbers["partial labels right"] = search(r"<b>([\d.]+%)</b> of the partial", text)
     return numbers

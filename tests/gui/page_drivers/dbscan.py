@@ -257,7 +257,7 @@ class DBSCANDriver(PageDriver):
         return self._state.kdist
 
     def title(self) -> str:
-        return self._explore.view.plotItem.titleLabel.text
+        return self._explore.view.title()
 
     def n_clusters_shown(self) -> int:
         """The number of clusters the plot's title announces."""
@@ -422,7 +422,7 @@ class DBSCANDriver(PageDriver):
         return (a, b) if a is not None and b is not None else None
 
     def compare_titles(self) -> tuple[str, str]:
-        return tuple(p.view.plotItem.titleLabel.text
+        return tuple(p.view.title()
                      for p in (self._compare.plot_a, self._compare.plot_b))
 
     def compare_noise_counts(self) -> tuple[int, int]:

@@ -136,7 +136,7 @@ class GaussianMixturesDriver(PageDriver):
         self.wait_idle()
 
     def em_title(self) -> str:
-        return self._em.view.plotItem.titleLabel.text
+        return self._em.view.title()
 
     def lower_bound_curve(self) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._em.bound_curve.getData()
@@ -179,7 +179,7 @@ class GaussianMixturesDriver(PageDriver):
         x, y = self.bic_curve()
         i = list(x).index(k)
         self.wait_drawn(lambda: self.click_view(plot, float(x[i]), float(y[i])))
-        return self.page.choose.view.plotItem.titleLabel.text
+        return self.page.choose.view.title()
 
     # -- Bayesian -----------------------------------------------------------------------------
     def open_bayes(self) -> None:

@@ -212,7 +212,7 @@ class KMeansDriver(PageDriver):
         return self.view.region_grid
 
     def view_title(self, tab: str, index: int) -> str:
-        return self._tab_views(tab)[index].plotItem.titleLabel.text
+        return self._tab_views(tab)[index].title()
 
     def pixel_size(self) -> tuple[float, float]:
         return self.view.plotItem.vb.viewPixelSize()

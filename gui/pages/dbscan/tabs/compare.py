@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from gui.pages.base import Tab
 from gui.pages.dbscan import snippets
@@ -11,6 +11,7 @@ from gui.persist import set_widget_value
 from gui.widgets.dbscan_plot import DBSCANPlot
 from gui.widgets.distance_spin import DistanceSpinBox
 from gui.widgets.side_by_side import SideBySide
+from gui.widgets.wrapping_label import reserve_lines
 
 
 class CompareTab(Tab):
@@ -40,14 +41,12 @@ class CompareTab(Tab):
         self.chapter_button.setToolTip("Put back the chapter's eps=0.05 and eps=0.2.")
         row.addSpacing(8)
         row.addWidget(self.chapter_button)
+        row.addStretch(1)
         self.note = QLabel()
         self.note.setStyleSheet("color: #555;")
         self.note.setToolTip("Both plots use the chapter's min_samples=5, whatever the panel "
                              "says: this tab is the chapter's figure.")
-        # (the note never widens the window: it may be cut, its tooltip says it all)
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row.addSpacing(16)
-        row.addWidget(self.note, 1)
+        reserve_lines(self.note, 2)  # wraps in a narrow window; the plots never move
         layout.addLayout(row)
         layout.addWidget(self.note)
         # the two plots are made when the tab is first shown (opening the page is quicker)
