@@ -314,10 +314,10 @@ class ScatterView(pg.PlotWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._place_pending()
-        title = self.__dict__.get("_title")
-        if title and self.plotItem is not None and self.plotItem.titleLabel.text != title:
-            # (cut to fit: fitted again; a closed plot has no PlotItem)
-            self.set_title(title)
+        if self.plotItem is not None:  # (a closed plot has none)
+            title = self._title_cut()
+            if title and self.plotItem.titleLabel.text != title:  # cut: fitted again
+                self.set_title(title)
 
     def set_labels(self, labels: np.ndarray, n_colors: int | None = None) -> None:
         """Recolour the current points by integer labels (cluster palette; -1 is grey)."""
@@ -489,14 +489,22 @@ class ScatterView(pg.PlotWidget):
 
     def title(self) -> str:
         """The title as set (it may be shown cut, see :meth:`set_title`)."""
-        return self.__dict__.get("_title") or self.plotItem.titleLabel.text
+        return self._title_cut() or self.plotItem.titleLabel.text
+
+    def _title_cut(self) -> str | None:
+        """The title :meth:`set_title` was given when the one shown is it, cut; else None
+        (a title set on the plot item directly replaced it)."""
+        title, shown = self.__dict__.get("_title"), self.plotItem.titleLabel.text
+        if not title or not shown.endswith("…"):
+            return title if title and shown == title else None
+        return title if title.startswith(shown[:-1].rstrip()) else None
 
     def set_title(self, title: str) -> None:
         """The plot's title, cut with "…" to the view's width (a title wider than the view
         made the plot wider than its widget, and the right of it was cut off)."""
         self._title = title
         label = self.plotItem.titleLabel
-        room = max(40.0, self.width() - 16.0)
+        room = max(40.0, self.width() - 30.0)
 
         def fits(text: str) -> bool:  # (the title is HTML in its own size: measured as drawn)
             self.plotItem.setTitle(text)
