@@ -37,18 +37,21 @@ class CompareTab(Tab):
         row.addSpacing(16)
         row.addWidget(QLabel("Right eps"))
         row.addWidget(self.eps_b_spin)
+        row.addStretch(1)
+        # (the button and the note on a row of their own: beside the spin boxes they made the
+        # tab, hence the window, wider than 1024 px)
         self.chapter_button = QPushButton("Chapter's eps")
         self.chapter_button.setToolTip("Put back the chapter's eps=0.05 and eps=0.2.")
-        row.addSpacing(8)
-        row.addWidget(self.chapter_button)
-        row.addStretch(1)
         self.note = QLabel()
         self.note.setStyleSheet("color: #555;")
         self.note.setToolTip("Both plots use the chapter's min_samples=5, whatever the panel "
                              "says: this tab is the chapter's figure.")
         reserve_lines(self.note, 2)  # wraps in a narrow window; the plots never move
+        second = QHBoxLayout()
+        second.addWidget(self.chapter_button)
+        second.addWidget(self.note, 1)
         layout.addLayout(row)
-        layout.addWidget(self.note)
+        layout.addLayout(second)
         # the two plots are made when the tab is first shown (opening the page is quicker)
         self.plot_a: DBSCANPlot | None = None
         self.plot_b: DBSCANPlot | None = None
