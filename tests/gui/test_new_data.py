@@ -151,17 +151,3 @@ def test_a_table_read_again_with_other_labels_leaves_the_other_pages_data(
     assert data.labels_column() == "site"
     km.wait_idle()
     assert km.selected_dataset() == "moons" and len(km.labels_shown()) == 1000
-
-
-def test_a_step_of_the_last_data_arriving_under_new_grey_points_is_not_drawn_on_them(
-        window, open_page, qtbot):
-    """The monkey's find: a K-Means step for the digits arrived while a 1,000-point table was
-    drawn grey, and its 1,797 colours were given to the 1,000 points (ValueError)."""
-    km = KMeansDriver.open(open_page, qtbot)
-    km.wait_idle()
-    view = km.pending_views()[0]
-    shown = view.point_colors().copy()
-    other = np.random.default_rng(3).normal(size=(len(shown) // 2, 2))
-    view.show_pending(other)  # new data drawn grey, as gui/preview.py does
-    km.back()  # a step of the old data arrives: nothing of it is drawn on the new points
-    assert view.points().shape == other.shape and (view.point_colors() == GREY).all()

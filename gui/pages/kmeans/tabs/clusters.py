@@ -156,12 +156,7 @@ class ClustersTab(LazyTab):
             self.view.set_title(ds.name)
         f = state.frame
         placed = state.placed_for()
-        previewed = not self.view.shows(proj.coords)
-        if previewed:
-            # new data is drawn grey over the view (gui/preview.py): the last data's frames
-            # (a step still arriving) are not drawn on its points; its own fit comes next
-            pass
-        elif self._drawn is not None and self._drawn[0] is ds and self._drawn[1] is f:
+        if self._drawn is not None and self._drawn[0] is ds and self._drawn[1] is f:
             pass  # only the handles, hint and table may have changed
         elif f is None:  # hand mode with fewer (or more) than k centroids
             grey = np.zeros((ds.n_samples, 4), np.uint8)
@@ -174,7 +169,7 @@ class ClustersTab(LazyTab):
             self.view.set_colors(f.colors)
             self.view.centroids.set_centers(f.centers2d, f.trail2d)
             self.view.show_regions_for(f.centers2d if proj.method == "identity" else None, k)
-        self._drawn = None if previewed else (ds, f)
+        self._drawn = (ds, f)
         self.chapter_new_button.setEnabled(ds.n_features == 2)
         self.hint_label.setVisible(state.hand)
         n = len(placed)
