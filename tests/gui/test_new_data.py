@@ -151,3 +151,21 @@ def test_a_table_read_again_with_other_labels_leaves_the_other_pages_data(
     assert data.labels_column() == "site"
     km.wait_idle()
     assert km.selected_dataset() == "moons" and len(km.labels_shown()) == 1000
+
+
+def test_a_step_drawn_while_the_view_shows_other_points_draws_its_own_points_back(
+        window, open_page, qtbot):
+    """The long monkey's find: a K-Means step of the digits arrived while the view showed a
+    1,000-point table grey, and its 1,797 colours were given to the 1,000 points (ValueError).
+    A frame is drawn on its own data's points, whatever the view was given meanwhile (the page
+    draws the preview of new data over them again while one is active)."""
+    km = KMeansDriver.open(open_page, qtbot)
+    km.wait_idle()
+    view = km.pending_views()[0]
+    own = view.points().copy()
+    other = np.random.default_rng(3).normal(size=(len(own) // 2 + 30, 2))
+    view.show_pending(other)  # other points drawn grey over the view, as gui/preview.py does
+    km.back()  # a step (back) of the page's data arrives
+    np.testing.assert_array_equal(view.points(), own)
+    assert not (view.point_colors() == GREY).all() and view.pending_text() == ""
+    assert len(km.labels_shown()) == len(own)

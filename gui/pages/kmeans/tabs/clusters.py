@@ -50,6 +50,7 @@ class ClustersTab(LazyTab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._shown_data = None
+        self._shown_xy = None  # the array the view was given for _shown_data
         self._handles: list[HandleItem] = []
         self._new_texts: list[pg.TextItem] = []
         self._table_header: list[str] = []
@@ -134,7 +135,7 @@ class ClustersTab(LazyTab):
         return [self.view]
 
     def forget_drawn(self) -> None:
-        self._shown_data = self._drawn = None
+        self._shown_data = self._drawn = self._shown_xy = None
 
     def delete_selected_new(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
@@ -146,12 +147,16 @@ class ClustersTab(LazyTab):
         ds, proj = state.dataset, state.projection
         if ds is None:
             return
-        if self._shown_data is not ds:
-            self._shown_data = ds
+        if self._shown_data is not ds or not self.view.shows(self._shown_xy):
+            # new data, or the view shows other points meanwhile: new data drawn grey
+            # (gui/preview.py) while a step of this data still arrives. This data's points
+            # are drawn back under its frame; the page draws the preview over them again.
+            self._shown_data, self._drawn = ds, None
             if not self.view.shows(proj.coords):  # (drawn already if it was previewed)
                 self.view.set_points(proj.coords,
                                      colors=np.zeros((ds.n_samples, 4), np.uint8) + 160,
                                      size=6 if ds.n_samples <= 5000 else 3)
+            self._shown_xy = self.view.points()
             self.view.set_axis_titles(*proj.axis_titles)
             self.view.set_title(ds.name)
         f = state.frame
