@@ -46,16 +46,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def use_scratch_settings(prefix: str) -> None:
+def use_scratch_settings(prefix: str) -> str:
     """Settings and data folder in a new temporary folder: the app as a new user sees it,
-    neither reading nor changing the user's settings and saved work."""
+    neither reading nor changing the user's settings and saved work. The folder is removed
+    when the process exits; its path is returned."""
+    import atexit
+    import shutil
     import tempfile
 
     scratch = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     os.environ["CLUSTERLAB_DATA_DIR"] = os.path.join(scratch, "data")
     from PySide6.QtCore import QSettings
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
+    return scratch
 
 
 def main(argv=None) -> int:

@@ -29,8 +29,12 @@ def run_main(*args, env=None, timeout=240):
 
 def test_screenshot_of_a_page(tmp_path):
     out = tmp_path / "data.png"
-    result = run_main("--page", "data", "--screenshot", str(out))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    result = run_main("--page", "data", "--screenshot", str(out),
+                      env={**os.environ, "TMPDIR": str(temp)})
     assert result.returncode == 0, result.stderr
+    assert list(temp.iterdir()) == []  # its scratch settings folder is removed at exit
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
 
