@@ -1188,13 +1188,17 @@ class StreamingStepper:
         if self._pos < iteration:
             self.run(int(iteration) - self._pos, progress)
 
-    def predict(self, X) -> np.ndarray:
-        """The nearest of the current centres of each row of ``X`` (an array in memory)."""
+    def predict(self, X, iteration: int | None = None) -> np.ndarray:
+        """The nearest centre of each row of ``X`` (an array in memory): the current centres,
+        or those of pass ``iteration`` (a pass already run)."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"The rows must have {self.n_features} features.")
+        t = self._pos if iteration is None else int(iteration)
+        if not 0 <= t <= self.passes_run:
+            raise DataError(f"Pass {t} has not been run ({self.passes_run} were).")
         labels, _ = _assign(np.ascontiguousarray(X - self._mean),
-                            np.ascontiguousarray(self._centers_c[self._pos]))
+                            np.ascontiguousarray(self._centers_c[t]))
         return labels
 
 

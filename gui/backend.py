@@ -176,9 +176,15 @@ def open_streaming_job(path: str, cache_dir: str, progress=None, **fixes):
     name = Path(path).name
     note = (f"a random sample of {len(rows):,} of its {n:,} rows" if len(rows) < n
             else f"all {n:,} rows")
+    options = "".join(f", {k}=True" for k, v in sorted(fixes.items()) if v)
+    code = ("import numpy as np\nfrom core.scale import open_array, sample_rows\n\n"
+            f"X_file = open_array({str(path)!r}{options})  # memory-mapped: it stays on disk\n"
+            f"# the rows the pages show: {note}\n"
+            f"X, rows, n = sample_rows(X_file, {len(rows)}, random_state=0)\n")
     return Dataset(name=f"{name} (sample of {len(rows):,} of {n:,} rows)" if len(rows) < n
                    else name, X=np.asarray(rows), key=f"stream:{path}", source=path,
                    description=f"{name}, opened in streaming mode: the pages show {note}.",
+                   code=code,
                    extra={"stream": {"path": source, "n_rows": int(n),
                                      "sample_index": index}})
 

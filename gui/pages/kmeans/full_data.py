@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QPushButton, QTableWidget, QTab
 
 from gui.backend import Backend, fit_full_job, load_backend
 from gui.pages.base import info_label, panel
+from gui.pages.kmeans.full_steps import FullSteps
 from gui.pages.kmeans.tabs import fmt
 
 
@@ -34,12 +35,14 @@ class FullData:
         form.addRow(self.button)
         form.addRow(self.label)
         form.addRow(self.table)
+        self.steps = FullSteps(page, form)  # step through the passes, drawn on the plot
         page.controls.widget.widget().layout().insertWidget(2, self.box)
         self.result = None
         self.result_key: str | None = None
         self.button.clicked.connect(self.fit)
         page.controls.picker.key_changed.connect(lambda _key: self.update())
         page.ctx.datasets_changed.connect(self.update)
+        page.code_changed.connect(self.steps.render)  # the page rendered a new state
         self.update()
 
     def stream(self) -> dict | None:
@@ -59,6 +62,7 @@ class FullData:
         self.table.setVisible(False)
         self.label.setText(f"The plot shows a sample; the file has {stream['n_rows']:,} rows. "
                            f"Fits on them run on {self.backend().describe()}.")
+        self.steps.render()
 
     def fit(self) -> None:
         stream = self.stream()
