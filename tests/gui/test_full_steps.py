@@ -17,6 +17,7 @@ from sklearn.datasets import make_blobs
 from gui.pages.kmeans.tabs import fmt
 from gui.widgets.palette import colors_for_labels
 from tests.gui.page_drivers.kmeans import KMeansDriver
+from tests.gui.test_backend import tcp_cluster  # noqa: F401 - the Dask cluster (threads)
 
 K = 5
 
@@ -111,29 +112,14 @@ def test_stepping_through_passes_over_the_full_data_in_this_process(
     assert km.full_pass_shown() == full.n_iter_
 
 
-@pytest.fixture(scope="module")
-def threads_cluster():
-    """A Dask scheduler and two workers (threads of this process) on 127.0.0.1."""
-    distributed = pytest.importorskip("distributed")
-    from distributed.utils import _offload_executor
-
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  protocol="tcp", host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0") as cluster:
-        with distributed.Client(cluster) as c:  # the workers' threads, started here
-            for address in c.scheduler_info()["workers"]:
-                c.submit(int, 1, workers=[address], pure=False).result()
-        _offload_executor.submit(int, 1).result()
-        yield cluster
-
-
 def test_passes_run_on_a_dask_cluster_and_cancel_stops_the_pass(
-        window, open_page, qtbot, streamed, threads_cluster):
+        window, open_page, qtbot, streamed, tcp_cluster):  # noqa: F811 - the fixture
     from core.scale import busy_tasks
     from gui.backend import Backend, client_for, save_backend
 
     X, key = streamed
-    backend = Backend("remote", address=threads_cluster.scheduler_address)
+    cluster = tcp_cluster
+    backend = Backend("remote", address=cluster.scheduler_address)
     save_backend(window.settings, backend)
     km = KMeansDriver.open(open_page, qtbot)
     km.set_dataset(key)
@@ -142,11 +128,11 @@ def test_passes_run_on_a_dask_cluster_and_cancel_stops_the_pass(
     km.full_pass()
     ref = sk(X, init, max_iter=1)
     assert km.full_pass_shown() == 1
-    assert threads_cluster.scheduler_address in km.full_steps_text()
+    assert cluster.scheduler_address in km.full_steps_text()
     np.testing.assert_allclose(km.centers_shown(), ref.cluster_centers_, rtol=0, atol=1e-9)
     assert km.full_inertia_shown() == pytest.approx(ref.inertia_, rel=1e-9)
     code = km.code()
-    assert f"Client({threads_cluster.scheduler_address!r})" in code
+    assert f"Client({cluster.scheduler_address!r})" in code
     ns, out = run_code(code)
     ns["client"].close()
     assert f"inertia at pass 1: {ref.inertia_:.2f}" in out

@@ -191,10 +191,10 @@ class Controls:
             return
         parts = [f"Inertia <b>{fmt(f.inertia)}</b> · score() <b>{fmt(-f.inertia)}</b>"]
         if f.full is not None:
-            parts[0] = (f"On all {f.full.n_rows:,} rows: inertia <b>{fmt(f.inertia)}</b> · "
+            parts[0] = (f"All {f.full.n_rows:,} rows: inertia <b>{fmt(f.inertia)}</b> · "
                         f"score() <b>{fmt(-f.inertia)}</b>")
             if r is not None:
-                parts.append(f"On the sample: inertia {fmt(r.inertia)} (Fit draws it)")
+                parts.append(f"Sample fit: inertia {fmt(r.inertia)}")
         elif r is not None:
             if f.iteration == r.n_iter or (f.n_iter is not None and f.iteration == f.n_iter):
                 runs = (f"best of {r.n_init} runs (run {r.best_run + 1})" if r.n_init > 1

@@ -240,10 +240,10 @@ class FullSteps:
         f = self.frame
         ready = self.info() is not None
         current = f is not None and self.key == self._key(self.info()) if ready else False
-        self.step_button.setEnabled(ready and (not current or self._can_step()
-                                               or not self.shown()))
+        can_go = ready and (not current or self._can_step() or not self.shown())
+        self.step_button.setEnabled(can_go)
         self.back_button.setEnabled(current and f.iteration > 0)
-        self.run_button.setEnabled(ready)
+        self.run_button.setEnabled(can_go or self.run_button.isChecked())
         note = f"<br><i>{self.note}</i>" if self.note else ""
         if f is None and self.note:
             self.label.setText(self.note)
