@@ -14,7 +14,6 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
-from gui.pages.kmeans.tabs import fmt
 from gui.widgets.palette import colors_for_labels
 from tests.gui.page_drivers.kmeans import KMeansDriver
 from tests.gui.test_backend import tcp_cluster  # noqa: F401 - the Dask cluster (threads)
@@ -84,7 +83,7 @@ def test_stepping_through_passes_over_the_full_data_in_this_process(
                                    atol=1e-9)
         assert km.full_inertia_shown() == pytest.approx(ref.inertia_, rel=1e-9)
         assert f"Pass <b>{n}</b> over all 20,000 rows" in km.full_steps_text()
-        assert fmt(ref.inertia_) in km.full_steps_text()
+        assert f"inertia <b>{ref.inertia_:,.2f}</b> (exact)" in km.full_steps_text()
         assert "this process" in km.full_steps_text()
         # the sample's points are coloured by their nearest full-data centre
         np.testing.assert_array_equal(km.colors(), colors_for_labels(ref.predict(sample), K))

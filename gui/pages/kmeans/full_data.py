@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QPushButton, QTableWidget, QTab
 
 from gui.backend import Backend, fit_full_job, load_backend
 from gui.pages.base import info_label, panel
-from gui.pages.kmeans.full_steps import FullSteps
+from gui.pages.kmeans.full_steps import FullSteps, on_backend
 from gui.pages.kmeans.tabs import fmt
 
 
@@ -61,7 +61,7 @@ class FullData:
         self.result, self.result_key = None, None
         self.table.setVisible(False)
         self.label.setText(f"The plot shows a sample; the file has {stream['n_rows']:,} rows. "
-                           f"Fits on them run on {self.backend().describe()}.")
+                           f"Fits on them run {on_backend(self.backend())}.")
         self.steps.render()
 
     def fit(self) -> None:
@@ -71,8 +71,8 @@ class FullData:
         s = self.page.settings
         backend = self.backend()
         key = s.dataset
-        self.label.setText(f"<i>Fitting on all {stream['n_rows']:,} rows on "
-                           f"{backend.describe()}…</i>")
+        self.label.setText(f"<i>Fitting on all {stream['n_rows']:,} rows "
+                           f"{on_backend(backend)}…</i>")
         task = self.page.run_task(fit_full_job, stream["path"], s.k, s.random_state, backend,
                                   s.max_iter, key="full-fit",
                                   description=f"K-Means on all {stream['n_rows']:,} rows…",

@@ -24,7 +24,6 @@ from core.kmeans import distances_to_centers
 from gui.backend import Backend, client_for
 from gui.pages.base import hbox, info_label
 from gui.pages.kmeans.state import Frame, FullInfo
-from gui.pages.kmeans.tabs import fmt
 from gui.widgets.palette import colors_for_labels
 
 KEY = "full-steps"
@@ -99,6 +98,8 @@ class FullSteps:
         self.key: tuple | None = None
         self.frame: Frame | None = None  # the last full-data frame drawn
         self.note = ""  # "Cancelled…", until the next move
+        self.busy = 0  # moves submitted and not finished (a pass at a time)
+        self.running = ""  # what the pass running does
         self.step_button.clicked.connect(self.step)
         self.back_button.clicked.connect(self.back)
         self.run_button.toggled.connect(self._run_toggled)
@@ -128,6 +129,8 @@ class FullSteps:
 
     # -- moves -------------------------------------------------------------------------------
     def step(self) -> None:
+        if self.busy and not self.run_button.isChecked():
+            return  # one pass at a time (Run to convergence chains them)
         info = self.info()
         if info is None:
             self.page.ctx.show_message("Fit K-Means on the sample first: the passes over "
@@ -148,6 +151,8 @@ class FullSteps:
 
     def back(self) -> None:
         self.stop()
+        if self.busy:
+            return
         info = self.info()
         if self.stepper is not None and info is not None and self.key == self._key(info):
             self._move("back" if self.shown() else "show", info)
@@ -168,12 +173,12 @@ class FullSteps:
             self.run_button.setChecked(False)
 
     def _description(self, info: FullInfo, what: str) -> str:
-        return f"K-Means on all {info.n_rows:,} rows: {what} on {info.where}…"
+        return f"K-Means on all {info.n_rows:,} rows: {what} {on(info)}…"
 
     def _start(self, info: FullInfo) -> None:
         s = self.page.state
         self.stepper, self.key, self.frame = None, self._key(info), None
-        self.label.setText(f"<i>Reading all {info.n_rows:,} rows on {info.where}…</i>")
+        self.running = f"<i>Reading all {info.n_rows:,} rows {on(info)}…</i>"
         self._submit(start_job, info, self.page.full_data.backend(), s.dataset.X,
                      s.projection, what="pass 0 (the initial centroids)", info=info)
 
@@ -181,9 +186,8 @@ class FullSteps:
         s = self.page.state
         what = {"step": f"pass {self.frame.iteration + 1}" if self.frame else "a pass",
                 "back": "one pass back", "show": "the pass shown"}[action]
-        if action == "step":
-            self.label.setText(f"<i>Pass {self.frame.iteration + 1} over all "
-                               f"{info.n_rows:,} rows on {info.where}…</i>")
+        self.running = (f"<i>Pass {self.frame.iteration + 1} over all {info.n_rows:,} rows "
+                        f"{on(info)}…</i>") if action == "step" else ""
         self._submit(move_job, self.stepper, action, s.dataset.X, s.projection, info,
                      what=what, info=info, serial=True)
 
@@ -194,6 +198,13 @@ class FullSteps:
                                   description=self._description(info, what),
                                   on_result=self._shown, on_error=self._failed)
         task.cancelled.connect(lambda t=task: self._cancelled(t))
+        task.finished.connect(self._finished)
+        self.busy += 1
+        self.render()
+
+    def _finished(self) -> None:
+        self.busy = max(0, self.busy - 1)
+        self.render()
 
     # -- results -----------------------------------------------------------------------------
     def _shown(self, out) -> None:
@@ -241,11 +252,13 @@ class FullSteps:
         ready = self.info() is not None
         current = f is not None and self.key == self._key(self.info()) if ready else False
         can_go = ready and (not current or self._can_step() or not self.shown())
-        self.step_button.setEnabled(can_go)
-        self.back_button.setEnabled(current and f.iteration > 0)
+        self.step_button.setEnabled(can_go and not self.busy)
+        self.back_button.setEnabled(current and f.iteration > 0 and not self.busy)
         self.run_button.setEnabled(can_go or self.run_button.isChecked())
         note = f"<br><i>{self.note}</i>" if self.note else ""
-        if f is None and self.note:
+        if self.busy and self.running:
+            self.label.setText(self.running)
+        elif f is None and self.note:
             self.label.setText(self.note)
         elif not ready:
             self.label.setText("Fit on the sample first: the passes start from its initial "
@@ -257,11 +270,20 @@ class FullSteps:
             self.label.setText(pass_text(f, self.shown()) + note)
 
 
+def on_backend(backend: Backend) -> str:
+    """Where work runs, after a verb: "in this process", "on a local cluster of…"."""
+    return "in this process" if backend.mode == "process" else f"on {backend.describe()}"
+
+
+def on(info: FullInfo) -> str:
+    return "in this process" if info.mode == "process" else f"on {info.where}"
+
+
 def pass_text(f: Frame, shown: bool = True) -> str:
     """What the group says of a full-data pass."""
     info = f.full
     lines = [f"Pass <b>{f.iteration}</b> over all {info.n_rows:,} rows: inertia "
-             f"<b>{fmt(f.inertia)}</b> (exact)"]
+             f"<b>{f.inertia:,.2f}</b> (exact)"]
     if f.converged:
         lines.append(f"<span style='color:#2c7a2c'><b>Converged after {f.n_iter} "
                      f"pass{'es' if f.n_iter != 1 else ''}</b></span>")
