@@ -232,7 +232,7 @@ class BackendDialog(QDialog):
         backend = load_backend(window.settings)
         layout = QVBoxLayout(self)
         intro = QLabel("Where K-Means runs on data too big for memory (“Fit on the full data” "
-                       "on the K-Means page). The pages always show a sample.")
+                       "and its passes, on the K-Means page). The pages always show a sample.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         grid = QGridLayout()

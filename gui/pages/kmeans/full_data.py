@@ -1,7 +1,8 @@
 """The K-Means page's "Full data" group: for a dataset opened in streaming mode (the page
 shows a sample), fit K-Means on every row of the file through the compute backend
 (``core.scale.fit_kmeans_streaming``: k-means++ on a sample, then exact Lloyd passes over the
-chunks), and show the fit's inertia and centres."""
+chunks), and show the fit's inertia and centres; and step through those passes on the plot
+(full_steps.py)."""
 
 from __future__ import annotations
 
