@@ -282,13 +282,14 @@ def test_the_stepper_after_n_passes_is_kmeans_with_max_iter_n(seed, tmp_path):
         ((X[:, None] - init[None]) ** 2).sum(axis=2).min(axis=1).sum(), rel=1e-10)
     full = sk(X, init)
     for n in range(1, full.n_iter_ + 1):
-        assert st.step()
+        assert st.step() and st.iteration == n
+        assert st.converged == (n == full.n_iter_)
+        if n > 3 and n < full.n_iter_:
+            continue
         ref = sk(X, init, max_iter=n)
-        assert st.iteration == n
         np.testing.assert_allclose(st.centers, ref.cluster_centers_, rtol=0, atol=1e-9)
         assert st.inertia == pytest.approx(ref.inertia_, rel=1e-9)
         np.testing.assert_array_equal(np.bincount(ref.labels_, minlength=5), st.sizes)
-        assert st.converged == (n == full.n_iter_)
     assert st.n_iter == full.n_iter_ and not st.can_step and not st.step()
     np.testing.assert_array_equal(st.predict(X), full.labels_)
     # back through the passes already run: no data read, the same numbers
