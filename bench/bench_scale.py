@@ -5,7 +5,8 @@
    chunks): time per pass and peak RSS, against ``KMeans`` fitted on a 1M-row sample (its
    time and peak RSS; the sample drawn by reading the file, as ours does); the passes alone
    (from k given rows: no sample fit) for the memory of streaming itself; and the inertia on
-   the whole data of both fits.
+   the whole data of both fits; and ``StreamingStepper.step()`` (one pass a press of the
+   K-Means page's "Pass ▶") against a pass of the fit.
 2. A cluster: a 20M x 8 table (8 ``.npy`` shards) on a 2-worker ``LocalCluster``: time per
    Lloyd step against a pass of the same fit in this process, and the inertia on the whole
    data against the in-memory ``KMeans`` fit on a 1M-row sample.
@@ -74,6 +75,17 @@ elif args["mode"] == "passes":
     res = fit_kmeans_streaming(args["paths"], args["k"], init=init, init_sample=1000,
                                max_iter=args["max_iter"], tol=0.0)
     out.update(passes=list(res.pass_seconds), n_iter=res.n_iter)
+elif args["mode"] == "stepper":  # what the K-Means page's "Pass ▶" costs a press
+    from core.scale import StreamingStepper
+    X0 = np.load(args["paths"][0], mmap_mode="r")
+    st = StreamingStepper(args["paths"], args["k"], init=np.array(X0[:args["k"]]), tol=0.0,
+                          max_iter=args["max_iter"])
+    steps = []
+    while st.can_step:
+        t0 = time.perf_counter()
+        st.step()
+        steps.append(time.perf_counter() - t0)
+    out.update(passes=steps)
 elif args["mode"] == "sample":
     from core.scale import sample_rows
     S, _, _ = sample_rows(args["paths"], args["sample"], random_state=0)
@@ -172,6 +184,7 @@ def one(folder: Path, size: dict) -> None:
     mb = child({"mode": "stream", "paths": paths, "k": K, "sample": m, "max_iter": 3,
                 "method": "minibatch"})
     passes = child({"mode": "passes", "paths": paths, "k": K, "max_iter": 3})
+    steps = child({"mode": "stepper", "paths": paths, "k": K, "max_iter": 3})
     base = child({"mode": "sample", "paths": paths, "k": K, "sample": m})
     per_pass = statistics.median(ours["passes"] + passes["passes"])
     print(f"  streaming: {ours['n_iter']} Lloyd passes of {ours['chunks']} chunks, "
@@ -183,6 +196,8 @@ def one(folder: Path, size: dict) -> None:
         base["seconds"], "s")
     print("  Lloyd passes from k given rows (no sample fit): "
           + ", ".join(f"{x:.2f}" for x in passes["passes"]) + " s", flush=True)
+    row("StreamingStepper.step() vs a pass of the fit", statistics.median(steps["passes"]),
+        statistics.median(passes["passes"]), "s")
     row("peak RSS growth: streaming fit vs KMeans(sample)", ours["peak"], base["peak"], "MB")
     row("peak RSS growth: the passes alone vs KMeans(sample)", passes["peak"], base["peak"],
         "MB")

@@ -51,6 +51,7 @@ from core.progress import ProgressFn, report, scaled
 __all__ = [
     "BackendCheck",
     "StreamingKMeansResult",
+    "StreamingStepper",
     "array_shape",
     "available_memory",
     "busy_tasks",
@@ -766,6 +767,20 @@ def _reduce(results: list) -> tuple[np.ndarray, np.ndarray, float]:
     return counts, sums, inertia
 
 
+def _lloyd_pass(runner, parts, centers: np.ndarray, mean: np.ndarray, progress
+                ) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """One exact Lloyd step over every chunk (one map-reduce): the next centred centres,
+    their squared total shift, the exact inertia of ``centers`` and the cluster sizes."""
+    counts, sums, inertia = _reduce(runner.map(_lloyd_task, parts, progress,
+                                               centers=centers, mean=mean))
+    sizes = counts.copy()
+    if not counts.all():
+        _relocate(runner, parts, centers, mean, counts, sums, progress)
+    _average(sums, counts)
+    shift = float(((sums - centers) ** 2).sum())
+    return np.ascontiguousarray(sums), shift, float(inertia), sizes
+
+
 def _relocate(runner, parts, centers, mean, counts, sums, progress) -> None:
     """scikit-learn's relocation of empty clusters: each takes one of the points farthest
     from their centres (found by one more pass), in place on ``counts`` and ``sums``."""
@@ -783,6 +798,78 @@ def _relocate(runner, parts, centers, mean, counts, sums, progress) -> None:
         sums[new_id] = rows[i]
         counts[new_id] = 1.0
         counts[old_id] -= 1.0
+
+
+@dataclass
+class _Begun:
+    """What every fit or stepper starts from: the chunks and where they run, the data's mean
+    (the centring), the tolerance in squared units, the initial centres and the view."""
+
+    runner: object
+    parts: list
+    n: int
+    d: int
+    k: int
+    m: int
+    max_iter: int
+    mean: np.ndarray
+    tol_abs: float
+    start: np.ndarray
+    sample_inertia: float
+    view: np.ndarray
+    sample_index: np.ndarray
+    view_pos: np.ndarray
+
+
+def _begin(source, n_clusters, init, init_sample, max_iter, tol, random_state, client,
+           chunk_rows, view_sample, n_init, progress) -> _Begun:
+    """Check the parameters, plan the chunks, read the statistics pass (mean, variance and
+    the sample in one read) and find the initial centres (``init``, or K-Means on the
+    sample). ``progress`` runs 0 -> 1 over it."""
+    max_iter = _check_positive_int(max_iter, "max_iter")
+    init_sample = _check_positive_int(init_sample, "init_sample", minimum=1)
+    if not isinstance(tol, numbers.Real) or tol < 0 or not math.isfinite(tol):
+        raise DataError(f"tol must be zero or positive, not {tol}.")
+    if random_state is not None and (isinstance(random_state, bool) or not isinstance(
+            random_state, numbers.Integral) or not 0 <= random_state < 2**32):
+        raise DataError(f"random_state must be a whole number in [0, 2**32) or None, "
+                        f"not {random_state!r}.")
+    runner = _Dask(client) if client is not None else _Local()
+    parts, n, d, array = _plan(source, runner, chunk_rows, client is not None)
+    if array is not None:
+        runner.array = array
+    k = _check_k(n_clusters, n)
+    if init is not None:
+        init = _check_init(init, k, d)
+    rng = np.random.default_rng(random_state)
+    m = min(init_sample, n)
+    sample_index, picks = _picks(parts, n, m, rng)
+    view_pos = np.sort(rng.choice(m, size=min(view_sample, m), replace=False)) \
+        if view_sample < m else np.arange(m)
+
+    # pass 0: mean and variance (centring, tolerance) and the sample, in one read
+    if isinstance(runner, _Dask):
+        moments, samples = runner.stats(parts, picks, scaled(progress, 0.0, 0.5))
+    else:
+        moments = runner.map(_stats_task, parts, scaled(progress, 0.0, 0.5), args=picks)
+        samples = moments
+    _, mean, var = _merge_moments(moments)
+    tol_abs = float(np.mean(var) * tol) if tol else 0.0
+    if init is None:
+        start, sample_inertia, view = runner.init(samples, k, n_init, random_state, view_pos,
+                                                  scaled(progress, 0.5, 1.0))
+    else:
+        sample_inertia = float("nan")
+        if isinstance(runner, _Dask):
+            view = runner.client.submit(_pick_rows, samples, view_pos).result()
+            runner.client.cancel(samples)
+        else:
+            view = np.concatenate([s["sample"] for s in samples], axis=0)[view_pos]
+        start = init
+    del samples, moments
+    return _Begun(runner, parts, n, d, k, m, max_iter, mean, tol_abs,
+                  np.array(start, dtype=np.float64), sample_inertia, view, sample_index,
+                  view_pos)
 
 
 def fit_kmeans_streaming(
@@ -824,50 +911,10 @@ def fit_kmeans_streaming(
     if method == "minibatch" and client is not None:
         raise DataError("MiniBatch passes run one chunk after the other in this process; on "
                         "a Dask cluster use method='lloyd' (every step runs on all workers).")
-    max_iter = _check_positive_int(max_iter, "max_iter")
-    init_sample = _check_positive_int(init_sample, "init_sample", minimum=1)
-    if not isinstance(tol, numbers.Real) or tol < 0 or not math.isfinite(tol):
-        raise DataError(f"tol must be zero or positive, not {tol}.")
-    if random_state is not None and (isinstance(random_state, bool) or not isinstance(
-            random_state, numbers.Integral) or not 0 <= random_state < 2**32):
-        raise DataError(f"random_state must be a whole number in [0, 2**32) or None, "
-                        f"not {random_state!r}.")
-    runner = _Dask(client) if client is not None else None
-    if runner is None:
-        runner = _Local()
-    parts, n, d, array = _plan(source, runner, chunk_rows, client is not None)
-    if array is not None:
-        runner.array = array
-    k = _check_k(n_clusters, n)
-    if init is not None:
-        init = _check_init(init, k, d)
-    rng = np.random.default_rng(random_state)
-    m = min(init_sample, n)
-    sample_index, picks = _picks(parts, n, m, rng)
-    view_pos = np.sort(rng.choice(m, size=min(view_sample, m), replace=False)) \
-        if view_sample < m else np.arange(m)
-
-    # pass 0: mean and variance (centring, tolerance) and the sample, in one read
-    if isinstance(runner, _Dask):
-        moments, samples = runner.stats(parts, picks, scaled(progress, 0.0, 0.1))
-    else:
-        moments = runner.map(_stats_task, parts, scaled(progress, 0.0, 0.1), args=picks)
-        samples = moments
-    _, mean, var = _merge_moments(moments)
-    tol_abs = float(np.mean(var) * tol) if tol else 0.0
-    if init is None:
-        start, sample_inertia, view = runner.init(samples, k, n_init, random_state, view_pos,
-                                                  scaled(progress, 0.1, 0.2))
-    else:
-        sample_inertia = float("nan")
-        if isinstance(runner, _Dask):
-            view = runner.client.submit(_pick_rows, samples, view_pos).result()
-            runner.client.cancel(samples)
-        else:
-            view = np.concatenate([s["sample"] for s in samples], axis=0)[view_pos]
-        start = init
-    del samples, moments
-    start = np.array(start, dtype=np.float64)
+    b = _begin(source, n_clusters, init, init_sample, max_iter, tol, random_state, client,
+               chunk_rows, view_sample, n_init, scaled(progress, 0.0, 0.2))
+    runner, parts, mean, tol_abs, start = b.runner, b.parts, b.mean, b.tol_abs, b.start
+    max_iter, k, n, m, view = b.max_iter, b.k, b.n, b.m, b.view
 
     passes = scaled(progress, 0.2, 0.97)
     history = [start.copy()]
@@ -879,14 +926,8 @@ def fit_kmeans_streaming(
         for i in range(max_iter):
             t0 = time.perf_counter()
             step = scaled(passes, _pass_share(i, max_iter), _pass_share(i + 1, max_iter))
-            counts, sums, inertia = _reduce(runner.map(_lloyd_task, parts, step,
-                                                       centers=centers, mean=mean))
+            centers, shift, inertia, _ = _lloyd_pass(runner, parts, centers, mean, step)
             history_inertia.append(inertia)
-            if not counts.all():
-                _relocate(runner, parts, centers, mean, counts, sums, step)
-            _average(sums, counts)
-            shift = float(((sums - centers) ** 2).sum())
-            centers = np.ascontiguousarray(sums)
             seconds.append(time.perf_counter() - t0)
             history.append(centers + mean)
             if shift <= tol_abs:
@@ -920,7 +961,7 @@ def fit_kmeans_streaming(
         algorithm=method,
         max_iter=max_iter,
         random_state=int(random_state) if random_state is not None else None,
-        run_inertias=_frozen([sample_inertia]),
+        run_inertias=_frozen([b.sample_inertia]),
         best_run=0,
         history=_frozen(np.stack(history)),
         history_inertia=_frozen(history_inertia),
@@ -928,7 +969,7 @@ def fit_kmeans_streaming(
         warnings=fit_warnings(None, k, converged, max_iter, distinct=int((counts > 0).sum())),
         n_samples=int(n),
         sample=_frozen(view),
-        sample_index=_frozen(sample_index[view_pos], np.int64),
+        sample_index=_frozen(b.sample_index[b.view_pos], np.int64),
         init_sample=int(m),
         n_chunks=len(parts),
         pass_seconds=tuple(seconds),
@@ -983,6 +1024,182 @@ def sample_rows(source, n_rows: int = 1_000_000, random_state=0, *,
     index, picks = _picks(parts, n, min(n_rows, n), np.random.default_rng(random_state))
     out = runner.map(_stats_task, parts, progress, args=picks)
     return np.concatenate([o["sample"] for o in out], axis=0), index, n
+
+
+class StreamingStepper:
+    """Exact Lloyd passes over data of any size, one pass a step, forwards and back: what
+    the K-Means page steps through on the full data, here or on a Dask cluster.
+
+    ``source``, ``client`` and the parameters are those of :func:`fit_kmeans_streaming`.
+    Making one reads the data twice: the statistics pass (the mean that centres the data,
+    the tolerance) and the pass of the initial centres (``init``, or K-Means on
+    ``init_sample`` random rows). Pass 0 holds the initial centres; every :meth:`step` is one
+    map-reduce of per-chunk partial sums (plus one when a cluster lost all its points), which
+    gives the exact inertia of the new centres and the centres after them. After ``t`` steps
+    ``centers`` are those of ``KMeans(init=init_centers, n_init=1, max_iter=t,
+    algorithm="lloyd")`` on the whole data and ``inertia`` its ``inertia_``. Once the shift
+    is within the tolerance (or ``max_iter`` passes ran) ``step()`` does nothing; ``back()``
+    and ``reset()`` move through the passes already run (no data is read). A step that is
+    cancelled (``progress`` raising :class:`core.errors.Cancelled`; on a cluster its tasks
+    are cancelled) leaves the stepper where it was. Not thread-safe: one call at a time.
+    """
+
+    def __init__(self, source, n_clusters: int, *, init=None, init_sample: int = 1_000_000,
+                 max_iter: int = 300, tol: float = 1e-4, random_state=42, client=None,
+                 chunk_rows: int | None = None, n_init: int = SAMPLE_STARTS,
+                 progress: ProgressFn | None = None):
+        b = _begin(source, n_clusters, init, 1 if init is not None else init_sample, max_iter,
+                   tol, random_state, client, chunk_rows, 0, n_init, scaled(progress, 0.0, 0.5))
+        self._runner, self._parts, self._mean = b.runner, b.parts, b.mean
+        self.n_samples, self.n_features, self.n_clusters = int(b.n), int(b.d), int(b.k)
+        self.max_iter, self.tol = int(b.max_iter), float(b.tol_abs)
+        self.random_state = random_state
+        self.init_method = "array" if init is not None else "k-means++"
+        self.init_sample = 0 if init is not None else int(b.m)
+        self.sample_inertia = float(b.sample_inertia)
+        self.init_centers = _frozen(b.start)
+        c0 = np.ascontiguousarray(b.start - b.mean)
+        t0 = time.perf_counter()
+        nxt, shift, inertia, sizes = _lloyd_pass(self._runner, self._parts, c0, b.mean,
+                                                 scaled(progress, 0.5, 1.0))
+        self._centers_c = [c0]
+        self._centers_o = [self.init_centers]
+        self._inertia = [inertia]
+        self._sizes = [_frozen(sizes)]
+        self._next = (nxt, shift)
+        self._seconds = [time.perf_counter() - t0]
+        self._converged_at: int | None = None
+        self._pos = 0
+        report(progress, 1.0)
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def n_chunks(self) -> int:
+        return len(self._parts)
+
+    @property
+    def backend(self) -> str:
+        """"this process" or the scheduler's address."""
+        return self._runner.name
+
+    @property
+    def iteration(self) -> int:
+        """The pass shown (0: the initial centres)."""
+        return self._pos
+
+    @property
+    def passes_run(self) -> int:
+        """The passes already run (``step()`` up to there reads no data)."""
+        return len(self._centers_c) - 1
+
+    @property
+    def centers(self) -> np.ndarray:
+        """The centres after :attr:`iteration` passes (k, d), in the data's coordinates."""
+        return self._centers_o[self._pos]
+
+    @property
+    def inertia(self) -> float:
+        """The exact inertia of :attr:`centers` on every row."""
+        return self._inertia[self._pos]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """How many rows are nearest each of :attr:`centers`."""
+        return self._sizes[self._pos]
+
+    @property
+    def pass_seconds(self) -> float:
+        """Seconds the data pass of the current centres took (wall clock)."""
+        return self._seconds[self._pos]
+
+    @property
+    def converged(self) -> bool:
+        """True once the last step moved the centres by no more than the tolerance."""
+        return self._converged_at is not None and self._pos == self._converged_at
+
+    @property
+    def n_iter(self) -> int | None:
+        """``KMeans.n_iter_`` once the run stopped (converged or ``max_iter``), else None."""
+        return self._pos if self.converged or self._pos == self.max_iter else None
+
+    @property
+    def can_step(self) -> bool:
+        return not self.converged and self._pos < self.max_iter
+
+    @property
+    def history(self):
+        """Centres and exact inertia of passes 0..:attr:`iteration` (a ``StepperHistory``)."""
+        from core.kmeans import StepperHistory
+
+        return StepperHistory(centers=_frozen(np.stack(self._centers_o[:self._pos + 1])),
+                              inertia=_frozen(self._inertia[:self._pos + 1]))
+
+    # -- moves ------------------------------------------------------------------------------
+    def step(self, progress: ProgressFn | None = None) -> bool:
+        """One pass forwards: one map-reduce over every chunk, unless it was run already;
+        False (and no change) once the run stopped."""
+        if not self.can_step:
+            return False
+        if self._pos < self.passes_run:
+            self._pos += 1
+            report(progress, 1.0)
+            return True
+        centers, shift = self._next
+        t0 = time.perf_counter()
+        nxt, shift_next, inertia, sizes = _lloyd_pass(self._runner, self._parts, centers,
+                                                      self._mean, progress)
+        # nothing changes before the pass is complete: a cancelled step leaves no trace
+        self._centers_c.append(centers)
+        self._centers_o.append(_frozen(centers + self._mean))
+        self._inertia.append(inertia)
+        self._sizes.append(_frozen(sizes))
+        self._seconds.append(time.perf_counter() - t0)
+        self._next = (nxt, shift_next)
+        if shift <= self.tol and self._converged_at is None:
+            self._converged_at = self.passes_run
+        self._pos += 1
+        return True
+
+    def back(self) -> bool:
+        """One pass back (no data is read); False at pass 0."""
+        if self._pos == 0:
+            return False
+        self._pos -= 1
+        return True
+
+    def reset(self) -> None:
+        """Back to pass 0 (the initial centres); the passes run stay for ``step()``."""
+        self._pos = 0
+
+    def run(self, max_steps: int | None = None, progress: ProgressFn | None = None) -> int:
+        """Step until the run stops (or ``max_steps`` steps); the steps taken."""
+        limit = self.max_iter if max_steps is None else _check_positive_int(
+            max_steps, "max_steps", minimum=0)
+        taken, total = 0, max(1, min(limit, self.max_iter - self._pos))
+        while taken < limit and self.can_step:
+            self.step(scaled(progress, taken / total, (taken + 1) / total))
+            taken += 1
+        report(progress, 1.0)
+        return taken
+
+    def run_to(self, iteration: int, progress: ProgressFn | None = None) -> None:
+        """Go to pass ``iteration`` (back, or forwards until the run stops)."""
+        self._pos = min(self._pos, max(0, int(iteration)))
+        if self._pos < iteration:
+            self.run(int(iteration) - self._pos, progress)
+
+    def predict(self, X, iteration: int | None = None) -> np.ndarray:
+        """The nearest centre of each row of ``X`` (an array in memory): the current centres,
+        or those of pass ``iteration`` (a pass already run)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise DataError(f"The rows must have {self.n_features} features.")
+        t = self._pos if iteration is None else int(iteration)
+        if not 0 <= t <= self.passes_run:
+            raise DataError(f"Pass {t} has not been run ({self.passes_run} were).")
+        labels, _ = _assign(np.ascontiguousarray(X - self._mean),
+                            np.ascontiguousarray(self._centers_c[t]))
+        return labels
 
 
 # --------------------------------------------------------------------------- backends

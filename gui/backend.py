@@ -176,9 +176,15 @@ def open_streaming_job(path: str, cache_dir: str, progress=None, **fixes):
     name = Path(path).name
     note = (f"a random sample of {len(rows):,} of its {n:,} rows" if len(rows) < n
             else f"all {n:,} rows")
+    options = "".join(f", {k}=True" for k, v in sorted(fixes.items()) if v)
+    code = ("import numpy as np\nfrom core.scale import open_array, sample_rows\n\n"
+            f"X_file = open_array({str(path)!r}{options})  # memory-mapped: it stays on disk\n"
+            f"# the rows the pages show: {note}\n"
+            f"X, rows, n = sample_rows(X_file, {len(rows)}, random_state=0)\n")
     return Dataset(name=f"{name} (sample of {len(rows):,} of {n:,} rows)" if len(rows) < n
                    else name, X=np.asarray(rows), key=f"stream:{path}", source=path,
                    description=f"{name}, opened in streaming mode: the pages show {note}.",
+                   code=code,
                    extra={"stream": {"path": source, "n_rows": int(n),
                                      "sample_index": index}})
 
@@ -226,7 +232,7 @@ class BackendDialog(QDialog):
         backend = load_backend(window.settings)
         layout = QVBoxLayout(self)
         intro = QLabel("Where K-Means runs on data too big for memory (“Fit on the full data” "
-                       "on the K-Means page). The pages always show a sample.")
+                       "and its passes, on the K-Means page). The pages always show a sample.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         grid = QGridLayout()

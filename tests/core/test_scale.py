@@ -263,3 +263,81 @@ def test_sample_rows_draws_rows_of_the_data_in_their_order(tmp_path):
     np.testing.assert_array_equal(rows, X[index])
     every, index, _ = sample_rows(X, 10_000)
     np.testing.assert_array_equal(every, X)
+
+
+# --------------------------------------------------------------------------- the stepper
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_the_stepper_after_n_passes_is_kmeans_with_max_iter_n(seed, tmp_path):
+    from core.scale import StreamingStepper
+
+    X, init = data(seed)
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    st = StreamingStepper(open_array(path), 5, init=init, chunk_rows=700)
+    assert st.n_chunks == 9 and st.iteration == 0 and st.backend == "this process"
+    np.testing.assert_array_equal(st.centers, init)
+    assert st.inertia == pytest.approx(
+        ((X[:, None] - init[None]) ** 2).sum(axis=2).min(axis=1).sum(), rel=1e-10)
+    full = sk(X, init)
+    for n in range(1, full.n_iter_ + 1):
+        assert st.step() and st.iteration == n
+        assert st.converged == (n == full.n_iter_)
+        if n > 3 and n < full.n_iter_:
+            continue
+        ref = sk(X, init, max_iter=n)
+        np.testing.assert_allclose(st.centers, ref.cluster_centers_, rtol=0, atol=1e-9)
+        assert st.inertia == pytest.approx(ref.inertia_, rel=1e-9)
+        np.testing.assert_array_equal(np.bincount(ref.labels_, minlength=5), st.sizes)
+    assert st.n_iter == full.n_iter_ and not st.can_step and not st.step()
+    np.testing.assert_array_equal(st.predict(X), full.labels_)
+    # back through the passes already run: no data read, the same numbers
+    passes, history = st.passes_run, st.history
+    assert history.centers.shape == (n + 1, 5, 3)
+    assert st.back() and st.iteration == n - 1 and not st.converged
+    np.testing.assert_allclose(st.centers, history.centers[n - 1], rtol=0, atol=0)
+    st.reset()
+    assert st.iteration == 0 and not st.back()
+    st.run_to(2)
+    assert st.iteration == 2 and st.passes_run == passes
+    assert st.inertia == history.inertia[2]
+    assert st.run() == n - 2 and st.converged
+
+
+def test_the_stepper_stops_at_max_iter_and_a_cancelled_step_changes_nothing():
+    from core.scale import StreamingStepper
+
+    X, init = data(1)
+    st = StreamingStepper(X, 5, init=init, chunk_rows=1000, max_iter=2)
+    calls = []
+
+    def cancel_midway(fraction):
+        calls.append(fraction)
+        if len(calls) == 3:
+            raise Cancelled()
+
+    before = (st.iteration, st.passes_run, st.inertia)
+    with pytest.raises(Cancelled):
+        st.step(cancel_midway)
+    assert (st.iteration, st.passes_run, st.inertia) == before
+    fractions = []
+    assert st.run(progress=fractions.append) == 2
+    assert fractions[-1] == 1.0 and fractions == sorted(fractions)
+    ref = sk(X, init, max_iter=2)
+    np.testing.assert_allclose(st.centers, ref.cluster_centers_, rtol=0, atol=1e-9)
+    assert st.n_iter == 2 and not st.converged and not st.can_step
+
+
+def test_the_stepper_starts_from_kmeans_on_a_sample_like_the_fit():
+    from core.scale import StreamingStepper
+
+    X, _ = data(4)
+    st = StreamingStepper(X, 5, init_sample=2000, random_state=7, chunk_rows=1000)
+    res = fit_kmeans_streaming(X, 5, init_sample=2000, random_state=7, chunk_rows=1000)
+    np.testing.assert_array_equal(st.init_centers, res.init)
+    assert st.init_sample == 2000 and st.sample_inertia == res.run_inertias[0]
+    st.run()
+    assert st.iteration == res.n_iter and st.converged == res.converged
+    np.testing.assert_allclose(st.centers, res.centers, rtol=0, atol=1e-12)
+    assert st.inertia == pytest.approx(res.inertia, rel=1e-12)

@@ -145,6 +145,30 @@ def test_cancel_stops_the_step_on_the_cluster(client, blobs):
     assert wait_idle(client) == 0
 
 
+def test_the_stepper_runs_one_map_reduce_a_pass_on_the_cluster(client, blobs):
+    from core.scale import StreamingStepper
+
+    X, paths = blobs
+    init = X[np.random.default_rng(2).choice(len(X), 6, replace=False)]
+    st = StreamingStepper(paths, 6, init=init, chunk_rows=2500, client=client)
+    assert st.backend.startswith("inproc://") and st.n_chunks == 9
+    for n in (1, 2, 3):
+        st.step()
+        ref = sk(X, init, max_iter=n)
+        np.testing.assert_allclose(st.centers, ref.cluster_centers_, rtol=0, atol=1e-9)
+        assert st.inertia == pytest.approx(ref.inertia_, rel=1e-9)
+    # Cancel in the middle of a pass: the step's tasks stop, the stepper stays at pass 3
+    progress, calls = cancel_after(3)
+    with pytest.raises(Cancelled):
+        st.step(lambda f: progress(0.5 + f / 2))
+    assert st.iteration == st.passes_run == 3 and calls[-1] < 1.0
+    assert wait_idle(client) == 0
+    st.run()
+    full = sk(X, init)
+    assert st.converged and st.n_iter == full.n_iter_
+    np.testing.assert_allclose(st.centers, full.cluster_centers_, rtol=0, atol=1e-9)
+
+
 def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, blobs):
     """`dask scheduler` and `dask worker` on 127.0.0.1, as a person would start them."""
     X, paths = blobs

@@ -78,3 +78,29 @@ def test_state_json_keeps_the_parameters_and_the_hand_made_work():
     assert again.params.settings() == state.params.settings()
     np.testing.assert_array_equal(again.x_new_for("blobs", 2), [[0.0, 2.0]])
     assert again.x_new_for("moons", 2).shape == (0, 2)
+
+
+def test_the_snippet_of_a_full_data_pass_names_the_backend():
+    from dataclasses import replace
+
+    from gui.pages.kmeans import snippets
+    from gui.pages.kmeans.state import FullInfo
+
+    state, result, stepper = _state(step_back=1)
+    info = FullInfo(path="/data/big.npy", n_rows=20_000, init=np.array(stepper.init_centers),
+                    max_iter=300, random_state=42)
+    full = replace(state.frame, full=info)
+    state.frame = full
+    code = snippets.fit_code(state)
+    assert "fit_kmeans_streaming(path, 5, init=init, max_iter=" in code and "client" not in code
+    # the initial centroids are printed exactly (the passes reproduce the page to 1e-9)
+    assert repr(float(stepper.init_centers[0, 0])) in code
+    state.frame = replace(full, full=replace(info, mode="local", workers=3,
+                                             where="a local cluster of 3 workers"))
+    code = snippets.fit_code(state)
+    assert 'client = connect("local", n_workers=3)' in code and "client=client)" in code
+    compile(code, "snippet", "exec")
+    state.frame = replace(full, full=replace(info, mode="remote", address="tcp://10.0.0.5:8786"))
+    code = snippets.fit_code(state)
+    assert "client = Client('tcp://10.0.0.5:8786')" in code
+    compile(code, "snippet", "exec")

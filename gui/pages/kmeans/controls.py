@@ -158,19 +158,25 @@ class Controls:
             self.inertia_curve.setData([], [])
             self.inertia_now.setData([], [])
             return
-        for b in buttons:
-            b.setEnabled(True)
-        self.back_button.setEnabled(f.iteration > 0)
-        self.step_button.setEnabled(not f.converged)
+        for b in buttons:  # a pass of the full data steps in the "Full data" group
+            b.setEnabled(f.full is None)
+        self.back_button.setEnabled(f.full is None and f.iteration > 0)
+        self.step_button.setEnabled(f.full is None and not f.converged)
         lines = [f"Iteration <b>{f.iteration}</b> · inertia <b>{fmt(f.inertia)}</b>"]
-        if f.iteration > 0:
+        if f.full is not None:
+            lines = [f"Pass <b>{f.iteration}</b> over all {f.full.n_rows:,} rows · inertia "
+                     f"<b>{fmt(f.inertia)}</b>",
+                     f"{f.n_changed:,} of the points drawn changed cluster" if f.iteration
+                     else "The initial centroids of the fit on the sample"]
+        elif f.iteration > 0:
             lines.append(f"{f.n_changed:,} point{'s' if f.n_changed != 1 else ''} changed "
                          "cluster")
         else:
             lines.append("The initial centroids; → to take a step")
         if f.converged:
+            unit = "pass" if f.full is not None else "iteration"
             lines.append(f"<span style='color:#2c7a2c'><b>Converged after {f.n_iter} "
-                         f"iteration{'s' if f.n_iter != 1 else ''}</b></span>")
+                         f"{unit}{'s' if f.n_iter != 1 else ''}</b></span>")
         self.iter_label.setText("<br>".join(lines))
         self.inertia_curve.setData(np.arange(len(f.history_inertia)), f.history_inertia)
         self.inertia_now.setData([f.iteration], [f.inertia])
@@ -184,7 +190,12 @@ class Controls:
             self.result_label.setText("")
             return
         parts = [f"Inertia <b>{fmt(f.inertia)}</b> · score() <b>{fmt(-f.inertia)}</b>"]
-        if r is not None:
+        if f.full is not None:
+            parts[0] = (f"All {f.full.n_rows:,} rows: inertia <b>{fmt(f.inertia)}</b> · "
+                        f"score() <b>{fmt(-f.inertia)}</b>")
+            if r is not None:
+                parts.append(f"Sample fit: inertia {fmt(r.inertia)}")
+        elif r is not None:
             if f.iteration == r.n_iter or (f.n_iter is not None and f.iteration == f.n_iter):
                 runs = (f"best of {r.n_init} runs (run {r.best_run + 1})" if r.n_init > 1
                         else "1 run")

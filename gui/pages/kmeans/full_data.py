@@ -1,7 +1,8 @@
 """The K-Means page's "Full data" group: for a dataset opened in streaming mode (the page
 shows a sample), fit K-Means on every row of the file through the compute backend
 (``core.scale.fit_kmeans_streaming``: k-means++ on a sample, then exact Lloyd passes over the
-chunks), and show the fit's inertia and centres."""
+chunks), and show the fit's inertia and centres; and step through those passes on the plot
+(full_steps.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QPushButton, QTableWidget, QTab
 
 from gui.backend import Backend, fit_full_job, load_backend
 from gui.pages.base import info_label, panel
+from gui.pages.kmeans.full_steps import FullSteps, on_backend
 from gui.pages.kmeans.tabs import fmt
 
 
@@ -34,12 +36,14 @@ class FullData:
         form.addRow(self.button)
         form.addRow(self.label)
         form.addRow(self.table)
+        self.steps = FullSteps(page, form)  # step through the passes, drawn on the plot
         page.controls.widget.widget().layout().insertWidget(2, self.box)
         self.result = None
         self.result_key: str | None = None
         self.button.clicked.connect(self.fit)
         page.controls.picker.key_changed.connect(lambda _key: self.update())
         page.ctx.datasets_changed.connect(self.update)
+        page.code_changed.connect(self.steps.render)  # the page rendered a new state
         self.update()
 
     def stream(self) -> dict | None:
@@ -58,7 +62,8 @@ class FullData:
         self.result, self.result_key = None, None
         self.table.setVisible(False)
         self.label.setText(f"The plot shows a sample; the file has {stream['n_rows']:,} rows. "
-                           f"Fits on them run on {self.backend().describe()}.")
+                           f"Fits on them run {on_backend(self.backend())}.")
+        self.steps.render()
 
     def fit(self) -> None:
         stream = self.stream()
@@ -67,8 +72,8 @@ class FullData:
         s = self.page.settings
         backend = self.backend()
         key = s.dataset
-        self.label.setText(f"<i>Fitting on all {stream['n_rows']:,} rows on "
-                           f"{backend.describe()}…</i>")
+        self.label.setText(f"<i>Fitting on all {stream['n_rows']:,} rows "
+                           f"{on_backend(backend)}…</i>")
         task = self.page.run_task(fit_full_job, stream["path"], s.k, s.random_state, backend,
                                   s.max_iter, key="full-fit",
                                   description=f"K-Means on all {stream['n_rows']:,} rows…",

@@ -83,6 +83,8 @@ def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
     ds = state.dataset
     if ds is None:
         return ""
+    if state.frame is not None and state.frame.full is not None:
+        return full_code(state)
     head = _head(state)
     p, f, stepper, result = state.params, state.frame, state.stepper, state.result
     if p is None or stepper is None or f is None:
@@ -155,3 +157,42 @@ def fit_code(state: KMeansState, iterations_figure: bool = False) -> str:
 
 def iterations_code(state: KMeansState) -> str:
     return fit_code(state, iterations_figure=True)
+
+
+def exact_array(a) -> str:
+    """An array as code that gives back the same float64 values."""
+    rows = ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]"
+                     for row in np.asarray(a))
+    return f"np.array([{rows}])"
+
+
+def full_code(state: KMeansState) -> str:
+    """The pass of the full data shown: the same passes with core.scale, on the backend."""
+    f = state.frame
+    info = f.full
+    t = f.iteration
+    code = "import numpy as np\nfrom core.scale import fit_kmeans_streaming\n"
+    call = ""
+    if info.mode == "local":
+        code += "from core.scale import connect\n"
+        client = f"client = connect(\"local\", n_workers={info.workers})  # {info.where}\n"
+        call = ", client=client"
+    elif info.mode == "remote":
+        code += "from distributed import Client\n"
+        client = f"client = Client({info.address!r})  # {info.where}\n"
+        call = ", client=client"
+    else:
+        client = ""
+    code += (f"\npath = {info.path!r}  # all {info.n_rows:,} rows, read chunk by chunk\n"
+             f"init = {exact_array(info.init)}  # the initial centroids of the fit on the "
+             "sample\n" + client +
+             f"# exact Lloyd passes over every row (what KMeans(init=init, n_init=1, "
+             f"max_iter={max(t, 1)}) gives on data in memory)\n"
+             f"res = fit_kmeans_streaming(path, {len(info.init)}, init=init, "
+             f"max_iter={max(t, 1)}, random_state={info.random_state}{call})\n"
+             f"print(f\"inertia at pass {t}: {{res.history_inertia[{t}]:.2f}}\")"
+             f"  # {f.inertia:.2f} on the page\n"
+             f"print(f\"passes: {{res.n_iter}}\")  # {max(t, 1)} at most\n"
+             f"centers = res.history[{t}]  # the centroids drawn\n"
+             "print(centers.round(3))\n")
+    return code

@@ -51,6 +51,25 @@ class FitParams:
 
 
 @dataclass(frozen=True, eq=False)
+class FullInfo:
+    """Where a frame of the full data comes from: exact Lloyd passes from ``init`` over all
+    ``n_rows`` rows of the file ``path``, run on ``backend`` (``mode`` "process", "local" with
+    ``workers`` or "remote" at ``address``; ``where`` says it in words)."""
+
+    path: str
+    n_rows: int
+    init: np.ndarray
+    max_iter: int
+    random_state: int
+    mode: str = "process"
+    workers: int = 2
+    address: str = ""
+    where: str = "this process"
+    backend: str = "this process"  # the stepper's own name for it (a scheduler's address)
+    seconds: float = 0.0  # what the pass shown took
+
+
+@dataclass(frozen=True, eq=False)
 class Frame:
     """What the views draw of a stepper state (computed by a job, never on the GUI thread)."""
 
@@ -67,6 +86,9 @@ class Frame:
     centers2d: np.ndarray  # (k, 2) on the plot
     trail2d: np.ndarray  # (t+1, k, 2) on the plot
     distances: np.ndarray  # (n,) distance of every point to its centroid
+    # a pass over the full data (centres, inertia, n_iter of every row of the file; labels,
+    # colours, n_changed and distances of the points drawn), or None: the points drawn
+    full: FullInfo | None = None
 
 
 @dataclass

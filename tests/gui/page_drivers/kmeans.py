@@ -378,3 +378,76 @@ class KMeansDriver(PageDriver):
         """Press the status bar's Cancel button."""
         self.page.window().cancel_current()
         self.wait_idle()
+
+    # -- the full data (a dataset opened in streaming mode) -----------------------------------------
+    @property
+    def _full(self):
+        return self.page.full_data
+
+    def full_data_visible(self) -> bool:
+        """Whether the "Full data" group is shown (for datasets opened in streaming mode)."""
+        return self._full.box.isVisible()
+
+    def full_data_text(self) -> str:
+        """What the "Full data" group says of the one-shot fit."""
+        return self._full.label.text()
+
+    def full_pass(self, timeout: int = 60_000) -> None:
+        """Press "Pass ▶" (the first press starts at pass 0) and wait for the pass drawn."""
+        self._click(self._full.steps.step_button)
+        self.wait_idle(timeout)
+
+    def full_back(self) -> None:
+        """Press "◀ Pass" (back through the passes already run)."""
+        self._click(self._full.steps.back_button)
+        self.wait_idle()
+
+    def full_pass_enabled(self) -> bool:
+        return self._full.steps.step_button.isEnabled()
+
+    def full_back_enabled(self) -> bool:
+        return self._full.steps.back_button.isEnabled()
+
+    def full_run(self, timeout: int = 120_000) -> None:
+        """Press "Run to convergence" and wait until the passes stopped."""
+        button = self._full.steps.run_button
+        self._click(button)
+        self.qtbot.waitUntil(lambda: not button.isChecked(), timeout=timeout)
+        self.wait_idle(timeout)
+
+    def full_run_then_cancel(self, after_pass: int, timeout: int = 120_000) -> None:
+        """Press "Run to convergence"; once pass ``after_pass`` is drawn and the next one
+        runs, press the status bar's Cancel."""
+        button = self._full.steps.run_button
+        pressed = []
+
+        def started(task):
+            shown = self.full_pass_shown()
+            if not pressed and task.key.endswith(":full-steps") and shown is not None and \
+                    shown >= after_pass:
+                pressed.append(task)
+                self.page.window().cancel_current()  # as the pass starts
+
+        self.tasks.task_started.connect(started)
+        try:
+            self._click(button)
+            self.qtbot.waitUntil(lambda: not button.isChecked(), timeout=timeout)
+            self.wait_idle(timeout)
+        finally:
+            self.tasks.task_started.disconnect(started)
+
+    def full_running(self) -> bool:
+        return self._full.steps.run_button.isChecked()
+
+    def full_pass_shown(self) -> int | None:
+        """The pass of the full data the plot draws (None: the plot draws the sample's fit)."""
+        f = self.page.state.frame
+        return None if f is None or f.full is None else f.iteration
+
+    def full_inertia_shown(self) -> float:
+        """The exact inertia on every row of the pass drawn."""
+        return self.page.state.frame.inertia
+
+    def full_steps_text(self) -> str:
+        """What the "Full data" group says of the passes (pass, inertia, backend)."""
+        return self._full.steps.label.text()
