@@ -6,8 +6,10 @@
 Prints the exceptions that reached the event loop and the unexpected task errors (both must be
 0), and the resident memory sampled every --every seconds: the growth from the end of the first
 quarter (pages built, caches warm) to the end, and the least-squares slope over the last three
-quarters in MB per minute (flat memory: a growth that does not keep rising). Settings and saved
-work go to a temporary folder.
+quarters in MB per minute. It also measures the memory of one settled state at the end of the
+first quarter and at the end (every page back on its first dataset, idle, garbage collected):
+what the app keeps between them is growth no result held at the moment of a sample explains
+(flat memory: close to nothing). Settings and saved work go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def heap_text() -> str:
-    """glibc's heap: in use by live allocations, and free but kept (what fragmentation holds);
-    empty elsewhere."""
+def mallinfo():
+    """glibc's heap counters (``mallinfo2``), or None elsewhere."""
     import ctypes
 
     class MallInfo2(ctypes.Structure):
@@ -47,11 +48,49 @@ def heap_text() -> str:
     try:
         mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
     except (OSError, AttributeError):
-        return ""
+        return None
     mallinfo2.restype = MallInfo2
-    info = mallinfo2()
+    return mallinfo2()
+
+
+def heap_text() -> str:
+    """glibc's heap: in use by live allocations, and free but kept (what fragmentation holds);
+    empty elsewhere."""
+    info = mallinfo()
+    if info is None:
+        return ""
     return (f"  heap in use {(info.uordblks + info.hblkhd) / 2 ** 20:6.1f} MB"
             f"  free, kept {info.fordblks / 2 ** 20:6.1f} MB")
+
+
+def settled_memory(window, monkey) -> tuple[int, int]:
+    """(RSS, heap in use) of one state, whatever the monkey did before: its work cancelled,
+    every page back on the first dataset of its picker (what it draws recomputed), the
+    background work done, garbage collected and the free heap given back. Two of these at
+    different times differ by what the app keeps (leaks, unbounded histories), not by which
+    big results the pages happened to hold when memory was sampled."""
+    import gc
+
+    from gui.memory import _malloc_trim
+    from gui.widgets.dataset_picker import DatasetPicker
+
+    monkey.finish()
+    for name in monkey.pages():
+        page = window.show_page(name)
+        page.ensure_started()
+        for picker in page.findChildren(DatasetPicker):
+            if picker.count():
+                picker.set_current_key(picker.itemData(0))
+        monkey.settle(1.0)  # debounced work starts
+        monkey.finish()
+    window.show_page(monkey.pages()[0])
+    monkey.finish()
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+    info = mallinfo()
+    return rss_bytes(), (info.uordblks + info.hblkhd) if info is not None else 0
 
 
 def least_squares_slope(samples: list[tuple[float, int]]) -> float:
@@ -94,6 +133,14 @@ def main(argv=None) -> int:
     start = time.monotonic()
     print(f"monkey for {args.size:.0f} s (seed {args.seed}); skipped: "
           + ", ".join(f"{k} ({why})" for k, why in SKIPPED_PAGES.items()), flush=True)
+    settled: list[tuple[float, int, int]] = []  # (seconds, RSS, heap in use) of one state
+
+    def settle_and_say():
+        rss, heap = settled_memory(window, monkey)
+        settled.append((time.monotonic() - start, rss, heap))
+        print(f"  {settled[-1][0]:6.0f} s  settled (every page on its first dataset, idle): "
+              f"RSS {rss / 2 ** 20:7.1f} MB  heap in use {heap / 2 ** 20:6.1f} MB", flush=True)
+
     with Monkey(window, args.seed) as monkey:
         while time.monotonic() - start < args.size:
             monkey.run(min(args.every, max(1.0, args.size - (time.monotonic() - start))))
@@ -101,6 +148,9 @@ def main(argv=None) -> int:
             t, rss = samples[-1]
             print(f"  {t:6.0f} s  {monkey.report.actions:6d} actions  RSS {rss / 2 ** 20:7.1f} MB"
                   f"{heap_text()}  failures {len(monkey.report.failures)}", flush=True)
+            if not settled and t >= args.size / 4:
+                settle_and_say()
+        settle_and_say()
         answers = monkey.finish()
     report = monkey.report
     window.close()
@@ -117,6 +167,10 @@ def main(argv=None) -> int:
     print(f"memory: {m0 / 2 ** 20:.1f} MB at {t0:.0f} s -> {m1 / 2 ** 20:.1f} MB at {t1:.0f} s "
           f"(growth {(m1 - m0) / 2 ** 20:+.1f} MB); least-squares slope over the last three "
           f"quarters {slope:+.2f} MB/min")
+    (s0, r0, h0), (s1, r1, h1) = settled[0], settled[-1]
+    print(f"settled memory (the same state): heap in use {h0 / 2 ** 20:.1f} MB at {s0:.0f} s -> "
+          f"{h1 / 2 ** 20:.1f} MB at {s1:.0f} s ({(h1 - h0) / 2 ** 20:+.1f} MB); RSS "
+          f"{r0 / 2 ** 20:.1f} -> {r1 / 2 ** 20:.1f} MB ({(r1 - r0) / 2 ** 20:+.1f} MB)")
     for failure in report.failures[:5]:
         print("\n" + failure)
     return 0 if not report.failures and answers else 1

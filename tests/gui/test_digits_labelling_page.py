@@ -418,3 +418,20 @@ def test_the_state_and_snippet_without_qt():
     np.testing.assert_array_equal(back.session.hand, state.session.hand)
     assert back.shown_view() == "representatives"  # nothing asked yet
     assert back.current_results() is None
+
+
+def test_undo_goes_back_at_most_its_limit_of_actions(open_page, qtbot, monkeypatch):
+    """A long session's undo history is bounded (its memory too): the oldest labelling
+    actions are forgotten beyond the limit, the latest are undone in order."""
+    from gui.pages.digits_labelling import page as page_module
+
+    monkeypatch.setattr(page_module, "UNDO_LIMIT", 3)
+    d = DigitsLabellingDriver.open(open_page, qtbot)
+    for tile in range(5):
+        d.label(tile, tile + 1)
+    assert list(d.gallery_labels()[:5]) == [1, 2, 3, 4, 5]
+    for _ in range(5):  # two presses more than it remembers: they do nothing
+        d.undo()
+    assert list(d.gallery_labels()[:5]) == [1, 2, -1, -1, -1]
+    d.redo()
+    assert list(d.gallery_labels()[:5]) == [1, 2, 3, -1, -1]

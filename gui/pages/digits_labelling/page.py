@@ -42,6 +42,10 @@ N_FEATURES = 64  # 8 x 8 pixels
 N_CLASSES = 10
 
 
+#: Labelling actions that can be undone (the oldest are forgotten beyond it).
+UNDO_LIMIT = 1000
+
+
 class SetLabels(QUndoCommand):
     """Give some training digits new hand labels (-1: none): the page's session is swapped
     for one with these labels (undo: with the old ones)."""
@@ -76,6 +80,7 @@ class DigitsLabellingPage(Page):
                                     distinct=v.one_per_cluster, check_truth=v.check_truth)
         self._save_error_shown = False
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)  # a long session's memory stays bounded
         self.panel = SidePanel(self.binder)
         self.view = LabellingView()
         self.declare_view(self.view)  # one view, no tab bar
