@@ -6,8 +6,8 @@
 Prints the exceptions that reached the event loop and the unexpected task errors (both must be
 0), and the resident memory sampled every --every seconds: the growth from the end of the first
 quarter (pages built, caches warm) to the end, and the least-squares slope over the last three
-quarters in MB per minute. It also measures the memory of one settled state at the end of the
-first quarter and at the end (every page back on its first dataset, idle, garbage collected):
+quarters in MB per minute. It also measures the memory of one settled state at the end of each of
+the first three quarters and at the end (every page back on its first dataset, idle, garbage collected):
 what the app keeps between them is growth no result held at the moment of a sample explains
 (flat memory: close to nothing). Settings and saved work go to a temporary folder.
 """
@@ -148,8 +148,8 @@ def main(argv=None) -> int:
             t, rss = samples[-1]
             print(f"  {t:6.0f} s  {monkey.report.actions:6d} actions  RSS {rss / 2 ** 20:7.1f} MB"
                   f"{heap_text()}  failures {len(monkey.report.failures)}", flush=True)
-            if not settled and t >= args.size / 4:
-                settle_and_say()
+            if len(settled) < 3 and t >= args.size * (len(settled) + 1) / 4:
+                settle_and_say()  # at the end of each of the first three quarters
         settle_and_say()
         answers = monkey.finish()
     report = monkey.report
@@ -167,10 +167,12 @@ def main(argv=None) -> int:
     print(f"memory: {m0 / 2 ** 20:.1f} MB at {t0:.0f} s -> {m1 / 2 ** 20:.1f} MB at {t1:.0f} s "
           f"(growth {(m1 - m0) / 2 ** 20:+.1f} MB); least-squares slope over the last three "
           f"quarters {slope:+.2f} MB/min")
-    (s0, r0, h0), (s1, r1, h1) = settled[0], settled[-1]
-    print(f"settled memory (the same state): heap in use {h0 / 2 ** 20:.1f} MB at {s0:.0f} s -> "
-          f"{h1 / 2 ** 20:.1f} MB at {s1:.0f} s ({(h1 - h0) / 2 ** 20:+.1f} MB); RSS "
-          f"{r0 / 2 ** 20:.1f} -> {r1 / 2 ** 20:.1f} MB ({(r1 - r0) / 2 ** 20:+.1f} MB)")
+    print("settled memory (the same state), heap in use: " + " -> ".join(
+        f"{h / 2 ** 20:.1f} MB at {t:.0f} s" for t, _r, h in settled))
+    (_, r0, h0), (_, r1, h1) = settled[0], settled[-1]
+    print(f"  from the first to the last: heap in use {(h1 - h0) / 2 ** 20:+.1f} MB, RSS "
+          f"{(r1 - r0) / 2 ** 20:+.1f} MB; from the second to the last (caches and pages "
+          f"built): heap in use {(h1 - settled[min(1, len(settled) - 1)][2]) / 2 ** 20:+.1f} MB")
     for failure in report.failures[:5]:
         print("\n" + failure)
     return 0 if not report.failures and answers else 1

@@ -30,6 +30,11 @@ from PySide6.QtWidgets import (
 
 from gui.help_texts import help_html
 
+#: The "?" button's size, and the room a page's top row leaves free for it at its right end
+#: (the button sits in the page's top-right corner, over whatever is there).
+BUTTON_SIZE = 22
+CORNER_ROOM = BUTTON_SIZE + 8
+
 FIRST_VISIT_KEY = "help/first_visit"
 SEEN_KEY = "help/seen/"
 CARD_WIDTH = 340
@@ -85,7 +90,7 @@ class PageHelp(QObject):
         self.button.setObjectName("HelpButton")
         self.button.setText("?")
         self.button.setCheckable(True)
-        self.button.setFixedSize(22, 22)
+        self.button.setFixedSize(BUTTON_SIZE, BUTTON_SIZE)
         self.button.setToolTip(f"What to look at on the {page.title} page (F1)")
         self.button.setStyleSheet(
             "#HelpButton { font-weight: bold; border: 1px solid #9aa7b5; border-radius: 11px; "
@@ -109,7 +114,7 @@ class PageHelp(QObject):
 
     def place(self) -> None:
         page, card = self.page, self.card
-        self.button.move(page.width() - self.button.width() - 4, 2)
+        self.button.move(page.width() - self.button.width() - 4, 2)  # (CORNER_ROOM)
         top = self.button.height() + 6
         # (a word-wrapped label: its height for the card's width, not its size hint's)
         height = card.layout().totalHeightForWidth(CARD_WIDTH)

@@ -181,3 +181,21 @@ def test_about_is_modal_and_names_the_versions(window, qtbot):
     for dist in ("pyqtgraph", "numpy", "scikit-learn", "scipy", "pandas", "Pillow"):
         assert f"{dist} {version(dist)}" in text
     box.close()
+
+
+def test_the_help_button_covers_no_text_of_any_page(window, qtbot):
+    """The "?" sits in each page's top-right corner, over whatever is there: no label with
+    text of the page reaches under it (the Digits pages' top lines ran under it)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QLabel
+
+    for name in page_names():
+        page = window.show_page(name)
+        assert window.wait_for_result(page), name  # its texts are those of its result
+        button = page.help.button
+        corner = QRect(button.mapTo(page, QPoint(0, 0)), button.size())
+        under = [label.text()[:40] for label in page.findChildren(QLabel)
+                 if label.isVisible() and label.text().strip()
+                 and label.contentsRect().translated(label.mapTo(page, QPoint(0, 0)))
+                 .intersects(corner)]  # (where its text can be: inside its margins)
+        assert under == [], (name, under)

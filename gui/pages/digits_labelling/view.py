@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout
 
+from gui.help import CORNER_ROOM
 from gui.pages.base import Tab
 from gui.pages.digits_labelling import snippets
 from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
@@ -99,6 +100,7 @@ class LabellingView(Tab):
         top = QHBoxLayout()
         top.addWidget(self.view_combo)
         top.addWidget(self.view_hint, 1)
+        top.addSpacing(CORNER_ROOM)  # the hint never runs under the page's "?" button
         column.addLayout(top)
         column.addWidget(self.gallery, 5)
         column.addWidget(self.palette)

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
+from gui.help import CORNER_ROOM
 from gui.pages.base import Tab, info_label
 from gui.pages.digits_preprocessing import snippets
 from gui.pages.digits_preprocessing.state import CHAPTER_POINTS, MAX_K, PreprocessingState
@@ -112,6 +113,7 @@ class ChartView(Tab):
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setStyleSheet("font-size: 14px;")
         reserve_lines(self.headline, 2)  # wraps in a narrow window; the chart never moves
+        self.headline.setContentsMargins(0, 0, CORNER_ROOM, 0)  # not under the "?" button
         column.addWidget(self.headline)
         column.addWidget(self.plot, 1)
 
