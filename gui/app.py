@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("Navigation")
         self.nav.setFixedWidth(180)
         self.nav.setSpacing(2)
+        # (the titles fit; a text that does not is cut with "…", never scrolled sideways)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for i, spec in enumerate(PAGES):
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.name)
@@ -99,7 +101,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.setStyleSheet(
             "#Navigation { font-size: 13px; border: none; background: #f3f5f8; }"
-            "#Navigation::item { padding: 8px 10px; border-radius: 4px; }"
+            "#Navigation::item { padding: 8px 6px; border-radius: 4px; }"
             "#Navigation::item:selected { background: #1f3b57; color: white; }"
         )
         self.stack = QStackedWidget()

@@ -245,3 +245,11 @@ def test_start_cleans_stale_temp_files_and_a_file_for_the_data_folder(qtbot, tmp
     qtbot.addWidget(again)
     assert not stale.exists()
     again.close()
+
+
+def test_the_navigation_shows_every_title_whole_without_scrolling(window):
+    """The page list never scrolls sideways (it showed a horizontal scroll bar under the
+    pages) and every title fits, not cut with "…"."""
+    nav = window.nav
+    assert nav.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert nav.sizeHintForColumn(0) <= nav.viewport().width()
