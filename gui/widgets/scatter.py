@@ -222,6 +222,11 @@ class ScatterView(pg.PlotWidget):
     def raster_mode(self) -> bool:
         return self.n_points > RASTER_THRESHOLD
 
+    def scatter_items(self) -> list:
+        """The pyqtgraph scatter items that draw the points in small mode (one per colour
+        shown; the others hidden)."""
+        return list(self._items)
+
     def points(self) -> np.ndarray:
         """The (n, 2) coordinates drawn."""
         return self._xy
@@ -354,6 +359,10 @@ class ScatterView(pg.PlotWidget):
             self._items.append(item)
         outline = pg.mkPen(255, 255, 255, 160, width=0.5) if self._size >= 5 else None
         for g, item in enumerate(self._items):
+            # An item draws one style at a time; pyqtgraph's atlas would keep the symbol of
+            # every colour it ever drew (up to 1,000 each before it rebuilds): memory that
+            # grew with every recolouring of a long session.
+            item.fragmentAtlas.clear()
             if g >= len(uniq):
                 item.setVisible(False)
                 item.clear()

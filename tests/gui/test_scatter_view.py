@@ -77,3 +77,28 @@ def test_a_long_title_is_cut_and_never_widens_the_plot_beyond_its_view(qtbot):
     assert view.plotItem.titleLabel.text.endswith("…")
     view.resize(700, 400)
     assert view.plotItem.titleLabel.text == "A rather long title for a narrow scatter view"
+
+
+def test_recolouring_many_times_keeps_one_symbol_per_colour_drawn(qtbot):
+    """A long session recolours its views thousands of times: what the view keeps for
+    drawing stays the size of what it shows (pyqtgraph's symbol atlas of each scatter item
+    kept every colour it ever drew)."""
+    from gui.app import create_app
+    from gui.widgets.scatter import ScatterView
+
+    create_app()
+    view = ScatterView()
+    qtbot.addWidget(view)
+    xy = np.random.default_rng(0).normal(size=(300, 2))
+    labels = np.arange(300) % 3
+    view.set_points(xy, colors=np.zeros((300, 4), np.uint8) + 100)
+    rng = np.random.default_rng(1)
+    for _ in range(60):  # 60 recolourings, three colours each time, 180 colours in all
+        table = rng.integers(0, 256, size=(3, 4), dtype=np.uint8)
+        table[:, 3] = 255
+        view.set_colors(table[labels])
+    visible = [item for item in view.scatter_items() if item.isVisible()]
+    assert len(visible) == 3
+    assert all(len(item.fragmentAtlas) <= 1 for item in view.scatter_items())
+    # and it draws what it was given: each item has its points, in its colour
+    assert sorted(len(item.data) for item in visible) == [100, 100, 100]
