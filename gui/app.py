@@ -180,6 +180,11 @@ class MainWindow(QMainWindow):
             from gui.widgets import plot_pool
 
             plot_pool.keep_filled(True)  # plots made ahead, so a page opens without making them
+            from gui.gc_freeze import ImportFreezer
+
+            # imported code out of the garbage collector's full walks (100+ ms each)
+            self.gc_freezer = ImportFreezer(self, idle=lambda: not self.tasks.busy)
+            self.gc_freezer.start()
 
     # -- menus --------------------------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None, tip=""):
