@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
             from gui.gc_freeze import ImportFreezer
 
             # imported code out of the garbage collector's full walks (100+ ms each)
-            self.gc_freezer = ImportFreezer(self, idle=lambda: not self.tasks.busy)
+            self.gc_freezer = ImportFreezer(self)
             self.gc_freezer.start()
 
     # -- menus --------------------------------------------------------------------------------
