@@ -328,6 +328,40 @@ _SKLEARN_MAX_TREE_FEATURES = 15
 _TIE = 1e-12
 
 
+#: From this many rows on, scikit-learn's KD-tree (asked only about rare ties) is built in a
+#: process of its own where the program allows it (:mod:`core.offprocess`): its build holds
+#: the GIL (~2.4 µs a row: 2.4 s for 1,000,000 x 2), which froze every other thread, a GUI's
+#: included. Receiving it takes ~40 ms a million rows.
+SKLEARN_TREE_PROCESS_ROWS = 20_000
+
+
+def _build_sklearn_kdtree(X: np.ndarray):
+    from sklearn.neighbors import KDTree
+
+    return KDTree(X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
+
+
+def _build_sklearn_kdtree_of(path: str):
+    return _build_sklearn_kdtree(np.load(path))
+
+
+def _sklearn_kdtree(X: np.ndarray):
+    """scikit-learn's KD-tree over X, as its DBSCAN builds it (big X: in another process)."""
+    from core import offprocess
+
+    if X.shape[0] < SKLEARN_TREE_PROCESS_ROWS or not offprocess.enabled():
+        return _build_sklearn_kdtree(X)
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="clusterlab-") as folder:
+        # X goes by file (written without the GIL; pickled, it held the GIL ~100 ms)
+        path = str(Path(folder) / "X.npy")
+        np.save(path, X)
+        return offprocess.maybe_in_process(_build_sklearn_kdtree_of, path,
+                                           fallback=lambda: _build_sklearn_kdtree(X))
+
+
 def sklearn_uses_brute(n_samples: int, n_features: int) -> bool:
     """Whether ``sklearn.cluster.DBSCAN`` (algorithm='auto') searches neighbours by brute force."""
     return (n_features > _SKLEARN_MAX_TREE_FEATURES
@@ -372,9 +406,7 @@ class _Search:
             cache = self._index.cache if self._index is not None else {}
             key = ("sklearn-kdtree", SKLEARN_LEAF_SIZE)
             if key not in cache:
-                from sklearn.neighbors import KDTree
-
-                cache[key] = KDTree(self.X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
+                cache[key] = _sklearn_kdtree(self.X)
             self._sk = cache[key]
         return self._sk
 

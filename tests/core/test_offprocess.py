@@ -1,0 +1,66 @@
+"""Calls that hold the GIL for long run in a helper process (core/offprocess.py): scikit-learn's
+KD-tree, which DBSCAN asks about ties, built there is the same tree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.cluster import DBSCAN
+
+import core.density as density
+from core import offprocess
+from core.density import neighbor_index, run_dbscan
+
+
+@pytest.fixture
+def helper_processes(monkeypatch):
+    monkeypatch.setattr(offprocess, "_enabled", True)
+    built_in_process = []
+    real = offprocess.call_in_process
+
+    def spy(fn, *args):
+        built_in_process.append(fn.__name__)
+        return real(fn, *args)
+
+    monkeypatch.setattr(offprocess, "call_in_process", spy)
+    monkeypatch.setattr(density, "SKLEARN_TREE_PROCESS_ROWS", 100)
+    return built_in_process
+
+
+def test_dbscan_with_ties_asks_a_tree_built_in_a_helper_process(helper_processes):
+    # an integer lattice: many pairs exactly eps apart, which scikit-learn's own tree decides
+    X = np.random.default_rng(3).integers(0, 60, size=(2000, 2)).astype(float)
+    index = neighbor_index(X)
+    for eps in (1.0, 2.0):
+        ours = run_dbscan(X, eps, 5, index=index)
+        np.testing.assert_array_equal(ours.labels, DBSCAN(eps=eps, min_samples=5).fit(X).labels_)
+    assert helper_processes == ["_build_sklearn_kdtree_of"]  # once: the index keeps it
+
+
+def test_the_tree_from_the_helper_process_answers_as_one_built_here(helper_processes):
+    from sklearn.neighbors import KDTree
+
+    X = np.random.default_rng(0).normal(size=(3000, 2))
+    tree = density._sklearn_kdtree(X)
+    assert helper_processes
+    here = KDTree(X, leaf_size=density.SKLEARN_LEAF_SIZE)
+    for a, b in zip(tree.query_radius(X[:300], r=0.1), here.query_radius(X[:300], r=0.1),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_without_enable_or_when_the_process_fails_it_is_computed_here(monkeypatch):
+    assert not offprocess.enabled()  # a library user's script starts no process
+    assert offprocess.maybe_in_process(sum, [1, 2]) == 3
+    monkeypatch.setattr(offprocess, "_enabled", True)
+
+    def broken(fn, *args):
+        raise offprocess.DataError("no answer")
+
+    monkeypatch.setattr(offprocess, "call_in_process", broken)
+    assert offprocess.maybe_in_process(sum, [1, 2], fallback=lambda: "here") == "here"
+
+
+def test_a_failure_in_the_helper_process_is_reported():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        offprocess.call_in_process(divmod, 1, 0)
