@@ -25,7 +25,4 @@ def _main() -> int:
 
 
 if __name__ == "__main__":
-    import multiprocessing
-
-    multiprocessing.freeze_support()  # (the frozen bundle's helper processes: core.offprocess)
     sys.exit(_main())
