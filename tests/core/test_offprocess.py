@@ -1,5 +1,6 @@
-"""Calls that hold the GIL for long run in a helper process (core/offprocess.py): scikit-learn's
-KD-tree, which DBSCAN asks about ties, built there is the same tree."""
+"""Work that held the GIL for long, done without: scikit-learn's KD-tree, which DBSCAN asks
+about ties, built in a helper process (core/offprocess.py) is the same tree; reductions made
+in pieces give the same numbers."""
 
 from __future__ import annotations
 
@@ -68,3 +69,17 @@ def test_without_enable_or_when_the_process_fails_it_is_computed_here(monkeypatc
 def test_a_failure_in_the_helper_process_is_reported():
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         offprocess.call_in_process(divmod, 1, 0)
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.minimum, np.maximum])
+@pytest.mark.parametrize("shape", [(997,), (997, 5)])
+def test_reductions_in_pieces_equal_one_reduceat(ufunc, shape, monkeypatch):
+    # (one reduceat over 150,000 x 64 held the GIL 60-80 ms; core.density makes it in pieces)
+    monkeypatch.setattr(density, "_REDUCE_ELEMS", 64)
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=shape)
+    for first in (0, 3):
+        starts = np.unique(rng.integers(first, shape[0], size=120))
+        starts[0] = first
+        np.testing.assert_array_equal(density._reduceat(ufunc, a, starts),
+                                      ufunc.reduceat(a, starts, axis=0))
