@@ -27,6 +27,12 @@ from PySide6.QtCore import QObject, QTimer
 CHECK_MS = 1000
 #: New modules since the last freeze that make it worth another.
 NEW_MODULES = 10
+#: Freezes in a process at most (start, the pages imported, scikit-learn imported, ...):
+#: each one keeps what was alive then for good.
+MAX_FREEZES = 4
+
+
+_freezes = 0  # in this process
 
 
 class ImportFreezer(QObject):
@@ -49,11 +55,13 @@ class ImportFreezer(QObject):
 
     def check(self) -> bool:
         """Freeze if enough modules were imported since the last time; True if it did."""
+        global _freezes
         n = len(sys.modules)
-        if n - self.frozen_at < NEW_MODULES:
+        if n - self.frozen_at < NEW_MODULES or _freezes >= MAX_FREEZES:
             return False
         gc.collect(1)  # the young generations' garbage is collected, not frozen
         gc.freeze()
         self.frozen_at = n
         self.freezes += 1
+        _freezes += 1
         return True
