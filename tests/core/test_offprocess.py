@@ -51,7 +51,9 @@ def test_the_tree_from_the_helper_process_answers_as_one_built_here(helper_proce
 
 
 def test_without_enable_or_when_the_process_fails_it_is_computed_here(monkeypatch):
+    monkeypatch.setattr(offprocess, "_enabled", False)  # (a window of another test enables)
     assert not offprocess.enabled()  # a library user's script starts no process
+    monkeypatch.setattr(offprocess, "call_in_process", None)  # it would fail if called
     assert offprocess.maybe_in_process(sum, [1, 2]) == 3
     monkeypatch.setattr(offprocess, "_enabled", True)
 
