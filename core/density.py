@@ -52,6 +52,7 @@ chapter's way to assign new instances to clusters (or call them anomalies).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -335,6 +336,9 @@ _TIE = 1e-12
 SKLEARN_TREE_PROCESS_ROWS = 20_000
 
 
+_SKLEARN_TREE_LOCK = threading.Lock()
+
+
 def _build_sklearn_kdtree(X: np.ndarray):
     from sklearn.neighbors import KDTree
 
@@ -405,8 +409,9 @@ class _Search:
         if self._sk is None:
             cache = self._index.cache if self._index is not None else {}
             key = ("sklearn-kdtree", SKLEARN_LEAF_SIZE)
-            if key not in cache:
-                cache[key] = _sklearn_kdtree(self.X)
+            with _SKLEARN_TREE_LOCK:  # (runs superseded by a newer one share its build)
+                if key not in cache:
+                    cache[key] = _sklearn_kdtree(self.X)
             self._sk = cache[key]
         return self._sk
 

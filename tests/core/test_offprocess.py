@@ -38,6 +38,25 @@ def test_dbscan_with_ties_asks_a_tree_built_in_a_helper_process(helper_processes
     assert helper_processes == ["_build_sklearn_kdtree_of"]  # once: the index keeps it
 
 
+def test_runs_at_the_same_time_share_one_build(helper_processes):
+    import threading
+
+    X = np.random.default_rng(1).normal(size=(3000, 2))
+    index = neighbor_index(X)
+    trees = []
+
+    def ask():
+        trees.append(density._Search(X, 0.1, index)._sklearn_tree())
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(trees) == 3 and all(t is trees[0] for t in trees)
+    assert helper_processes == ["_build_sklearn_kdtree_of"]
+
+
 def test_the_tree_from_the_helper_process_answers_as_one_built_here(helper_processes):
     from sklearn.neighbors import KDTree
 
