@@ -7,7 +7,9 @@ labelling, opening files) with the test drivers of tests/gui/page_drivers/. A 2 
 timer on the GUI thread records when the event loop last ran; an interaction's stall is the
 longest gap between two heartbeats while it runs and until its background work is done.
 "cpu/turn" is the GUI thread's own CPU time in its longest turn: the stall a quiet machine
-would see, without the waits for a busy core or the GIL (--why shows where both went).
+would see, without the waits for a busy core or the GIL (--why shows where both went, and
+splits the longest turn of a stall into GUI-thread CPU, waiting for a core (a busy machine:
+Linux only) and blocked (the GIL held by a worker's long call, or I/O)).
 
     python bench/bench_responsiveness.py                  # 20 000 x 64 and 100 000 x 2 (< 1 min)
     python bench/bench_responsiveness.py --size full      # the issue's 150 000 x 64 and 1 000 000 x 2
@@ -51,12 +53,19 @@ class Heartbeat:
         # machine, without the time the thread waited for a core or for the GIL.
         self.last_cpu = time.thread_time()
         self.worst_cpu = 0.0
+        # The longest turn split: (wall, GUI-thread CPU, time runnable but waiting for a core).
+        # The rest of a turn the thread was blocked: on the GIL (a worker's long call) or I/O.
+        self.last_queued = _queued_s()
+        self.worst_turn = (0.0, 0.0, 0.0)
 
     def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, queued = time.perf_counter(), time.thread_time(), _queued_s()
+        turn = (now - self.last, cpu - self.last_cpu, queued - self.last_queued)
+        if turn[0] > self.worst_turn[0]:
+            self.worst_turn = turn
         self.worst = max(self.worst, now - self.last)
         self.worst_cpu = max(self.worst_cpu, cpu - self.last_cpu)
-        self.last, self.last_cpu = now, cpu
+        self.last, self.last_cpu, self.last_queued = now, cpu, queued
 
     def start(self) -> None:
         self.timer.start()
@@ -66,10 +75,24 @@ class Heartbeat:
         self.worst = 0.0
         self.last_cpu = time.thread_time()
         self.worst_cpu = 0.0
+        self.last_queued = _queued_s()
+        self.worst_turn = (0.0, 0.0, 0.0)
 
     def measure(self) -> float:
         """The worst gap so far, counting the time since the last tick."""
         return max(self.worst, time.perf_counter() - self.last)
+
+
+def _queued_s() -> float:
+    """Seconds this thread spent runnable but waiting for a core (Linux's schedstat; else 0):
+    what a busy machine adds to a stall."""
+    import threading
+
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class StallSampler:
@@ -338,6 +361,10 @@ def main(argv=None) -> int:
         idle()
         stall = beat.measure()
         if sampler and stall > BUDGET_S:
+            wall, cpu, queued = beat.worst_turn
+            print(f"{'':<24}longest turn {wall * 1000:.0f} ms: GUI-thread CPU {cpu * 1000:.0f}, "
+                  f"waiting for a core {queued * 1000:.0f}, blocked (GIL, I/O) "
+                  f"{max(0.0, wall - cpu - queued) * 1000:.0f}", flush=True)
             sampler.report()
         cpu_turns.append(beat.worst_cpu)
         return stall

@@ -52,6 +52,7 @@ chapter's way to assign new instances to clusters (or call them anomalies).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -328,6 +329,43 @@ _SKLEARN_MAX_TREE_FEATURES = 15
 _TIE = 1e-12
 
 
+#: From this many rows on, scikit-learn's KD-tree (asked only about rare ties) is built in a
+#: process of its own where the program allows it (:mod:`core.offprocess`): its build holds
+#: the GIL (~2.4 µs a row: 2.4 s for 1,000,000 x 2), which froze every other thread, a GUI's
+#: included. Receiving it takes ~40 ms a million rows.
+SKLEARN_TREE_PROCESS_ROWS = 20_000
+
+
+_SKLEARN_TREE_LOCK = threading.Lock()
+
+
+def _build_sklearn_kdtree(X: np.ndarray):
+    from sklearn.neighbors import KDTree
+
+    return KDTree(X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
+
+
+def _build_sklearn_kdtree_of(path: str):
+    return _build_sklearn_kdtree(np.load(path))
+
+
+def _sklearn_kdtree(X: np.ndarray):
+    """scikit-learn's KD-tree over X, as its DBSCAN builds it (big X: in another process)."""
+    from core import offprocess
+
+    if X.shape[0] < SKLEARN_TREE_PROCESS_ROWS or not offprocess.enabled():
+        return _build_sklearn_kdtree(X)
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="clusterlab-") as folder:
+        # X goes by file (written without the GIL; pickled, it held the GIL ~100 ms)
+        path = str(Path(folder) / "X.npy")
+        np.save(path, X)
+        return offprocess.maybe_in_process(_build_sklearn_kdtree_of, path,
+                                           fallback=lambda: _build_sklearn_kdtree(X))
+
+
 def sklearn_uses_brute(n_samples: int, n_features: int) -> bool:
     """Whether ``sklearn.cluster.DBSCAN`` (algorithm='auto') searches neighbours by brute force."""
     return (n_features > _SKLEARN_MAX_TREE_FEATURES
@@ -371,10 +409,9 @@ class _Search:
         if self._sk is None:
             cache = self._index.cache if self._index is not None else {}
             key = ("sklearn-kdtree", SKLEARN_LEAF_SIZE)
-            if key not in cache:
-                from sklearn.neighbors import KDTree
-
-                cache[key] = KDTree(self.X, leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean")
+            with _SKLEARN_TREE_LOCK:  # (runs superseded by a newer one share its build)
+                if key not in cache:
+                    cache[key] = _sklearn_kdtree(self.X)
             self._sk = cache[key]
         return self._sk
 
@@ -654,8 +691,8 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, search: _Search, memory_limit
     n_cells = cstart.size
     core_cell = np.cumsum(cnew) - 1  # core-cell id of each grouped core sample
     del cnew
-    lo = np.minimum.reduceat(P, cstart, axis=0)
-    hi = np.maximum.reduceat(P, cstart, axis=0)
+    lo = _reduceat(np.minimum, P, cstart)
+    hi = _reduceat(np.maximum, P, cstart)
 
     edges_a, edges_b = [], []
     one_way: tuple[list, list] = ([], [])
@@ -751,6 +788,28 @@ def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
     return _min_label_per_point(np.concatenate(found_idx), np.concatenate(found_lab))
 
 
+#: Elements handed to one ``ufunc.reduceat`` call (see :func:`_reduceat`).
+_REDUCE_ELEMS = 1 << 18
+
+
+def _reduceat(ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``ufunc.reduceat(a, starts, axis=0)`` for strictly increasing ``starts``, in calls of
+    whole segments and about :data:`_REDUCE_ELEMS` elements: one call holds the GIL from
+    start to end (60-80 ms on 150,000 x 64), these a millisecond or two each. The same
+    result (each segment is reduced in the same order)."""
+    n, m = a.shape[0], starts.size
+    rows = max(1, _REDUCE_ELEMS // max(1, a.size // max(n, 1)))
+    if n <= rows or m < 2 or not np.all(starts[1:] > starts[:-1]):
+        return ufunc.reduceat(a, starts, axis=0)
+    parts, b = [], 0
+    while b < m:
+        e = max(b + 1, int(np.searchsorted(starts, starts[b] + rows, side="left")))
+        end = int(starts[e]) if e < m else n
+        parts.append(ufunc.reduceat(a[starts[b]:end], starts[b:e] - starts[b], axis=0))
+        b = e
+    return np.concatenate(parts)
+
+
 def _min_label_per_point(points: np.ndarray, labels: np.ndarray):
     """(unique points, the smallest label given to each)."""
     uniq, inv = np.unique(points, return_inverse=True)
@@ -763,7 +822,7 @@ def _arg_extreme(values: np.ndarray, starts: np.ndarray, group: np.ndarray,
                  largest: bool) -> np.ndarray:
     """Position of the largest (or smallest) value of each contiguous group."""
     red = np.maximum if largest else np.minimum
-    best = red.reduceat(values, starts)
+    best = _reduceat(red, values, starts)
     at = np.flatnonzero(values == best[group])
     first = np.empty(starts.size, dtype=np.int64)
     # The first position of each group where the extreme is reached.
@@ -929,14 +988,15 @@ class _BlockedPairs:
         self.starts = np.arange(0, n, self.block)
         self.stops = np.minimum(self.starts + self.block, n)
         self.n_blocks = self.starts.size
-        centres = np.add.reduceat(P, self.starts, axis=0) / (self.stops - self.starts)[:, None]
+        centres = _reduceat(np.add, P, self.starts) / (self.stops - self.starts)[:, None]
         owner = np.repeat(np.arange(self.n_blocks), self.stops - self.starts)
-        radius = np.sqrt(np.maximum.reduceat(
+        radius = np.sqrt(_reduceat(
+            np.maximum,
             np.einsum("ij,ij->i", P - centres[owner], P - centres[owner]), self.starts))
         self.centres, self.radius = centres, radius
-        self.lo = np.minimum.reduceat(P, self.starts, axis=0)
-        self.hi = np.maximum.reduceat(P, self.starts, axis=0)
-        self.max_nrm = np.maximum.reduceat(nrm, self.starts)
+        self.lo = _reduceat(np.minimum, P, self.starts)
+        self.hi = _reduceat(np.maximum, P, self.starts)
+        self.max_nrm = _reduceat(np.maximum, nrm, self.starts)
         # Blocks whose balls are farther apart than this hold no pair that rounding could
         # bring within eps.
         top = float(nrm.max()) if n else 0.0

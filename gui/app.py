@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 import resources
+from core import offprocess
 from core.errors import DataError
 from core.images import IMAGE_SUFFIXES
 from core.storage import write_csv
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         app_settings.clean_data_dir()  # temp files of saves a crash interrupted
         self.tasks = TaskRunner(self)
         self._draw_big_clouds_off_thread(True)
+        offprocess.enable()  # calls that hold the GIL for seconds run in helper processes
         self.memory = MemoryReleaser()
         self.memory.start(self)
         # what the workers freed goes back to the system once no task runs
@@ -182,6 +184,11 @@ class MainWindow(QMainWindow):
             from gui.widgets import plot_pool
 
             plot_pool.keep_filled(True)  # plots made ahead, so a page opens without making them
+            from gui.gc_freeze import ImportFreezer
+
+            # imported code out of the garbage collector's full walks (100+ ms each)
+            self.gc_freezer = ImportFreezer(self)
+            self.gc_freezer.start()
 
     # -- menus --------------------------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None, tip=""):
