@@ -40,7 +40,7 @@ from gui.context import AppContext
 from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
-from gui.tasks import Task
+from gui.tasks import Task, next_turn
 from gui.window_geometry import show_only_current
 
 
@@ -50,9 +50,28 @@ class Tab(QWidget):
     ``render(state)`` draws; ``code(state)`` is the "Show code" text (usually a
     function of ``snippets``); ``export_table(state)`` the CSV rows;
     ``export_widget()`` what File ▸ Export plot saves.
+
+    A tab may make its widgets in :meth:`build` rather than in ``__init__``: the page
+    then makes them when the tab is first shown, rendered or exported (a plot takes
+    ~20-40 ms to make; a page opens on one tab and need not make the others' at once).
     """
 
     title = ""
+    was_built = Signal()  # build() made the widgets
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.built = False
+
+    def ensure_built(self) -> None:
+        """Make the widgets (:meth:`build`) if they are not made yet."""
+        if not self.built:
+            self.built = True
+            self.build()
+            self.was_built.emit()
+
+    def build(self) -> None:
+        """Make the tab's widgets (those ``__init__`` left for when the tab is needed)."""
 
     def render(self, state) -> None:
         """Draw ``state`` (the page's parameters and last results)."""
@@ -143,8 +162,10 @@ class Page(QWidget):
     def refresh(self) -> None:
         """Render the state in the current tab (tabs that are not shown render when shown)."""
         tab = self.current_tab()
-        if tab is not None and self.state is not None:
-            tab.render(self.state)
+        if tab is not None:
+            tab.ensure_built()
+            if self.state is not None:
+                tab.render(self.state)
         self.new_data.apply()  # points of new data, until their result
         self.code_changed.emit()
 
@@ -207,6 +228,14 @@ class Page(QWidget):
             self._started = True
             self.start()
 
+    def paint_next_turn(self) -> None:
+        """Paint the page for the first time on the event loop's next turn, not in the turn
+        that made it: making a page and painting its plots the first time (axes, text) take
+        ~20-50 ms each, together over the 50 ms a turn may take. Meanwhile the page is laid
+        out and works as usual; the window shows what was there before for that turn."""
+        self.setUpdatesEnabled(False)
+        next_turn(self, lambda: self.setUpdatesEnabled(True))  # (which calls update())
+
     def start(self) -> None:
         """Kick off the page's first computation (called once, when first shown)."""
 
@@ -232,12 +261,18 @@ class Page(QWidget):
     def export_widget(self) -> QWidget:
         """The widget File ▸ Export plot saves as PNG, SVG or PDF (the current tab's)."""
         tab = self.current_tab()
-        return tab.export_widget() if tab is not None else self
+        if tab is None:
+            return self
+        tab.ensure_built()
+        return tab.export_widget()
 
     def export_tab_widget(self) -> QWidget:
         """The whole current tab, all its plots as on screen (File ▸ Export whole tab)."""
         tab = self.current_tab()
-        return tab if tab is not None else self
+        if tab is None:
+            return self
+        tab.ensure_built()
+        return tab
 
     #: True on pages that can export a run as an animation (:meth:`export_frames`)
     can_export_frames = False
