@@ -62,16 +62,49 @@ class Tab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.built = False
+        self._steps: list[Callable[[], None]] | None = None  # build steps not made yet
 
     def ensure_built(self) -> None:
-        """Make the widgets (:meth:`build`) if they are not made yet."""
+        """Make the widgets (:meth:`build`, or the steps left of :meth:`build_steps`) if
+        they are not made yet."""
         if not self.built:
             self.built = True
-            self.build()
+            steps, self._steps = (self.build_steps() if self._steps is None
+                                  else self._steps), []
+            for step in steps:
+                step()
             self.was_built.emit()
 
     def build(self) -> None:
         """Make the tab's widgets (those ``__init__`` left for when the tab is needed)."""
+
+    def build_steps(self) -> list[Callable[[], None]]:
+        """:meth:`build` in parts, made one per turn of the event loop as the page opens
+        (:meth:`build_in_turns`); by default one part, :meth:`build`."""
+        return [self.build]
+
+    def build_in_turns(self, then: Callable[[], None]) -> None:
+        """Make the widgets a step (:meth:`build_steps`) per turn of the event loop, then
+        call ``then`` (on the turn after the last step). Anything that needs the widgets
+        meanwhile (:meth:`ensure_built`) makes the steps left at once."""
+        if self.built:
+            next_turn(self, then)
+            return
+        if self._steps is None:
+            self._steps = list(self.build_steps())
+
+        def one() -> None:
+            if not self.built and self._steps:
+                self._steps.pop(0)()
+            if not self.built and self._steps:
+                next_turn(self, one)
+                return
+            if not self.built:
+                self.built = True
+                self.was_built.emit()
+            next_turn(self, then)
+
+        next_turn(self, one)
 
     def render(self, state) -> None:
         """Draw ``state`` (the page's parameters and last results)."""
@@ -124,6 +157,7 @@ class Page(QWidget):
         self.ctx = ctx
         self.has_result = False
         self._started = False
+        self._opening = False  # made, not painted yet (open_in_turns)
         self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
         self.tabs: QTabWidget | None = None
         self._tabs: list[Tab] = []
@@ -163,7 +197,8 @@ class Page(QWidget):
         """Render the state in the current tab (tabs that are not shown render when shown)."""
         tab = self.current_tab()
         if tab is not None:
-            tab.ensure_built()
+            if self.isVisible() and not self._opening:  # (else open_in_turns makes them)
+                tab.ensure_built()
             if self.state is not None:
                 tab.render(self.state)
         self.new_data.apply()  # points of new data, until their result
@@ -228,13 +263,32 @@ class Page(QWidget):
             self._started = True
             self.start()
 
-    def paint_next_turn(self) -> None:
-        """Paint the page for the first time on the event loop's next turn, not in the turn
-        that made it: making a page and painting its plots the first time (axes, text) take
-        ~20-50 ms each, together over the 50 ms a turn may take. Meanwhile the page is laid
-        out and works as usual; the window shows what was there before for that turn."""
-        self.setUpdatesEnabled(False)
-        next_turn(self, lambda: self.setUpdatesEnabled(True))  # (which calls update())
+    def open_in_turns(self) -> None:
+        """Open over several turns of the event loop (the window calls it on the page it
+        has just made): the current tab's widgets a step per turn (:meth:`Tab.build_in_turns`),
+        then the first paint. Making a page, its plots and painting them the first time
+        (axes, text) take ~20-50 ms each: in one turn, they were over the 50 ms a turn may
+        take. Meanwhile the page works and is laid out as usual, only not painted."""
+        self.setUpdatesEnabled(False)  # (the window shows what was there for these turns)
+        self._opening = True
+        tab = self.current_tab()
+        made_now = tab is not None and not tab.built
+
+        def render() -> None:
+            if made_now:
+                self.refresh()  # the state, on the views just made
+            else:
+                self.new_data.apply()  # new data that came meanwhile
+            next_turn(self, opened)  # laid out and painted on a turn of their own
+
+        def opened() -> None:
+            self._opening = False
+            self.setUpdatesEnabled(True)  # (which calls update())
+
+        if tab is None:
+            next_turn(self, render)
+        else:
+            tab.build_in_turns(render)
 
     def start(self) -> None:
         """Kick off the page's first computation (called once, when first shown)."""
