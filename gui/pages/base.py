@@ -158,6 +158,7 @@ class Page(QWidget):
         self.has_result = False
         self._started = False
         self._opening = False  # made, not painted yet (open_in_turns)
+        self._drawn_while_opening = False
         self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
         self.tabs: QTabWidget | None = None
         self._tabs: list[Tab] = []
@@ -282,13 +283,25 @@ class Page(QWidget):
             next_turn(self, opened)  # laid out and painted on a turn of their own
 
         def opened() -> None:
-            self._opening = False
-            self.setUpdatesEnabled(True)  # (which calls update())
+            if self._opening:
+                self.finish_opening()
 
         if tab is None:
             next_turn(self, render)
         else:
             tab.build_in_turns(render)
+
+    def finish_opening(self) -> None:
+        """Open now what :meth:`open_in_turns` has not yet (for what needs the page drawn,
+        e.g. an export): the current tab's views, and painting."""
+        tab = self.current_tab()
+        if tab is not None:
+            tab.ensure_built()
+        self._opening = False
+        self.setUpdatesEnabled(True)  # (which calls update())
+        if self._drawn_while_opening:  # a result drawn meanwhile is on screen now
+            self._drawn_while_opening = False
+            self.mark_drawn()
 
     def start(self) -> None:
         """Kick off the page's first computation (called once, when first shown)."""
@@ -302,7 +315,11 @@ class Page(QWidget):
         their progress shown in the status bar as this page's (gui/feedback.py)."""
 
     def mark_drawn(self) -> None:
-        """Tell the window (and ``--screenshot``) that a result is on screen."""
+        """Tell the window (and ``--screenshot``) that a result is on screen (once the page
+        is painted, if it is still opening: :meth:`open_in_turns`)."""
+        if self._opening:
+            self._drawn_while_opening = True
+            return
         self.has_result = True
         self.result_drawn.emit()
 
@@ -314,19 +331,15 @@ class Page(QWidget):
 
     def export_widget(self) -> QWidget:
         """The widget File ▸ Export plot saves as PNG, SVG or PDF (the current tab's)."""
+        self.finish_opening()
         tab = self.current_tab()
-        if tab is None:
-            return self
-        tab.ensure_built()
-        return tab.export_widget()
+        return tab.export_widget() if tab is not None else self
 
     def export_tab_widget(self) -> QWidget:
         """The whole current tab, all its plots as on screen (File ▸ Export whole tab)."""
+        self.finish_opening()
         tab = self.current_tab()
-        if tab is None:
-            return self
-        tab.ensure_built()
-        return tab
+        return tab if tab is not None else self
 
     #: True on pages that can export a run as an animation (:meth:`export_frames`)
     can_export_frames = False
