@@ -62,6 +62,7 @@ class Tab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.built = False
+        self.built_in_turns = False  # all its steps made by build_in_turns (nothing drawn yet)
         self._steps: list[Callable[[], None]] | None = None  # build steps not made yet
 
     def ensure_built(self) -> None:
@@ -99,8 +100,8 @@ class Tab(QWidget):
             if not self.built and self._steps:
                 next_turn(self, one)
                 return
-            if not self.built:
-                self.built = True
+            if not self.built:  # (else something that needed the views made them, and drew)
+                self.built = self.built_in_turns = True
                 self.was_built.emit()
             next_turn(self, then)
 
@@ -273,10 +274,9 @@ class Page(QWidget):
         self.setUpdatesEnabled(False)  # (the window shows what was there for these turns)
         self._opening = True
         tab = self.current_tab()
-        made_now = tab is not None and not tab.built
 
         def render() -> None:
-            if made_now:
+            if tab is not None and tab.built_in_turns:
                 self.refresh()  # the state, on the views just made
             else:
                 self.new_data.apply()  # new data that came meanwhile
