@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         if name not in self.pages:
             spec = spec_for(name)
             page = spec.load()(self.ctx)
+            page.open_in_turns()  # its views made and painted in the next turns
             self.pages[name] = page
             holder = self._placeholders[name]
             holder.layout().setContentsMargins(0, 0, 0, 0)

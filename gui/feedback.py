@@ -278,7 +278,14 @@ class TaskStatus(QObject):
             self.label.setText(self._outcome.get("", self._outcome.get(current, "Ready")))
         else:
             self.label.setText(self.describe(task))
-            self.progress.setValue(int(task.fraction * 1000))
+            value = int(task.fraction * 1000)
+            if value != self.progress.value():
+                # QProgressBar.setValue repaints at once, and a repaint at once paints all
+                # that waits in the window (a page just opened, twice in one turn): updates
+                # off, the bar is painted with the rest (re-enabling them calls update())
+                self.progress.setUpdatesEnabled(False)
+                self.progress.setValue(value)
+                self.progress.setUpdatesEnabled(True)
             self.progress.show()
             self.cancel_button.show()
         others = self.background_pages()

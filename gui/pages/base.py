@@ -40,7 +40,7 @@ from gui.context import AppContext
 from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
-from gui.tasks import Task
+from gui.tasks import Task, next_turn
 from gui.window_geometry import show_only_current
 
 
@@ -50,9 +50,62 @@ class Tab(QWidget):
     ``render(state)`` draws; ``code(state)`` is the "Show code" text (usually a
     function of ``snippets``); ``export_table(state)`` the CSV rows;
     ``export_widget()`` what File ▸ Export plot saves.
+
+    A tab may make its widgets in :meth:`build` rather than in ``__init__``: the page
+    then makes them when the tab is first shown, rendered or exported (a plot takes
+    ~20-40 ms to make; a page opens on one tab and need not make the others' at once).
     """
 
     title = ""
+    was_built = Signal()  # build() made the widgets
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.built = False
+        self.built_in_turns = False  # all its steps made by build_in_turns (nothing drawn yet)
+        self._steps: list[Callable[[], None]] | None = None  # build steps not made yet
+
+    def ensure_built(self) -> None:
+        """Make the widgets (:meth:`build`, or the steps left of :meth:`build_steps`) if
+        they are not made yet."""
+        if not self.built:
+            self.built = True
+            steps, self._steps = (self.build_steps() if self._steps is None
+                                  else self._steps), []
+            for step in steps:
+                step()
+            self.was_built.emit()
+
+    def build(self) -> None:
+        """Make the tab's widgets (those ``__init__`` left for when the tab is needed)."""
+
+    def build_steps(self) -> list[Callable[[], None]]:
+        """:meth:`build` in parts, made one per turn of the event loop as the page opens
+        (:meth:`build_in_turns`); by default one part, :meth:`build`."""
+        return [self.build]
+
+    def build_in_turns(self, then: Callable[[], None]) -> None:
+        """Make the widgets a step (:meth:`build_steps`) per turn of the event loop, then
+        call ``then`` (on the turn after the last step). Anything that needs the widgets
+        meanwhile (:meth:`ensure_built`) makes the steps left at once."""
+        if self.built:
+            next_turn(self, then)
+            return
+        if self._steps is None:
+            self._steps = list(self.build_steps())
+
+        def one() -> None:
+            if not self.built and self._steps:
+                self._steps.pop(0)()
+            if not self.built and self._steps:
+                next_turn(self, one)
+                return
+            if not self.built:  # (else something that needed the views made them, and drew)
+                self.built = self.built_in_turns = True
+                self.was_built.emit()
+            next_turn(self, then)
+
+        next_turn(self, one)
 
     def render(self, state) -> None:
         """Draw ``state`` (the page's parameters and last results)."""
@@ -105,6 +158,8 @@ class Page(QWidget):
         self.ctx = ctx
         self.has_result = False
         self._started = False
+        self._opening = False  # made, not painted yet (open_in_turns)
+        self._drawn_while_opening = False
         self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
         self.tabs: QTabWidget | None = None
         self._tabs: list[Tab] = []
@@ -143,8 +198,11 @@ class Page(QWidget):
     def refresh(self) -> None:
         """Render the state in the current tab (tabs that are not shown render when shown)."""
         tab = self.current_tab()
-        if tab is not None and self.state is not None:
-            tab.render(self.state)
+        if tab is not None:
+            if self.isVisible() and not self._opening:  # (else open_in_turns makes them)
+                tab.ensure_built()
+            if self.state is not None:
+                tab.render(self.state)
         self.new_data.apply()  # points of new data, until their result
         self.code_changed.emit()
 
@@ -207,6 +265,44 @@ class Page(QWidget):
             self._started = True
             self.start()
 
+    def open_in_turns(self) -> None:
+        """Open over several turns of the event loop (the window calls it on the page it
+        has just made): the current tab's widgets a step per turn (:meth:`Tab.build_in_turns`),
+        then the first paint. Making a page, its plots and painting them the first time
+        (axes, text) take ~20-50 ms each: in one turn, they were over the 50 ms a turn may
+        take. Meanwhile the page works and is laid out as usual, only not painted."""
+        self.setUpdatesEnabled(False)  # (the window shows what was there for these turns)
+        self._opening = True
+        tab = self.current_tab()
+
+        def render() -> None:
+            if tab is not None and tab.built_in_turns:
+                self.refresh()  # the state, on the views just made
+            else:
+                self.new_data.apply()  # new data that came meanwhile
+            next_turn(self, opened)  # laid out and painted on a turn of their own
+
+        def opened() -> None:
+            if self._opening:
+                self.finish_opening()
+
+        if tab is None:
+            next_turn(self, render)
+        else:
+            tab.build_in_turns(render)
+
+    def finish_opening(self) -> None:
+        """Open now what :meth:`open_in_turns` has not yet (for what needs the page drawn,
+        e.g. an export): the current tab's views, and painting."""
+        tab = self.current_tab()
+        if tab is not None:
+            tab.ensure_built()
+        self._opening = False
+        self.setUpdatesEnabled(True)  # (which calls update())
+        if self._drawn_while_opening:  # a result drawn meanwhile is on screen now
+            self._drawn_while_opening = False
+            self.mark_drawn()
+
     def start(self) -> None:
         """Kick off the page's first computation (called once, when first shown)."""
 
@@ -219,7 +315,11 @@ class Page(QWidget):
         their progress shown in the status bar as this page's (gui/feedback.py)."""
 
     def mark_drawn(self) -> None:
-        """Tell the window (and ``--screenshot``) that a result is on screen."""
+        """Tell the window (and ``--screenshot``) that a result is on screen (once the page
+        is painted, if it is still opening: :meth:`open_in_turns`)."""
+        if self._opening:
+            self._drawn_while_opening = True
+            return
         self.has_result = True
         self.result_drawn.emit()
 
@@ -231,11 +331,13 @@ class Page(QWidget):
 
     def export_widget(self) -> QWidget:
         """The widget File ▸ Export plot saves as PNG, SVG or PDF (the current tab's)."""
+        self.finish_opening()
         tab = self.current_tab()
         return tab.export_widget() if tab is not None else self
 
     def export_tab_widget(self) -> QWidget:
         """The whole current tab, all its plots as on screen (File ▸ Export whole tab)."""
+        self.finish_opening()
         tab = self.current_tab()
         return tab if tab is not None else self
 

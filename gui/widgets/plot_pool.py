@@ -16,6 +16,9 @@ from PySide6.QtCore import QTimer
 STOCK = 6
 #: Milliseconds between two plots made for the stock (the event loop runs in between).
 INTERVAL_MS = 40
+#: Milliseconds from a plot taken to the first one made again: a page that takes plots is
+#: opening, and its first turns (its first paint, its first result) are busy enough.
+AFTER_TAKE_MS = 1000
 
 _stock: list[pg.PlotItem] = []
 _timer: QTimer | None = None
@@ -24,7 +27,7 @@ _timer: QTimer | None = None
 def plot_item() -> pg.PlotItem:
     """A fresh ``PlotItem``: from the stock when it has one (then refilled later)."""
     item = _stock.pop() if _stock else pg.PlotItem()
-    _refill()
+    _refill(AFTER_TAKE_MS)
     return item
 
 
@@ -50,9 +53,11 @@ def in_stock() -> int:
     return len(_stock)
 
 
-def _refill() -> None:
-    if _timer is not None and not _timer.isActive() and len(_stock) < STOCK:
-        _timer.start()
+def _refill(delay_ms: int = INTERVAL_MS) -> None:
+    """Make the next plot for the stock in ``delay_ms`` (or later, if already planned so)."""
+    if _timer is not None and len(_stock) < STOCK and (
+            not _timer.isActive() or _timer.remainingTime() < delay_ms):
+        _timer.start(delay_ms)
 
 
 def _make_one() -> None:

@@ -52,14 +52,29 @@ class ChooseKView(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.curves = CurvesView()
-        self.diagrams = DiagramsPane()
-        self.scatter = ScatterPane()
-        self.curves.k_clicked.connect(self.k_clicked)
-        self.diagrams.k_clicked.connect(self.k_clicked)
         self.selection_info = info_label(SELECTION_HINT)
         self.selection_info.setTextFormat(Qt.TextFormat.RichText)
         self.selection_info.setToolTip("The clustering shown in the scatter.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._state: ChooseKState | None = None
+        self._result = None  # the result last rendered
+        self._queue: list = []  # parts of a new result still to draw
+        self._veils: list[Veil] = []  # over a sweep of other data
+        self._stale = False  # (the veils shown)
+
+    def build_steps(self) -> list:
+        # the curves (four plots), then the rest: each part on its own turn as the page opens
+        return [self._make_curves, self._make_rest]
+
+    def _make_curves(self) -> None:
+        self.curves = CurvesView()
+        self.curves.k_clicked.connect(self.k_clicked)
+
+    def _make_rest(self) -> None:
+        self.diagrams = DiagramsPane()
+        self.scatter = ScatterPane()
+        self.diagrams.k_clicked.connect(self.k_clicked)
         self.bottom = QSplitter(Qt.Orientation.Horizontal)
         self.bottom.addWidget(self.diagrams)
         self.bottom.addWidget(self.scatter)
@@ -72,27 +87,30 @@ class ChooseKView(Tab):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
         self.bottom.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
-        self._state: ChooseKState | None = None
-        self._result = None  # the result last rendered
-        self._queue: list = []  # parts of a new result still to draw
-        self._veils = [Veil(self.curves), Veil(self.diagrams)]  # over a sweep of other data
+        # The height shared out as when the splitter was made with the page, before it was
+        # shown (~38% for the curves, whatever the window's size): made on a later turn, into
+        # a view already laid out, it would give the curves 55%.
+        self.splitter.setSizes([480, 770])
+        self.layout().addWidget(self.splitter)
+        self._veils = [Veil(self.curves), Veil(self.diagrams)]
+        for veil in self._veils:
+            veil.set_shown(self._stale)
 
     def pending_views(self) -> list:
-        return [self.scatter.scatter]
+        return [self.scatter.scatter] if self.built else []
 
     def forget_drawn(self) -> None:
-        self.scatter.forget_drawn()
+        if self.built:
+            self.scatter.forget_drawn()
         self._result = None
         self.show_stale(None)
 
     def show_stale(self, summary: str | None) -> None:
         """New data is drawn grey in the scatter: the curves and diagrams of the last sweep
         are faded and the selection box says what is coming (None: back to normal)."""
+        self._stale = summary is not None
         for veil in self._veils:
-            veil.set_shown(summary is not None)
+            veil.set_shown(self._stale)
         if summary is not None:
             self.selection_info.setText(summary)
 
@@ -100,6 +118,11 @@ class ChooseKView(Tab):
         """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
         then diagrams, then the scatter: with their painting, each takes tens of ms on big
         data); a new selection is drawn at once (it only swaps precomputed arrays)."""
+        if not self.built and state.result is None:  # nothing to draw on views not made yet
+            self._state = state
+            self.selection_info.setText(selection_html(state))
+            return
+        self.ensure_built()
         self._state = state
         new_result = state.result is not self._result
         if new_result:
@@ -138,4 +161,5 @@ class ChooseKView(Tab):
         return export_table(state)
 
     def export_widget(self) -> QWidget:
+        self.ensure_built()
         return self.splitter

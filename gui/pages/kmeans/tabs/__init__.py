@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-
 from gui.pages.base import Tab
 
 
 class LazyTab(Tab):
-    """A tab whose widgets are built when it is first rendered or shown (a plot costs
-    ~40 ms to create; the page opens on its first tab)."""
-
-    was_built = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.built = False
-
-    def ensure_built(self) -> None:
-        if not self.built:
-            self.built = True
-            self.build()
-            self.was_built.emit()
-
-    def build(self) -> None:
-        """Create the widgets."""
+    """A K-Means tab: its widgets are made by :meth:`build` when it is first rendered or
+    shown (:meth:`gui.pages.base.Tab.ensure_built`; the page opens on its first tab)."""
 
     def cluster_views(self) -> list:
         """The ClusterViews whose decision regions the page computes."""

@@ -279,6 +279,9 @@ class ClustersTab(LazyTab):
                 if last:
                     item.setBackground(QColor(*[int(v) for v in colors[labels[r]][:3]], 90))
         self.table.resizeColumnsToContents()
+        hh = self.table.horizontalHeader()  # (which sized the last column to its contents
+        hh.setStretchLastSection(False)  # too: stretched again now, not at the next resize)
+        hh.setStretchLastSection(True)
         if len(xy):
             brushes = ([pg.mkBrush(*colors[j][:3], 255) for j in labels] if labels is not None
                        else [pg.mkBrush(255, 255, 255)] * len(xy))
