@@ -309,7 +309,8 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def _escape(self) -> None:
-        if self.task_status.shown_task() is not None:
+        task = self.task_status.shown_task()
+        if task is not None and task.user_cancellable:
             self.cancel_current()
         elif self.message_bar.isVisible():
             self.message_bar.dismiss()

@@ -287,7 +287,7 @@ class TaskStatus(QObject):
                 self.progress.setValue(value)
                 self.progress.setUpdatesEnabled(True)
             self.progress.show()
-            self.cancel_button.show()
+            self.cancel_button.setVisible(task.user_cancellable)
         others = self.background_pages()
         if others:
             self._elsewhere_page = others[0]
@@ -311,7 +311,7 @@ class TaskStatus(QObject):
     def cancel_shown(self) -> None:
         """Cancel the task the status bar shows (the page on screen's)."""
         task = self.shown_task()
-        if task is not None:
+        if task is not None and task.user_cancellable:
             task.cancel()
             self.label.setText("Cancelling…")
 

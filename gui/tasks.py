@@ -80,6 +80,9 @@ class Task(QObject):
         self.state = "pending"  # pending, running, done, failed, cancelled, stale
         self.serial = False
         self.inline = False
+        # False for work that must finish once started (saving the user's work): the status
+        # bar's Cancel and Esc leave it alone
+        self.user_cancellable = True
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_emit = 0.0
@@ -147,6 +150,7 @@ class TaskRunner(QObject):
         on_progress: Callable[[float], None] | None = None,
         cost: float | None = None,
         serial: bool = False,
+        user_cancellable: bool = True,
         **kwargs: Any,
     ) -> Task:
         """Run ``fn(*args, **kwargs)`` in the background and return its :class:`Task`.
@@ -155,7 +159,9 @@ class TaskRunner(QObject):
         task was cancelled or superseded by a newer task with the same ``key``.
         ``on_error`` receives any exception (a :class:`DataError` carries a
         sentence for the user); without it, the runner's ``error`` signal fires.
-        ``cost`` and ``serial``: see the module's docstring.
+        ``cost`` and ``serial``: see the module's docstring. ``user_cancellable=False``
+        for work that must finish once started (saving the user's work): the status bar's
+        Cancel and Esc leave it alone.
         """
         key = key or f"task-{next(_ids)}"
         previous = self._latest.get(key)
@@ -168,6 +174,7 @@ class TaskRunner(QObject):
                     old.state = "stale"
         task = Task(key, description, self)
         task.serial = serial
+        task.user_cancellable = user_cancellable
         self._latest[key] = task
         if on_progress is not None:
             task.progressed.connect(on_progress)

@@ -112,3 +112,27 @@ def test_hover_work_stops_when_leaving_the_page(window, open_page, qtbot):
     window.show_page("data")
     assert d.hover_text() == "" and not d.neighbourhood_shown()
     assert not any(t.key == "dbscan:hover" for t in window.tasks.active_tasks())
+
+
+def test_saving_the_users_work_cannot_be_cancelled_and_esc_dismisses_the_message(
+        window, open_page, qtbot):
+    """A save under way (the DBSCAN instances, the hand labels) is shown, without Cancel;
+    Esc leaves it alone and dismisses the message instead (it cancelled the save)."""
+    dbscan = open_page("dbscan")
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=TIMEOUT)
+    window.show_message("A note to dismiss.", "warning")
+    gate = threading.Event()
+    results = []
+    task = dbscan.run_task(_gated(gate), key="save", description="Saving the page's work…",
+                           on_result=results.append, user_cancellable=False)
+    qtbot.waitUntil(lambda: window.progress.value() > 0, timeout=TIMEOUT)
+    assert window.status_label.text() == "DBSCAN: Saving the page's work…"
+    assert not window.cancel_button.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not task.is_cancelled and task.state == "running"
+    assert not window.message_bar.isVisible()
+    window.task_status.cancel_shown()  # (what the Cancel button would do: nothing here)
+    assert not task.is_cancelled
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT):
+        gate.set()
+    assert results == ["done"]

@@ -107,7 +107,7 @@ class DBSCANPage(Page):
             doc = {"version": self.store.version,
                    "datasets": {k: dict(v) for k, v in self.store.datasets.items()}}
             self.run_task(jobs.save, self.store.path, doc, key="save",
-                          description="Saving the page's work…",
+                          description="Saving the page's work…", user_cancellable=False,
                           on_error=lambda exc: self.ctx.show_message(
                               f"The DBSCAN page's work could not be saved: {exc}", "error"))
 

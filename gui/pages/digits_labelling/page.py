@@ -326,7 +326,7 @@ class DigitsLabellingPage(Page):
         """Save the session (labels, asked digits, rounds) atomically in the data folder."""
         if self.state.ready:
             self.run_task(jobs.save, self.state.session, self.folder, key="save",
-                          description="Saving your labels…",
+                          description="Saving your labels…", user_cancellable=False,
                           cost=estimate_cost(self.state.session.n_train),
                           on_error=self._save_failed)
 
