@@ -85,6 +85,7 @@ def test_pages_work_in_a_1024x640_window(window, open_page, qtbot, name):
 # -- nothing moves under the cursor ---------------------------------------------------------------
 def _unmoved(driver, actions) -> None:
     """Run each action and check that no control that stays shown moved or changed size."""
+    driver.qtbot.wait(30)  # the opened page's layouts settle first (a page opens in turns)
     before = driver.control_geometry()
     assert before, "the page shows no controls"
     for what, action in actions:
