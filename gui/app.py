@@ -33,6 +33,7 @@ from gui.backend import close_clients, offer_streaming, show_backend_dialog
 from gui.context import AppContext
 from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
+from gui.gc_freeze import GuiThreadCollector
 from gui.help import HelpMenu
 from gui.memory import MemoryReleaser
 from gui.numbers import count
@@ -69,6 +70,9 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings=None):
         super().__init__()
+        # garbage collected on this thread between events only (gui/gc_freeze.py)
+        self.gc_collector = GuiThreadCollector(self)
+        self.gc_collector.start()
         self.setWindowTitle("ClusterLab")
         self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))
         self.setAcceptDrops(True)
@@ -513,6 +517,7 @@ class MainWindow(QMainWindow):
         self.tasks.shutdown(timeout=15.0)
         self._draw_big_clouds_off_thread(False)
         close_clients()
+        self.gc_collector.stop()  # (the workers stopped: automatic collection is safe again)
         self.memory.wait()
         if self._prefetch.is_alive():
             self._prefetch.join(5.0)

@@ -65,3 +65,68 @@ class ImportFreezer(QObject):
         self.freezes += 1
         _freezes += 1
         return True
+
+
+#: How often the GUI thread collects garbage while it owns the collection (milliseconds).
+COLLECT_MS = 250
+
+_owners = 0  # windows whose GUI thread collects garbage (automatic collection off meanwhile)
+
+
+class GuiThreadCollector(QObject):
+    """Python's garbage is collected on the GUI thread only, at the top of its event loop.
+
+    Automatic collection runs at any allocation, in any thread: inside a Qt call that holds
+    a lock (a signal's disconnect: a collected widget's destructor then waits for that same
+    lock for good, a hang seen in CI), or on a worker thread, where a collected Qt object is
+    destroyed off its thread (a crash). While a window lives, automatic collection is off and
+    this timer collects the generations whose thresholds were passed, as the collector
+    would, between events (pyqtgraph's ``GarbageCollector`` does the same).
+    """
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = COLLECT_MS):
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.check)
+        self.running = False
+        # a window deleted without being closed gives automatic collection back too
+        state = self._state = {"running": False}
+        self.destroyed.connect(lambda *_: _release(state))
+
+    def start(self) -> None:
+        global _owners
+        if self.running:
+            return
+        self.running = self._state["running"] = True
+        _owners += 1
+        gc.disable()
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Collection back to automatic (once no window owns it)."""
+        if not self.running:
+            return
+        self.running = False
+        self.timer.stop()
+        _release(self._state)
+
+    def check(self) -> int:
+        """Collect the generations whose thresholds were passed; the generation collected,
+        or -1 when none was due."""
+        t0, t1, t2 = gc.get_threshold()
+        c0, c1, c2 = gc.get_count()
+        if c0 <= t0:
+            return -1
+        generation = 2 if (c1 > t1 and c2 > t2) else 1 if c1 > t1 else 0
+        gc.collect(generation)
+        return generation
+
+
+def _release(state: dict) -> None:
+    global _owners
+    if state["running"]:
+        state["running"] = False
+        _owners = max(0, _owners - 1)
+        if _owners == 0:
+            gc.enable()
