@@ -4,12 +4,14 @@
     python bench/bench_monkey.py --size 600    # issue 12's long run: 10 minutes
 
 Prints the exceptions that reached the event loop and the unexpected task errors (both must be
-0), and the resident memory sampled every --every seconds: the growth from the end of the first
-quarter (pages built, caches warm) to the end, and the least-squares slope over the last three
-quarters in MB per minute. It also measures the memory of one settled state at the end of each of
-the first three quarters and at the end (every page back on its first dataset, idle, garbage collected):
-what the app keeps between them is growth no result held at the moment of a sample explains
-(flat memory: close to nothing). Settings and saved work go to a temporary folder.
+0), and the resident memory sampled every --every seconds once the work the monkey started has
+finished (at most 10 s; the RSS while working, with its passing peaks, is printed beside it):
+the growth from the end of the first quarter (pages built, caches warm) to the end, and the
+least-squares slope over the last three quarters in MB per minute. It also measures the memory
+of one settled state at the end of each of the first three quarters and at the end (every page
+back on its first dataset, idle, garbage collected): what the app keeps between them is growth
+no result held at the moment of a sample explains (flat memory: close to nothing). Settings and
+saved work go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -144,10 +146,15 @@ def main(argv=None) -> int:
     with Monkey(window, args.seed) as monkey:
         while time.monotonic() - start < args.size:
             monkey.run(min(args.every, max(1.0, args.size - (time.monotonic() - start))))
+            busy_rss = rss_bytes()  # (a big task may be half done: a passing peak)
+            quiet_by = time.monotonic() + 10.0  # the work started finishes, nothing cancelled
+            while window.tasks.busy and time.monotonic() < quiet_by:
+                monkey.settle(0.05)
             samples.append((time.monotonic() - start, rss_bytes()))
             t, rss = samples[-1]
             print(f"  {t:6.0f} s  {monkey.report.actions:6d} actions  RSS {rss / 2 ** 20:7.1f} MB"
-                  f"{heap_text()}  failures {len(monkey.report.failures)}", flush=True)
+                  f" (while working {busy_rss / 2 ** 20:7.1f}){heap_text()}  failures "
+                  f"{len(monkey.report.failures)}", flush=True)
             if len(settled) < 3 and t >= args.size * (len(settled) + 1) / 4:
                 settle_and_say()  # at the end of each of the first three quarters
         settle_and_say()
