@@ -123,9 +123,12 @@ def test_saving_the_users_work_cannot_be_cancelled_and_esc_dismisses_the_message
     window.show_message("A note to dismiss.", "warning")
     gate = threading.Event()
     results = []
-    task = dbscan.run_task(_gated(gate), key="save", description="Saving the page's work…",
+    # (its own key: the page's autosave, on "save", would supersede it)
+    task = dbscan.run_task(_gated(gate), key="test-save", description="Saving the page's work…",
                            on_result=results.append, user_cancellable=False)
-    qtbot.waitUntil(lambda: window.progress.value() > 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: task.fraction > 0 and window.task_status.shown_task() is task,
+                    timeout=TIMEOUT)
+    window.task_status.refresh()
     assert window.status_label.text() == "DBSCAN: Saving the page's work…"
     assert not window.cancel_button.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
