@@ -462,6 +462,8 @@ def test_pan_and_zoom_ask_for_regions_as_tasks_cached_per_range(km, window):
     X = load_builtin("blobs").X
     ref = sk(X, 5, random_state=42)
     regions = _finished_tasks(window, "kmeans:regions")
+    km.qtbot.wait(50)  # the opened page's layout settled: the view's size, so its grid's
+    km.wait_idle()
     before = km.region_grid().copy()
     km.pan(0.25)
     assert len(regions) >= 1 and km.region_grid() is not None
