@@ -154,6 +154,12 @@ class StallSampler:
     def report(self, top: int = 4) -> None:
         for key, n in sorted(self.counts.items(), key=lambda kv: -kv[1])[:top]:
             print(f"{'':<24}~{n * 2:5d} ms  {key}", flush=True)
+        # A long GIL hold is seen once (one sample), so it is not among the most counted.
+        held = sorted((k for k in self.counts if k.startswith("GIL wait ")),
+                      key=lambda k: -int(k.split()[2]))[:2]
+        for key in held:
+            if int(key.split()[2]) >= 40:
+                print(f"{'':<24}longest: {key}", flush=True)
 
 
 class Bot:

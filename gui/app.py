@@ -43,6 +43,7 @@ from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
 from gui.window_geometry import available_geometry, first_run_size, fit_to_screen, show_only_current
+from gui.workers import in_background
 
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy *.parquet);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
@@ -176,7 +177,8 @@ class MainWindow(QMainWindow):
             self.show_message(" ".join(notices), "warning")
         # Import the other pages' code in the background once the window is up, so that a
         # page's first visit only builds its widgets (importing took 35-120 ms a page).
-        self._prefetch = threading.Thread(target=prefetch_pages, name="clusterlab-prefetch",
+        self._prefetch = threading.Thread(target=in_background(prefetch_pages),
+                                          name="clusterlab-prefetch",
                                           daemon=True)
         self._closing = False
         QTimer.singleShot(500, self, self._start_prefetch)

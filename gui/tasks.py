@@ -36,6 +36,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.errors import Cancelled, DataError
+from gui.workers import in_background
 
 _ids = itertools.count(1)
 
@@ -208,7 +209,8 @@ class TaskRunner(QObject):
     def _start_thread(self, task: Task, work, done) -> None:
         task.state = "running"
         task._done_from_worker.connect(done)
-        task._thread = threading.Thread(target=work, args=(task._done_from_worker.emit,),
+        task._thread = threading.Thread(target=in_background(work),
+                                        args=(task._done_from_worker.emit,),
                                         name=f"clusterlab-{task.key}", daemon=True)
         was_busy = bool(self._active)
         self._active.append(task)
