@@ -286,12 +286,11 @@ def _flatten(neigh, pos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarr
     """(count per query, concatenated indices) of a ``query_radius`` answer; with ``pos``,
     indices are mapped through it and those mapped to -1 dropped."""
     lengths = np.fromiter((a.size for a in neigh), dtype=np.int64, count=len(neigh))
-    flat = (np.concatenate(list(neigh)).astype(np.int64) if len(neigh)
-            else np.empty(0, np.int64))
+    flat = _concatenate(neigh).astype(np.int64, copy=False)
     if pos is not None:
         mapped = pos[flat]
         keep = mapped >= 0
-        rows = np.repeat(np.arange(len(neigh)), lengths)
+        rows = _repeat(np.arange(len(neigh)), lengths)
         lengths = np.bincount(rows[keep], minlength=len(neigh)).astype(np.int64)
         flat = mapped[keep]
     return lengths, flat
@@ -428,11 +427,11 @@ class _Search:
         neigh = self.tree.query_radius(self.X[rows], r=self.eps * (1.0 + 1e-9))
         lengths, cols = _flatten(neigh)
         del neigh
-        qi = np.repeat(rows, lengths)
+        qi = _repeat(rows, lengths)
         sure, tie = _three_way(_sq_dist_rows(self.X, qi, cols), self.eps2)
         if tie.any():
             sure[tie] = self.contains(qi[tie], cols[tie])
-        which = np.repeat(np.arange(rows.size), lengths)[sure]
+        which = _repeat(np.arange(rows.size), lengths)[sure]
         return np.bincount(which, minlength=rows.size).astype(np.int64), cols[sure]
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
@@ -774,7 +773,7 @@ def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
         sel = candidates[start:start + step]
         lengths, cols = _flatten(search.tree.query_radius(X[sel], r=reach), core_pos)
         if lengths.sum():
-            rows = np.repeat(sel, lengths)
+            rows = _repeat(sel, lengths)
             sure, tie = _three_way(_sq_dist_rows(X, rows, core_idx[cols]), eps2)
             if tie.any():
                 sure[tie] = search.contains(core_idx[cols[tie]], rows[tie])
@@ -790,6 +789,40 @@ def _assign_border(X: np.ndarray, core_idx: np.ndarray, labels_core: np.ndarray,
 
 #: Elements handed to one ``ufunc.reduceat`` call (see :func:`_reduceat`).
 _REDUCE_ELEMS = 1 << 18
+
+#: Arrays joined by one ``np.concatenate`` call, elements made by one ``np.repeat`` call
+#: (:func:`_concatenate`, :func:`_repeat`).
+_JOIN_ARRAYS = 2048
+_REPEAT_ELEMS = 1 << 20
+
+
+def _concatenate(arrays) -> np.ndarray:
+    """``np.concatenate(list(arrays))`` of many small 1-D integer arrays (a neighbour list
+    per point), :data:`_JOIN_ARRAYS` at a time: one call over 150,000 arrays held the GIL
+    for 300-400 ms (a GUI on another thread froze), these ~10 ms each; joining the pieces
+    copies without it."""
+    n = len(arrays)
+    if n == 0:
+        return np.empty(0, np.int64)
+    if n <= _JOIN_ARRAYS:
+        return np.concatenate(list(arrays))
+    return np.concatenate([np.concatenate(list(arrays[s:s + _JOIN_ARRAYS]))
+                           for s in range(0, n, _JOIN_ARRAYS)])
+
+
+def _repeat(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``np.repeat(values, counts)`` (1-D, one count per value) in calls that each make
+    about :data:`_REPEAT_ELEMS` elements: one call holds the GIL to the end (15M elements:
+    20-130 ms), these a few milliseconds each. The same result."""
+    counts = np.asarray(counts)
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if ends.size else 0
+    if total <= _REPEAT_ELEMS:
+        return np.repeat(values, counts)
+    cuts = np.searchsorted(ends, np.arange(_REPEAT_ELEMS, total, _REPEAT_ELEMS), side="right")
+    bounds = np.unique(np.concatenate(([0], cuts, [counts.size])))
+    return np.concatenate([np.repeat(values[a:b], counts[a:b])
+                           for a, b in zip(bounds[:-1], bounds[1:])])
 
 
 def _reduceat(ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -867,12 +900,12 @@ def _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps: float,
             lengths, flat = _flatten(neigh, grouped_pos)
             del neigh
             inside = (flat >= ib[0]) & (flat <= ib[-1])
-            which = np.repeat(np.arange(rows.size), lengths)[inside]
+            which = _repeat(np.arange(rows.size), lengths)[inside]
             lengths = np.bincount(which, minlength=rows.size)
             flat = flat[inside]
             if not lengths.sum():
                 continue
-            pi = np.repeat(rows, lengths)
+            pi = _repeat(rows, lengths)
             pj = flat
             sure, tie = _three_way(_sq_dist_rows(P, pi, pj), eps2)
             if sure.any():
