@@ -30,8 +30,9 @@ from gui.widgets.plot_pool import plot_item
 RASTER_THRESHOLD = 5_000
 #: From this many points on, a view whose page does not make its canvases itself
 #: (``async_raster_from``) has them made by :attr:`ScatterView.raster_runner` off the GUI
-#: thread (rasterising a million points takes 40-90 ms).
-ASYNC_RASTER_POINTS = 200_000
+#: thread (rasterising a million points takes 40-90 ms, 150,000 points 5-10 ms: with the
+#: rest of a turn's drawing, too much).
+ASYNC_RASTER_POINTS = 50_000
 
 #: the colour of points drawn before the page's result for them arrived
 PENDING_RGBA = (175, 175, 175, 255)
