@@ -150,6 +150,15 @@ def main(argv=None) -> int:
                 "ratio <= 1.0" if dims >= 4 else "")
             row(f"run_dbscan peak memory, {dims} features", o["peak"], s["peak"], "MB", "")
             print(f"same clustering at {dims} features: {'yes' if same else 'NO'}", flush=True)
+            if dims >= 16:  # (scikit-learn's neighbour search is brute force there)
+                kd = run_case("kdist", dn, 0.0, args.min_samples, args.repeat, tmp, dims)
+                kb = run_case("kdist-sklearn", dn, 0.0, args.min_samples, args.repeat, tmp, dims)
+                same = np.allclose(np.load(kd["file"])["labels"], np.load(kb["file"])["labels"])
+                ok_dims &= same
+                row(f"k_distances time, {dims} features", kd["time"], kb["time"], "s",
+                    "ratio <= 1.0")
+                print(f"same k-distance curve at {dims} features: {'yes' if same else 'NO'}",
+                      flush=True)
     ok = same_core and same_labels and same_curve and ok_dims
     return 0 if ok else 1
 
