@@ -41,6 +41,7 @@ from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
 from gui.tasks import Task, next_turn
+from gui.widgets.warm_paint import views_to_warm, warm
 from gui.window_geometry import show_only_current
 
 
@@ -268,7 +269,8 @@ class Page(QWidget):
     def open_in_turns(self) -> None:
         """Open over several turns of the event loop (the window calls it on the page it
         has just made): the current tab's widgets a step per turn (:meth:`Tab.build_in_turns`),
-        then the first paint. Making a page, its plots and painting them the first time
+        its plots painted off screen a turn each (:mod:`gui.widgets.warm_paint`), then the
+        first paint. Making a page, its plots and painting them the first time
         (axes, text) take ~20-50 ms each: in one turn, they were over the 50 ms a turn may
         take. Meanwhile the page works and is laid out as usual, only not painted."""
         self.setUpdatesEnabled(False)  # (the window shows what was there for these turns)
@@ -280,7 +282,17 @@ class Page(QWidget):
                 self.refresh()  # the state, on the views just made
             else:
                 self.new_data.apply()  # new data that came meanwhile
-            next_turn(self, opened)  # laid out and painted on a turn of their own
+            views[:] = views_to_warm(self)
+            next_turn(self, warm_next)  # laid out on a turn of its own
+
+        views: list = []
+
+        def warm_next() -> None:
+            # each plot painted once off screen, a turn each: their first paint on screen,
+            # all in one turn, then replays what they laid out (gui/widgets/warm_paint.py)
+            while self._opening and views and not warm(views.pop(0)):
+                pass
+            next_turn(self, warm_next if self._opening and views else opened)
 
         def opened() -> None:
             if self._opening:
