@@ -3,6 +3,7 @@ step per turn (Tab.build_steps), then rendered, then painted (gui/pages/base.py)
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QTimer
 
 from gui.pages.base import Tab
@@ -63,3 +64,32 @@ def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot
     page = open_page("choose-k")
     assert len(view.curves.curves["inertia"].xData) > 0  # the sweep's curves, drawn
     assert view.splitter.sizes()[0] < view.splitter.sizes()[1]  # curves above, smaller
+
+
+#: pages whose current tab makes its plots on the turns after the page, and the plots it makes
+PLOTS_MADE_IN_TURNS = {"kmeans": 1, "dbscan": 2, "segmentation": 2, "digits-preprocessing": 1,
+                       "digits-labelling": 2}
+
+
+@pytest.mark.parametrize("name", sorted(PLOTS_MADE_IN_TURNS))
+def test_a_page_makes_its_plots_after_its_first_turn_and_opens_with_them_drawn(
+        window, open_page, qtbot, name):
+    from tests.gui.drivers import PageDriver
+
+    made = PageDriver(window.page(name), qtbot)  # made in this turn: no plot yet, not painted
+    assert made.tab_plots() == [] and not made.opened()
+    d = PageDriver(open_page(name), qtbot)
+    qtbot.waitUntil(d.opened, timeout=10_000)
+    assert len(d.tab_plots()) == PLOTS_MADE_IN_TURNS[name]
+    colours = d.plot_colours()
+    assert colours and min(colours) > 2, colours  # every plot on screen is drawn
+
+
+def test_the_labelling_charts_made_after_the_page_show_its_state(window, open_page, qtbot):
+    from tests.gui.drivers import DigitsLabellingDriver
+
+    d = DigitsLabellingDriver.open(open_page, qtbot)
+    qtbot.waitUntil(d.opened, timeout=10_000)
+    random_labels = d.results_shown()[0]
+    assert 0.5 < random_labels < 1.0  # the bar of 50 random labels, computed with the digits
+    assert d.bar_texts()[0] == f"{random_labels:.4f}" and d.bar_names()[3] == "partial 25%"
