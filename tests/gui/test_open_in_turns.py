@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QTimer
 
-from gui.pages.base import Tab
+from gui.pages.base import Page, Tab
 
 
 class StepTab(Tab):
@@ -53,6 +53,53 @@ def test_a_tab_built_in_init_is_a_single_step(qtbot):
     tab.build_in_turns(lambda: done.append(True))
     qtbot.waitUntil(lambda: bool(done), timeout=2000)
     assert tab.built
+
+
+class OwnStepsPage(Page):
+    """A page with two parts of its own (say, a side panel's plot) made as it opens."""
+
+    name = "own-steps"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.made: list[str] = []
+        self.refreshed = 0
+
+    def opening_steps(self):
+        return [lambda: self.made.append("side plot"), lambda: self.made.append("legend")]
+
+    def refresh(self) -> None:
+        self.refreshed += 1  # (drawn on the parts once they are made)
+        super().refresh()
+
+
+def test_a_pages_own_parts_are_made_a_turn_each_then_drawn_before_it_is_painted(window, qtbot):
+    page = OwnStepsPage(window.ctx)
+    qtbot.addWidget(page)
+    seen = []
+
+    def first() -> None:
+        page.made.append("side plot")
+        # runs on the event loop's next pass: before the next part if that is a turn later
+        QTimer.singleShot(0, lambda: page.made.append("next turn"))
+
+    page.opening_steps = lambda: [first, lambda: seen.append(list(page.made))]
+    page.open_in_turns()
+    assert page.made == [] and not page.updatesEnabled()  # nothing in the turn that asked
+    qtbot.waitUntil(page.updatesEnabled, timeout=2000)
+    assert seen == [["side plot", "next turn"]]
+    assert page.refreshed == 1  # then drawn, before its first paint
+
+
+def test_finish_opening_makes_the_pages_own_parts_left_at_once(window, qtbot):
+    page = OwnStepsPage(window.ctx)
+    qtbot.addWidget(page)
+    page.open_in_turns()
+    page.finish_opening()  # e.g. an export of the page before it opened
+    assert page.made == ["side plot", "legend"] and page.updatesEnabled()
+    assert page.refreshed == 1
+    qtbot.wait(50)
+    assert page.made == ["side plot", "legend"]  # each made once
 
 
 def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot):

@@ -78,6 +78,9 @@ class KMeansPage(Page):
         self.sync_mode()
         self._ready = True
 
+    def opening_steps(self) -> list:
+        return [self.controls.make_inertia_plot]  # (a plot: a turn of its own)
+
     # ================================================================ wiring
     def _connect(self) -> None:
         c = self.controls
