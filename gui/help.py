@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.help_texts import help_html
+from gui.tasks import next_turn
 
 #: The "?" button's size, and the room a page's top row leaves free for it at its right end
 #: (the button sits in the page's top-right corner, over whatever is there).
@@ -268,8 +269,9 @@ class HelpMenu(QObject):
         window.nav.currentRowChanged.connect(self._page_shown)
 
     def _page_shown(self, row: int) -> None:
-        # after the page is built and shown (the window builds it in the same slot)
-        QTimer.singleShot(0, self, self._first_visit)
+        # after the page is built and shown (the window builds it in the same slot), on a
+        # turn of its own (the page's first turn is busy enough: gui/pages/base.py)
+        next_turn(self, self._first_visit)
 
     def _first_visit(self) -> None:
         page = self.window.current_page()

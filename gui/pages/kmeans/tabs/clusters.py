@@ -55,6 +55,16 @@ class ClustersTab(LazyTab):
         self._new_texts: list[pg.TextItem] = []
         self._table_header: list[str] = []
         self._drawn = None
+        # Del in the soft-clustering table removes its selected rows (defined with the tab:
+        # the page has its shortcuts from the start; the table comes with build_steps)
+        sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self)
+        sc.setWhatsThis(DELETE_NEW_HELP)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(self._delete_pressed)
+
+    def _delete_pressed(self) -> None:
+        if self.built and self.table.hasFocus():
+            self.delete_selected_new()
 
     def build_steps(self) -> list:
         # the plot, then the table and the layout: each on its own turn as the page opens
@@ -89,10 +99,6 @@ class ClustersTab(LazyTab):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMinimumSectionSize(30)
         show_rows(self.table)
-        sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
-        sc.setWhatsThis(DELETE_NEW_HELP)
-        sc.setContext(Qt.ShortcutContext.WidgetShortcut)
-        sc.activated.connect(self.delete_selected_new)
         self.chapter_new_button = QPushButton("Chapter's X_new")
         self.chapter_new_button.setToolTip("The chapter's four new instances: [[0, 2], [3, 2], "
                                            "[-3, 3], [-3, 2.5]].")
