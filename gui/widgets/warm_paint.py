@@ -38,7 +38,9 @@ def warm(view: pg.GraphicsView) -> bool:
     painter = QPainter(image)
     try:
         scene = view.scene()
-        scene.prepareForPaint()  # (what GraphicsView.paintEvent does first)
+        prepare = getattr(scene, "prepareForPaint", None)  # (pyqtgraph's scenes have it)
+        if prepare is not None:
+            prepare()  # (what GraphicsView.paintEvent does first)
         source = view.mapToScene(view.viewport().rect()).boundingRect()
         scene.render(painter, QRectF(0, 0, size.width(), size.height()), source)
     finally:
