@@ -367,21 +367,24 @@ class DigitPalette(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         self.buttons: list[QToolButton] = []
+        rules = []  # one style sheet for the ten buttons (parsed once, not once a button)
         for d in range(10):
             b = QToolButton()
+            b.setObjectName(f"digit{d}")
             b.setText(str(d))
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setToolTip(f"Label the selected digit as {d} (or type {d})")
             c = digit_color(d)
-            b.setStyleSheet(
-                "QToolButton { font-weight: bold; font-size: 14px; min-width: 20px; "
+            rules.append(
+                f"QToolButton#digit{d} {{ font-weight: bold; font-size: 14px; min-width: 20px; "
                 f"min-height: 24px; border: 2px solid {c.name()}; border-radius: 4px; "
                 "background: white; }"
-                f"QToolButton:hover {{ background: {c.lighter(170).name()}; }}"
-                f"QToolButton:pressed {{ background: {c.name()}; color: white; }}")
+                f"QToolButton#digit{d}:hover {{ background: {c.lighter(170).name()}; }}"
+                f"QToolButton#digit{d}:pressed {{ background: {c.name()}; color: white; }}")
             b.clicked.connect(lambda _=False, d=d: self.digit_clicked.emit(d))
             layout.addWidget(b)
             self.buttons.append(b)
+        self.setStyleSheet("".join(rules))
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear")
         self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
