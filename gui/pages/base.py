@@ -41,6 +41,7 @@ from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
 from gui.tasks import Task, next_turn
+from gui.widgets.warm_paint import views_to_warm, warm
 from gui.window_geometry import show_only_current
 
 
@@ -160,6 +161,7 @@ class Page(QWidget):
         self._started = False
         self._opening = False  # made, not painted yet (open_in_turns)
         self._drawn_while_opening = False
+        self._own_steps: list[Callable[[], None]] = []  # opening_steps not made yet
         self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
         self.tabs: QTabWidget | None = None
         self._tabs: list[Tab] = []
@@ -265,35 +267,70 @@ class Page(QWidget):
             self._started = True
             self.start()
 
+    def opening_steps(self) -> list[Callable[[], None]]:
+        """Parts of the page itself (not of a tab) made a turn each as it opens, before the
+        current tab's (:meth:`open_in_turns`): e.g. a plot of its side panel. Whatever draws
+        on them waits until they are made; :meth:`finish_opening` makes those left."""
+        return []
+
     def open_in_turns(self) -> None:
         """Open over several turns of the event loop (the window calls it on the page it
-        has just made): the current tab's widgets a step per turn (:meth:`Tab.build_in_turns`),
-        then the first paint. Making a page, its plots and painting them the first time
-        (axes, text) take ~20-50 ms each: in one turn, they were over the 50 ms a turn may
-        take. Meanwhile the page works and is laid out as usual, only not painted."""
+        has just made): the page's own parts (:meth:`opening_steps`), then the current tab's
+        widgets, a step per turn (:meth:`Tab.build_in_turns`), its plots painted off screen a
+        turn each (:mod:`gui.widgets.warm_paint`), then the first paint. Making a page, its
+        plots and painting them the first time (axes, text) take ~20-50 ms each: in one turn,
+        they were over the 50 ms a turn may take. Meanwhile the page works and is laid out as
+        usual, only not painted."""
         self.setUpdatesEnabled(False)  # (the window shows what was there for these turns)
         self._opening = True
         tab = self.current_tab()
+        own = self._own_steps = list(self.opening_steps())
+        made_own = bool(own)
+
+        def own_step() -> None:
+            if own:
+                own.pop(0)()
+            if own:
+                next_turn(self, own_step)
+            elif tab is None:
+                next_turn(self, render)
+            else:
+                tab.build_in_turns(render)
 
         def render() -> None:
-            if tab is not None and tab.built_in_turns:
+            if made_own or (tab is not None and tab.built_in_turns):
                 self.refresh()  # the state, on the views just made
             else:
                 self.new_data.apply()  # new data that came meanwhile
-            next_turn(self, opened)  # laid out and painted on a turn of their own
+            views[:] = views_to_warm(self)
+            next_turn(self, warm_next)  # laid out on a turn of its own
+
+        views: list = []
+
+        def warm_next() -> None:
+            # each plot painted once off screen, a turn each: their first paint on screen,
+            # all in one turn, then replays what they laid out (gui/widgets/warm_paint.py)
+            while self._opening and views and not warm(views.pop(0)):
+                pass
+            next_turn(self, warm_next if self._opening and views else opened)
 
         def opened() -> None:
             if self._opening:
                 self.finish_opening()
 
-        if tab is None:
-            next_turn(self, render)
+        if own:
+            next_turn(self, own_step)
         else:
-            tab.build_in_turns(render)
+            own_step()
 
     def finish_opening(self) -> None:
         """Open now what :meth:`open_in_turns` has not yet (for what needs the page drawn,
-        e.g. an export): the current tab's views, and painting."""
+        e.g. an export): the page's own parts, the current tab's views, and painting."""
+        own = self._own_steps
+        if own:
+            while own:
+                own.pop(0)()
+            self.refresh()
         tab = self.current_tab()
         if tab is not None:
             tab.ensure_built()

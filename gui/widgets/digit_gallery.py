@@ -69,6 +69,8 @@ class DigitGallery(QWidget):
         self._truth: np.ndarray | None = None
         self._current = -1
         self._placeholder = "Computing the representative digits…"
+        self._caption_px: int | None = None  # the caption's height, for the widget's font
+        self._fonts: tuple | None = None  # (key, caption font, badge font) of the last paint
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(280, 200)  # ten 28-px tiles: the window must fit 1024 px
@@ -91,6 +93,7 @@ class DigitGallery(QWidget):
         self._labels = np.full(n, -1, dtype=np.int64)
         self._truth = None
         self._current = 0 if n else -1
+        self._fonts = None
         self.updateGeometry()
         self.update()
         self.current_changed.emit(self._current)
@@ -166,33 +169,53 @@ class DigitGallery(QWidget):
         return cols, rows, scale, tile_w, tile_h, left
 
     def _caption_height(self) -> int:
-        return self.fontMetrics().height() + 2
+        # (asked for every tile's geometry: the font's metrics are read once per font)
+        if self._caption_px is None:
+            self._caption_px = self.fontMetrics().height() + 2
+        return self._caption_px
 
-    def _caption_font(self) -> QFont:
-        """The widget's font, made smaller when the widest caption is wider than a tile (a
-        narrow window: captions never run into their neighbours)."""
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._caption_px = None
+            self._fonts = None
+        super().changeEvent(event)
+
+    def _paint_fonts(self, room: int) -> tuple[QFont, QFont]:
+        """(caption font, badge font) for tiles ``room`` px wide (kept while neither the
+        captions, the widget's font nor the tiles' width change)."""
+        key = (room, self.font().key())
+        if self._fonts is None or self._fonts[0] != key:
+            badge = QFont(self.font())
+            badge.setBold(True)
+            self._fonts = (key, self._caption_font(room), badge)
+        return self._fonts[1], self._fonts[2]
+
+    def _caption_font(self, room: int | None = None) -> QFont:
+        """The widget's font, made smaller when the widest caption is wider than a tile
+        (``room`` px: a narrow window: captions never run into their neighbours)."""
         font = QFont(self.font())
-        room = self._grid()[3] - 4
-        widest = max((QFontMetrics(font).horizontalAdvance(c) for c in self._captions),
-                     default=0)
+        room = self._grid()[3] - 4 if room is None else room
+        metrics = QFontMetrics(font)
+        widest = max((metrics.horizontalAdvance(c) for c in self._captions), default=0)
         if widest > room > 0 and font.pointSizeF() > 0:
             font.setPointSizeF(max(5.0, font.pointSizeF() * room / widest))
         return font
 
-    def tile_rect(self, tile: int) -> QRect:
-        cols, _, _, tile_w, tile_h, left = self._grid()
+    def tile_rect(self, tile: int, grid: tuple | None = None) -> QRect:
+        cols, _, _, tile_w, tile_h, left = grid or self._grid()
         r, c = divmod(tile, cols)
         return QRect(left + c * tile_w, r * tile_h, tile_w, tile_h)
 
-    def image_rect(self, tile: int) -> QRect:
-        _, _, scale, _, _, _ = self._grid()
-        t = self.tile_rect(tile)
+    def image_rect(self, tile: int, grid: tuple | None = None) -> QRect:
+        grid = grid or self._grid()
+        t = self.tile_rect(tile, grid)
         side = self._raw.shape[1] if len(self._raw) else 8
-        return QRect(t.x() + 5, t.y() + 5, side * scale, side * scale)
+        return QRect(t.x() + 5, t.y() + 5, side * grid[2], side * grid[2])
 
     def tile_at(self, pos: QPoint) -> int:
+        grid = self._grid()
         for i in range(len(self._images)):
-            if self.tile_rect(i).contains(pos):
+            if self.tile_rect(i, grid).contains(pos):
                 return i
         return -1
 
@@ -213,13 +236,13 @@ class DigitGallery(QWidget):
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        font = self._caption_font()
-        badge_font = QFont(self.font())
-        badge_font.setBold(True)
+        grid = self._grid()  # (once: every tile's geometry comes from it)
+        font, badge_font = self._paint_fonts(grid[3] - 4)
+        caption_h = self._caption_height()
         has_focus = self.hasFocus()
         for i, qimg in enumerate(self._images):
-            tile = self.tile_rect(i).adjusted(1, 1, -1, -1)
-            img = self.image_rect(i)
+            tile = self.tile_rect(i, grid).adjusted(1, 1, -1, -1)
+            img = self.image_rect(i, grid)
             label = int(self._labels[i])
             wrong = (self._truth is not None and label >= 0 and label != int(self._truth[i]))
             p.setPen(Qt.PenStyle.NoPen)
@@ -259,7 +282,7 @@ class DigitGallery(QWidget):
                 p.drawText(badge, Qt.AlignmentFlag.AlignCenter, "?")
             # caption, or the truth when the label is a mistake
             p.setFont(font)
-            cap = QRect(tile.x(), img.bottom() + 2, tile.width(), self._caption_height())
+            cap = QRect(tile.x(), img.bottom() + 2, tile.width(), caption_h)
             if wrong:
                 p.setPen(_MISTAKE)
                 p.drawText(cap, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
@@ -344,21 +367,24 @@ class DigitPalette(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         self.buttons: list[QToolButton] = []
+        rules = []  # one style sheet for the ten buttons (parsed once, not once a button)
         for d in range(10):
             b = QToolButton()
+            b.setObjectName(f"digit{d}")
             b.setText(str(d))
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setToolTip(f"Label the selected digit as {d} (or type {d})")
             c = digit_color(d)
-            b.setStyleSheet(
-                "QToolButton { font-weight: bold; font-size: 14px; min-width: 20px; "
+            rules.append(
+                f"QToolButton#digit{d} {{ font-weight: bold; font-size: 14px; min-width: 20px; "
                 f"min-height: 24px; border: 2px solid {c.name()}; border-radius: 4px; "
                 "background: white; }"
-                f"QToolButton:hover {{ background: {c.lighter(170).name()}; }}"
-                f"QToolButton:pressed {{ background: {c.name()}; color: white; }}")
+                f"QToolButton#digit{d}:hover {{ background: {c.lighter(170).name()}; }}"
+                f"QToolButton#digit{d}:pressed {{ background: {c.name()}; color: white; }}")
             b.clicked.connect(lambda _=False, d=d: self.digit_clicked.emit(d))
             layout.addWidget(b)
             self.buttons.append(b)
+        self.setStyleSheet("".join(rules))
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear")
         self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -18,34 +18,36 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from gui.widgets.palette import series_hex
+from gui.widgets.plot_pool import plot_item
 from gui.widgets.scatter import light_grid
 
 #: The smallest eps (the eps spin box's minimum).
 MIN_EPS = 1e-8
 
 
-class _EpsViewBox(pg.ViewBox):
-    """A ViewBox that turns left drags and clicks into eps instead of panning."""
+class EpsViewBox(pg.ViewBox):
+    """A ViewBox that turns left drags and clicks into eps instead of panning (made ahead
+    of time by :mod:`gui.widgets.plot_pool`; its plot sets ``owner``)."""
 
-    def __init__(self, owner: KDistancePlot):
+    def __init__(self):
         super().__init__(enableMenu=False)
-        self._owner = owner
+        self.owner: KDistancePlot | None = None
         self.setMouseEnabled(False, False)
 
     def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph override
-        if ev.button() != Qt.MouseButton.LeftButton:
+        if ev.button() != Qt.MouseButton.LeftButton or self.owner is None:
             ev.ignore()
             return
         ev.accept()
         y = self.mapSceneToView(ev.scenePos()).y()
-        self._owner._drag_to(y, finished=ev.isFinish())
+        self.owner._drag_to(y, finished=ev.isFinish())
 
     def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph override
-        if ev.button() != Qt.MouseButton.LeftButton:
+        if ev.button() != Qt.MouseButton.LeftButton or self.owner is None:
             ev.ignore()
             return
         ev.accept()
-        self._owner._click_at(self.mapSceneToView(ev.scenePos()).x())
+        self.owner._click_at(self.mapSceneToView(ev.scenePos()).x())
 
     def wheelEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph override
         ev.ignore()  # no zoom: the page scrolls instead
@@ -58,9 +60,10 @@ class KDistancePlot(pg.PlotWidget):
     eps_chosen = Signal(float)  # a drag ended or the curve was clicked
 
     def __init__(self, parent=None):
-        self._vb = _EpsViewBox(self)
-        super().__init__(parent, background="w", viewBox=self._vb)
-        item = self.plotItem
+        item = plot_item(EpsViewBox)  # (made ahead of time: a plot takes ~10 ms to make)
+        super().__init__(parent, background="w", plotItem=item)
+        self._vb = item.vb
+        self._vb.owner = self
         light_grid(item)
         item.hideButtons()
         item.setLabel("bottom", "points, sorted by k-distance")

@@ -9,6 +9,8 @@ a plot is made on the spot as before.
 
 from __future__ import annotations
 
+import importlib
+
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
@@ -20,13 +22,23 @@ INTERVAL_MS = 40
 #: opening, and its first turns (its first paint, its first result) are busy enough.
 AFTER_TAKE_MS = 1000
 
+#: Plots with a view box of their own (a ``pg.ViewBox`` subclass made without arguments),
+#: "module:class": one of each is kept ready too, once the plain ones are.
+KINDS = ("gui.widgets.kdistance_plot:EpsViewBox",)
+
 _stock: list[pg.PlotItem] = []
+_kinds: dict[type, list[pg.PlotItem]] = {}  # view box class -> plots kept ready with one
 _timer: QTimer | None = None
 
 
-def plot_item() -> pg.PlotItem:
-    """A fresh ``PlotItem``: from the stock when it has one (then refilled later)."""
-    item = _stock.pop() if _stock else pg.PlotItem()
+def plot_item(view_box: type[pg.ViewBox] | None = None) -> pg.PlotItem:
+    """A fresh ``PlotItem`` (with a ``view_box()`` of that class, if given): from the stock
+    when it has one (then refilled later)."""
+    if view_box is None:
+        item = _stock.pop() if _stock else pg.PlotItem()
+    else:
+        kept = _kinds.get(view_box)
+        item = kept.pop() if kept else pg.PlotItem(viewBox=view_box())
     _refill(AFTER_TAKE_MS)
     return item
 
@@ -47,15 +59,26 @@ def keep_filled(on: bool = True) -> None:
             _timer.deleteLater()
             _timer = None
         _stock.clear()
+        _kinds.clear()
 
 
 def in_stock() -> int:
     return len(_stock)
 
 
+def _missing_kind() -> type | None:
+    """A view box class of :data:`KINDS` with no plot ready."""
+    for path in KINDS:
+        module, name = path.split(":")
+        kind = getattr(importlib.import_module(module), name)
+        if not _kinds.get(kind):
+            return kind
+    return None
+
+
 def _refill(delay_ms: int = INTERVAL_MS) -> None:
     """Make the next plot for the stock in ``delay_ms`` (or later, if already planned so)."""
-    if _timer is not None and len(_stock) < STOCK and (
+    if _timer is not None and (len(_stock) < STOCK or _missing_kind() is not None) and (
             not _timer.isActive() or _timer.remainingTime() < delay_ms):
         _timer.start(delay_ms)
 
@@ -63,4 +86,6 @@ def _refill(delay_ms: int = INTERVAL_MS) -> None:
 def _make_one() -> None:
     if len(_stock) < STOCK:
         _stock.append(pg.PlotItem())
+    elif (kind := _missing_kind()) is not None:
+        _kinds.setdefault(kind, []).append(pg.PlotItem(viewBox=kind()))
     _refill()

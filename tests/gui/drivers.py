@@ -127,6 +127,33 @@ class PageDriver:
         """What is written over each of those views ("" where nothing)."""
         return [view.pending_text() for view in self.pending_views()]
 
+    # -- opening in turns (Page.open_in_turns) ---------------------------------------------------------
+    def opened(self) -> bool:
+        """Whether the page finished opening: its views made and the page painted."""
+        return self.page.updatesEnabled()
+
+    def tab_plots(self) -> list:
+        """The pyqtgraph views of the current tab made so far (shown or not)."""
+        import pyqtgraph as pg
+
+        tab = self.page.current_tab()
+        return tab.findChildren(pg.GraphicsView) if tab is not None else []
+
+    def plot_colours(self) -> list[int]:
+        """For each of those views on screen, how many colours its pixels have (a drawn plot:
+        its background, grid, axes, texts and data; an undrawn one: one or two)."""
+        import numpy as np
+        from PySide6.QtGui import QImage
+
+        counts = []
+        for view in self.tab_plots():
+            if view.isVisible():
+                image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+                pixels = np.frombuffer(image.constBits(), np.uint32,
+                                       image.width() * image.height())
+                counts.append(int(np.unique(pixels).size))
+        return counts
+
     def tab_titles(self) -> list[str]:
         tabs = self.page.tabs
         return [tabs.tabText(i).replace("&", "") for i in range(tabs.count())] if tabs else []

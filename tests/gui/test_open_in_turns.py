@@ -3,9 +3,10 @@ step per turn (Tab.build_steps), then rendered, then painted (gui/pages/base.py)
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QTimer
 
-from gui.pages.base import Tab
+from gui.pages.base import Page, Tab
 
 
 class StepTab(Tab):
@@ -54,6 +55,53 @@ def test_a_tab_built_in_init_is_a_single_step(qtbot):
     assert tab.built
 
 
+class OwnStepsPage(Page):
+    """A page with two parts of its own (say, a side panel's plot) made as it opens."""
+
+    name = "own-steps"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.made: list[str] = []
+        self.refreshed = 0
+
+    def opening_steps(self):
+        return [lambda: self.made.append("side plot"), lambda: self.made.append("legend")]
+
+    def refresh(self) -> None:
+        self.refreshed += 1  # (drawn on the parts once they are made)
+        super().refresh()
+
+
+def test_a_pages_own_parts_are_made_a_turn_each_then_drawn_before_it_is_painted(window, qtbot):
+    page = OwnStepsPage(window.ctx)
+    qtbot.addWidget(page)
+    seen = []
+
+    def first() -> None:
+        page.made.append("side plot")
+        # runs on the event loop's next pass: before the next part if that is a turn later
+        QTimer.singleShot(0, lambda: page.made.append("next turn"))
+
+    page.opening_steps = lambda: [first, lambda: seen.append(list(page.made))]
+    page.open_in_turns()
+    assert page.made == [] and not page.updatesEnabled()  # nothing in the turn that asked
+    qtbot.waitUntil(page.updatesEnabled, timeout=2000)
+    assert seen == [["side plot", "next turn"]]
+    assert page.refreshed == 1  # then drawn, before its first paint
+
+
+def test_finish_opening_makes_the_pages_own_parts_left_at_once(window, qtbot):
+    page = OwnStepsPage(window.ctx)
+    qtbot.addWidget(page)
+    page.open_in_turns()
+    page.finish_opening()  # e.g. an export of the page before it opened
+    assert page.made == ["side plot", "legend"] and page.updatesEnabled()
+    assert page.refreshed == 1
+    qtbot.wait(50)
+    assert page.made == ["side plot", "legend"]  # each made once
+
+
 def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot):
     page = window.page("choose-k")
     view = page.current_tab()
@@ -63,3 +111,32 @@ def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot
     page = open_page("choose-k")
     assert len(view.curves.curves["inertia"].xData) > 0  # the sweep's curves, drawn
     assert view.splitter.sizes()[0] < view.splitter.sizes()[1]  # curves above, smaller
+
+
+#: pages whose current tab makes its plots on the turns after the page, and the plots it makes
+PLOTS_MADE_IN_TURNS = {"kmeans": 1, "dbscan": 2, "segmentation": 2, "digits-preprocessing": 1,
+                       "digits-labelling": 2}
+
+
+@pytest.mark.parametrize("name", sorted(PLOTS_MADE_IN_TURNS))
+def test_a_page_makes_its_plots_after_its_first_turn_and_opens_with_them_drawn(
+        window, open_page, qtbot, name):
+    from tests.gui.drivers import PageDriver
+
+    made = PageDriver(window.page(name), qtbot)  # made in this turn: no plot yet, not painted
+    assert made.tab_plots() == [] and not made.opened()
+    d = PageDriver(open_page(name), qtbot)
+    qtbot.waitUntil(d.opened, timeout=10_000)
+    assert len(d.tab_plots()) == PLOTS_MADE_IN_TURNS[name]
+    colours = d.plot_colours()
+    assert colours and min(colours) > 2, colours  # every plot on screen is drawn
+
+
+def test_the_labelling_charts_made_after_the_page_show_its_state(window, open_page, qtbot):
+    from tests.gui.drivers import DigitsLabellingDriver
+
+    d = DigitsLabellingDriver.open(open_page, qtbot)
+    qtbot.waitUntil(d.opened, timeout=10_000)
+    random_labels = d.results_shown()[0]
+    assert 0.5 < random_labels < 1.0  # the bar of 50 random labels, computed with the digits
+    assert d.bar_texts()[0] == f"{random_labels:.4f}" and d.bar_names()[3] == "partial 25%"

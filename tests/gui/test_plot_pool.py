@@ -33,3 +33,17 @@ def test_without_a_window_plots_are_made_on_the_spot(qtbot):
     assert view.plotItem is not None and plot_pool.in_stock() == 0
     qtbot.wait(3 * plot_pool.INTERVAL_MS)
     assert plot_pool.in_stock() == 0  # nothing fills it
+
+
+def test_a_plot_with_a_view_box_of_its_own_is_kept_ready_too(window, qtbot):
+    from gui.widgets import plot_pool
+    from gui.widgets.kdistance_plot import EpsViewBox, KDistancePlot
+
+    qtbot.waitUntil(lambda: bool(plot_pool._kinds.get(EpsViewBox)), timeout=20_000)
+    ready = plot_pool._kinds[EpsViewBox][0]
+    plot = KDistancePlot()
+    qtbot.addWidget(plot)
+    assert plot.plotItem is ready and isinstance(plot.plotItem.vb, EpsViewBox)
+    assert plot.plotItem.vb.owner is plot  # its drags and clicks set the plot's eps
+    qtbot.waitUntil(lambda: bool(plot_pool._kinds.get(EpsViewBox)), timeout=20_000)
+    assert plot_pool._kinds[EpsViewBox][0] is not ready

@@ -21,6 +21,11 @@ BAR_Y = np.array([3.0, 2.0, 1.0, 0.0])  # top to bottom: random, reps, propagate
 BAR_COLORS = ("#9aa5b1", series_hex(0), series_hex(2), series_hex(1))
 
 
+def _bar_names(pct: int) -> tuple[str, ...]:
+    """The bars' names, top to bottom."""
+    return ("50 random", "50 reps", "propagated", f"partial {pct}%")
+
+
 class LabellingView(Tab):
     title = "Labelling"
 
@@ -43,6 +48,32 @@ class LabellingView(Tab):
         self.gallery = DigitGallery(columns=10)
         self.palette = DigitPalette()
 
+        self._percentile = 25
+        self.bar_names = _bar_names(self._percentile)
+        # the charts are made by build_steps (the page opens sooner); render draws on them
+        # once they are made
+        self.bar_plot = self.curve_plot = None
+        self._history: tuple = ()
+
+        self.charts = charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.setChildrenCollapsible(False)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        top.addWidget(self.view_combo)
+        top.addWidget(self.view_hint, 1)
+        top.addSpacing(CORNER_ROOM)  # the hint never runs under the page's "?" button
+        column.addLayout(top)
+        column.addWidget(self.gallery, 5)
+        column.addWidget(self.palette)
+        column.addWidget(charts, 4)
+
+
+    def build_steps(self) -> list:
+        # the two charts, each on its own turn as the page opens (a plot takes ~10-20 ms)
+        return [self._make_bars, self._make_curve]
+
+    def _make_bars(self) -> None:
         # horizontal bars: the names fit on the left axis however narrow the chart is
         self.bar_plot = make_plot(None, "test accuracy", None)
         self.bar_plot.setToolTip("Test accuracy of LogisticRegression trained on each set; the "
@@ -68,8 +99,10 @@ class LabellingView(Tab):
         self.bar_plot.addItem(self.full_line)
         self.bar_plot.setYRange(-0.5, 3.9, padding=0)
         self.bar_plot.setXRange(0.6, 1.0, padding=0)
-        self._set_bar_ticks(25)
+        self.charts.addWidget(self.bar_plot)
+        self._set_bar_ticks(self._percentile)
 
+    def _make_curve(self) -> None:
         self.curve_plot = make_plot("Active learning", "hand labels", "accuracy",
                                     integer_x=True)
         self.curve_plot.setToolTip("Test accuracy after each round against the number of hand "
@@ -88,23 +121,8 @@ class LabellingView(Tab):
                                        anchor=(0.5, 0.5), color="#777")
         self.curve_empty.setPos(75, 0.9)
         self.curve_plot.addItem(self.curve_empty)
-        self._history: tuple = ()
-
-        charts = QSplitter(Qt.Orientation.Horizontal)
-        charts.addWidget(self.bar_plot)
-        charts.addWidget(self.curve_plot)
-        charts.setChildrenCollapsible(False)
-
-        column = QVBoxLayout(self)
-        column.setContentsMargins(4, 4, 4, 4)
-        top = QHBoxLayout()
-        top.addWidget(self.view_combo)
-        top.addWidget(self.view_hint, 1)
-        top.addSpacing(CORNER_ROOM)  # the hint never runs under the page's "?" button
-        column.addLayout(top)
-        column.addWidget(self.gallery, 5)
-        column.addWidget(self.palette)
-        column.addWidget(charts, 4)
+        self.charts.addWidget(self.curve_plot)
+        self.charts.setSizes([1, 1])  # half each, as when both were made with the page
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self, state: LabellingState) -> None:
@@ -135,7 +153,7 @@ class LabellingView(Tab):
         self.gallery.set_labels(s.hand[idx])
         self.gallery.set_truth(s.split.y_train[idx] if state.check_truth else None)
         self._render_bars(state)
-        if s.history != self._history:
+        if self.curve_plot is not None and s.history != self._history:
             self._history = s.history
             self._render_curve(s.history)
 
@@ -173,6 +191,8 @@ class LabellingView(Tab):
             values = list(self._bar_values)  # keep the last numbers while the new ones come
             values[0] = s.random
         self._bar_values = values
+        if self.bar_plot is None:  # (drawn once the chart is made)
+            return
         widths = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
         self.bars.setOpts(x0=np.zeros(4), width=widths, y=BAR_Y, height=0.62)
         for t, v, y in zip(self.bar_texts, values, BAR_Y):
@@ -184,9 +204,10 @@ class LabellingView(Tab):
             self.full_line.label.valueChanged()
 
     def _set_bar_ticks(self, pct: int) -> None:
-        names = ("50 random", "50 reps", "propagated", f"partial {pct}%")
-        self.bar_names = names
-        self.bar_plot.getAxis("left").setTicks([list(zip(BAR_Y.tolist(), names))])
+        self._percentile = pct
+        self.bar_names = names = _bar_names(pct)
+        if self.bar_plot is not None:
+            self.bar_plot.getAxis("left").setTicks([list(zip(BAR_Y.tolist(), names))])
 
     def _render_curve(self, history) -> None:
         xs = np.array([p.n_labels for p in history], dtype=float)

@@ -78,11 +78,30 @@ class ChartView(Tab):
         self.result_label.setWordWrap(False)
         self.sweep_label = info_label("")
 
+        self.plot = None  # the chart: made by build_steps, a turn after the page
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        self.headline = QLabel("")
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.headline.setStyleSheet("font-size: 14px;")
+        reserve_lines(self.headline, 2)  # wraps in a narrow window; the chart never moves
+        self.headline.setContentsMargins(0, 0, CORNER_ROOM, 0)  # not under the "?" button
+        column.addWidget(self.headline)
+
+    def build_steps(self) -> list:
+        # the chart's plot, then what it draws: each on its own turn as the page opens
+        return [self._make_plot, self._make_items]
+
+    def _make_plot(self) -> None:
         self.plot = make_plot("Test accuracy against the number of clusters",
                               "number of clusters k", "test accuracy")
         self.plot.setToolTip("Click the chart to choose k. Blue: the chapter's pipeline; "
                              "orange: with standardized distances; dashed: no clustering.")
         self.plot.addLegend(offset=(-10, 10))
+        self.layout().addWidget(self.plot, 1)
+
+    def _make_items(self) -> None:
         self.exact_curve = self.plot.plot(
             [], [], pen=pg.mkPen(EXACT_COLOR, width=2), symbol="o", symbolSize=6,
             symbolBrush=EXACT_COLOR, name="chapter's pipeline")
@@ -107,21 +126,13 @@ class ChartView(Tab):
         self.plot.setXRange(0, 160)
         self.plot.setYRange(0.9, 1.0)
 
-        column = QVBoxLayout(self)
-        column.setContentsMargins(4, 4, 4, 4)
-        self.headline = QLabel("")
-        self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.headline.setStyleSheet("font-size: 14px;")
-        reserve_lines(self.headline, 2)  # wraps in a narrow window; the chart never moves
-        self.headline.setContentsMargins(0, 0, CORNER_ROOM, 0)  # not under the "?" button
-        column.addWidget(self.headline)
-        column.addWidget(self.plot, 1)
-
     # -- Tab --------------------------------------------------------------------------------------
     def render(self, state: PreprocessingState) -> None:
         self.result_label.setText(result_text(state))
         self.headline.setText(headline_text(state))
         self.sweep_label.setText(state.sweep_message)
+        if not self.built:  # the chart is drawn once it is made (build_steps)
+            return
         self.k_line.setPos(state.k)
         baseline = state.baseline
         if baseline is not None and (not self.baseline_line.isVisible()
@@ -147,6 +158,7 @@ class ChartView(Tab):
         return export_rows(state)
 
     def export_widget(self):
+        self.ensure_built()
         return self.plot
 
     # -- mouse ------------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ class FrameDrawer(QObject):
 def export_run(page, target: str, scale: float = 1.0, on_done=None, on_error=None):
     """Save the page's run to ``target`` (.gif, or PNG frames); returns the first task."""
     state = page.state
+    page.clusters.ensure_built()
     source = page.clusters.view
     if state.stepper is None or state.dataset is None:
         raise RuntimeError("there is no K-Means run yet: press Fit first")

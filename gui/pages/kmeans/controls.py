@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QSlider
+from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from gui.pages.base import Form, hbox, info_label, panel, side_panel
 from gui.pages.kmeans.state import INIT_CHOICES, KMeansState
@@ -93,6 +93,27 @@ class Controls:
         self.iter_label.setTextFormat(Qt.TextFormat.RichText)
         reserve_lines(self.iter_label, 3)  # "Converged" comes and goes: nothing below moves
         sform.addRow(self.iter_label)
+        # the inertia plot: made by make_inertia_plot (on a turn of its own as the page
+        # opens); its room is held meanwhile, so nothing moves when it comes
+        self.inertia_plot = None
+        self._inertia_room = QWidget()
+        self._inertia_room.setMinimumHeight(130)
+        self._inertia_room.setMaximumHeight(150)
+        QVBoxLayout(self._inertia_room).setContentsMargins(0, 0, 0, 0)
+        sform.addRow(self._inertia_room)
+        self.figure_button = QPushButton("Chapter's figure: iterations 1–3")
+        self.figure_button.setToolTip(
+            "Blobs, k = 5, init='random', n_init=1, random_state=5: the chapter's Figure 9-4 of "
+            "the first three iterations.")
+        sform.addRow(self.figure_button)
+        self.widget = side_panel(data_box, model_box, step_box, width=280)
+        self.speed_slider.valueChanged.connect(
+            lambda v: self.speed_label.setText(f"{v} it/s"))
+
+    def make_inertia_plot(self) -> None:
+        """The plot of the inertia after every iteration, in the room held for it."""
+        if self.inertia_plot is not None:
+            return
         self.inertia_plot = make_plot(None, "iteration", "inertia", integer_x=True)
         self.inertia_plot.setMinimumHeight(130)
         self.inertia_plot.setMaximumHeight(150)
@@ -103,15 +124,7 @@ class Controls:
         self.inertia_now = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(214, 39, 40),
                                               pen=pg.mkPen("k"))
         self.inertia_plot.addItem(self.inertia_now)
-        sform.addRow(self.inertia_plot)
-        self.figure_button = QPushButton("Chapter's figure: iterations 1–3")
-        self.figure_button.setToolTip(
-            "Blobs, k = 5, init='random', n_init=1, random_state=5: the chapter's Figure 9-4 of "
-            "the first three iterations.")
-        sform.addRow(self.figure_button)
-        self.widget = side_panel(data_box, model_box, step_box, width=280)
-        self.speed_slider.valueChanged.connect(
-            lambda v: self.speed_label.setText(f"{v} it/s"))
+        self._inertia_room.layout().addWidget(self.inertia_plot)
 
     def tooltipped(self) -> list:
         return [self.k_spin, self.init_combo, self.n_init_spin, self.algorithm_combo,
@@ -155,8 +168,9 @@ class Controls:
             self.iter_label.setText("")
             for b in buttons:
                 b.setEnabled(False)
-            self.inertia_curve.setData([], [])
-            self.inertia_now.setData([], [])
+            if self.inertia_plot is not None:
+                self.inertia_curve.setData([], [])
+                self.inertia_now.setData([], [])
             return
         for b in buttons:  # a pass of the full data steps in the "Full data" group
             b.setEnabled(f.full is None)
@@ -178,8 +192,9 @@ class Controls:
             lines.append(f"<span style='color:#2c7a2c'><b>Converged after {f.n_iter} "
                          f"{unit}{'s' if f.n_iter != 1 else ''}</b></span>")
         self.iter_label.setText("<br>".join(lines))
-        self.inertia_curve.setData(np.arange(len(f.history_inertia)), f.history_inertia)
-        self.inertia_now.setData([f.iteration], [f.inertia])
+        if self.inertia_plot is not None:  # (drawn once made: make_inertia_plot)
+            self.inertia_curve.setData(np.arange(len(f.history_inertia)), f.history_inertia)
+            self.inertia_now.setData([f.iteration], [f.inertia])
 
     def _render_result(self, state: KMeansState) -> None:
         if state.status.get("fit") == "running":

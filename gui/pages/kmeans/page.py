@@ -28,7 +28,7 @@ from gui.pages.kmeans.tabs.compare import CompareTab
 from gui.pages.kmeans.tabs.iterations import IterationsTab
 from gui.pages.kmeans.tabs.limits import LimitsTab
 from gui.pages.kmeans.tabs.variability import VariabilityTab
-from gui.tasks import estimate_cost
+from gui.tasks import estimate_cost, next_turn
 from gui.widgets.cluster_view import HandleItem
 
 
@@ -52,6 +52,7 @@ class KMeansPage(Page):
         self._stale: set[str] = {"iterations", "compare", "variability"}
         self._wired: set[int] = set()
         self._ready = False  # add_tab's first currentChanged comes before the tabs exist
+        self.drawing = False  # a new stepper is in the state, its tab drawn on the next turn
 
         self.clusters = self.add_tab(ClustersTab(), tooltip=(
             "The data coloured by cluster, the decision regions and the centroids; step through "
@@ -77,6 +78,9 @@ class KMeansPage(Page):
         self.full_data = FullData(self)  # "Fit on the full data", for streaming-mode datasets
         self.sync_mode()
         self._ready = True
+
+    def opening_steps(self) -> list:
+        return [self.controls.make_inertia_plot]  # (a plot: a turn of its own)
 
     # ================================================================ wiring
     def _connect(self) -> None:
@@ -269,12 +273,20 @@ class KMeansPage(Page):
         self._stale |= {"iterations", "compare", "variability"} if s.result is not None \
             else {"iterations"}  # the figure follows the initialisation
         self._update_soft()
-        self.refresh()
-        self.mark_drawn()
+        # drawn in two turns, each painted on its own: the side panel (its numbers and the
+        # inertia curve), then the tab (a million points recoloured, their regions)
+        self.controls.render(s, self.settings)
+        self.drawing = True
+        next_turn(self, self._draw_installed)
         if s.result is not None and s.result.warnings:
             # scikit-learn's warnings are a lesson, not a failure
             self.ctx.show_message("scikit-learn notes: " + " ".join(s.result.warnings),
                                   "warning")
+
+    def _draw_installed(self) -> None:
+        self.drawing = False
+        self.refresh()
+        self.mark_drawn()
 
     # ================================================================ hand-placed init
     def place_centroid(self, x: float, y: float) -> None:

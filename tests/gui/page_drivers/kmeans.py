@@ -41,7 +41,7 @@ class KMeansDriver(PageDriver):
     def wait_idle(self, timeout: int = TIMEOUT_MS) -> None:
         """No task running and every shown view's decision regions drawn."""
         def idle():
-            if self.tasks.busy:
+            if self.tasks.busy or self.page.drawing:
                 return False
             tab = self.page.current_tab()
             if tab is None:

@@ -43,6 +43,33 @@ class ExploreTab(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        # the plots are made by build_steps, a turn each after the page; render draws on
+        # them once they are made
+        self.knote = QLabel()
+        self.knote.setStyleSheet("color: #555; font-size: 11px;")
+        self.knote.setWordWrap(True)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("font-size: 11px;")
+        self._splitter = QSplitter(Qt.Orientation.Vertical)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._splitter)
+
+        # what is drawn (so render() redraws only what changed)
+        self._projection = None
+        self._coords = None
+        self._legend_follows = False
+        self._kdist = None
+        self._instances: tuple | None = None
+        self._prediction = None
+        self._regions = None
+
+    def build_steps(self) -> list:
+        return [self._make_plot, self._make_kplot]
+
+    def _make_plot(self) -> None:
         self.plot = DBSCANPlot()
         self.view = self.plot.view
         self.view.setToolTip("Core samples are large, border samples small, anomalies are black "
@@ -74,7 +101,10 @@ class ExploreTab(Tab):
         self.view.hovered.connect(self.hovered)
         self.view.left.connect(self.left)
         self.view.clicked.connect(self._clicked)
+        self._splitter.addWidget(_column(self.plot, self.legend))
+        self._splitter.setStretchFactor(0, 3)
 
+    def _make_kplot(self) -> None:
         self.kplot = KDistancePlot()
         self.kplot.setMinimumHeight(130)
         self.kplot.setToolTip("Every point's distance to its k-th nearest neighbour "
@@ -85,32 +115,9 @@ class ExploreTab(Tab):
         self.knee_line, self.eps_line = self.kplot.knee_line, self.kplot.eps_line
         self.kplot.eps_dragged.connect(self.eps_dragged)
         self.kplot.eps_chosen.connect(self.eps_chosen)
-        self.knote = QLabel()
-        self.knote.setStyleSheet("color: #555; font-size: 11px;")
-        self.knote.setWordWrap(True)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("font-size: 11px;")
-
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(_column(self.plot, self.legend))
-        splitter.addWidget(_column(self.kplot, self.knote))
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([520, 190])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
-
-        # what is drawn (so render() redraws only what changed)
-        self._projection = None
-        self._coords = None
-        self._legend_follows = False
-        self._kdist = None
-        self._instances: tuple | None = None
-        self._prediction = None
-        self._regions = None
+        self._splitter.addWidget(_column(self.kplot, self.knote))
+        self._splitter.setStretchFactor(1, 1)
+        self._splitter.setSizes([520, 190])  # as when the splitter was made with the page
 
     # -- events ---------------------------------------------------------------------------------
     def _clicked(self, x: float, y: float, button, modifiers) -> None:
@@ -125,6 +132,8 @@ class ExploreTab(Tab):
 
     # -- drawing ----------------------------------------------------------------------------------
     def pending_views(self) -> list:
+        if not self.built:  # (new data is drawn on the views once they are made)
+            return []
         if not self._legend_follows:
             self._legend_follows = True
             self.view.pending_shown.connect(lambda: self._render_legend(None))
@@ -135,7 +144,7 @@ class ExploreTab(Tab):
 
     def render(self, state) -> None:
         proj = state.projection
-        if proj is None:
+        if proj is None or not self.built:  # (drawn once the views are made: build_steps)
             return
         if proj is not self._projection:
             self._projection = proj

@@ -55,9 +55,22 @@ class ClustersTab(LazyTab):
         self._new_texts: list[pg.TextItem] = []
         self._table_header: list[str] = []
         self._drawn = None
-        self.ensure_built()
+        # Del in the soft-clustering table removes its selected rows (defined with the tab:
+        # the page has its shortcuts from the start; the table comes with build_steps)
+        sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self)
+        sc.setWhatsThis(DELETE_NEW_HELP)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(self._delete_pressed)
 
-    def build(self) -> None:
+    def _delete_pressed(self) -> None:
+        if self.built and self.table.hasFocus():
+            self.delete_selected_new()
+
+    def build_steps(self) -> list:
+        # the plot, then the table and the layout: each on its own turn as the page opens
+        return [self._make_view, self._make_rest]
+
+    def _make_view(self) -> None:
         self.view = ClusterView()
         self.view.setToolTip("Click an empty spot to add a new instance to the soft-clustering "
                              "table (click it again to remove it). In 'placed by hand' mode, "
@@ -75,6 +88,7 @@ class ClustersTab(LazyTab):
         self.new_points.setZValue(30)
         self.view.plotItem.vb.addItem(self.new_points, ignoreBounds=True)
 
+    def _make_rest(self) -> None:
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -85,10 +99,6 @@ class ClustersTab(LazyTab):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMinimumSectionSize(30)
         show_rows(self.table)
-        sc = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
-        sc.setWhatsThis(DELETE_NEW_HELP)
-        sc.setContext(Qt.ShortcutContext.WidgetShortcut)
-        sc.activated.connect(self.delete_selected_new)
         self.chapter_new_button = QPushButton("Chapter's X_new")
         self.chapter_new_button.setToolTip("The chapter's four new instances: [[0, 2], [3, 2], "
                                            "[-3, 3], [-3, 2.5]].")
@@ -129,10 +139,10 @@ class ClustersTab(LazyTab):
         self.clear_new_button.clicked.connect(self.clear_new_requested)
 
     def cluster_views(self) -> list:
-        return [self.view]
+        return [self.view] if self.built else []
 
     def pending_views(self) -> list:
-        return [self.view]
+        return [self.view] if self.built else []
 
     def forget_drawn(self) -> None:
         self._shown_data = self._drawn = self._shown_xy = None
@@ -145,7 +155,7 @@ class ClustersTab(LazyTab):
     # -- drawing --------------------------------------------------------------------------
     def render(self, state: KMeansState) -> None:
         ds, proj = state.dataset, state.projection
-        if ds is None:
+        if ds is None or not self.built:  # (drawn once the views are made: build_steps)
             return
         if self._shown_data is not ds or not self.view.shows(self._shown_xy):
             # new data, or the view shows other points meanwhile: new data drawn grey
@@ -218,6 +228,8 @@ class ClustersTab(LazyTab):
 
     def render_soft(self, state: KMeansState) -> None:
         """The soft-clustering table and the new instances' markers."""
+        if not self.built:
+            return
         pts, xy = state.x_new_for(), state.x_new_xy()
         soft = state.soft if state.frame is not None and len(pts) else None
         k = len(state.frame.centers) if state.frame is not None else 0
@@ -302,6 +314,7 @@ class ClustersTab(LazyTab):
         return snippets.fit_code(state)
 
     def export_widget(self):
+        self.ensure_built()
         return self.view
 
     def export_table(self, state: KMeansState):

@@ -31,6 +31,21 @@ class SegmentedTab(Tab):
         self._original = None  # the prepared image drawn
         self._segmented = None  # the array drawn as the segmented image
         self._hover_pos = None  # the scene position the hover text describes
+        # the two views are made by build_steps, a turn each after the page (each holds
+        # pyqtgraph view boxes: ~10 ms to make)
+        self.stack = QStackedWidget()
+        self.hover_label = QLabel(" ")
+        self.hover_label.setToolTip("The pixel under the mouse: its colour and its palette "
+                                    "colour.")
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.stack, 1)
+        col.addWidget(self.hover_label)
+
+    def build_steps(self) -> list:
+        return [self._make_side, self._make_overlay]
+
+    def _make_side(self) -> None:
         self.side = PairGrid("Original", "Segmented")
         self.original_panel = self.side.first
         self.segmented_panel = self.side.second
@@ -38,6 +53,10 @@ class SegmentedTab(Tab):
         self.segmented_panel.view.setYLink(self.original_panel.view)
         self.side.setToolTip("Scroll to zoom, drag to pan (both images follow). The images sit "
                              "side by side or one above the other, whichever shows them larger.")
+        self.stack.addWidget(self.side)
+        self.side.scene().sigMouseMoved.connect(self._hovered)
+
+    def _make_overlay(self) -> None:
         self.overlay = ImageGrid()
         self.overlay_panel = self.overlay.add_panel(0, 0, "Original | segmented")
         self.overlay_top = pg.ImageItem(axisOrder="row-major")
@@ -46,23 +65,15 @@ class SegmentedTab(Tab):
         self.split_line = SplitLine()
         self.overlay_panel.view.addItem(self.split_line)
         self.overlay.setToolTip("Drag the white line (or the Split slider) to compare.")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.side)
         self.stack.addWidget(self.overlay)
-        self.hover_label = QLabel(" ")
-        self.hover_label.setToolTip("The pixel under the mouse: its colour and its palette "
-                                    "colour.")
-        col = QVBoxLayout(self)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.stack, 1)
-        col.addWidget(self.hover_label)
         self.split_line.split_moved.connect(self._line_moved)
-        for grid in (self.side, self.overlay):
-            grid.scene().sigMouseMoved.connect(self._hovered)
+        self.overlay.scene().sigMouseMoved.connect(self._hovered)
 
     # -- drawing ----------------------------------------------------------------------------
     def render(self, state: SegmentationState) -> None:
         self.state = state
+        if not self.built:  # drawn once the views are made (build_steps)
+            return
         p = state.params
         self.stack.setCurrentWidget(self.overlay if p.mode == "overlay" else self.side)
         s = state.shown
@@ -154,4 +165,5 @@ class SegmentedTab(Tab):
         return list(PALETTE_HEADER), palette_rows(state.shown.seg)
 
     def export_widget(self):
+        self.ensure_built()
         return self.stack.currentWidget()
