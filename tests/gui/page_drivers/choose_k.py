@@ -57,6 +57,12 @@ class ChooseKDriver(PageDriver):
         else:
             action()
 
+    def _shown(self) -> None:
+        """Wait until the view drew what the last action changed (it draws a view per turn
+        of the event loop)."""
+        if self._view.built:
+            self.qtbot.waitUntil(lambda: not self._view.drawing(), timeout=TIMEOUT_MS)
+
     # -- controls ----------------------------------------------------------------------------------
     def set_dataset(self, key: str, wait: bool = True) -> None:
         """Pick a dataset (its sweep starts at once); waits for its curves unless ``wait`` is
@@ -113,6 +119,7 @@ class ChooseKDriver(PageDriver):
     def set_more_scores(self, on: bool) -> None:
         if self.page.scores_check.isChecked() != on:
             self.qtbot.mouseClick(self.page.scores_check, Qt.MouseButton.LeftButton)
+            self._shown()
 
     def more_scores(self) -> bool:
         return self.page.scores_check.isChecked()
@@ -121,6 +128,7 @@ class ChooseKDriver(PageDriver):
         """Type the ks of the diagrams and press Enter."""
         self._type_into(self.page.diagram_edit, text)
         self.qtbot.keyClick(self.page.diagram_edit, Qt.Key.Key_Return)
+        self._shown()
 
     def diagram_ks_text(self) -> str:
         return self.page.diagram_edit.text()
@@ -142,12 +150,14 @@ class ChooseKDriver(PageDriver):
             hits = np.flatnonzero(np.round(xs) == round(k))
             y = float(ys[hits[0]]) if hits.size else float(np.mean(ys))
         self.click_view(self._plot(curve), k, y)
+        self._shown()
 
     def click_diagram(self, k: int, band: int = 0, x: float = 0.3) -> None:
         """Click the diagram of ``k`` (in the middle of its band ``band``)."""
         plot = self._view.diagrams.grid.plot_for(k)
         lo, hi = plot.band_ranges[band]
         self.click_view(self._view.diagrams.grid, x, (lo + hi) / 2, vb=plot.vb)
+        self._shown()
 
     def hover_band(self, k: int, band: int, x: float = 0.2) -> tuple[int, int, int, float]:
         """Move the mouse over band ``band`` of the diagram of ``k``; returns what the diagram
@@ -163,6 +173,7 @@ class ChooseKDriver(PageDriver):
     def select_k(self, k: int) -> None:
         """Select k as another page would (``apply_params(n_clusters=k)``)."""
         self.page.apply_params(n_clusters=k)
+        self._shown()
 
     def selected_k(self) -> int | None:
         return self.page.state.selected_k

@@ -77,41 +77,73 @@ class CurvesView(QWidget):
         for i, key in enumerate(CURVES):
             grid.addWidget(self.plots[key], i // 2, i % 2)
         self._ks = np.empty(0)
-        self._drawn = None  # the result drawn last
+        self._drawn: dict[str, object] = {}  # the result each curve shows
+        self._markers_at: int | None = None  # the k the markers are at (None: hidden)
 
     def render(self, state: ChooseKState) -> None:
+        for step in self.render_steps(state):
+            step()
+
+    def render_steps(self, state: ChooseKState) -> list:
+        """:meth:`render` as calls to make one per turn of the event loop: a plot each (a plot
+        drawn anew and its painting take ~10 ms), the hidden plots with the last one. A
+        plot whose curve is drawn already is not drawn again; if none is to be drawn, one
+        call moves the selected-k markers."""
         self.plots["calinski_harabasz"].setVisible(state.more_scores)
         self.plots["davies_bouldin"].setVisible(state.more_scores)
-        if state.result is not self._drawn:
-            self._drawn = state.result
-            self.plots["inertia"].setToolTip(inertia_tooltip(state))
-            if state.result is not None:
-                self._draw_curves(state)
-        k = state.selected_k
-        for marker in self.markers.values():
-            if k is not None:
-                marker.setPos(k)
-            marker.setVisible(k is not None and state.result is not None)
+        stale = [key for key in CURVES if self._drawn.get(key, False) is not state.result]
+        if not stale:
+            if self._markers_at == self._marker_place(state):
+                return []
+            return [lambda: [self._place_marker(key, state) for key in CURVES]]
+        shown = [key for key in stale if not self.plots[key].isHidden()]
+        hidden = [key for key in stale if key not in shown]
+        steps = [lambda key=key: self._draw_plot(key, state) for key in shown]
+        if hidden:
+            last = steps.pop() if steps else (lambda: None)
+            steps.append(lambda: (last(), [self._draw_plot(key, state) for key in hidden]))
+        return steps
 
-    def _draw_curves(self, state: ChooseKState) -> None:
-        sweep = state.sweep
-        ks = sweep.ks.astype(float)
-        self._ks = sweep.ks
-        self.curves["inertia"].setData(ks, sweep.inertias)
-        for key in CURVES[1:]:
-            values = getattr(sweep, "silhouettes" if key == "silhouette" else key)
-            ok = np.isfinite(values)
-            self.curves[key].setData(ks[ok], values[ok])
-        for plot in self.plots.values():
-            plot.plotItem.setXRange(ks[0] - 0.4, ks[-1] + 0.4, padding=0)
-            plot.plotItem.getAxis("bottom").setTicks([[(k, str(int(k))) for k in ks], []])
-            plot.plotItem.enableAutoRange(axis="y")
-        self._draw_elbow(state)
-        best = sweep.best_silhouette
-        if best is not None:
-            self.best_point.setData([best], [sweep.silhouettes[sweep.index(best)]])
-        else:
-            self.best_point.setData([], [])
+    @staticmethod
+    def _marker_place(state: ChooseKState):
+        return state.selected_k if state.result is not None else None
+
+    def _place_marker(self, key: str, state: ChooseKState) -> None:
+        k = self._marker_place(state)
+        marker = self.markers[key]
+        if k is not None:
+            marker.setPos(k)
+        marker.setVisible(k is not None)
+        self._markers_at = k
+
+    def _draw_plot(self, key: str, state: ChooseKState) -> None:
+        """Draw the curve ``key`` of the state's result (and its marker, elbow or star)."""
+        self._drawn[key] = state.result
+        if key == "inertia":
+            self.plots["inertia"].setToolTip(inertia_tooltip(state))
+        if state.result is not None:
+            sweep = state.sweep
+            ks = sweep.ks.astype(float)
+            self._ks = sweep.ks
+            if key == "inertia":
+                self.curves[key].setData(ks, sweep.inertias)
+            else:
+                values = getattr(sweep, "silhouettes" if key == "silhouette" else key)
+                ok = np.isfinite(values)
+                self.curves[key].setData(ks[ok], values[ok])
+            plot = self.plots[key].plotItem
+            plot.setXRange(ks[0] - 0.4, ks[-1] + 0.4, padding=0)
+            plot.getAxis("bottom").setTicks([[(k, str(int(k))) for k in ks], []])
+            plot.enableAutoRange(axis="y")
+            if key == "inertia":
+                self._draw_elbow(state)
+            elif key == "silhouette":
+                best = sweep.best_silhouette
+                if best is not None:
+                    self.best_point.setData([best], [sweep.silhouettes[sweep.index(best)]])
+                else:
+                    self.best_point.setData([], [])
+        self._place_marker(key, state)
 
     def _draw_elbow(self, state: ChooseKState) -> None:
         sweep = state.sweep

@@ -35,14 +35,6 @@ def selection_html(state: ChooseKState) -> str:
             f"Silhouette: {facts['silhouette']}<br>Cluster sizes: {swatches}")
 
 
-def _just(step):
-    """``step`` as a queue entry that has no further steps."""
-    def run() -> None:
-        step()
-
-    return run
-
-
 class ChooseKView(Tab):
     """Curves, silhouette diagrams and the selected clustering, in splitters."""
 
@@ -59,7 +51,9 @@ class ChooseKView(Tab):
         layout.setContentsMargins(0, 0, 0, 0)
         self._state: ChooseKState | None = None
         self._result = None  # the result last rendered
-        self._queue: list = []  # parts of a new result still to draw
+        self._parts_left: list = []  # parts of the state still to draw (each gives its steps)
+        self._todo: list = []  # steps of the part being drawn, one per turn
+        self._new_result = False  # a new result is being drawn (`drawn` once it is)
         self._veils: list[Veil] = []  # over a sweep of other data
         self._stale = False  # (the veils shown)
 
@@ -115,43 +109,67 @@ class ChooseKView(Tab):
             self.selection_info.setText(summary)
 
     def render(self, state: ChooseKState) -> None:
-        """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
-        then diagrams, then the scatter: with their painting, each takes tens of ms on big
-        data); a new selection is drawn at once (it only swaps precomputed arrays)."""
+        """Draw ``state`` a step per turn of the event loop: each curve, each silhouette
+        diagram, the scatter (a view drawn anew and painted takes ~10-20 ms on big data: in
+        one turn, a result held the GUI thread for 50-80 ms). The first step is taken now
+        (a click on a curve moves its markers at once). Only what changed is drawn: a new
+        selection retitles two diagrams and recolours the scatter. :attr:`drawn` says when
+        every part of a new result is drawn; :meth:`drawing` whether steps are left."""
         if not self.built and state.result is None:  # nothing to draw on views not made yet
             self._state = state
             self.selection_info.setText(selection_html(state))
             return
         self.ensure_built()
         self._state = state
-        new_result = state.result is not self._result
-        if new_result:
-            self.show_stale(None)
-        self._result = state.result
-        self.curves.render(state)
+        if state.result is not self._result:
+            self._result = state.result
+            self._new_result = state.result is not None
+            if state.result is None:
+                self.show_stale(None)
+            else:
+                self._stale = False  # (each veil is lifted with its view's first step)
         self.selection_info.setText(selection_html(state))
-        if new_result and state.result is not None:
-            if not self._queue:
-                next_turn(self, self._render_next)
-            # (the steps are made when their turn comes: the state may change meanwhile)
-            self._queue = [lambda: self.diagrams.render_steps(self._state),
-                           lambda: [lambda: self.scatter.render(self._state)]]
-        else:
-            finishing, self._queue = bool(self._queue), []
-            self.diagrams.render(state)
-            self.scatter.render(state)
-            if finishing:
-                self.drawn.emit()
+        pending = self.drawing()
+        # (the parts say what to draw when their turn comes: the state may change meanwhile)
+        self._parts_left = [self._curves_steps, self._diagrams_steps, self._scatter_steps]
+        self._todo = []
+        if not pending:
+            self._render_next()
+
+    def _curves_steps(self) -> list:
+        return self._unveiling(self._veils[0], self.curves.render_steps(self._state))
+
+    def _diagrams_steps(self) -> list:
+        return self._unveiling(self._veils[1], self.diagrams.render_steps(self._state))
+
+    def _unveiling(self, veil: Veil, steps: list) -> list:
+        """``steps``, the first of which lifts ``veil`` if the view is no longer stale."""
+        if veil.isHidden() or self._stale:
+            return steps
+        first = steps[0] if steps else (lambda: None)
+        return [lambda: (veil.set_shown(False), first())] + steps[1:]
+
+    def _scatter_steps(self) -> list:
+        return [lambda: self.scatter.render(self._state)]
+
+    def drawing(self) -> bool:
+        """Whether parts of the state are still to be drawn (on later turns)."""
+        return bool(self._parts_left or self._todo)
 
     def _render_next(self) -> None:
-        if self._queue:
-            steps = self._queue.pop(0)()
-            if steps:  # a part that comes in steps: its first now, the rest next
-                steps[0]()
-                self._queue[:0] = [_just(step) for step in steps[1:]]
-            if self._queue:
-                next_turn(self, self._render_next)
-            else:
+        while not self._todo and self._parts_left:  # (parts with nothing to draw take no turn)
+            self._todo = list(self._parts_left.pop(0)())
+        step = self._todo.pop(0) if self._todo else None
+        while not self._todo and self._parts_left:
+            self._todo = list(self._parts_left.pop(0)())
+        if self._todo:
+            next_turn(self, self._render_next)
+        try:
+            if step is not None:
+                step()
+        finally:
+            if not self._todo and self._new_result:
+                self._new_result = False
                 self.drawn.emit()
 
     def code(self, state: ChooseKState) -> str:
