@@ -28,57 +28,67 @@ class CurvesView(QWidget):
 
     k_clicked = Signal(int)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, build: bool = True):
         super().__init__(parent)
-        self.plots = {
-            "inertia": make_plot("Inertia", "k", None, integer_x=True),
-            "silhouette": make_plot("Silhouette score", "k", None, integer_x=True),
-            "calinski_harabasz": make_plot("Calinski-Harabasz", "k", None, integer_x=True),
-            "davies_bouldin": make_plot("Davies-Bouldin", "k", None, integer_x=True),
-        }
-        self.plots["silhouette"].setToolTip(
-            "Mean silhouette coefficient against k (higher is better; the best k is starred). "
-            "Click a k to select it.")
-        self.plots["calinski_harabasz"].setToolTip(CH_TIP + " Click a k to select it.")
-        self.plots["davies_bouldin"].setToolTip(DB_TIP + " Click a k to select it.")
+        self.plots: dict[str, pg.PlotWidget] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.markers: dict[str, pg.InfiniteLine] = {}
-        for key, plot in self.plots.items():
-            plot.setMinimumSize(120, 110)
-            plot.plotItem.setMouseEnabled(x=False, y=False)
-            plot.plotItem.setMenuEnabled(False)
-            self.curves[key] = plot.plot([], [], pen=pg.mkPen(31, 80, 200, width=2), symbol="o",
-                                         symbolSize=7, symbolBrush=(31, 80, 200), symbolPen=None)
-            marker = pg.InfiniteLine(angle=90, movable=False,
-                                     pen=pg.mkPen(192, 57, 43, width=1.5,
-                                                  style=Qt.PenStyle.DotLine))
-            marker.setVisible(False)
-            plot.addItem(marker, ignoreBounds=True)
-            self.markers[key] = marker
-            plot.scene().sigMouseClicked.connect(lambda ev, k=key: self._clicked(k, ev))
-        inertia = self.plots["inertia"]
-        self.elbow_point = pg.ScatterPlotItem(size=16, symbol="o",
-                                              pen=pg.mkPen(192, 57, 43, width=2.5), brush=None)
-        inertia.addItem(self.elbow_point)
-        # The chapter's annotation: an arrow from up-right pointing at the elbow, "Elbow" at
-        # its tail. Both are sized in pixels, so the text's anchor offsets it from the point.
-        self.elbow_arrow = pg.ArrowItem(angle=ELBOW_ARROW_ANGLE, headLen=12, tailLen=26,
-                                        tailWidth=2, pen=None, brush=(20, 20, 20))
-        self.elbow_text = pg.TextItem("Elbow", color=(20, 20, 20), anchor=(-0.55, 2.3))
-        for item in (self.elbow_arrow, self.elbow_text):
-            item.setVisible(False)
-            inertia.addItem(item, ignoreBounds=True)
-        self.best_point = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen(192, 57, 43),
-                                             brush=(241, 196, 15))
-        self.plots["silhouette"].addItem(self.best_point)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(2)
-        for i, key in enumerate(CURVES):
-            grid.addWidget(self.plots[key], i // 2, i % 2)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
         self._ks = np.empty(0)
         self._drawn: dict[str, object] = {}  # the result each curve shows
         self._markers_at: int | None = None  # the k the markers are at (None: hidden)
+        if build:
+            for step in self.build_steps():
+                step()
+
+    def build_steps(self) -> list:
+        """Making the four plots, a call each (``build=False``: one per turn of the event
+        loop as the page opens; a plot takes ~10 ms to make)."""
+        return [lambda key=key: self._add_plot(key) for key in CURVES]
+
+    def _add_plot(self, key: str) -> None:
+        title = {"inertia": "Inertia", "silhouette": "Silhouette score",
+                 "calinski_harabasz": "Calinski-Harabasz", "davies_bouldin": "Davies-Bouldin"}
+        plot = self.plots[key] = make_plot(title[key], "k", None, integer_x=True)
+        tip = {"silhouette": "Mean silhouette coefficient against k (higher is better; the best "
+                             "k is starred).",
+               "calinski_harabasz": CH_TIP, "davies_bouldin": DB_TIP}.get(key)
+        if tip:
+            plot.setToolTip(tip + " Click a k to select it.")
+        plot.setMinimumSize(120, 110)
+        plot.plotItem.setMouseEnabled(x=False, y=False)
+        plot.plotItem.setMenuEnabled(False)
+        self.curves[key] = plot.plot([], [], pen=pg.mkPen(31, 80, 200, width=2), symbol="o",
+                                     symbolSize=7, symbolBrush=(31, 80, 200), symbolPen=None)
+        marker = pg.InfiniteLine(angle=90, movable=False,
+                                 pen=pg.mkPen(192, 57, 43, width=1.5, style=Qt.PenStyle.DotLine))
+        marker.setVisible(False)
+        plot.addItem(marker, ignoreBounds=True)
+        self.markers[key] = marker
+        plot.scene().sigMouseClicked.connect(lambda ev, k=key: self._clicked(k, ev))
+        if key == "inertia":
+            self.elbow_point = pg.ScatterPlotItem(size=16, symbol="o",
+                                                  pen=pg.mkPen(192, 57, 43, width=2.5),
+                                                  brush=None)
+            plot.addItem(self.elbow_point)
+            # The chapter's annotation: an arrow from up-right pointing at the elbow, "Elbow"
+            # at its tail. Both are sized in pixels, so the text's anchor offsets it from the
+            # point.
+            self.elbow_arrow = pg.ArrowItem(angle=ELBOW_ARROW_ANGLE, headLen=12, tailLen=26,
+                                            tailWidth=2, pen=None, brush=(20, 20, 20))
+            self.elbow_text = pg.TextItem("Elbow", color=(20, 20, 20), anchor=(-0.55, 2.3))
+            for item in (self.elbow_arrow, self.elbow_text):
+                item.setVisible(False)
+                plot.addItem(item, ignoreBounds=True)
+        elif key == "silhouette":
+            self.best_point = pg.ScatterPlotItem(size=16, symbol="star",
+                                                 pen=pg.mkPen(192, 57, 43),
+                                                 brush=(241, 196, 15))
+            plot.addItem(self.best_point)
+        i = CURVES.index(key)
+        self._grid.addWidget(plot, i // 2, i % 2)
 
     def render(self, state: ChooseKState) -> None:
         for step in self.render_steps(state):

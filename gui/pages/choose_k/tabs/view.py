@@ -58,12 +58,10 @@ class ChooseKView(Tab):
         self._stale = False  # (the veils shown)
 
     def build_steps(self) -> list:
-        # the curves (four plots), then the rest: each part on its own turn as the page opens
-        return [self._make_curves, self._make_rest]
-
-    def _make_curves(self) -> None:
-        self.curves = CurvesView()
+        # each curve's plot, then the rest: each part on its own turn as the page opens
+        self.curves = CurvesView(build=False)
         self.curves.k_clicked.connect(self.k_clicked)
+        return self.curves.build_steps() + [self._make_rest]
 
     def _make_rest(self) -> None:
         self.diagrams = DiagramsPane()
