@@ -146,6 +146,9 @@ class SilhouetteDiagramPlot:
                                               [(v, "") for v in (-0.5, -0.25, 0.25, 0.75)]])
         self.item.setXRange(min(-0.1, low - 0.02), 1.0, padding=0)
         self.item.setYRange(0, pos, padding=0)
+        # The view's new transform now, not as it paints: changed while painting, it had the
+        # diagram painted twice.
+        self.vb.prepareForPaint()
 
     def set_selected(self, selected: bool) -> None:
         """Title the diagram "k=…", in red with "(selected)" when ``selected`` (a title is

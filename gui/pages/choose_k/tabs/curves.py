@@ -38,7 +38,7 @@ class CurvesView(QWidget):
         self._grid.setSpacing(2)
         self._ks = np.empty(0)
         self._drawn: dict[str, object] = {}  # the result each curve shows
-        self._markers_at: int | None = None  # the k the markers are at (None: hidden)
+        self._markers_at: dict[str, int | None] = {}  # the k of each marker (None: hidden)
         if build:
             for step in self.build_steps():
                 step()
@@ -96,22 +96,21 @@ class CurvesView(QWidget):
 
     def render_steps(self, state: ChooseKState) -> list:
         """:meth:`render` as calls to make one per turn of the event loop: a plot each (a plot
-        drawn anew and its painting take ~10 ms), the hidden plots with the last one. A
-        plot whose curve is drawn already is not drawn again; if none is to be drawn, one
-        call moves the selected-k markers."""
-        self.plots["calinski_harabasz"].setVisible(state.more_scores)
-        self.plots["davies_bouldin"].setVisible(state.more_scores)
-        stale = [key for key in CURVES if self._drawn.get(key, False) is not state.result]
-        if not stale:
-            if self._markers_at == self._marker_place(state):
-                return []
-            return [lambda: [self._place_marker(key, state) for key in CURVES]]
-        shown = [key for key in stale if not self.plots[key].isHidden()]
-        hidden = [key for key in stale if key not in shown]
-        steps = [lambda key=key: self._draw_plot(key, state) for key in shown]
-        if hidden:
-            last = steps.pop() if steps else (lambda: None)
-            steps.append(lambda: (last(), [self._draw_plot(key, state) for key in hidden]))
+        drawn anew and its painting take ~10 ms). A plot whose curve is drawn already is not
+        drawn again (one call moves the selected-k markers of those), nor is a hidden one
+        (the "more scores" are drawn when they are shown)."""
+        for key in CURVES[2:]:  # hidden now, or shown once drawn (stale data never shows)
+            if not state.more_scores or self._drawn.get(key, False) is state.result:
+                self.plots[key].setVisible(state.more_scores)
+        wanted = CURVES if state.more_scores else CURVES[:2]  # (hidden: drawn when shown)
+        stale = [key for key in wanted if self._drawn.get(key, False) is not state.result]
+        place = self._marker_place(state)
+        moved = [key for key in CURVES  # (hidden ones too: a marker costs nothing to move)
+                 if key not in stale and self._markers_at.get(key, False) != place]
+        steps = [lambda key=key: self._draw_plot(key, state) for key in stale]
+        if moved:  # markers move at once (a thin line each), with the first plot drawn if any
+            first = steps.pop(0) if steps else (lambda: None)
+            steps.insert(0, lambda: (first(), [self._place_marker(key, state) for key in moved]))
         return steps
 
     @staticmethod
@@ -124,7 +123,7 @@ class CurvesView(QWidget):
         if k is not None:
             marker.setPos(k)
         marker.setVisible(k is not None)
-        self._markers_at = k
+        self._markers_at[key] = k
 
     def _draw_plot(self, key: str, state: ChooseKState) -> None:
         """Draw the curve ``key`` of the state's result (and its marker, elbow or star)."""
@@ -153,7 +152,11 @@ class CurvesView(QWidget):
                     self.best_point.setData([best], [sweep.silhouettes[sweep.index(best)]])
                 else:
                     self.best_point.setData([], [])
+            # the new range now, not as the plot paints (then it painted twice)
+            plot.vb.prepareForPaint()
         self._place_marker(key, state)
+        if key in CURVES[2:]:
+            self.plots[key].setVisible(state.more_scores)
 
     def _draw_elbow(self, state: ChooseKState) -> None:
         sweep = state.sweep

@@ -7,7 +7,7 @@ is a rendering of the state too.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.pages.base import Tab, info_label
@@ -15,9 +15,11 @@ from gui.pages.choose_k import snippets
 from gui.pages.choose_k.state import ChooseKState, export_table, selection_facts
 from gui.pages.choose_k.tabs.clustering import DiagramsPane, ScatterPane
 from gui.pages.choose_k.tabs.curves import CurvesView
-from gui.tasks import next_turn
 from gui.widgets.palette import hex_color, palette_rgba
 from gui.widgets.veil import Veil
+
+#: Milliseconds between two steps of drawing (see :meth:`ChooseKView.render`).
+STEP_GAP_MS = 4
 
 SELECTION_HINT = "Click a k on a curve or a diagram."
 
@@ -161,7 +163,9 @@ class ChooseKView(Tab):
         while not self._todo and self._parts_left:
             self._todo = list(self._parts_left.pop(0)())
         if self._todo:
-            next_turn(self, self._render_next)
+            # (a few ms later, not on the next turn: the step's painting comes first, and
+            # then timers and input have a turn before the next step)
+            QTimer.singleShot(STEP_GAP_MS, self, self._render_next)
         try:
             if step is not None:
                 step()
