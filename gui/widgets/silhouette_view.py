@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
+from gui.widgets import plot_pool
 from gui.widgets.palette import palette_rgba
 from gui.widgets.plot_pool import plot_item
 
@@ -216,12 +217,19 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         # they are (laid out anew, every diagram's axes were drawn again at each step).
         in_place = n == len(self.diagram_plots) and n > 0
 
-        def clear() -> None:
+        def lay_out() -> None:
+            """The grid laid out for ``n`` diagrams at once, each hidden until drawn (added a
+            step each, every diagram already drawn was laid out and drawn again)."""
             self.clear()
             self.diagram_plots = []
+            while len(self._pool) < n and plot_pool.in_stock():  # (made ahead: at no cost)
+                self._pool.append(SilhouetteDiagramPlot())
+            for idx, plot in enumerate(self._pool[:n]):
+                plot.item.setOpacity(0.0)
+                self.addItem(plot.item, *divmod(idx, self.columns))
 
         def draw(idx: int, k: int, diagram) -> None:
-            if idx == len(self._pool):  # plots are reused
+            if idx == len(self._pool):  # plots are reused (one not made ahead is made now)
                 self._pool.append(SilhouetteDiagramPlot())
             plot = self._pool[idx]
             row, col = divmod(idx, self.columns)
@@ -230,12 +238,13 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
             colors = colors_for_k(k) if colors_for_k is not None else None
             plot.set_diagram(k, diagram, colors, selected=(k == selected_k),
                              x_label=(row == rows - 1), y_label=(col == 0))
+            plot.item.setOpacity(1.0)
             if idx == len(self.diagram_plots):
                 self.diagram_plots.append(plot)
 
         if in_place:
             return [lambda i=i, item=item: draw(i, *item) for i, item in enumerate(items)]
-        steps = [lambda: (clear(), draw(0, *items[0]))] if n else [clear]
+        steps = [lambda: (lay_out(), draw(0, *items[0]))] if n else [lay_out]
         steps += [lambda i=i, item=item: draw(i, *item) for i, item in enumerate(items) if i]
         return steps
 

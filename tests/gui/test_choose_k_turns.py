@@ -153,3 +153,34 @@ def test_fewer_diagrams_lay_the_grid_out_anew(qtbot):
     grid.set_diagrams(_diagrams(1)[:1], colors_for_k=palette_rgba)
     assert [p.k for p in grid.diagram_plots] == [3]
     assert grid.getItem(0, 1) is None and grid.getItem(1, 0) is None
+
+
+def test_a_first_result_lays_the_grid_out_once_and_shows_a_diagram_when_drawn(window, qtbot):
+    from gui.widgets import plot_pool
+
+    # plots made ahead (the window keeps a stock): the grid takes them all at the first step
+    qtbot.waitUntil(lambda: plot_pool.in_stock() >= 4, timeout=20_000)
+    grid = SilhouetteGrid()
+    qtbot.addWidget(grid)
+    items = _diagrams(0)
+    steps = grid.diagram_steps(items, colors_for_k=palette_rgba, selected_k=4)
+    steps[0]()
+    cells = [grid.getItem(*divmod(i, 2)) for i in range(4)]
+    assert all(cell is not None for cell in cells)  # every cell taken at the first step
+    assert [cell.opacity() for cell in cells] == [1.0, 0.0, 0.0, 0.0]  # not drawn: not shown
+    for step in steps[1:]:
+        step()
+        assert [grid.getItem(*divmod(i, 2)) for i in range(4)] == cells
+    assert [cell.opacity() for cell in cells] == [1.0] * 4
+    assert [p.k for p in grid.diagram_plots] == [3, 4, 5, 6]
+
+
+def test_the_plots_paint_a_turn_each_once_made_and_all_at_once_for_an_export(qtbot):
+    view = _view(qtbot)
+    plots = [*view.curves.plots.values(), view.scatter.scatter, view.diagrams.grid]
+    assert not any(p.updatesEnabled() for p in plots)  # made, not painted yet
+    qtbot.waitUntil(lambda: all(p.updatesEnabled() for p in plots), timeout=5000)
+    again = _view(qtbot)
+    again.export_widget()
+    assert all(p.updatesEnabled() for p in [*again.curves.plots.values(),
+                                              again.scatter.scatter, again.diagrams.grid])
