@@ -56,6 +56,7 @@ class ChooseKView(Tab):
         self._parts_left: list = []  # parts of the state still to draw (each gives its steps)
         self._todo: list = []  # steps of the part being drawn, one per turn
         self._new_result = False  # a new result is being drawn (`drawn` once it is)
+        self._next_planned = False  # (the next step's timer is started)
         self._veils: list[Veil] = []  # over a sweep of other data
         self._stale = False  # (the veils shown)
         self._unpainted: list[QWidget] = []  # plots not painted yet (a turn each)
@@ -154,11 +155,10 @@ class ChooseKView(Tab):
             else:
                 self._stale = False  # (each veil is lifted with its view's first step)
         self.selection_info.setText(selection_html(state))
-        pending = self.drawing()
         # (the parts say what to draw when their turn comes: the state may change meanwhile)
         self._parts_left = [self._curves_steps, self._diagrams_steps, self._scatter_steps]
         self._todo = []
-        if not pending:
+        if not self._next_planned:
             self._render_next()
 
     def _curves_steps(self) -> list:
@@ -182,6 +182,7 @@ class ChooseKView(Tab):
         return bool(self._parts_left or self._todo)
 
     def _render_next(self) -> None:
+        self._next_planned = False
         while not self._todo and self._parts_left:  # (parts with nothing to draw take no turn)
             self._todo = list(self._parts_left.pop(0)())
         step = self._todo.pop(0) if self._todo else None
@@ -191,6 +192,7 @@ class ChooseKView(Tab):
             # (a few ms later, not on the next turn: the step's painting comes first, and
             # then timers and input have a turn before the next step)
             QTimer.singleShot(STEP_GAP_MS, self, self._render_next)
+            self._next_planned = True
         try:
             if step is not None:
                 step()
