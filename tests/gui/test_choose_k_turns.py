@@ -164,11 +164,14 @@ def test_a_first_result_lays_the_grid_out_once_and_shows_a_diagram_when_drawn(wi
     qtbot.addWidget(grid)
     items = _diagrams(0)
     steps = grid.diagram_steps(items, colors_for_k=palette_rgba, selected_k=4)
+    assert len(steps) == 5  # the layout, then a diagram each
     steps[0]()
     cells = [grid.getItem(*divmod(i, 2)) for i in range(4)]
     assert all(cell is not None for cell in cells)  # every cell taken at the first step
-    assert [cell.opacity() for cell in cells] == [1.0, 0.0, 0.0, 0.0]  # not drawn: not shown
-    for step in steps[1:]:
+    assert [cell.opacity() for cell in cells] == [0.0] * 4  # not drawn: not shown
+    steps[1]()
+    assert [cell.opacity() for cell in cells] == [1.0, 0.0, 0.0, 0.0]
+    for step in steps[2:]:
         step()
         assert [grid.getItem(*divmod(i, 2)) for i in range(4)] == cells
     assert [cell.opacity() for cell in cells] == [1.0] * 4
