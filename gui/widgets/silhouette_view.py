@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from gui.tasks import next_turn
+from gui.widgets import plot_pool
 from gui.widgets.palette import palette_rgba
+from gui.widgets.plot_pool import plot_item
 
 #: Most vertices drawn per band (a 50 000-point band is drawn from its quantiles).
 MAX_BAND_VERTICES = 600
@@ -48,50 +49,64 @@ def band_outline(coefficients: np.ndarray, start: float,
     return x, y
 
 
-class SilhouetteDiagramPlot(pg.PlotItem):
-    """One silhouette diagram: bands per cluster, the mean as a dashed red line."""
+class SilhouetteDiagramPlot:
+    """One silhouette diagram: bands per cluster, the mean as a dashed red line.
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.showGrid(x=True, y=False, alpha=0.25)
-        self.hideButtons()
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
+    It draws on a plain ``PlotItem`` (:attr:`item`) taken from :mod:`gui.widgets.plot_pool`,
+    made ahead while the app was idle: making one holds the GUI thread 10-20 ms, and a
+    result's diagrams came on top of the first paint of the page or of their own painting.
+    """
+
+    def __init__(self, item: pg.PlotItem | None = None):
+        self.item = item if item is not None else plot_item()
+        self.vb = self.item.vb
+        self.item.showGrid(x=True, y=False, alpha=0.25)
+        self.item.hideButtons()
+        self.item.setMenuEnabled(False)
+        self.item.setMouseEnabled(x=False, y=False)
         self.k = 0
         self.diagram = None
+        self._titled: tuple[int, bool] | None = None  # (k, selected) the title shows
         self.band_items: list[QGraphicsPathItem] = []
         self.band_ranges: list[tuple[float, float]] = []
         self.band_colors: np.ndarray = np.empty((0, 4), dtype=np.uint8)
+        self._x_label = False
+        self._highlighted: int | None = None  # the band outlined
         self.mean_line = pg.InfiniteLine(angle=90, movable=False,
                                          pen=pg.mkPen(220, 30, 30, width=2,
                                                       style=Qt.PenStyle.DashLine))
         self.mean_line.setZValue(10)
-        self.addItem(self.mean_line, ignoreBounds=True)
-        self.getAxis("left").setStyle(tickLength=0)
+        self.item.addItem(self.mean_line, ignoreBounds=True)
+        self.item.getAxis("left").setStyle(tickLength=0)
+        self.item.geometryChanged.connect(self._fit_x_title)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._fit_x_title()
+    @property
+    def titleLabel(self):  # noqa: N802 - PlotItem's name
+        return self.item.titleLabel
+
+    def getAxis(self, name: str):  # noqa: N802 - PlotItem's name
+        return self.item.getAxis(name)
 
     def _fit_x_title(self) -> None:
         """The long x title when the diagram is wide enough for it, else the short one."""
-        if not getattr(self, "_x_label", False):
-            self.setLabel("bottom", None)
+        if not self._x_label:
+            self.item.setLabel("bottom", None)
             return
-        axis = self.getAxis("bottom")
-        room = self.width() - 8
+        axis = self.item.getAxis("bottom")
+        room = self.item.width() - 8
         wide = room <= 0 or QFontMetrics(axis.label.font()).horizontalAdvance(X_TITLE) <= room
         text = X_TITLE if wide else X_TITLE_SHORT
         if axis.labelText != text:
-            self.setLabel("bottom", text)
+            self.item.setLabel("bottom", text)
 
     def set_diagram(self, k: int, diagram, colors: np.ndarray | None = None,
                     selected: bool = False, x_label: bool = True, y_label: bool = True) -> None:
         """Draw ``diagram`` (a core ``SilhouetteDiagram``) for the clustering with ``k`` clusters."""
         for item in self.band_items:
-            self.removeItem(item)
+            self.item.removeItem(item)
         self.band_items, self.band_ranges = [], []
         self.k, self.diagram = k, diagram
+        self._highlighted = None
         n_bands = diagram.n_clusters
         if colors is None:
             colors = palette_rgba(max(int(np.max(diagram.clusters)) + 1, n_bands))
@@ -104,9 +119,7 @@ class SilhouetteDiagramPlot(pg.PlotItem):
         for i in range(n_bands):
             coeffs = diagram.coefficients[i]
             x, y = band_outline(coeffs, pos)
-            polygon = QPolygonF([QPointF(a, b) for a, b in zip(x, y)])
-            path = QPainterPath()
-            path.addPolygon(polygon)
+            path = pg.arrayToQPath(x, y)  # (vectorised: a QPointF per vertex took ms)
             path.closeSubpath()
             item = QGraphicsPathItem(path)
             r, g, b, _ = (int(v) for v in self.band_colors[i])
@@ -114,7 +127,7 @@ class SilhouetteDiagramPlot(pg.PlotItem):
             pen = QPen(QColor(r, g, b))
             pen.setCosmetic(True)
             item.setPen(pen)
-            self.addItem(item)
+            self.item.addItem(item)
             self.band_items.append(item)
             size = len(coeffs)
             self.band_ranges.append((pos, pos + max(size - 1, 0)))
@@ -123,23 +136,35 @@ class SilhouetteDiagramPlot(pg.PlotItem):
                 low = min(low, float(coeffs[0]))
             pos += size + padding
         self.mean_line.setPos(diagram.mean)
-        self.getAxis("left").setTicks([ticks, []])
-        self.setLabel("left", "Cluster" if y_label else None)
+        self.item.getAxis("left").setTicks([ticks, []])
+        self.item.setLabel("left", "Cluster" if y_label else None)
         self._x_label = x_label
         self._fit_x_title()
-        self.getAxis("left").showLabel(y_label)  # a reused plot may have shown them
-        self.getAxis("bottom").showLabel(x_label)
+        self.item.getAxis("left").showLabel(y_label)  # a reused plot may have shown them
+        self.item.getAxis("bottom").showLabel(x_label)
         self.set_selected(selected)
-        self.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)],
-                                         [(v, "") for v in (-0.5, -0.25, 0.25, 0.75)]])
-        self.setXRange(min(-0.1, low - 0.02), 1.0, padding=0)
-        self.setYRange(0, pos, padding=0)
+        self.item.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)],
+                                              [(v, "") for v in (-0.5, -0.25, 0.25, 0.75)]])
+        self.item.setXRange(min(-0.1, low - 0.02), 1.0, padding=0)
+        self.item.setYRange(0, pos, padding=0)
+        # The view's new transform now, not as it paints: changed while painting, it had the
+        # diagram painted twice.
+        self.vb.prepareForPaint()
 
     def set_selected(self, selected: bool) -> None:
-        self.setTitle((SELECTED_TITLE if selected else PLAIN_TITLE).format(k=self.k), size="11pt")
+        """Title the diagram "k=…", in red with "(selected)" when ``selected`` (a title is
+        laid out anew each time: only when it changes)."""
+        if (self.k, selected) == self._titled:
+            return
+        self._titled = (self.k, selected)
+        self.item.setTitle((SELECTED_TITLE if selected else PLAIN_TITLE).format(k=self.k),
+                           size="11pt")
 
     def highlight(self, band: int | None) -> None:
         """Outline band ``band`` in dark grey (None: no band)."""
+        if band == self._highlighted:
+            return  # (new pens repaint the diagram)
+        self._highlighted = band
         for i, item in enumerate(self.band_items):
             r, g, b, _ = (int(v) for v in self.band_colors[i])
             pen = QPen(QColor(40, 40, 40) if i == band else QColor(r, g, b))
@@ -176,17 +201,6 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
 
-    def prepare(self, n: int) -> None:
-        """Make ``n`` diagram plots ahead of time, one per turn of the event loop (a plot
-        takes ~10-50 ms to make: done while the first result is computed, not when it comes)."""
-        if len(self._pool) < n:
-            next_turn(self, lambda: self._prepare_one(n))
-
-    def _prepare_one(self, n: int) -> None:
-        if len(self._pool) < n:
-            self._pool.append(SilhouetteDiagramPlot())
-            self.prepare(n)
-
     def set_diagrams(self, items: list[tuple[int, object]], colors_for_k=None,
                      selected_k: int | None = None) -> None:
         """Draw ``[(k, SilhouetteDiagram), ...]``; ``colors_for_k(k)`` gives cluster colours."""
@@ -199,25 +213,39 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
         the event loop (a diagram and its painting take tens of ms on big data)."""
         n = len(items)
         rows = -(-n // self.columns) if n else 0
+        # As many diagrams as shown: each is redrawn in its place, and the others stay as
+        # they are (laid out anew, every diagram's axes were drawn again at each step).
+        in_place = n == len(self.diagram_plots) and n > 0
 
-        def clear() -> None:
+        def lay_out() -> None:
+            """The grid laid out for ``n`` diagrams at once, each hidden until drawn (added a
+            step each, every diagram already drawn was laid out and drawn again)."""
             self.clear()
             self.diagram_plots = []
+            while len(self._pool) < n and plot_pool.in_stock():  # (made ahead: at no cost)
+                self._pool.append(SilhouetteDiagramPlot())
+            for idx, plot in enumerate(self._pool[:n]):
+                plot.item.setOpacity(0.0)
+                self.addItem(plot.item, *divmod(idx, self.columns))
 
         def draw(idx: int, k: int, diagram) -> None:
-            if idx == len(self._pool):  # plots are reused: making one costs ~10 ms
+            if idx == len(self._pool):  # plots are reused (one not made ahead is made now)
                 self._pool.append(SilhouetteDiagramPlot())
             plot = self._pool[idx]
             row, col = divmod(idx, self.columns)
-            self.addItem(plot, row=row, col=col)
+            if self.getItem(row, col) is not plot.item:
+                self.addItem(plot.item, row=row, col=col)
             colors = colors_for_k(k) if colors_for_k is not None else None
             plot.set_diagram(k, diagram, colors, selected=(k == selected_k),
                              x_label=(row == rows - 1), y_label=(col == 0))
-            self.diagram_plots.append(plot)
+            plot.item.setOpacity(1.0)
+            if idx == len(self.diagram_plots):
+                self.diagram_plots.append(plot)
 
-        steps = [lambda: (clear(), draw(0, *items[0]))] if n else [clear]
-        steps += [lambda i=i, item=item: draw(i, *item) for i, item in enumerate(items) if i]
-        return steps
+        if in_place:
+            return [lambda i=i, item=item: draw(i, *item) for i, item in enumerate(items)]
+        # (laying out takes a turn of its own: it wraps the plots made ahead, ~3 ms each)
+        return [lay_out] + [lambda i=i, item=item: draw(i, *item) for i, item in enumerate(items)]
 
     def set_selected(self, k: int | None) -> None:
         for plot in self.diagram_plots:

@@ -31,6 +31,25 @@ class DiagramShown:
     cluster_ticks: list[str]
 
 
+def diagram_shown(plot) -> DiagramShown:
+    """What a silhouette diagram (``gui.widgets.silhouette_view.SilhouetteDiagramPlot``)
+    shows."""
+
+    def rgb(item):
+        c = item.brush().color()
+        return c.red(), c.green(), c.blue()
+
+    ticks = plot.getAxis("left")._tickLevels[0]
+    return DiagramShown(
+        k=plot.k, title=plot.titleLabel.text, n_bands=len(plot.band_items),
+        band_colors=[rgb(item) for item in plot.band_items],
+        band_ranges=list(plot.band_ranges),
+        band_pen_widths=[item.pen().widthF() for item in plot.band_items],
+        mean=plot.mean_line.value(),
+        mean_dashed=plot.mean_line.pen.style() == Qt.PenStyle.DashLine,
+        cluster_ticks=[label for _, label in ticks])
+
+
 class ChooseKDriver(PageDriver):
     page_name = "choose-k"
 
@@ -56,6 +75,18 @@ class ChooseKDriver(PageDriver):
             self.wait_drawn(action)
         else:
             action()
+
+    def _shown(self) -> None:
+        """Wait until the view drew what the last action changed (it draws a view per turn
+        of the event loop)."""
+        if self._view.built:
+            self.qtbot.waitUntil(lambda: not self._view.drawing(), timeout=TIMEOUT_MS)
+
+    def _shown(self) -> None:
+        """Wait until the view drew what the last action changed (it draws a view per turn
+        of the event loop)."""
+        if self._view.built:
+            self.qtbot.waitUntil(lambda: not self._view.drawing(), timeout=TIMEOUT_MS)
 
     # -- controls ----------------------------------------------------------------------------------
     def set_dataset(self, key: str, wait: bool = True) -> None:
@@ -113,6 +144,8 @@ class ChooseKDriver(PageDriver):
     def set_more_scores(self, on: bool) -> None:
         if self.page.scores_check.isChecked() != on:
             self.qtbot.mouseClick(self.page.scores_check, Qt.MouseButton.LeftButton)
+            self._shown()
+            self._shown()
 
     def more_scores(self) -> bool:
         return self.page.scores_check.isChecked()
@@ -121,6 +154,8 @@ class ChooseKDriver(PageDriver):
         """Type the ks of the diagrams and press Enter."""
         self._type_into(self.page.diagram_edit, text)
         self.qtbot.keyClick(self.page.diagram_edit, Qt.Key.Key_Return)
+        self._shown()
+        self._shown()
 
     def diagram_ks_text(self) -> str:
         return self.page.diagram_edit.text()
@@ -142,12 +177,16 @@ class ChooseKDriver(PageDriver):
             hits = np.flatnonzero(np.round(xs) == round(k))
             y = float(ys[hits[0]]) if hits.size else float(np.mean(ys))
         self.click_view(self._plot(curve), k, y)
+        self._shown()
+        self._shown()
 
     def click_diagram(self, k: int, band: int = 0, x: float = 0.3) -> None:
         """Click the diagram of ``k`` (in the middle of its band ``band``)."""
         plot = self._view.diagrams.grid.plot_for(k)
         lo, hi = plot.band_ranges[band]
         self.click_view(self._view.diagrams.grid, x, (lo + hi) / 2, vb=plot.vb)
+        self._shown()
+        self._shown()
 
     def hover_band(self, k: int, band: int, x: float = 0.2) -> tuple[int, int, int, float]:
         """Move the mouse over band ``band`` of the diagram of ``k``; returns what the diagram
@@ -163,6 +202,8 @@ class ChooseKDriver(PageDriver):
     def select_k(self, k: int) -> None:
         """Select k as another page would (``apply_params(n_clusters=k)``)."""
         self.page.apply_params(n_clusters=k)
+        self._shown()
+        self._shown()
 
     def selected_k(self) -> int | None:
         return self.page.state.selected_k
@@ -203,22 +244,19 @@ class ChooseKDriver(PageDriver):
 
     def diagram(self, k: int) -> DiagramShown | None:
         plot = self._view.diagrams.grid.plot_for(k)
-        if plot is None:
-            return None
+        return None if plot is None else diagram_shown(plot)
 
-        def rgb(item):
-            c = item.brush().color()
-            return c.red(), c.green(), c.blue()
+    def diagrams_shown(self) -> list[DiagramShown]:
+        """What every silhouette diagram shows, in the grid's order."""
+        return [self.diagram(k) for k in self.diagram_ks_shown()]
 
-        ticks = plot.getAxis("left")._tickLevels[0]
-        return DiagramShown(
-            k=plot.k, title=plot.titleLabel.text, n_bands=len(plot.band_items),
-            band_colors=[rgb(item) for item in plot.band_items],
-            band_ranges=list(plot.band_ranges),
-            band_pen_widths=[item.pen().widthF() for item in plot.band_items],
-            mean=plot.mean_line.value(),
-            mean_dashed=plot.mean_line.pen.style() == Qt.PenStyle.DashLine,
-            cluster_ticks=[label for _, label in ticks])
+    def drawing(self) -> bool:
+        """Whether the view still has parts to draw (it draws a view per turn)."""
+        return self._view.drawing()
+
+    def state(self):
+        """The page's (Qt-free) state: parameters, result, selection."""
+        return self.page.state
 
     def hover_text(self) -> str:
         return self._view.diagrams.hover_label.text()

@@ -64,24 +64,34 @@ class DiagramsPane(QWidget):
             step()
 
     def render_steps(self, state: ChooseKState) -> list:
-        """:meth:`render` as calls to make one per turn of the event loop (a diagram each)."""
-        self.grid.prepare(len(state.diagram_ks))  # while the sweep runs
+        """:meth:`render` as calls to make one per turn of the event loop (a diagram each);
+        what is drawn already is not drawn again."""
         key = (state.result, tuple(state.diagram_ks))
         selected = state.selected_k
-        reset = []
-        if selected != self._selected:  # the band described may be another k's
-            self._selected = selected
-            reset = [self._left]
         if state.result is None or key == self._drawn:
-            return reset + [lambda: self.grid.set_selected(selected)]
-        self._drawn = key
+            if selected == self._selected:
+                return []
+
+            def select() -> None:
+                self._selected = selected
+                self._left()  # the band described may be another k's
+                self.grid.set_selected(selected)
+
+            return [select]
         study = state.result.study
         items = [(k, study.diagram(k)) for k in state.diagram_ks if k in study.sweep.ks]
         steps = self.grid.diagram_steps([(k, d) for k, d in items if d is not None],
                                         colors_for_k=palette_rgba, selected_k=selected)
-        self._hint = missing_diagrams_text(state) or HOVER_HINT
-        return steps + reset + [lambda: (self.hover_label.setText(self._hint),
-                                         self.grid.set_selected(selected))]
+        hint = missing_diagrams_text(state) or HOVER_HINT
+
+        def finish() -> None:
+            self._drawn, self._hint = key, hint  # (drawn once all its steps ran)
+            self._selected = selected
+            self._left()
+            self.grid.set_selected(selected)
+
+        last = steps.pop()
+        return steps + [lambda: (last(), finish())]
 
     def _left(self) -> None:
         """The mouse left the bands (or another k was selected): the hint again."""

@@ -28,90 +28,135 @@ class CurvesView(QWidget):
 
     k_clicked = Signal(int)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, build: bool = True):
         super().__init__(parent)
-        self.plots = {
-            "inertia": make_plot("Inertia", "k", None, integer_x=True),
-            "silhouette": make_plot("Silhouette score", "k", None, integer_x=True),
-            "calinski_harabasz": make_plot("Calinski-Harabasz", "k", None, integer_x=True),
-            "davies_bouldin": make_plot("Davies-Bouldin", "k", None, integer_x=True),
-        }
-        self.plots["silhouette"].setToolTip(
-            "Mean silhouette coefficient against k (higher is better; the best k is starred). "
-            "Click a k to select it.")
-        self.plots["calinski_harabasz"].setToolTip(CH_TIP + " Click a k to select it.")
-        self.plots["davies_bouldin"].setToolTip(DB_TIP + " Click a k to select it.")
+        self.plots: dict[str, pg.PlotWidget] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.markers: dict[str, pg.InfiniteLine] = {}
-        for key, plot in self.plots.items():
-            plot.setMinimumSize(120, 110)
-            plot.plotItem.setMouseEnabled(x=False, y=False)
-            plot.plotItem.setMenuEnabled(False)
-            self.curves[key] = plot.plot([], [], pen=pg.mkPen(31, 80, 200, width=2), symbol="o",
-                                         symbolSize=7, symbolBrush=(31, 80, 200), symbolPen=None)
-            marker = pg.InfiniteLine(angle=90, movable=False,
-                                     pen=pg.mkPen(192, 57, 43, width=1.5,
-                                                  style=Qt.PenStyle.DotLine))
-            marker.setVisible(False)
-            plot.addItem(marker, ignoreBounds=True)
-            self.markers[key] = marker
-            plot.scene().sigMouseClicked.connect(lambda ev, k=key: self._clicked(k, ev))
-        inertia = self.plots["inertia"]
-        self.elbow_point = pg.ScatterPlotItem(size=16, symbol="o",
-                                              pen=pg.mkPen(192, 57, 43, width=2.5), brush=None)
-        inertia.addItem(self.elbow_point)
-        # The chapter's annotation: an arrow from up-right pointing at the elbow, "Elbow" at
-        # its tail. Both are sized in pixels, so the text's anchor offsets it from the point.
-        self.elbow_arrow = pg.ArrowItem(angle=ELBOW_ARROW_ANGLE, headLen=12, tailLen=26,
-                                        tailWidth=2, pen=None, brush=(20, 20, 20))
-        self.elbow_text = pg.TextItem("Elbow", color=(20, 20, 20), anchor=(-0.55, 2.3))
-        for item in (self.elbow_arrow, self.elbow_text):
-            item.setVisible(False)
-            inertia.addItem(item, ignoreBounds=True)
-        self.best_point = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen(192, 57, 43),
-                                             brush=(241, 196, 15))
-        self.plots["silhouette"].addItem(self.best_point)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(2)
-        for i, key in enumerate(CURVES):
-            grid.addWidget(self.plots[key], i // 2, i % 2)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
         self._ks = np.empty(0)
-        self._drawn = None  # the result drawn last
+        self._drawn: dict[str, object] = {}  # the result each curve shows
+        self._markers_at: dict[str, int | None] = {}  # the k of each marker (None: hidden)
+        if build:
+            for step in self.build_steps():
+                step()
+
+    def build_steps(self) -> list:
+        """Making the four plots, a call each (``build=False``: one per turn of the event
+        loop as the page opens; a plot takes ~10 ms to make)."""
+        return [lambda key=key: self._add_plot(key) for key in CURVES]
+
+    def _add_plot(self, key: str) -> None:
+        title = {"inertia": "Inertia", "silhouette": "Silhouette score",
+                 "calinski_harabasz": "Calinski-Harabasz", "davies_bouldin": "Davies-Bouldin"}
+        plot = self.plots[key] = make_plot(title[key], "k", None, integer_x=True)
+        tip = {"silhouette": "Mean silhouette coefficient against k (higher is better; the best "
+                             "k is starred).",
+               "calinski_harabasz": CH_TIP, "davies_bouldin": DB_TIP}.get(key)
+        if tip:
+            plot.setToolTip(tip + " Click a k to select it.")
+        plot.setMinimumSize(120, 110)
+        plot.plotItem.setMouseEnabled(x=False, y=False)
+        plot.plotItem.setMenuEnabled(False)
+        self.curves[key] = plot.plot([], [], pen=pg.mkPen(31, 80, 200, width=2), symbol="o",
+                                     symbolSize=7, symbolBrush=(31, 80, 200), symbolPen=None)
+        marker = pg.InfiniteLine(angle=90, movable=False,
+                                 pen=pg.mkPen(192, 57, 43, width=1.5, style=Qt.PenStyle.DotLine))
+        marker.setVisible(False)
+        plot.addItem(marker, ignoreBounds=True)
+        self.markers[key] = marker
+        plot.scene().sigMouseClicked.connect(lambda ev, k=key: self._clicked(k, ev))
+        if key == "inertia":
+            self.elbow_point = pg.ScatterPlotItem(size=16, symbol="o",
+                                                  pen=pg.mkPen(192, 57, 43, width=2.5),
+                                                  brush=None)
+            plot.addItem(self.elbow_point)
+            # The chapter's annotation: an arrow from up-right pointing at the elbow, "Elbow"
+            # at its tail. Both are sized in pixels, so the text's anchor offsets it from the
+            # point.
+            self.elbow_arrow = pg.ArrowItem(angle=ELBOW_ARROW_ANGLE, headLen=12, tailLen=26,
+                                            tailWidth=2, pen=None, brush=(20, 20, 20))
+            self.elbow_text = pg.TextItem("Elbow", color=(20, 20, 20), anchor=(-0.55, 2.3))
+            for item in (self.elbow_arrow, self.elbow_text):
+                item.setVisible(False)
+                plot.addItem(item, ignoreBounds=True)
+        elif key == "silhouette":
+            self.best_point = pg.ScatterPlotItem(size=16, symbol="star",
+                                                 pen=pg.mkPen(192, 57, 43),
+                                                 brush=(241, 196, 15))
+            plot.addItem(self.best_point)
+        i = CURVES.index(key)
+        self._grid.addWidget(plot, i // 2, i % 2)
 
     def render(self, state: ChooseKState) -> None:
-        self.plots["calinski_harabasz"].setVisible(state.more_scores)
-        self.plots["davies_bouldin"].setVisible(state.more_scores)
-        if state.result is not self._drawn:
-            self._drawn = state.result
-            self.plots["inertia"].setToolTip(inertia_tooltip(state))
-            if state.result is not None:
-                self._draw_curves(state)
-        k = state.selected_k
-        for marker in self.markers.values():
-            if k is not None:
-                marker.setPos(k)
-            marker.setVisible(k is not None and state.result is not None)
+        for step in self.render_steps(state):
+            step()
 
-    def _draw_curves(self, state: ChooseKState) -> None:
-        sweep = state.sweep
-        ks = sweep.ks.astype(float)
-        self._ks = sweep.ks
-        self.curves["inertia"].setData(ks, sweep.inertias)
-        for key in CURVES[1:]:
-            values = getattr(sweep, "silhouettes" if key == "silhouette" else key)
-            ok = np.isfinite(values)
-            self.curves[key].setData(ks[ok], values[ok])
-        for plot in self.plots.values():
-            plot.plotItem.setXRange(ks[0] - 0.4, ks[-1] + 0.4, padding=0)
-            plot.plotItem.getAxis("bottom").setTicks([[(k, str(int(k))) for k in ks], []])
-            plot.plotItem.enableAutoRange(axis="y")
-        self._draw_elbow(state)
-        best = sweep.best_silhouette
-        if best is not None:
-            self.best_point.setData([best], [sweep.silhouettes[sweep.index(best)]])
-        else:
-            self.best_point.setData([], [])
+    def render_steps(self, state: ChooseKState) -> list:
+        """:meth:`render` as calls to make one per turn of the event loop: a plot each (a plot
+        drawn anew and its painting take ~10 ms). A plot whose curve is drawn already is not
+        drawn again (one call moves the selected-k markers of those), nor is a hidden one
+        (the "more scores" are drawn when they are shown)."""
+        for key in CURVES[2:]:  # hidden now, or shown once drawn (stale data never shows)
+            if not state.more_scores or self._drawn.get(key, False) is state.result:
+                self.plots[key].setVisible(state.more_scores)
+        wanted = CURVES if state.more_scores else CURVES[:2]  # (hidden: drawn when shown)
+        stale = [key for key in wanted if self._drawn.get(key, False) is not state.result]
+        place = self._marker_place(state)
+        moved = [key for key in CURVES  # (hidden ones too: a marker costs nothing to move)
+                 if key not in stale and self._markers_at.get(key, False) != place]
+        steps = [lambda key=key: self._draw_plot(key, state) for key in stale]
+        if moved:  # markers move at once (a thin line each), with the first plot drawn if any
+            first = steps.pop(0) if steps else (lambda: None)
+            steps.insert(0, lambda: (first(), [self._place_marker(key, state) for key in moved]))
+        return steps
+
+    @staticmethod
+    def _marker_place(state: ChooseKState):
+        return state.selected_k if state.result is not None else None
+
+    def _place_marker(self, key: str, state: ChooseKState) -> None:
+        k = self._marker_place(state)
+        marker = self.markers[key]
+        if k is not None:
+            marker.setPos(k)
+        marker.setVisible(k is not None)
+        self._markers_at[key] = k
+
+    def _draw_plot(self, key: str, state: ChooseKState) -> None:
+        """Draw the curve ``key`` of the state's result (and its marker, elbow or star)."""
+        self._drawn[key] = state.result
+        if key == "inertia":
+            self.plots["inertia"].setToolTip(inertia_tooltip(state))
+        if state.result is not None:
+            sweep = state.sweep
+            ks = sweep.ks.astype(float)
+            self._ks = sweep.ks
+            if key == "inertia":
+                self.curves[key].setData(ks, sweep.inertias)
+            else:
+                values = getattr(sweep, "silhouettes" if key == "silhouette" else key)
+                ok = np.isfinite(values)
+                self.curves[key].setData(ks[ok], values[ok])
+            plot = self.plots[key].plotItem
+            plot.setXRange(ks[0] - 0.4, ks[-1] + 0.4, padding=0)
+            plot.getAxis("bottom").setTicks([[(k, str(int(k))) for k in ks], []])
+            plot.enableAutoRange(axis="y")
+            if key == "inertia":
+                self._draw_elbow(state)
+            elif key == "silhouette":
+                best = sweep.best_silhouette
+                if best is not None:
+                    self.best_point.setData([best], [sweep.silhouettes[sweep.index(best)]])
+                else:
+                    self.best_point.setData([], [])
+            # the new range now, not as the plot paints (then it painted twice)
+            plot.vb.prepareForPaint()
+        self._place_marker(key, state)
+        if key in CURVES[2:]:
+            self.plots[key].setVisible(state.more_scores)
 
     def _draw_elbow(self, state: ChooseKState) -> None:
         sweep = state.sweep

@@ -7,7 +7,7 @@ is a rendering of the state too.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.pages.base import Tab, info_label
@@ -15,9 +15,11 @@ from gui.pages.choose_k import snippets
 from gui.pages.choose_k.state import ChooseKState, export_table, selection_facts
 from gui.pages.choose_k.tabs.clustering import DiagramsPane, ScatterPane
 from gui.pages.choose_k.tabs.curves import CurvesView
-from gui.tasks import next_turn
 from gui.widgets.palette import hex_color, palette_rgba
 from gui.widgets.veil import Veil
+
+#: Milliseconds between two steps of drawing (see :meth:`ChooseKView.render`).
+STEP_GAP_MS = 4
 
 SELECTION_HINT = "Click a k on a curve or a diagram."
 
@@ -33,14 +35,6 @@ def selection_html(state: ChooseKState) -> str:
     note = f" ({', '.join(facts['notes'])})" if facts["notes"] else ""
     return (f"<b>k = {k}</b>{note}<br>Inertia: {facts['inertia']:.1f}<br>"
             f"Silhouette: {facts['silhouette']}<br>Cluster sizes: {swatches}")
-
-
-def _just(step):
-    """``step`` as a queue entry that has no further steps."""
-    def run() -> None:
-        step()
-
-    return run
 
 
 class ChooseKView(Tab):
@@ -59,17 +53,19 @@ class ChooseKView(Tab):
         layout.setContentsMargins(0, 0, 0, 0)
         self._state: ChooseKState | None = None
         self._result = None  # the result last rendered
-        self._queue: list = []  # parts of a new result still to draw
+        self._parts_left: list = []  # parts of the state still to draw (each gives its steps)
+        self._todo: list = []  # steps of the part being drawn, one per turn
+        self._new_result = False  # a new result is being drawn (`drawn` once it is)
+        self._next_planned = False  # (the next step's timer is started)
         self._veils: list[Veil] = []  # over a sweep of other data
         self._stale = False  # (the veils shown)
+        self._unpainted: list[QWidget] = []  # plots not painted yet (a turn each)
 
     def build_steps(self) -> list:
-        # the curves (four plots), then the rest: each part on its own turn as the page opens
-        return [self._make_curves, self._make_rest]
-
-    def _make_curves(self) -> None:
-        self.curves = CurvesView()
+        # each curve's plot, then the rest: each part on its own turn as the page opens
+        self.curves = CurvesView(build=False)
         self.curves.k_clicked.connect(self.k_clicked)
+        return self.curves.build_steps() + [self._make_rest]
 
     def _make_rest(self) -> None:
         self.diagrams = DiagramsPane()
@@ -95,6 +91,30 @@ class ChooseKView(Tab):
         self._veils = [Veil(self.curves), Veil(self.diagrams)]
         for veil in self._veils:
             veil.set_shown(self._stale)
+        # Each plot's first paint (axes, text: 5-10 ms each) on a turn of its own, once the
+        # page paints: the curves, the scatter (the data's points), the diagrams.
+        self._unpainted = [self.curves.plots[key] for key in self.curves.plots]
+        self._unpainted += [self.scatter.scatter, self.diagrams.grid]
+        for view in self._unpainted:
+            view.setUpdatesEnabled(False)
+        QTimer.singleShot(STEP_GAP_MS, self, self._paint_next)
+
+    def _paint_next(self) -> None:
+        """Let the next plot paint (or wait for the page to paint at all)."""
+        if self.updatesEnabled():  # (the page opened: see Page.open_in_turns)
+            while self._unpainted:
+                view = self._unpainted.pop(0)
+                view.setUpdatesEnabled(True)
+                if not view.isHidden():
+                    break  # (a hidden plot paints when shown)
+        if self._unpainted:
+            QTimer.singleShot(STEP_GAP_MS, self, self._paint_next)
+
+    def paint_all(self) -> None:
+        """Let every plot paint now (for an export)."""
+        for view in self._unpainted:
+            view.setUpdatesEnabled(True)
+        self._unpainted = []
 
     def pending_views(self) -> list:
         return [self.scatter.scatter] if self.built else []
@@ -115,43 +135,70 @@ class ChooseKView(Tab):
             self.selection_info.setText(summary)
 
     def render(self, state: ChooseKState) -> None:
-        """Draw ``state``. A new result is drawn a part per turn of the event loop (curves,
-        then diagrams, then the scatter: with their painting, each takes tens of ms on big
-        data); a new selection is drawn at once (it only swaps precomputed arrays)."""
+        """Draw ``state`` a step per turn of the event loop: each curve, each silhouette
+        diagram, the scatter (a view drawn anew and painted takes ~10-20 ms on big data: in
+        one turn, a result held the GUI thread for 50-80 ms). The first step is taken now
+        (a click on a curve moves its markers at once). Only what changed is drawn: a new
+        selection retitles two diagrams and recolours the scatter. :attr:`drawn` says when
+        every part of a new result is drawn; :meth:`drawing` whether steps are left."""
         if not self.built and state.result is None:  # nothing to draw on views not made yet
             self._state = state
             self.selection_info.setText(selection_html(state))
             return
         self.ensure_built()
         self._state = state
-        new_result = state.result is not self._result
-        if new_result:
-            self.show_stale(None)
-        self._result = state.result
-        self.curves.render(state)
+        if state.result is not self._result:
+            self._result = state.result
+            self._new_result = state.result is not None
+            if state.result is None:
+                self.show_stale(None)
+            else:
+                self._stale = False  # (each veil is lifted with its view's first step)
         self.selection_info.setText(selection_html(state))
-        if new_result and state.result is not None:
-            if not self._queue:
-                next_turn(self, self._render_next)
-            # (the steps are made when their turn comes: the state may change meanwhile)
-            self._queue = [lambda: self.diagrams.render_steps(self._state),
-                           lambda: [lambda: self.scatter.render(self._state)]]
-        else:
-            finishing, self._queue = bool(self._queue), []
-            self.diagrams.render(state)
-            self.scatter.render(state)
-            if finishing:
-                self.drawn.emit()
+        # (the parts say what to draw when their turn comes: the state may change meanwhile)
+        self._parts_left = [self._curves_steps, self._diagrams_steps, self._scatter_steps]
+        self._todo = []
+        if not self._next_planned:
+            self._render_next()
+
+    def _curves_steps(self) -> list:
+        return self._unveiling(self._veils[0], self.curves.render_steps(self._state))
+
+    def _diagrams_steps(self) -> list:
+        return self._unveiling(self._veils[1], self.diagrams.render_steps(self._state))
+
+    def _unveiling(self, veil: Veil, steps: list) -> list:
+        """``steps``, the first of which lifts ``veil`` if the view is no longer stale."""
+        if veil.isHidden() or self._stale:
+            return steps
+        first = steps[0] if steps else (lambda: None)
+        return [lambda: (veil.set_shown(False), first())] + steps[1:]
+
+    def _scatter_steps(self) -> list:
+        return [lambda: self.scatter.render(self._state)]
+
+    def drawing(self) -> bool:
+        """Whether parts of the state are still to be drawn (on later turns)."""
+        return bool(self._parts_left or self._todo)
 
     def _render_next(self) -> None:
-        if self._queue:
-            steps = self._queue.pop(0)()
-            if steps:  # a part that comes in steps: its first now, the rest next
-                steps[0]()
-                self._queue[:0] = [_just(step) for step in steps[1:]]
-            if self._queue:
-                next_turn(self, self._render_next)
-            else:
+        self._next_planned = False
+        while not self._todo and self._parts_left:  # (parts with nothing to draw take no turn)
+            self._todo = list(self._parts_left.pop(0)())
+        step = self._todo.pop(0) if self._todo else None
+        while not self._todo and self._parts_left:
+            self._todo = list(self._parts_left.pop(0)())
+        if self._todo:
+            # (a few ms later, not on the next turn: the step's painting comes first, and
+            # then timers and input have a turn before the next step)
+            QTimer.singleShot(STEP_GAP_MS, self, self._render_next)
+            self._next_planned = True
+        try:
+            if step is not None:
+                step()
+        finally:
+            if not self._todo and self._new_result:
+                self._new_result = False
                 self.drawn.emit()
 
     def code(self, state: ChooseKState) -> str:
@@ -162,4 +209,5 @@ class ChooseKView(Tab):
 
     def export_widget(self) -> QWidget:
         self.ensure_built()
+        self.paint_all()
         return self.splitter
