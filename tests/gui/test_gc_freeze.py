@@ -103,3 +103,27 @@ def test_the_collector_collects_the_generations_due():
     finally:
         collector.stop()
     assert gc.isenabled()
+
+
+def test_a_full_collection_waits_until_the_oldest_generation_grew_by_a_quarter(monkeypatch):
+    from gui.gc_freeze import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        gc.collect()
+        kept = len(gc.get_objects(generation=2))
+        collector._kept_by_full = kept  # as after a full walk
+        full = []
+        real_collect = gc.collect
+        monkeypatch.setattr(gc, "collect", lambda g=2: (full.append(g), real_collect(g))[1])
+        monkeypatch.setattr(gc, "get_count", lambda: (10_000, 10_000, 10_000))  # all due
+        assert collector.check() == 1 and full == [1]  # the oldest did not grow: no full walk
+        old = [_Cycle() for _ in range(kept // 4 + 100)]
+        real_collect(1)
+        real_collect(1)  # (they reach the oldest generation)
+        assert collector.check() == 2 and full[-1] == 2
+        assert collector._kept_by_full >= len(old)
+        assert collector.check() == 1  # kept since: a quarter more needed again
+    finally:
+        collector.stop()
