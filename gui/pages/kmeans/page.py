@@ -285,7 +285,7 @@ class KMeansPage(Page):
 
     def _draw_installed(self) -> None:
         self.drawing = False
-        self.refresh()
+        self._refresh_tab()  # (the side panel was rendered by install)
         self.mark_drawn()
 
     # ================================================================ hand-placed init
@@ -415,6 +415,10 @@ class KMeansPage(Page):
         if not self._ready:
             return
         self.controls.render(self.state, self.settings)
+        self._refresh_tab()
+
+    def _refresh_tab(self) -> None:
+        """The current tab's part of :meth:`refresh` (its stale work started)."""
         tab = self.current_tab()
         if tab is self.iterations and "iterations" in self._stale:
             self.draw_iterations()
