@@ -131,10 +131,9 @@ class GuiThreadCollector(QObject):
             oldest = len(gc.get_objects(generation=2))
             if oldest - self._kept_by_full <= self._kept_by_full // 4:
                 generation = 1
-            else:
-                self._kept_by_full = oldest - gc.collect(2)
-                return 2
-        gc.collect(generation)
+        collected = gc.collect(generation)
+        if generation == 2:
+            self._kept_by_full = oldest - collected
         return generation
 
 
