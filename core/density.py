@@ -649,12 +649,12 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, search: _Search, memory_limit
     cell_start = np.flatnonzero(new)
     cell_key = skey[cell_start]
     cell_count = np.diff(np.append(cell_start, n))
-    cell_sorted = np.cumsum(new) - 1  # cell id of each point, in sorted order
+    cell_sorted = _group_ids(new)  # cell id of each point, in sorted order
     del new, skey
     report(progress, 0.05)
 
     # Core samples: everything in a dense cell; scikit-learn's own count for the rest.
-    core_sorted = np.repeat(cell_count >= min_samples, cell_count)
+    core_sorted = _repeat(cell_count >= min_samples, cell_count)
     sparse_pos = np.flatnonzero(~core_sorted)
     if sparse_pos.size and min_samples <= n:
         rows = order[sparse_pos]
@@ -688,7 +688,7 @@ def _dbscan_grid(X, eps, min_samples, grid: _Grid, search: _Search, memory_limit
     ccount = np.diff(np.append(cstart, corder.size))
     ckey = cell_key[ccell[cstart]]
     n_cells = cstart.size
-    core_cell = np.cumsum(cnew) - 1  # core-cell id of each grouped core sample
+    core_cell = _group_ids(cnew)  # core-cell id of each grouped core sample
     del cnew
     lo = _reduceat(np.minimum, P, cstart)
     hi = _reduceat(np.maximum, P, cstart)
@@ -793,7 +793,10 @@ _REDUCE_ELEMS = 1 << 18
 #: Arrays joined by one ``np.concatenate`` call, elements made by one ``np.repeat`` call
 #: (:func:`_concatenate`, :func:`_repeat`).
 _JOIN_ARRAYS = 2048
-_REPEAT_ELEMS = 1 << 20
+#: Elements one np.repeat call makes (512 KB of int64): np.repeat holds the GIL to its end,
+#: page faults of its new output included, which on a virtual machine whose host takes
+#: freed memory back cost up to ~8 ms a megabyte (1M elements: 40-70 ms measured here).
+_REPEAT_ELEMS = 1 << 16
 
 
 def _concatenate(arrays) -> np.ndarray:
@@ -812,17 +815,32 @@ def _concatenate(arrays) -> np.ndarray:
 
 def _repeat(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """``np.repeat(values, counts)`` (1-D, one count per value) in calls that each make
-    about :data:`_REPEAT_ELEMS` elements: one call holds the GIL to the end (15M elements:
-    20-130 ms), these a few milliseconds each. The same result."""
-    counts = np.asarray(counts)
+    about :data:`_REPEAT_ELEMS` elements, copied into place: one call holds the GIL to the
+    end (15M elements: 20-130 ms, and ~450 ms for 10M where each new page of its output
+    costs a host's page fault), these well under a millisecond each; the copies run without
+    it. The same result."""
+    values, counts = np.asarray(values), np.asarray(counts)
     ends = np.cumsum(counts)
     total = int(ends[-1]) if ends.size else 0
     if total <= _REPEAT_ELEMS:
         return np.repeat(values, counts)
     cuts = np.searchsorted(ends, np.arange(_REPEAT_ELEMS, total, _REPEAT_ELEMS), side="right")
     bounds = np.unique(np.concatenate(([0], cuts, [counts.size])))
-    return np.concatenate([np.repeat(values[a:b], counts[a:b])
-                           for a, b in zip(bounds[:-1], bounds[1:])])
+    out = np.empty(total, dtype=values.dtype)
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        start = int(ends[a - 1]) if a else 0
+        out[start:int(ends[b - 1])] = np.repeat(values[a:b], counts[a:b])
+    return out
+
+
+def _group_ids(starts: np.ndarray) -> np.ndarray:
+    """``np.cumsum(starts) - 1`` for a bool array marking where each group starts: the id of
+    each element's group. numpy's cumsum of a bool array casts as it goes and holds the GIL
+    to the end (35-90 ms over 1-2M elements measured here); of int64 it does not."""
+    ids = starts.astype(np.int64)
+    np.cumsum(ids, out=ids)
+    ids -= 1
+    return ids
 
 
 def _reduceat(ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -927,8 +945,8 @@ def _pairs_within(P, corder, grouped_pos, cstart, ccount, a, b, eps: float,
         sel = small[begin:end]
         sz = sizes[sel]
         total = int(sz.sum())
-        pair = np.repeat(np.arange(sel.size), sz)
-        local = np.arange(total) - np.repeat(np.cumsum(sz) - sz, sz)
+        pair = _repeat(np.arange(sel.size), sz)
+        local = np.arange(total) - _repeat(np.cumsum(sz) - sz, sz)
         nb = ccount[b[sel]][pair]
         i = cstart[a[sel]][pair] + local // nb
         j = cstart[b[sel]][pair] + local % nb
