@@ -489,8 +489,9 @@ def sweep_k(X, ks: Sequence[int] = range(1, 10), *, random_state: int | None = 4
 
 
 def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> KSweep:
-    from sklearn.cluster import KMeans
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    from core.kmeans import fit_kmeans
 
     n, d = X.shape
     m = Xs.shape[0]
@@ -511,19 +512,26 @@ def _sweep(X, ks_arr, idx, Xs, random_state, sample_size, n_init, progress) -> K
     report(progress, 0.0)
     said: list[str] = []
     for i, k in enumerate(ks_arr):
+        # KMeans(n_clusters=k, random_state=random_state, n_init=n_init).fit(X), number for
+        # number, cancellable between iterations (scikit-learn's fit also ends with
+        # len(set(labels)), which holds the GIL ~60 ms a million rows)
         with warnings_as_sentences(said, f"k={int(k)}: "):
-            model = KMeans(n_clusters=int(k), random_state=random_state, n_init=n_init).fit(X)
-        inertias[i] = model.inertia_
-        n_iter[i] = model.n_iter_
-        labels[i] = model.labels_
-        centers.append(_frozen(np.array(model.cluster_centers_, dtype=np.float64)))
+            model = fit_kmeans(X, int(k), random_state=random_state, n_init=n_init,
+                               progress=scaled(progress, done / total,
+                                               (done + fit_cost[i]) / total))
+        said.extend(f"k={int(k)}: {w}" for w in model.warnings
+                    if f"k={int(k)}: {w}" not in said)
+        inertias[i] = model.inertia
+        n_iter[i] = model.n_iter
+        labels[i] = model.labels
+        centers.append(model.centers)
         done += fit_cost[i]
         report(progress, done / total)
-        distinct = np.unique(model.labels_).size
+        distinct = np.unique(model.labels).size
         if distinct >= 2:
-            ch[i] = calinski_harabasz_score(X, model.labels_)
-            db[i] = davies_bouldin_score(X, model.labels_)
-            sub = model.labels_ if idx is None else model.labels_[idx]
+            ch[i] = calinski_harabasz_score(X, model.labels)
+            db[i] = davies_bouldin_score(X, model.labels)
+            sub = model.labels if idx is None else model.labels[idx]
             classes, codes = np.unique(sub, return_inverse=True)
             if 2 <= len(classes) <= m - 1:
                 part = scaled(progress, done / total, (done + sil_cost[i]) / total)
