@@ -7,9 +7,10 @@ labelling, opening files) with the test drivers of tests/gui/page_drivers/. A 2 
 timer on the GUI thread records when the event loop last ran; an interaction's stall is the
 longest gap between two heartbeats while it runs and until its background work is done.
 "cpu/turn" is the GUI thread's own CPU time in its longest turn: the stall a quiet machine
-would see, without the waits for a busy core or the GIL (--why shows where both went, and
-splits the longest turn of a stall into GUI-thread CPU, waiting for a core (a busy machine:
-Linux only) and blocked (the GIL held by a worker's long call, or I/O)).
+would see, without the waits for a busy core or the GIL. An interaction over budget is
+followed by its longest turn split into GUI-thread CPU, waiting for a core (a busy machine:
+Linux only) and blocked (the GIL held by a worker, or I/O); --why also samples where the GUI
+thread and the workers were.
 
     python bench/bench_responsiveness.py                  # 20 000 x 64 and 100 000 x 2 (< 1 min)
     python bench/bench_responsiveness.py --size full      # the 150 000 x 64 and 1 000 000 x 2
@@ -367,12 +368,13 @@ def main(argv=None) -> int:
         action()
         idle()
         stall = beat.measure()
-        if sampler and stall > BUDGET_S:
+        if stall > BUDGET_S:
             wall, cpu, queued = beat.worst_turn
             print(f"{'':<24}longest turn {wall * 1000:.0f} ms: GUI-thread CPU {cpu * 1000:.0f}, "
                   f"waiting for a core {queued * 1000:.0f}, blocked (GIL, I/O) "
                   f"{max(0.0, wall - cpu - queued) * 1000:.0f}", flush=True)
-            sampler.report()
+            if sampler:
+                sampler.report()
         cpu_turns.append(beat.worst_cpu)
         return stall
 

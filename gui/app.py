@@ -526,6 +526,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+#: Seconds a thread running Python keeps the GIL while another waits for it (Python's
+#: default is 0.005): see :func:`create_app`.
+SWITCH_INTERVAL_S = float(os.environ.get("CLUSTERLAB_SWITCH_INTERVAL", "0.001"))
+
+
 def create_app(argv=None) -> QApplication:
     """The QApplication, configured once (pyqtgraph options, names, icon)."""
     import pyqtgraph as pg
@@ -536,6 +541,11 @@ def create_app(argv=None) -> QApplication:
     # is first imported, which the app does lazily.)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) - 1)))
 
+    # The GIL changes hands every SWITCH_INTERVAL_S instead of every 5 ms. Painting and
+    # pyqtgraph hand the GIL back and forth with Qt many times a turn, and each time the GUI
+    # thread took it back from a worker running Python it waited up to the interval: a
+    # plot's paint took 41 ms beside such a worker, 15 ms at 1 ms (bench/bench_background.py).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName(app_settings.APP)
     app.setOrganizationName(app_settings.ORG)
