@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from core.storage import atomic_write_bytes
@@ -29,13 +30,16 @@ class FileWriter:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
-        self._pending: bytes | None = None  # the newest state not yet being written
+        #: the newest state not yet being written (bytes, or what makes them)
+        self._pending: bytes | Callable[[], bytes] | None = None
         self._thread: threading.Thread | None = None
         #: why the last write failed (None when it succeeded)
         self.error: str | None = None
 
-    def write_soon(self, data: bytes) -> None:
-        """Write ``data`` on the writer thread (replacing what was waiting); returns at once."""
+    def write_soon(self, data: bytes | Callable[[], bytes]) -> None:
+        """Write ``data`` on the writer thread (replacing what was waiting); returns at once.
+        ``data`` may be a function that makes the bytes there (the work of the states
+        replaced is then never done); it must hold nothing the GUI thread changes."""
         with self._lock:
             self._pending = data
             if self._thread is None:
@@ -73,9 +77,9 @@ class FileWriter:
                     self._thread = None
                     return
             try:
-                atomic_write_bytes(self.path, data)
+                atomic_write_bytes(self.path, data() if callable(data) else data)
                 self.error = None
-            except OSError as exc:  # kept (and said) for whoever asks; the next state retries
+            except (OSError, ValueError) as exc:  # kept (and said) for whoever asks; the next state retries
                 self.error = f"'{self.path.name}' could not be saved: {exc}"
                 print(f"ClusterLab: {self.error}", file=sys.stderr)
 
@@ -94,7 +98,7 @@ def writer_for(path: str | os.PathLike) -> FileWriter:
         return writer
 
 
-def write_soon(path: str | os.PathLike, data: bytes) -> None:
+def write_soon(path: str | os.PathLike, data: bytes | Callable[[], bytes]) -> None:
     writer_for(path).write_soon(data)
 
 

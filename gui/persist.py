@@ -399,12 +399,17 @@ class DatasetStore:
     def save(self) -> None:
         """Write the file now (after any background write of it); raises what it raises."""
         if self.error is None:  # never overwrite a file we could not read
-            file_writer.writer_for(self.path).write_now(self._document())
+            file_writer.writer_for(self.path).write_now(json_bytes(self._document()))
 
     def save_soon(self) -> None:
-        """Write the file on its background writer (the newest state wins); returns at once."""
+        """Write the file on its background writer (the newest state wins); returns at once.
+
+        The state is taken here as compact JSON (the GUI thread changes ``datasets``; the
+        C encoder takes a fifth of the time of the indented one), which the writer turns
+        into the file's indented JSON."""
         if self.error is None:  # never overwrite a file we could not read
-            file_writer.write_soon(self.path, self._document())
+            snapshot = json.dumps(self._document())
+            file_writer.write_soon(self.path, lambda: json_bytes(json.loads(snapshot)))
 
     def flush(self) -> None:
         """Wait until the background writes of the file are done."""
@@ -415,10 +420,8 @@ class DatasetStore:
         """Why the last write of the file failed (None when it succeeded)."""
         return file_writer.writer_for(self.path).error
 
-    def _document(self) -> bytes:
-        """The file's bytes for the current state, made here (the GUI thread changes
-        ``datasets``; the writer only gets these bytes)."""
-        return json_bytes({"version": self.version, "datasets": self.datasets})
+    def _document(self) -> dict:
+        return {"version": self.version, "datasets": self.datasets}
 
 
 __all__ = [

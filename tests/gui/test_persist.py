@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
+from core.storage import json_bytes
 from gui.persist import Binder, DatasetStore, PageSettings, load_settings, save_settings
 from tests.gui.damage import write_damage
 
@@ -153,8 +154,8 @@ def test_dataset_store_set_is_read_at_once_and_written_by_flush(tmp_path, monkey
     assert not path.exists()
     gate.open_event.set()
     store.flush()
-    doc = json.loads(path.read_text())
-    assert doc == {"version": 2, "datasets": {"blobs": {"placed": [[1.0, 2.0]]}}}
+    doc = {"version": 2, "datasets": {"blobs": {"placed": [[1.0, 2.0]]}}}
+    assert path.read_bytes() == json_bytes(doc)  # the file's format: save_json's
     assert store.write_error is None
 
 
