@@ -79,7 +79,7 @@ class FileWriter:
             try:
                 atomic_write_bytes(self.path, data() if callable(data) else data)
                 self.error = None
-            except (OSError, ValueError) as exc:  # kept (and said) for whoever asks; the next state retries
+            except (OSError, ValueError) as exc:  # kept and said; the next state tries again
                 self.error = f"'{self.path.name}' could not be saved: {exc}"
                 print(f"ClusterLab: {self.error}", file=sys.stderr)
 

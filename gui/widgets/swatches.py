@@ -59,7 +59,8 @@ STYLE = (
     "QToolButton[small=\"true\"] { font-size: 10px; }"
     "QToolButton[dark=\"true\"] { color: #ffffff; }"
     f"QToolButton:checked {{ border: 3px solid {_hex(HIGHLIGHTS[0])}; }}"
-    f"QToolButton[frame=\"{_hex(HIGHLIGHTS[1])}\"]:checked {{ border-color: {_hex(HIGHLIGHTS[1])}; }}")
+    f"QToolButton[frame=\"{_hex(HIGHLIGHTS[1])}\"]:checked"
+    f" {{ border-color: {_hex(HIGHLIGHTS[1])}; }}")
 
 
 class Swatch(QToolButton):

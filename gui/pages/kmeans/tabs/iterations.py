@@ -119,9 +119,10 @@ class IterationsTab(LazyTab):
         # A new figure replaces what is left of the last one (views not made yet are made).
         # (a view not made yet is made in a turn of its own: making it and filling it with
         # the points in the same turn held the GUI thread ~100 ms)
-        self._panel_steps = [step for i, plan in enumerate(PLAN)
-                             for step in ([] if i < len(self.views) else [lambda i=i: self._view(i)])
-                             + [lambda i=i, plan=plan: panel(i, *plan)]]
+        self._panel_steps = [
+            step for i, plan in enumerate(PLAN)
+            for step in ([] if i < len(self.views) else [lambda i=i: self._view(i)])
+            + [lambda i=i, plan=plan: panel(i, *plan)]]
         self._timer.start()
 
     def code(self, state: KMeansState) -> str:
