@@ -117,9 +117,14 @@ def clean_stale_temp_files(folder: str | os.PathLike,
     return removed
 
 
+def json_bytes(obj: Any) -> bytes:
+    """The bytes :func:`save_json` writes for ``obj``."""
+    return json.dumps(obj, indent=2, sort_keys=True).encode("utf-8")
+
+
 def save_json(path: str | os.PathLike, obj: Any) -> Path:
     """Save a JSON-serialisable object atomically."""
-    return atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))
+    return atomic_write_bytes(path, json_bytes(obj))
 
 
 def load_json(path: str | os.PathLike, default: Any = None) -> Any:

@@ -28,6 +28,7 @@ from core.errors import DataError
 from core.images import IMAGE_SUFFIXES
 from core.storage import write_csv
 from core.tables import file_kind
+from gui import file_writer
 from gui import settings as app_settings
 from gui.backend import close_clients, offer_streaming, show_backend_dialog
 from gui.context import AppContext
@@ -516,6 +517,7 @@ class MainWindow(QMainWindow):
             closer = getattr(page, "shutdown", None)
             if callable(closer):
                 closer()
+        file_writer.flush_all()  # (the pages' per-dataset files written in the background)
         self.tasks.shutdown(timeout=15.0)
         self._draw_big_clouds_off_thread(False)
         close_clients()

@@ -18,13 +18,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from gui.widgets.palette import series_hex
-from gui.widgets.plot_pool import plot_item
+from gui.widgets.plot_pool import plot_item, register_kind
 from gui.widgets.scatter import light_grid
 
 #: The smallest eps (the eps spin box's minimum).
 MIN_EPS = 1e-8
 
 
+@register_kind
 class EpsViewBox(pg.ViewBox):
     """A ViewBox that turns left drags and clicks into eps instead of panning (made ahead
     of time by :mod:`gui.widgets.plot_pool`; its plot sets ``owner``)."""

@@ -5,14 +5,16 @@ a page with four plots took over 100 ms to open. The plots of :mod:`gui.widgets.
 take theirs from a small stock instead, which the window keeps filled a plot at a time
 while nothing else happens (:func:`keep_filled`). Without it, or once the stock is empty,
 a plot is made on the spot as before.
+
+A plot with a view box of its own (a ``pg.ViewBox`` subclass made without arguments) is
+kept ready too, one of each kind, once the plain ones are: the module that defines the view
+box registers it as it is imported (:func:`register_kind`).
 """
 
 from __future__ import annotations
 
-import importlib
-
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 #: Plots kept ready (a page makes at most about six at once).
 STOCK = 6
@@ -22,13 +24,49 @@ INTERVAL_MS = 40
 #: opening, and its first turns (its first paint, its first result) are busy enough.
 AFTER_TAKE_MS = 1000
 
-#: Plots with a view box of their own (a ``pg.ViewBox`` subclass made without arguments),
-#: "module:class": one of each is kept ready too, once the plain ones are.
-KINDS = ("gui.widgets.kdistance_plot:EpsViewBox",)
-
+#: The view box classes registered (:func:`register_kind`), in order: a plot with one of
+#: each is kept ready. (A tuple, replaced whole: a module may register from the thread that
+#: imports the pages ahead of time while the GUI thread reads it.)
+_registered: tuple[type[pg.ViewBox], ...] = ()
 _stock: list[pg.PlotItem] = []
 _kinds: dict[type, list[pg.PlotItem]] = {}  # view box class -> plots kept ready with one
 _timer: QTimer | None = None
+
+
+class _Waker(QObject):
+    """Lives on the GUI thread: ``wake`` (from any thread) plans a refill there."""
+
+    wake = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.wake.connect(self._refill)
+
+    def _refill(self) -> None:
+        _refill()
+
+
+_waker: _Waker | None = None
+
+
+def register_kind(view_box: type[pg.ViewBox]) -> type[pg.ViewBox]:
+    """Keep a plot with a ``view_box()`` ready too (a ``pg.ViewBox`` subclass made without
+    arguments); the module that defines it calls this as it is imported. Returns the class
+    (so it may decorate it). Any thread may call it; nothing here waits for a plot."""
+    global _registered
+    if view_box not in _registered:
+        _registered = (*_registered, view_box)
+        waker = _waker
+        if waker is not None:  # the stock may be full and its timer idle: plan the refill
+            try:  # (queued to the GUI thread when called from another)
+                waker.wake.emit()
+            except RuntimeError:  # the window closed meanwhile: nothing to fill
+                pass
+    return view_box
+
+
+def registered_kinds() -> tuple[type[pg.ViewBox], ...]:
+    return _registered
 
 
 def plot_item(view_box: type[pg.ViewBox] | None = None) -> pg.PlotItem:
@@ -45,19 +83,24 @@ def plot_item(view_box: type[pg.ViewBox] | None = None) -> pg.PlotItem:
 
 def keep_filled(on: bool = True) -> None:
     """Start (the window, once it is drawn) or stop (when it closes) filling the stock."""
-    global _timer
+    global _timer, _waker
     if on:
         if _timer is None:
             _timer = QTimer()
             _timer.setSingleShot(True)
             _timer.setInterval(INTERVAL_MS)
             _timer.timeout.connect(_make_one)
+        if _waker is None:
+            _waker = _Waker()
         _refill()
     else:
         if _timer is not None:
             _timer.stop()
             _timer.deleteLater()
             _timer = None
+        if _waker is not None:
+            _waker.deleteLater()
+            _waker = None
         _stock.clear()
         _kinds.clear()
 
@@ -67,10 +110,8 @@ def in_stock() -> int:
 
 
 def _missing_kind() -> type | None:
-    """A view box class of :data:`KINDS` with no plot ready."""
-    for path in KINDS:
-        module, name = path.split(":")
-        kind = getattr(importlib.import_module(module), name)
+    """A registered view box class with no plot ready."""
+    for kind in _registered:
         if not _kinds.get(kind):
             return kind
     return None

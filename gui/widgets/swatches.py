@@ -1,10 +1,17 @@
-"""A palette as clickable colour swatches, each with its share of the pixels."""
+"""A palette as clickable colour swatches, each with its share of the pixels.
+
+The swatches share one style sheet, set once on their grid: the frame, the font and the
+two text and frame colours, chosen by each swatch's dynamic properties (``dark``,
+``frame``), which are fixed when the swatch is made. The colour itself, which differs for
+every swatch, is painted by the swatch under what the style sheet draws. (A style sheet
+per swatch had Qt parse a sheet and restyle each button of every new result.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QRectF, QSize, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QToolButton, QWidget
 
 from gui.numbers import count, percent
@@ -15,12 +22,14 @@ def _light(rgb) -> bool:
     return 0.299 * r + 0.587 * g + 0.114 * b > 140
 
 
-def _text_color(rgb) -> str:
-    return "#000000" if _light(rgb) else "#ffffff"
-
-
 #: the selected swatch's frame: black on light and middle colours, amber on dark ones
 HIGHLIGHTS = ((0, 0, 0), (255, 204, 0))
+#: the frame's radius (px) in the style sheet, which the painted colour follows
+RADIUS = 3
+
+
+def _hex(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb[:3]))
 
 
 def _relative_luminance(rgb) -> float:
@@ -39,8 +48,42 @@ def _contrast(a, b) -> float:
 def highlight_color(rgb) -> str:
     """The frame of the selected swatch: of black and amber, the one with more contrast to
     the colour (at least 3.7:1 for every colour; an amber frame on near-white did not show)."""
-    best = max(HIGHLIGHTS, key=lambda h: _contrast(h, rgb))
-    return "#{:02x}{:02x}{:02x}".format(*best)
+    return _hex(max(HIGHLIGHTS, key=lambda h: _contrast(h, rgb)))
+
+
+#: the swatches' one style sheet (on their grid): white text on dark colours, a frame of the
+#: second highlight where it shows better, smaller text when there are many swatches
+STYLE = (
+    f"QToolButton {{ background: transparent; color: #000000; border: 1px solid #888;"
+    f" border-radius: {RADIUS}px; font-size: 11px; padding: 0px; }}"
+    "QToolButton[small=\"true\"] { font-size: 10px; }"
+    "QToolButton[dark=\"true\"] { color: #ffffff; }"
+    f"QToolButton:checked {{ border: 3px solid {_hex(HIGHLIGHTS[0])}; }}"
+    f"QToolButton[frame=\"{_hex(HIGHLIGHTS[1])}\"]:checked"
+    f" {{ border-color: {_hex(HIGHLIGHTS[1])}; }}")
+
+
+class Swatch(QToolButton):
+    """A checkable button that paints its colour (``color``, a ``#rrggbb`` name) under the
+    grid's style sheet; ``rgb`` (the colour's RGB triple) chooses its text and frame."""
+
+    def __init__(self, color: str, rgb, small: bool, parent=None):
+        super().__init__(parent)
+        self.color = QColor(color)
+        self.setCheckable(True)
+        # read by STYLE (set before the swatch is first polished: never restyled)
+        self.setProperty("small", small)
+        self.setProperty("dark", not _light(rgb))
+        self.setProperty("frame", highlight_color(rgb))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        path = QPainterPath()  # inside the style sheet's rounded frame, which is drawn over it
+        path.addRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5),
+                            RADIUS - 0.5, RADIUS - 0.5)
+        painter.fillPath(path, self.color)
+        painter.end()
+        super().paintEvent(event)
 
 
 class SwatchGrid(QWidget):
@@ -55,7 +98,8 @@ class SwatchGrid(QWidget):
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(3)
-        self.buttons: list[QToolButton] = []
+        self.setStyleSheet(STYLE)
+        self.buttons: list[Swatch] = []
         self._current = -1
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
@@ -71,18 +115,11 @@ class SwatchGrid(QWidget):
         self._current = -1
         many = len(hexes) > 4 * self._columns  # many colours: more, smaller swatches per row
         columns = self._columns + 2 if many else self._columns
-        font = 10 if many else 11
         for i, (rgb, share, hx) in enumerate(zip(colors, shares, hexes)):
-            b = QToolButton(self)
-            b.setCheckable(True)
+            b = Swatch(hx, rgb, many, self)
             b.setText(percent(share))
             b.setMinimumSize(QSize(34, 24) if many else QSize(52, 30))
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            fg = _text_color(rgb)
-            b.setStyleSheet(
-                f"QToolButton {{ background: {hx}; color: {fg}; border: 1px solid #888;"
-                f" border-radius: 3px; font-size: {font}px; padding: 0px; }}"
-                f"QToolButton:checked {{ border: 3px solid {highlight_color(rgb)}; }}")
             pixels = f", {count(counts[i])} pixels" if counts is not None else ""
             b.setToolTip(f"Colour {i}: {hx} (RGB {int(rgb[0])}, {int(rgb[1])}, {int(rgb[2])}) — "
                          f"{percent(share, 2)} of the image{pixels}.\n"

@@ -70,6 +70,12 @@ class PageDriver:
         """Wait until no background task runs."""
         self.qtbot.waitUntil(lambda: not self.tasks.busy, timeout=timeout)
 
+    def wait_saved(self) -> None:
+        """Wait until the per-dataset files written in the background are on disk."""
+        from gui import file_writer
+
+        file_writer.flush_all()
+
     def wait_drawn(self, action, timeout: int = TIMEOUT_MS) -> None:
         """Run ``action()`` and wait for the page to say a new result is on screen."""
         with self.qtbot.waitSignal(self.page.result_drawn, timeout=timeout):

@@ -63,6 +63,37 @@ def test_swatches_print_small_shares_with_their_zero(qtbot):
     assert "0.90% of the image, 90 pixels" in grid.buttons[0].toolTip()
 
 
+def test_swatches_share_one_style_and_paint_their_colours(qtbot):
+    from PySide6.QtGui import QColor
+
+    from gui.widgets.swatches import SwatchGrid, highlight_color
+
+    grid = SwatchGrid(columns=4)
+    qtbot.addWidget(grid)
+    colors = [(250, 250, 250), (20, 30, 200), (255, 204, 0), (0, 0, 0), (200, 30, 30)]
+    hexes = ["#{:02x}{:02x}{:02x}".format(*c) for c in colors]
+    grid.set_palette(colors, [0.2] * 5, hexes)
+    grid.resize(400, 80)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.select(3)  # black: the amber frame
+    for b, rgb, hx in zip(grid.buttons, colors, hexes):
+        assert b.styleSheet() == ""  # the grid's one style sheet styles them all
+        image = b.grab().toImage()
+        h = image.height()
+        assert QColor(image.pixel(4, h // 2)).name() == hx  # the colour, left of the text
+        fill = QColor(hx).lightness()
+        inside = [QColor(image.pixel(x, y)).lightness() for x in range(4, image.width() - 4)
+                  for y in range(4, h - 4)]
+        text = max(inside, key=lambda v: abs(v - fill))  # the glyphs' strongest pixel
+        dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] <= 140
+        assert (text > fill + 60) if dark else (text < fill - 60)  # white on dark, else black
+        frame = QColor(image.pixel(1 if b.isChecked() else 0, h // 2)).name()  # 3 px or 1 px
+        assert frame == (highlight_color(rgb) if b.isChecked() else "#888888")
+    assert highlight_color(colors[3]) == "#ffcc00"
+    assert [b.isChecked() for b in grid.buttons] == [False, False, False, True, False]
+
+
 def test_iteration_axes_tick_whole_numbers(qtbot):
     from gui.widgets.scatter import make_plot
 

@@ -45,6 +45,7 @@ def test_v010_kmeans_settings_and_session_are_migrated(v010_user, window, open_p
     km.drag_centroid(0, -1.0, 2.5)
     moved = km.handle_positions()
     km.set_k(4)
+    km.wait_saved()
     store = json.loads((data / "kmeans-datasets.json").read_text())
     assert store["version"] == 2
     np.testing.assert_allclose(store["datasets"]["blobs"]["placed"], moved)

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
+from core.storage import json_bytes
 from gui.persist import Binder, DatasetStore, PageSettings, load_settings, save_settings
 from tests.gui.damage import write_damage
 
@@ -118,3 +119,105 @@ def test_dataset_store_sets_every_kind_of_damage_aside(tmp_path, damage):
     store.set("blobs", "eps", 0.5)
     assert DatasetStore(path, version=2).get("blobs", "eps") == 0.5
     assert len(list(tmp_path.glob("demo-datasets.json.unreadable-*"))) == 1
+
+
+# -- DatasetStore.set writes in the background ----------------------------------------------------
+class _Gate:
+    """Holds the background writer inside its write until opened; records what was written."""
+
+    def __init__(self, monkeypatch):
+        import threading
+
+        from gui import file_writer
+
+        self.open_event = threading.Event()
+        self.started = threading.Event()
+        self.written: list[dict] = []
+        real = file_writer.atomic_write_bytes
+
+        def write(path, data):
+            self.started.set()
+            assert self.open_event.wait(30.0), "the gate was never opened"
+            real(path, data)
+            self.written.append(json.loads(data))
+
+        monkeypatch.setattr(file_writer, "atomic_write_bytes", write)
+
+
+def test_dataset_store_set_is_read_at_once_and_written_by_flush(tmp_path, monkeypatch):
+    path = tmp_path / "demo-datasets.json"
+    store = DatasetStore(path, version=2)
+    gate = _Gate(monkeypatch)
+    store.set("blobs", "placed", [[1.0, 2.0]])
+    assert gate.started.wait(30.0)  # the write is under way on the writer thread ...
+    assert store.get("blobs", "placed") == [[1.0, 2.0]]  # ... and reads already see the value
+    assert not path.exists()
+    gate.open_event.set()
+    store.flush()
+    doc = {"version": 2, "datasets": {"blobs": {"placed": [[1.0, 2.0]]}}}
+    assert path.read_bytes() == json_bytes(doc)  # the file's format: save_json's
+    assert store.write_error is None
+
+
+def test_dataset_store_sets_in_a_row_end_with_the_last_state(tmp_path, monkeypatch):
+    path = tmp_path / "demo-datasets.json"
+    store = DatasetStore(path, version=2)
+    gate = _Gate(monkeypatch)
+    store.set("blobs", "placed", [[0.0, 0.0]])
+    assert gate.started.wait(30.0)  # the first write is held under way
+    for i in range(1, 6):
+        store.set("blobs", "placed", [[float(i), 0.0]])
+    store.set("moons", "x_new", [[9.0, 9.0]])
+    gate.open_event.set()
+    store.flush()
+    last = {"blobs": {"placed": [[5.0, 0.0]]}, "moons": {"x_new": [[9.0, 9.0]]}}
+    # the write under way, then only the newest of the six states that waited
+    assert [w["datasets"] for w in gate.written] == [{"blobs": {"placed": [[0.0, 0.0]]}}, last]
+    assert json.loads(path.read_text())["datasets"] == last
+    assert DatasetStore(path, version=2).datasets == last
+
+
+def test_dataset_store_reopened_reads_what_was_set(tmp_path):
+    path = tmp_path / "demo-datasets.json"
+    store = DatasetStore(path, version=2)
+    store.set("blobs", "eps", 0.25)
+    store.flush()
+    assert DatasetStore(path, version=2).get("blobs", "eps") == 0.25
+    store.set("blobs", "eps", 0.5)  # re-opened without a flush: it waits for the write
+    assert DatasetStore(path, version=2).get("blobs", "eps") == 0.5
+
+
+def test_dataset_store_never_writes_a_file_it_could_not_read(tmp_path):
+    path = tmp_path / "demo-datasets.json"
+    path.write_text('{"version": 2, "datasets": {}}')
+    store = DatasetStore(path, version=2)
+    store.error = "'demo-datasets.json' could not be read; it was left as it is."
+    store.set("blobs", "eps", 0.5)
+    store.save()
+    store.flush()
+    assert path.read_text() == '{"version": 2, "datasets": {}}'
+    assert store.get("blobs", "eps") == 0.5
+
+
+def test_closing_the_window_writes_what_was_set(window, tmp_path, monkeypatch):
+    from gui import file_writer
+
+    path = tmp_path / "demo-datasets.json"
+    store = DatasetStore(path, version=2)
+    gate = _Gate(monkeypatch)
+    flushed = []
+    real_flush_all = file_writer.flush_all
+
+    def flush_all():  # the gate opens only once the closing window asks for the flush
+        flushed.append(True)
+        gate.open_event.set()
+        real_flush_all()
+
+    monkeypatch.setattr(file_writer, "flush_all", flush_all)
+    store.set("blobs", "placed", [[1.0, 1.0]])
+    store.set("blobs", "placed", [[2.0, 2.0]])
+    assert gate.started.wait(30.0)
+    window.close()
+    assert flushed == [True]
+    assert json.loads(path.read_text())["datasets"] == {"blobs": {"placed": [[2.0, 2.0]]}}
+    assert not file_writer.writer_for(path).busy()

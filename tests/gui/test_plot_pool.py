@@ -47,3 +47,38 @@ def test_a_plot_with_a_view_box_of_its_own_is_kept_ready_too(window, qtbot):
     assert plot.plotItem.vb.owner is plot  # its drags and clicks set the plot's eps
     qtbot.waitUntil(lambda: bool(plot_pool._kinds.get(EpsViewBox)), timeout=20_000)
     assert plot_pool._kinds[EpsViewBox][0] is not ready
+
+
+def test_a_registered_view_box_gets_a_plot_kept_ready(window, qtbot, monkeypatch):
+    import threading
+
+    import pyqtgraph as pg
+
+    from gui.widgets import plot_pool
+
+    monkeypatch.setattr(plot_pool, "_registered", plot_pool.registered_kinds())
+
+    class MarkerViewBox(pg.ViewBox):
+        made = 0
+
+        def __init__(self):
+            super().__init__()
+            MarkerViewBox.made += 1
+
+    def full():  # the stock and every kind registered so far: nothing left to make
+        return plot_pool.in_stock() == plot_pool.STOCK and all(
+            plot_pool._kinds.get(k) for k in plot_pool.registered_kinds())
+
+    qtbot.waitUntil(full, timeout=20_000)
+    # registered from another thread, as a module imported ahead of time by the window's
+    # prefetch does: the pool, idle and full, makes a plot for it on the GUI thread
+    worker = threading.Thread(target=plot_pool.register_kind, args=(MarkerViewBox,))
+    worker.start()
+    worker.join()
+    assert MarkerViewBox in plot_pool.registered_kinds()
+    qtbot.waitUntil(lambda: MarkerViewBox.made == 1, timeout=20_000)
+    plot_pool.register_kind(MarkerViewBox)  # again: still one kind
+    assert plot_pool.registered_kinds().count(MarkerViewBox) == 1
+    item = plot_pool.plot_item(MarkerViewBox)
+    assert isinstance(item.vb, MarkerViewBox)
+    assert MarkerViewBox.made == 1  # the plot kept ready, not one made on the spot

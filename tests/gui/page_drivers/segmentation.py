@@ -6,7 +6,6 @@ small stand-in for qtbot (the responsiveness benchmark's) can drive it too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,8 +229,7 @@ class SegmentationDriver(PageDriver):
         """The swatches, in order: colour (hex), share text, checked."""
         out = []
         for b in self._c.swatches.buttons:
-            hx = re.search(r"background: (#[0-9a-f]{6})", b.styleSheet()).group(1)
-            out.append(Swatch(hx, b.text(), b.isChecked()))
+            out.append(Swatch(b.color.name(), b.text(), b.isChecked()))
         return out
 
     def click_swatch(self, index: int, wait: bool = True) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
@@ -45,12 +47,14 @@ class IterationsTab(LazyTab):
         self.caption = info_label("")
         self.grid.addWidget(self.caption, 3, 0, 1, 2)
         self._drawn = None
-        self._steps: list = []
+        # The views to make and panels to draw, one per turn of the event loop (its own
+        # queue and timer: the base Tab's build steps are only this build()).
+        self._panel_steps: list[Callable[[], None]] = [lambda i=i: self._view(i)
+                                                       for i in range(len(TITLES))]
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self._next_step)
-        self._steps = [lambda i=i: self._view(i) for i in range(len(TITLES))]
+        self._timer.timeout.connect(self._next_panel_step)
         self._timer.start()
 
     def _view(self, i: int) -> ClusterView:
@@ -66,17 +70,17 @@ class IterationsTab(LazyTab):
             self.was_built.emit()  # the page wires the new view's decision regions
         return self.views[i]
 
-    def _next_step(self) -> None:
-        if self._steps:
-            self._steps.pop(0)()
-        if self._steps:
+    def _next_panel_step(self) -> None:
+        if self._panel_steps:
+            self._panel_steps.pop(0)()
+        if self._panel_steps:
             self._timer.start()
 
     def cluster_views(self) -> list:
         return self.views if self.built else []
 
     def pending(self) -> bool:
-        return self.built and bool(self._steps)
+        return self.built and bool(self._panel_steps)
 
     def render(self, state: KMeansState) -> None:
         self.ensure_built()
@@ -115,9 +119,10 @@ class IterationsTab(LazyTab):
         # A new figure replaces what is left of the last one (views not made yet are made).
         # (a view not made yet is made in a turn of its own: making it and filling it with
         # the points in the same turn held the GUI thread ~100 ms)
-        self._steps = [step for i, plan in enumerate(PLAN)
-                       for step in ([] if i < len(self.views) else [lambda i=i: self._view(i)])
-                       + [lambda i=i, plan=plan: panel(i, *plan)]]
+        self._panel_steps = [
+            step for i, plan in enumerate(PLAN)
+            for step in ([] if i < len(self.views) else [lambda i=i: self._view(i)])
+            + [lambda i=i, plan=plan: panel(i, *plan)]]
         self._timer.start()
 
     def code(self, state: KMeansState) -> str:
