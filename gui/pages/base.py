@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -160,6 +161,7 @@ class Page(QWidget):
         self.has_result = False
         self._started = False
         self._opening = False  # made, not painted yet (open_in_turns)
+        self._unpainted: list = []  # views held back from painting, let through a turn each
         self._drawn_while_opening = False
         self._own_steps: list[Callable[[], None]] = []  # opening_steps not made yet
         self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
@@ -316,16 +318,20 @@ class Page(QWidget):
 
         def opened() -> None:
             if self._opening:
-                self.finish_opening()
+                self.finish_opening(spread=True)
 
         if own:
             next_turn(self, own_step)
         else:
             own_step()
 
-    def finish_opening(self) -> None:
+    def finish_opening(self, spread: bool = False) -> None:
         """Open now what :meth:`open_in_turns` has not yet (for what needs the page drawn,
-        e.g. an export): the page's own parts, the current tab's views, and painting."""
+        e.g. an export): the page's own parts, the current tab's views, and painting.
+
+        ``spread`` (the last turn of :meth:`open_in_turns`): the page paints without its
+        plots, which then paint a turn each (the first paint of every plot of a page in one
+        turn took 15-30 ms of it, warmed or not). Without it, everything paints at once."""
         own = self._own_steps
         if own:
             while own:
@@ -335,10 +341,41 @@ class Page(QWidget):
         if tab is not None:
             tab.ensure_built()
         self._opening = False
+        if spread:
+            self._unpainted = views_to_warm(self)
+            for view in self._unpainted:
+                view.setUpdatesEnabled(False)  # (stays off when the page's goes on)
+            if self._unpainted:
+                next_turn(self, self._paint_next_view)
+        else:
+            self.paint_views()
         self.setUpdatesEnabled(True)  # (which calls update())
         if self._drawn_while_opening:  # a result drawn meanwhile is on screen now
             self._drawn_while_opening = False
             self.mark_drawn()
+
+    def _paint_next_view(self) -> None:
+        """Let the next held view paint (see :meth:`finish_opening`)."""
+        while self._unpainted:
+            view = self._unpainted.pop(0)
+            if shiboken6.isValid(view):
+                view.setUpdatesEnabled(True)
+                if view.isVisible():
+                    break  # (a hidden one paints when shown)
+        if self._unpainted:
+            next_turn(self, self._paint_next_view)
+
+    def paint_views(self) -> None:
+        """Let every view held back as the page opened paint now (e.g. for an export)."""
+        held, self._unpainted = self._unpainted, []
+        for view in held:
+            if shiboken6.isValid(view):
+                view.setUpdatesEnabled(True)
+
+    @property
+    def opened(self) -> bool:
+        """Whether the page has opened: its views made and all of them painting."""
+        return not self._opening and not self._unpainted and self.updatesEnabled()
 
     def start(self) -> None:
         """Kick off the page's first computation (called once, when first shown)."""

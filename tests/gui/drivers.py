@@ -135,8 +135,8 @@ class PageDriver:
 
     # -- opening in turns (Page.open_in_turns) ---------------------------------------------------------
     def opened(self) -> bool:
-        """Whether the page finished opening: its views made and the page painted."""
-        return self.page.updatesEnabled()
+        """Whether the page finished opening: its views made and all of them painted."""
+        return self.page.opened
 
     def tab_plots(self) -> list:
         """The pyqtgraph views of the current tab made so far (shown or not)."""

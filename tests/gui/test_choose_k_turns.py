@@ -176,14 +176,3 @@ def test_a_first_result_lays_the_grid_out_once_and_shows_a_diagram_when_drawn(wi
         assert [grid.getItem(*divmod(i, 2)) for i in range(4)] == cells
     assert [cell.opacity() for cell in cells] == [1.0] * 4
     assert [p.k for p in grid.diagram_plots] == [3, 4, 5, 6]
-
-
-def test_the_plots_paint_a_turn_each_once_made_and_all_at_once_for_an_export(qtbot):
-    view = _view(qtbot)
-    plots = [*view.curves.plots.values(), view.scatter.scatter, view.diagrams.grid]
-    assert not any(p.updatesEnabled() for p in plots)  # made, not painted yet
-    qtbot.waitUntil(lambda: all(p.updatesEnabled() for p in plots), timeout=5000)
-    again = _view(qtbot)
-    again.export_widget()
-    assert all(p.updatesEnabled() for p in [*again.curves.plots.values(),
-                                              again.scatter.scatter, again.diagrams.grid])

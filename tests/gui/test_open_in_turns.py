@@ -3,8 +3,10 @@ step per turn (Tab.build_steps), then rendered, then painted (gui/pages/base.py)
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout
 
 from gui.pages.base import Page, Tab
 
@@ -100,6 +102,59 @@ def test_finish_opening_makes_the_pages_own_parts_left_at_once(window, qtbot):
     assert page.refreshed == 1
     qtbot.wait(50)
     assert page.made == ["side plot", "legend"]  # each made once
+
+
+class PlotsPage(Page):
+    """A page of three plots."""
+
+    name = "three-plots"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.plots = [pg.PlotWidget() for _ in range(3)]
+        layout = QVBoxLayout(self)
+        for plot in self.plots:
+            layout.addWidget(plot)
+
+
+def _shown_page(window, qtbot) -> PlotsPage:
+    page = PlotsPage(window.ctx)
+    qtbot.addWidget(page)
+    page.resize(400, 600)
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+def test_a_pages_plots_paint_a_turn_each_after_the_page(window, qtbot, monkeypatch):
+    import gui.pages.base as base
+
+    page = _shown_page(window, qtbot)
+    # each time a next turn is asked for: (the page painting, how many plots paint)
+    painting: list[tuple[bool, int]] = []
+    real = base.next_turn
+
+    def recording(receiver, fn):
+        painting.append((page.updatesEnabled(),
+                         sum(plot.updatesEnabled() for plot in page.plots)))
+        real(receiver, fn)
+
+    monkeypatch.setattr(base, "next_turn", recording)
+    page.open_in_turns()
+    assert not page.opened
+    qtbot.waitUntil(lambda: page.opened, timeout=2000)
+    assert all(plot.updatesEnabled() for plot in page.plots)
+    # the page's paint first (asked as it opened, its plots held), then a plot a turn
+    assert painting[-3:] == [(False, 0), (True, 1), (True, 2)]
+
+
+def test_an_export_lets_every_plot_paint_at_once(window, qtbot):
+    page = _shown_page(window, qtbot)
+    page.open_in_turns()
+    qtbot.waitUntil(page.updatesEnabled, timeout=2000)
+    assert not page.opened
+    page.export_widget()
+    assert page.opened and all(plot.updatesEnabled() for plot in page.plots)
 
 
 def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot):

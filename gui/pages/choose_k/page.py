@@ -184,11 +184,6 @@ class ChooseKPage(Page):
         super().preview_dropped()
         self._update_use_button()
 
-    def export_tab_widget(self) -> QWidget:
-        widget = super().export_tab_widget()
-        self.view.paint_all()  # (its plots paint a turn each as the page opens)
-        return widget
-
     def shutdown(self) -> None:
         self._debounce.stop()
         self._drawn_timer.stop()

@@ -59,7 +59,6 @@ class ChooseKView(Tab):
         self._next_planned = False  # (the next step's timer is started)
         self._veils: list[Veil] = []  # over a sweep of other data
         self._stale = False  # (the veils shown)
-        self._unpainted: list[QWidget] = []  # plots not painted yet (a turn each)
 
     def build_steps(self) -> list:
         # each curve's plot, then the rest: each part on its own turn as the page opens
@@ -91,30 +90,7 @@ class ChooseKView(Tab):
         self._veils = [Veil(self.curves), Veil(self.diagrams)]
         for veil in self._veils:
             veil.set_shown(self._stale)
-        # Each plot's first paint (axes, text: 5-10 ms each) on a turn of its own, once the
-        # page paints: the curves, the scatter (the data's points), the diagrams.
-        self._unpainted = [self.curves.plots[key] for key in self.curves.plots]
-        self._unpainted += [self.scatter.scatter, self.diagrams.grid]
-        for view in self._unpainted:
-            view.setUpdatesEnabled(False)
-        QTimer.singleShot(STEP_GAP_MS, self, self._paint_next)
-
-    def _paint_next(self) -> None:
-        """Let the next plot paint (or wait for the page to paint at all)."""
-        if self.updatesEnabled():  # (the page opened: see Page.open_in_turns)
-            while self._unpainted:
-                view = self._unpainted.pop(0)
-                view.setUpdatesEnabled(True)
-                if not view.isHidden():
-                    break  # (a hidden plot paints when shown)
-        if self._unpainted:
-            QTimer.singleShot(STEP_GAP_MS, self, self._paint_next)
-
-    def paint_all(self) -> None:
-        """Let every plot paint now (for an export)."""
-        for view in self._unpainted:
-            view.setUpdatesEnabled(True)
-        self._unpainted = []
+        # (each plot's first paint gets a turn of its own as the page opens: Page.open_in_turns)
 
     def pending_views(self) -> list:
         return [self.scatter.scatter] if self.built else []
@@ -209,5 +185,4 @@ class ChooseKView(Tab):
 
     def export_widget(self) -> QWidget:
         self.ensure_built()
-        self.paint_all()
         return self.splitter
