@@ -14,7 +14,7 @@ box registers it as it is imported (:func:`register_kind`).
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer
 
 #: Plots kept ready (a page makes at most about six at once).
 STOCK = 6
@@ -23,6 +23,11 @@ INTERVAL_MS = 40
 #: Milliseconds from a plot taken to the first one made again: a page that takes plots is
 #: opening, and its first turns (its first paint, its first result) are busy enough.
 AFTER_TAKE_MS = 1000
+
+#: With the stock full, how often the pool looks for view boxes registered since: a module
+#: imported on another thread (the window's prefetch) registers its own, and nothing there
+#: may touch a Qt object (a signal emitted from there raced the window's closing).
+IDLE_CHECK_MS = 1000
 
 #: The view box classes registered (:func:`register_kind`), in order: a plot with one of
 #: each is kept ready. (A tuple, replaced whole: a module may register from the thread that
@@ -33,35 +38,13 @@ _kinds: dict[type, list[pg.PlotItem]] = {}  # view box class -> plots kept ready
 _timer: QTimer | None = None
 
 
-class _Waker(QObject):
-    """Lives on the GUI thread: ``wake`` (from any thread) plans a refill there."""
-
-    wake = Signal()
-
-    def __init__(self):
-        super().__init__()
-        self.wake.connect(self._refill)
-
-    def _refill(self) -> None:
-        _refill()
-
-
-_waker: _Waker | None = None
-
-
 def register_kind(view_box: type[pg.ViewBox]) -> type[pg.ViewBox]:
     """Keep a plot with a ``view_box()`` ready too (a ``pg.ViewBox`` subclass made without
     arguments); the module that defines it calls this as it is imported. Returns the class
     (so it may decorate it). Any thread may call it; nothing here waits for a plot."""
     global _registered
     if view_box not in _registered:
-        _registered = (*_registered, view_box)
-        waker = _waker
-        if waker is not None:  # the stock may be full and its timer idle: plan the refill
-            try:  # (queued to the GUI thread when called from another)
-                waker.wake.emit()
-            except RuntimeError:  # the window closed meanwhile: nothing to fill
-                pass
+        _registered = (*_registered, view_box)  # (the pool finds it: IDLE_CHECK_MS)
     return view_box
 
 
@@ -83,24 +66,19 @@ def plot_item(view_box: type[pg.ViewBox] | None = None) -> pg.PlotItem:
 
 def keep_filled(on: bool = True) -> None:
     """Start (the window, once it is drawn) or stop (when it closes) filling the stock."""
-    global _timer, _waker
+    global _timer
     if on:
         if _timer is None:
             _timer = QTimer()
             _timer.setSingleShot(True)
             _timer.setInterval(INTERVAL_MS)
             _timer.timeout.connect(_make_one)
-        if _waker is None:
-            _waker = _Waker()
         _refill()
     else:
         if _timer is not None:
             _timer.stop()
             _timer.deleteLater()
             _timer = None
-        if _waker is not None:
-            _waker.deleteLater()
-            _waker = None
         _stock.clear()
         _kinds.clear()
 
@@ -118,10 +96,15 @@ def _missing_kind() -> type | None:
 
 
 def _refill(delay_ms: int = INTERVAL_MS) -> None:
-    """Make the next plot for the stock in ``delay_ms`` (or later, if already planned so)."""
-    if _timer is not None and (len(_stock) < STOCK or _missing_kind() is not None) and (
-            not _timer.isActive() or _timer.remainingTime() < delay_ms):
-        _timer.start(delay_ms)
+    """Make the next plot for the stock in ``delay_ms`` (or later, if already planned so);
+    with nothing to make, look again in :data:`IDLE_CHECK_MS`."""
+    if _timer is None:
+        return
+    if len(_stock) < STOCK or _missing_kind() is not None:
+        if not _timer.isActive() or _timer.remainingTime() < delay_ms:
+            _timer.start(delay_ms)
+    elif not _timer.isActive():
+        _timer.start(IDLE_CHECK_MS)
 
 
 def _make_one() -> None:
