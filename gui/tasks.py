@@ -43,11 +43,6 @@ _ids = itertools.count(1)
 #: Work estimated below this many (rows x features x k) units runs inline: a few ms at most.
 INLINE_COST = 400_000
 
-#: A result handed over within this many seconds of the end of another's is on the same turn
-#: of the event loop: it waits for the next turn (two results drawn and painted in one turn
-#: held the GUI thread ~50 ms).
-SAME_TURN_S = 0.0005
-
 
 def estimate_cost(n_rows: int, n_features: int = 1, k: int = 1, passes: int = 1) -> float:
     """The cost the runner compares with :data:`INLINE_COST`: rows x features x k x passes."""
@@ -143,8 +138,6 @@ class TaskRunner(QObject):
         self._active: list[Task] = []
         self._queued: dict[str, list[tuple[Task, Callable[[], None]]]] = {}
         self.inline_count = 0  # tasks run inline (for tests and benchmarks)
-        self._handed_at = -1.0  # when the last result's handling ended (perf_counter)
-        self._waiting: list[Callable[[], None]] = []  # results for the next turn, in order
 
     # -- public API ----------------------------------------------------------------------------
     def submit(
@@ -188,7 +181,7 @@ class TaskRunner(QObject):
             task.progressed.connect(on_progress)
 
         def done(outcome: str, payload: Any, t: Task = task) -> None:
-            self._hand_over(lambda: self._on_done(t, outcome, payload, on_result, on_error))
+            self._on_done(t, outcome, payload, on_result, on_error)
 
         if _accepts_progress(fn):
             kwargs = {**kwargs, "progress": task._progress_callback}
@@ -277,28 +270,6 @@ class TaskRunner(QObject):
         return ok
 
     # -- GUI-thread side ------------------------------------------------------------------------
-    def _hand_over(self, deliver: Callable[[], None]) -> None:
-        """Deliver a task's outcome, or on the next turn if another's was delivered on this
-        one (results arrive together when the event loop picks up several at once)."""
-        if self._waiting or time.perf_counter() - self._handed_at < SAME_TURN_S:
-            self._waiting.append(deliver)
-            if len(self._waiting) == 1:
-                next_turn(self, self._hand_over_waiting)
-            return
-        try:
-            deliver()
-        finally:
-            self._handed_at = time.perf_counter()
-
-    def _hand_over_waiting(self) -> None:
-        deliver = self._waiting.pop(0)
-        try:
-            deliver()
-        finally:
-            self._handed_at = time.perf_counter()
-            if self._waiting:
-                next_turn(self, self._hand_over_waiting)
-
     def _on_done(self, task: Task, outcome: str, payload: Any, on_result, on_error) -> None:
         task.wait(1.0)
         if task in self._active:

@@ -155,26 +155,6 @@ def test_cheap_work_runs_inline_and_still_arrives_through_the_event_loop(qtbot):
     assert not runner.busy
 
 
-def test_results_that_arrive_together_are_handed_over_a_turn_each(qtbot):
-    from gui.tasks import TaskRunner
-
-    runner = TaskRunner()
-    seen: list[str] = []
-
-    def first(_value) -> None:
-        seen.append("first")
-        # runs on the event loop's next pass: before the second result if that is a turn later
-        QTimer.singleShot(0, lambda: seen.append("next turn"))
-
-    # two cheap tasks: both results are handed over on the same pass of the event loop
-    runner.submit(lambda: 1, key="one", on_result=first, cost=1)
-    runner.submit(lambda: 2, key="two", on_result=lambda _v: seen.append("second"), cost=1)
-    runner.submit(lambda: 3, key="three", on_result=lambda _v: seen.append("third"), cost=1)
-    qtbot.waitUntil(lambda: "third" in seen, timeout=5_000)
-    assert seen == ["first", "next turn", "second", "third"]  # in order, a turn each
-    assert not runner.busy
-
-
 def test_serial_tasks_all_run_in_order_and_a_latest_wins_task_drops_the_queue(qtbot):
     from gui.tasks import TaskRunner
 
