@@ -7,10 +7,10 @@ labelling, opening files) with the test drivers of tests/gui/page_drivers/. A 2 
 timer on the GUI thread records when the event loop last ran; an interaction's stall is the
 longest gap between two heartbeats while it runs and until its background work is done.
 "cpu/turn" is the GUI thread's own CPU time in its longest turn: the stall a quiet machine
-would see, without the waits for a busy core or the GIL. An interaction over budget is
-followed by its longest turn split into GUI-thread CPU, waiting for a core (a busy machine:
-Linux only) and blocked (the GIL held by a worker, or I/O); --why also samples where the GUI
-thread and the workers were.
+would see, without the waits for a busy core or the GIL. A run of an interaction over
+budget prints, just before the interaction's line, its longest turn split into GUI-thread
+CPU, waiting for a core (a busy machine: Linux only) and blocked (the GIL held by a worker,
+or I/O); --why also samples where the GUI thread and the workers were.
 
     python bench/bench_responsiveness.py                  # 20 000 x 64 and 100 000 x 2 (< 1 min)
     python bench/bench_responsiveness.py --size full      # the 150 000 x 64 and 1 000 000 x 2

@@ -530,7 +530,7 @@ class MainWindow(QMainWindow):
 
 #: Seconds a thread running Python keeps the GIL while another waits for it (Python's
 #: default is 0.005): see :func:`create_app`.
-SWITCH_INTERVAL_S = float(os.environ.get("CLUSTERLAB_SWITCH_INTERVAL", "0.001"))
+SWITCH_INTERVAL_S = 0.001
 
 
 def create_app(argv=None) -> QApplication:
