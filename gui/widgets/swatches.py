@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QToolButton, QWidget
 
 from gui.numbers import count, percent
+from gui.widgets.palette import hex_color
 
 
 def _light(rgb) -> bool:
@@ -26,10 +27,6 @@ def _light(rgb) -> bool:
 HIGHLIGHTS = ((0, 0, 0), (255, 204, 0))
 #: the frame's radius (px) in the style sheet, which the painted colour follows
 RADIUS = 3
-
-
-def _hex(rgb) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb[:3]))
 
 
 def _relative_luminance(rgb) -> float:
@@ -48,7 +45,7 @@ def _contrast(a, b) -> float:
 def highlight_color(rgb) -> str:
     """The frame of the selected swatch: of black and amber, the one with more contrast to
     the colour (at least 3.7:1 for every colour; an amber frame on near-white did not show)."""
-    return _hex(max(HIGHLIGHTS, key=lambda h: _contrast(h, rgb)))
+    return hex_color(max(HIGHLIGHTS, key=lambda h: _contrast(h, rgb)))
 
 
 #: the swatches' one style sheet (on their grid): white text on dark colours, a frame of the
@@ -58,9 +55,9 @@ STYLE = (
     f" border-radius: {RADIUS}px; font-size: 11px; padding: 0px; }}"
     "QToolButton[small=\"true\"] { font-size: 10px; }"
     "QToolButton[dark=\"true\"] { color: #ffffff; }"
-    f"QToolButton:checked {{ border: 3px solid {_hex(HIGHLIGHTS[0])}; }}"
-    f"QToolButton[frame=\"{_hex(HIGHLIGHTS[1])}\"]:checked"
-    f" {{ border-color: {_hex(HIGHLIGHTS[1])}; }}")
+    f"QToolButton:checked {{ border: 3px solid {hex_color(HIGHLIGHTS[0])}; }}"
+    f"QToolButton[frame=\"{hex_color(HIGHLIGHTS[1])}\"]:checked"
+    f" {{ border-color: {hex_color(HIGHLIGHTS[1])}; }}")
 
 
 class Swatch(QToolButton):
