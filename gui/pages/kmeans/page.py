@@ -272,6 +272,7 @@ class KMeansPage(Page):
         self.new_data.done(s.dataset.key)
         self._stale |= {"iterations", "compare", "variability"} if s.result is not None \
             else {"iterations"}  # the figure follows the initialisation
+        s.iter_centers = s.iter_params = None  # (the last figure was of another stepper)
         self._update_soft()
         # drawn in two turns, each painted on its own: the side panel (its numbers and the
         # inertia curve), then the tab (a million points recoloured, their regions)
@@ -455,9 +456,12 @@ class KMeansPage(Page):
         k, init = s.stepper.n_clusters, s.stepper.init_centers
         self.run_task(jobs.iterations, s.dataset.X, k, init, key="iterations",
                       description="Computing iterations 1–3…",  # OpenMP: on a worker thread
-                      on_result=lambda c, p=s.params: self._iterations_done(c, p))
+                      on_result=lambda c, p=s.params, st=s.stepper:
+                      self._iterations_done(c, p, st))
 
-    def _iterations_done(self, centers: np.ndarray, params: FitParams) -> None:
+    def _iterations_done(self, centers: np.ndarray, params: FitParams, stepper) -> None:
+        if self.state.stepper is not stepper:
+            return  # computed for a stepper since replaced (other data, another init)
         self.state.iter_centers, self.state.iter_params = centers, params
         self.refresh()
 
