@@ -36,6 +36,7 @@ from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
 from gui.gc_freeze import GuiThreadCollector
 from gui.help import HelpMenu
+from gui import memory
 from gui.memory import MemoryReleaser
 from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
@@ -548,6 +549,7 @@ def create_app(argv=None) -> QApplication:
     # thread took it back from a worker running Python it waited up to the interval: a
     # plot's paint took 41 ms beside such a worker, 15 ms at 1 ms (bench/bench_background.py).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    memory.no_hugepage_advice()
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName(app_settings.APP)
     app.setOrganizationName(app_settings.ORG)

@@ -48,6 +48,32 @@ def limit_fragmentation() -> bool:
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_ARENA_MAX, ARENA_MAX))
 
 
+def no_hugepage_advice() -> bool:
+    """Stop numpy asking the kernel for transparent huge pages (call once, early).
+
+    numpy marks every array of 4 MB or more with ``madvise(MADV_HUGEPAGE)``. Where the system's
+    huge-page policy is "madvise" (a common default), the first touch of such an array makes
+    the kernel find, compact and zero 2 MB pages on the spot, and a few numpy calls do that
+    while holding the GIL (a bool ``cumsum`` into a fresh int64 array, as ``np.unique`` does
+    inside scikit-learn's ``KNeighborsClassifier.fit``): the GUI thread then waited 50-120 ms
+    for a worker (bench/bench_background.py, "fresh arrays"). Without the advice those pages
+    come 4 KB at a time and the same calls let the GUI thread in. This is numpy's own switch
+    (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets when numpy is imported); the environment variable
+    is set too, for the processes the app starts. False where numpy has no such switch."""
+    import os
+
+    import numpy as np
+
+    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    for name in ("_core", "core"):  # numpy 2 / numpy 1
+        toggle = getattr(getattr(getattr(np, name, None), "multiarray", None),
+                         "_set_madvise_hugepage", None)
+        if toggle is not None:
+            toggle(False)
+            return True
+    return False
+
+
 def _malloc_trim():
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -43,3 +43,21 @@ def test_the_window_releases_memory_when_its_tasks_are_done(window, qtbot):
     # once nothing runs any more (the first page's own tasks included), it was trimmed
     qtbot.waitUntil(lambda: not window.tasks.busy and window.memory.releases >= 1,
                     timeout=120_000)
+
+
+def test_the_app_turns_numpy_huge_page_advice_off(qapp, monkeypatch):
+    import os
+
+    import numpy as np
+
+    from gui.app import create_app
+
+    toggle = np._core.multiarray._set_madvise_hugepage
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    previous = toggle(True)
+    try:
+        create_app()
+        assert toggle(False) is False  # (the toggle answers with the setting it replaces)
+        assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"  # for the processes the app starts
+    finally:
+        toggle(previous)
