@@ -28,7 +28,7 @@ from core.errors import DataError
 from core.images import IMAGE_SUFFIXES
 from core.storage import write_csv
 from core.tables import file_kind
-from gui import file_writer
+from gui import file_writer, memory
 from gui import settings as app_settings
 from gui.backend import close_clients, offer_streaming, show_backend_dialog
 from gui.context import AppContext
@@ -36,7 +36,6 @@ from gui.exports import ensure_suffix, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
 from gui.gc_freeze import GuiThreadCollector
 from gui.help import HelpMenu
-from gui import memory
 from gui.memory import MemoryReleaser
 from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
