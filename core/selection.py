@@ -129,7 +129,25 @@ def _sample_indices(n: int, sample_size: int | None, random_state) -> np.ndarray
                         f"not {sample_size!r}.")
     from sklearn.utils import check_random_state
 
-    return check_random_state(random_state).permutation(n)[:int(sample_size)]
+    seeded = isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
+    key = (n, int(sample_size), int(random_state)) if seeded else None
+    rows = _SAMPLES.get(key) if seeded else None
+    if rows is None:
+        rows = check_random_state(random_state).permutation(n)[:int(sample_size)].copy()
+        if seeded:
+            rows.setflags(write=False)
+            while len(_SAMPLES) >= _SAMPLES_KEPT:
+                _SAMPLES.pop(next(iter(_SAMPLES)))
+            _SAMPLES[key] = rows
+    return rows
+
+
+#: The last few samples of rows drawn with an integer seed: (n, sample size, seed) -> rows.
+#: Drawing one shuffles all n rows in a single call that holds the GIL (a million rows:
+#: 15-30 ms, during which the window cannot paint); a page sweeps the same data again and
+#: again, always with the same rows.
+_SAMPLES: dict[tuple[int, int, int], np.ndarray] = {}
+_SAMPLES_KEPT = 4
 
 
 # --------------------------------------------------------------------------- silhouette

@@ -35,6 +35,14 @@ def _controller():
     return _CONTROLLER
 
 
+def prepare() -> None:
+    """Make the controller now (on a background thread at start-up), not in the first
+    ``with single_threaded()``: it imports scikit-learn's solvers and inspects every loaded
+    library, holding the GIL for 20-30 ms at a time in a window that has Qt loaded."""
+    with _LOCK:
+        _controller()
+
+
 def _release_openblas() -> None:
     """Let the next thread that sets OpenBLAS's process-wide limit do so.
 

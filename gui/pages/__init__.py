@@ -67,6 +67,9 @@ def prefetch_pages() -> None:
             pass
     for module in PREFETCH_MODULES:
         importlib.import_module(module)
+    from core.threads import prepare
+
+    prepare()
 
 
 def page_names() -> list[str]:

@@ -189,6 +189,17 @@ def test_single_threaded_is_counted_across_threads():
     assert threads_by_api() == before
 
 
+def test_the_controller_made_ahead_is_the_one_single_threaded_uses(monkeypatch):
+    import core.threads as threads
+
+    monkeypatch.setattr(threads, "_CONTROLLER", None)
+    threads.prepare()
+    made = threads._CONTROLLER
+    assert made is not None and made.lib_controllers  # it found the OpenMP/BLAS libraries
+    threads.prepare()
+    with threads.single_threaded():
+        assert threads._CONTROLLER is made
+
 def test_projection_of_a_big_table_matches_sklearn_pca():
     """Big tables go through the covariance matrix (no GIL-holding SVD): same view."""
     from sklearn.decomposition import PCA

@@ -113,6 +113,27 @@ def test_sample_size_uses_the_same_rows_as_scikit_learn(blobs):
         metrics.silhouette_score(blobs, labels, sample_size=300, random_state=7), abs=TOL)
 
 
+
+def test_a_seeded_sample_is_drawn_once_and_stays_scikit_learns(blobs):
+    import core.selection as sel
+
+    labels = KMeans(5, random_state=42).fit_predict(blobs)
+    sel._SAMPLES.clear()
+    first = sel._sample_indices(blobs.shape[0], 300, 11)
+    again = sel._sample_indices(blobs.shape[0], 300, np.int64(11))
+    assert again is first and not first.flags.writeable  # kept, and nobody can change it
+    np.testing.assert_array_equal(first, np.random.RandomState(11).permutation(blobs.shape[0])[:300])
+    assert silhouette_score(blobs, labels, sample_size=300, random_state=11) == pytest.approx(
+        metrics.silhouette_score(blobs, labels, sample_size=300, random_state=11), abs=TOL)
+    # a generator's draws depend on its state: not kept
+    rng = np.random.RandomState(3)
+    a = sel._sample_indices(blobs.shape[0], 300, rng)
+    b = sel._sample_indices(blobs.shape[0], 300, rng)
+    assert a.flags.writeable and not np.array_equal(a, b)
+    for seed in range(sel._SAMPLES_KEPT + 2):  # only the last few are kept
+        sel._sample_indices(blobs.shape[0], 300, 100 + seed)
+    assert len(sel._SAMPLES) == sel._SAMPLES_KEPT
+
 @settings(max_examples=40, deadline=None)
 @given(
     data=st.data(),
