@@ -87,6 +87,11 @@ def in_stock() -> int:
     return len(_stock)
 
 
+def filled() -> bool:
+    """The stock is full and holds a plot of every registered kind."""
+    return len(_stock) >= STOCK and _missing_kind() is None
+
+
 def _missing_kind() -> type | None:
     """A registered view box class with no plot ready."""
     for kind in _registered:

@@ -65,17 +65,15 @@ def test_a_registered_view_box_gets_a_plot_kept_ready(window, qtbot, monkeypatch
             super().__init__()
             MarkerViewBox.made += 1
 
-    def full():  # the stock and every kind registered so far: nothing left to make
-        return plot_pool.in_stock() == plot_pool.STOCK and all(
-            plot_pool._kinds.get(k) for k in plot_pool.registered_kinds())
-
-    qtbot.waitUntil(full, timeout=20_000)
+    # the stock and every kind registered so far: nothing left to make
+    qtbot.waitUntil(plot_pool.filled, timeout=20_000)
+    assert plot_pool.in_stock() == plot_pool.STOCK
     # registered from another thread, as a module imported ahead of time by the window's
     # prefetch does: the pool, idle and full, makes a plot for it on the GUI thread
     worker = threading.Thread(target=plot_pool.register_kind, args=(MarkerViewBox,))
     worker.start()
     worker.join()
-    assert MarkerViewBox in plot_pool.registered_kinds()
+    assert MarkerViewBox in plot_pool.registered_kinds() and not plot_pool.filled()
     qtbot.waitUntil(lambda: MarkerViewBox.made == 1, timeout=20_000)
     plot_pool.register_kind(MarkerViewBox)  # again: still one kind
     assert plot_pool.registered_kinds().count(MarkerViewBox) == 1
