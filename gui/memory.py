@@ -112,9 +112,12 @@ class MemoryReleaser:
         if self._thread is not None and self._thread.is_alive():
             return False
         self._last = now
-        # ctypes releases the GIL during the call: the GUI thread goes on meanwhile
-        self._thread = threading.Thread(target=self._trim, args=(0,), daemon=True,
-                                        name="clusterlab-malloc-trim")
+        # ctypes releases the GIL during the call: the GUI thread goes on meanwhile. A trim
+        # walks every heap for up to 100 ms of CPU: below the window's priority, as workers.
+        from gui.workers import in_background
+
+        self._thread = threading.Thread(target=in_background(self._trim), args=(0,),
+                                        daemon=True, name="clusterlab-malloc-trim")
         self._thread.start()
         self.releases += 1
         return True

@@ -61,3 +61,25 @@ def test_the_app_turns_numpy_huge_page_advice_off(qapp, monkeypatch):
         assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"  # for the processes the app starts
     finally:
         toggle(previous)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_trim_runs_below_the_window_priority(monkeypatch):
+    import os
+    import threading
+
+    import gui.memory as memory
+    from gui.workers import WORKER_NICE
+
+    seen = []
+
+    def trim(pad):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return 1
+
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: trim)
+    releaser = MemoryReleaser()
+    assert releaser.maybe_release()
+    releaser.wait()
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen == [min(19, mine + WORKER_NICE)]
