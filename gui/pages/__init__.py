@@ -68,8 +68,10 @@ def prefetch_pages() -> None:
     for module in PREFETCH_MODULES:
         importlib.import_module(module)
     from core.threads import prepare
+    from core.warmup import warm_up
 
     prepare()
+    warm_up()  # a small table's work, computed inline, then finds its code loaded
 
 
 def page_names() -> list[str]:
