@@ -56,8 +56,9 @@ def no_hugepage_advice() -> bool:
     the kernel find, compact and zero 2 MB pages on the spot, and a few numpy calls do that
     while holding the GIL (a bool ``cumsum`` into a fresh int64 array, as ``np.unique`` does
     inside scikit-learn's ``KNeighborsClassifier.fit``): the GUI thread then waited 50-120 ms
-    for a worker (bench/bench_background.py, "fresh arrays"). Without the advice those pages
-    come 4 KB at a time and the same calls let the GUI thread in. This is numpy's own switch
+    for a worker (bench/bench_background.py, its first section: 56 ms with the advice, 7 ms
+    without). Without it those pages come 4 KB at a time and the same calls let the GUI
+    thread in. This is numpy's own switch
     (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets when numpy is imported); the environment variable
     is set too, for the processes the app starts. False where numpy has no such switch."""
     import os
