@@ -9,6 +9,9 @@ Targets (issue 4):
    the plain scikit-learn loop: KMeans, silhouette_score, Calinski-Harabasz,
    Davies-Bouldin for every k).
 
+Also: the sample of rows a sweep's silhouettes use, drawn for a second sweep of the same
+data (the Choosing k page keeps it; scikit-learn shuffles every row again, holding the GIL).
+
 Timings are medians of ``--runs`` runs, ours and the baseline alternating in
 this process. Memory is the growth of the process' peak RSS during each call
 (Linux VmHWM, reset before the call; elsewhere the call's tracemalloc peak).
@@ -172,6 +175,24 @@ def bench_sweep(runs: int) -> None:
           f"elbow at k={sweep.elbow}")
 
 
+def bench_sample_rows(runs: int, n: int = 1_000_000, size: int = 10_000) -> None:
+    """The rows a sweep's silhouettes use (sample_size, random_state=42), drawn for a sweep
+    of the same data again, as the Choosing k page does: ours keeps the draw; scikit-learn's
+    ``silhouette_score`` shuffles all n rows each time, in one call holding the GIL."""
+    from sklearn.utils import check_random_state
+
+    import core.selection as sel
+
+    sel._SAMPLES.clear()
+    first = sel._sample_indices(n, size, 42)
+    o = median_time(lambda: sel._sample_indices(n, size, 42), runs=runs)
+    b = median_time(lambda: check_random_state(42).permutation(n)[:size], runs=runs)
+    same = bool(np.array_equal(first, check_random_state(42).permutation(n)[:size]))
+    print(f"\nsilhouette sample of {size:,} rows of {n:,}, a sweep's second time (median of {runs})")
+    print(f"  time    ours {o * 1000:8.3f} ms  baseline {b * 1000:8.3f} ms  ratio {o / b:6.3f}")
+    print(f"  values  the same rows as scikit-learn: {same}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, nargs="+", default=[20_000],
@@ -182,6 +203,7 @@ def main(argv=None) -> None:
 
     print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
     bench_sweep(max(args.runs, 3))
+    bench_sample_rows(max(args.runs, 5))
     for n in args.size:
         bench_silhouette(n, args.runs)
 
