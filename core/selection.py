@@ -133,7 +133,13 @@ def _sample_indices(n: int, sample_size: int | None, random_state) -> np.ndarray
     key = (n, int(sample_size), int(random_state)) if seeded else None
     rows = _SAMPLES.get(key) if seeded else None
     if rows is None:
-        rows = check_random_state(random_state).permutation(n)[:int(sample_size)].copy()
+        if seeded and n >= SAMPLE_PROCESS_ROWS:
+            from core import offprocess
+
+            rows = offprocess.maybe_in_process(_draw_sample, n, int(sample_size),
+                                               int(random_state))
+        else:
+            rows = check_random_state(random_state).permutation(n)[:int(sample_size)].copy()
         if seeded:
             rows.setflags(write=False)
             while len(_SAMPLES) >= _SAMPLES_KEPT:
@@ -148,6 +154,16 @@ def _sample_indices(n: int, sample_size: int | None, random_state) -> np.ndarray
 #: again, always with the same rows.
 _SAMPLES: dict[tuple[int, int, int], np.ndarray] = {}
 _SAMPLES_KEPT = 4
+#: From this many rows on, a program that enabled helper processes (the app:
+#: :mod:`core.offprocess`) draws a seeded sample in one, whose answer is only the sample:
+#: the shuffle of every row then holds another interpreter's GIL.
+SAMPLE_PROCESS_ROWS = 200_000
+
+
+def _draw_sample(n: int, size: int, seed: int) -> np.ndarray:
+    """``check_random_state(seed).permutation(n)[:size]`` for an integer seed (scikit-learn's
+    ``check_random_state`` makes ``np.random.RandomState(seed)`` of it)."""
+    return np.random.RandomState(seed).permutation(n)[:size].copy()
 
 
 # --------------------------------------------------------------------------- silhouette

@@ -134,6 +134,34 @@ def test_a_seeded_sample_is_drawn_once_and_stays_scikit_learns(blobs):
         sel._sample_indices(blobs.shape[0], 300, 100 + seed)
     assert len(sel._SAMPLES) == sel._SAMPLES_KEPT
 
+
+def test_a_big_seeded_sample_is_drawn_in_a_helper_process_with_scikit_learns_rows(
+        monkeypatch):
+    import core.offprocess as offprocess
+    import core.selection as sel
+
+    asked = []
+    real = offprocess.call_in_process
+
+    def recording(fn, *args):
+        asked.append((fn.__name__, args))
+        return real(fn, *args)
+
+    monkeypatch.setattr(sel, "SAMPLE_PROCESS_ROWS", 5_000)
+    monkeypatch.setattr(offprocess, "call_in_process", recording)
+    offprocess.enable(True)
+    try:
+        sel._SAMPLES.clear()
+        rows = sel._sample_indices(6_000, 300, 5)
+        small = sel._sample_indices(4_000, 300, 5)  # under the threshold: here
+    finally:
+        offprocess.enable(False)
+        sel._SAMPLES.clear()
+    assert asked == [("_draw_sample", (6_000, 300, 5))]
+    np.testing.assert_array_equal(rows, np.random.RandomState(5).permutation(6_000)[:300])
+    np.testing.assert_array_equal(small, np.random.RandomState(5).permutation(4_000)[:300])
+    assert not rows.flags.writeable
+
 @settings(max_examples=40, deadline=None)
 @given(
     data=st.data(),
