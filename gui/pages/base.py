@@ -342,7 +342,11 @@ class Page(QWidget):
             tab.ensure_built()
         self._opening = False
         if spread:
-            self._hold_views(views_to_warm(self))
+            self._unpainted = views_to_warm(self)
+            for view in self._unpainted:
+                view.setUpdatesEnabled(False)  # (stays off when the page's goes on)
+            if self._unpainted:
+                next_turn(self, self._paint_next_view)
         else:
             self.paint_views()
         self.setUpdatesEnabled(True)  # (which calls update())
@@ -447,22 +451,7 @@ class Page(QWidget):
         def run(value: Any) -> None:
             with self.ctx.speaking_for(self.name):
                 callback(value)
-            self._spread_paints()
         return run
-
-    def _spread_paints(self) -> None:
-        """After a result the shown plots paint a turn each, as when the page opened (in one
-        turn: 15-30 ms of it, e.g. K-Means's scatter, inertia plot and iteration panels)."""
-        if self._opening or self._unpainted or not self.isVisible():
-            return
-        self._hold_views(views_to_warm(self)[1:])
-
-    def _hold_views(self, views: list) -> None:
-        self._unpainted = views
-        for view in views:
-            view.setUpdatesEnabled(False)  # (stays off when the page's goes on)
-        if views:
-            next_turn(self, self._paint_next_view)
 
 
 def panel(title: str | None = None) -> tuple[QGroupBox | QWidget, QFormLayout]:

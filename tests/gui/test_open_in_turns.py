@@ -157,27 +157,6 @@ def test_an_export_lets_every_plot_paint_at_once(window, qtbot):
     assert page.opened and all(plot.updatesEnabled() for plot in page.plots)
 
 
-def test_after_a_result_the_plots_paint_a_turn_each(window, qtbot):
-    page = _shown_page(window, qtbot)
-    page.open_in_turns()
-    qtbot.waitUntil(lambda: page.opened, timeout=2000)
-    seen = []
-
-    def draw(value):
-        for plot in page.plots:
-            plot.plot([0, 1, 2], [value, value + 1, value])
-        seen.append(sum(plot.updatesEnabled() for plot in page.plots))
-
-    with qtbot.waitSignal(window.tasks.task_finished, timeout=5000):
-        page.run_task(lambda: 3, key="draw", description="Drawing", on_result=draw)
-    # drawn with every plot painting; then the first plot paints, the others a turn each
-    assert seen == [3]
-    assert [plot.updatesEnabled() for plot in page.plots] == [True, False, False]
-    assert not page.opened
-    qtbot.waitUntil(lambda: page.opened, timeout=2000)
-    assert all(plot.updatesEnabled() for plot in page.plots)
-    assert all(len(plot.getPlotItem().listDataItems()) == 1 for plot in page.plots)
-
 def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot):
     page = window.page("choose-k")
     view = page.current_tab()
