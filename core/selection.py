@@ -129,22 +129,22 @@ def _sample_indices(n: int, sample_size: int | None, random_state) -> np.ndarray
                         f"not {sample_size!r}.")
     from sklearn.utils import check_random_state
 
-    seeded = isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
-    key = (n, int(sample_size), int(random_state)) if seeded else None
-    rows = _SAMPLES.get(key) if seeded else None
+    if not isinstance(random_state, int | np.integer) or isinstance(random_state, bool):
+        # (a generator's draw depends on its state: drawn each time)
+        return check_random_state(random_state).permutation(n)[:int(sample_size)].copy()
+    key = (n, int(sample_size), int(random_state))
+    rows = _SAMPLES.get(key)
     if rows is None:
-        if seeded and n >= SAMPLE_PROCESS_ROWS:
+        if n >= SAMPLE_PROCESS_ROWS:
             from core import offprocess
 
-            rows = offprocess.maybe_in_process(_draw_sample, n, int(sample_size),
-                                               int(random_state))
+            rows = offprocess.maybe_in_process(_draw_sample, *key)
         else:
-            rows = check_random_state(random_state).permutation(n)[:int(sample_size)].copy()
-        if seeded:
-            rows.setflags(write=False)
-            while len(_SAMPLES) >= _SAMPLES_KEPT:
-                _SAMPLES.pop(next(iter(_SAMPLES)))
-            _SAMPLES[key] = rows
+            rows = _draw_sample(*key)
+        rows.setflags(write=False)
+        while len(_SAMPLES) >= _SAMPLES_KEPT:
+            _SAMPLES.pop(next(iter(_SAMPLES)))
+        _SAMPLES[key] = rows
     return rows
 
 

@@ -58,9 +58,9 @@ def no_hugepage_advice() -> bool:
     inside scikit-learn's ``KNeighborsClassifier.fit``): the GUI thread then waited 50-120 ms
     for a worker (bench/bench_background.py, its first section: 56 ms with the advice, 7 ms
     without). Without it those pages come 4 KB at a time and the same calls let the GUI
-    thread in. This is numpy's own switch
-    (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets when numpy is imported); the environment variable
-    is set too, for the processes the app starts. False where numpy has no such switch."""
+    thread in. This is numpy's own switch (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets when numpy
+    is imported); the environment variable is set too, for the processes the app starts.
+    False where numpy has no such switch."""
     import os
 
     import numpy as np
