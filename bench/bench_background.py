@@ -16,6 +16,13 @@ the GUI thread:
 "ours": workers at nice +gui.workers.WORKER_NICE (--nice); "baseline": at the window's
 priority, as before. Ratio < 1: ours is better. Linux only (elsewhere both are the same).
 
+Then the GUI thread "painting" 20 ms of CPU every 60 ms while one task multiplies matrices
+with numpy: OpenBLAS computes on the calling thread and on helper threads it started when
+numpy was imported, at the importing thread's priority. "ours": those helpers lowered to the
+workers' priority (gui.workers.lower_library_threads, as the window does); "baseline": left
+at the window's priority, where a helper shared the GUI thread's core as an equal and a
+paint took up to twice its CPU time.
+
 Then a real paint (a pyqtgraph plot rendered into an image) beside one task that runs
 Python code: painting hands the GIL to Qt and takes it back many times, and each time it
 waits up to the GIL's switch interval. "ours": the window's interval
@@ -53,27 +60,48 @@ _KEEP: list = []
 NICE = 0  # (set by main: --nice, else gui.workers.WORKER_NICE)
 
 
-def one_run(app, X: np.ndarray, seconds: float, lowered: bool) -> dict[str, float]:
+def _fits(X: np.ndarray):
+    """A task that fits K-Means on ``X`` again and again until its time is up."""
+    from core.kmeans import fit_kmeans
+
+    def fits(until: float) -> None:
+        seed = 0
+        while time.perf_counter() < until:
+            fit_kmeans(X, 8, n_init=1, random_state=seed, max_iter=30)
+            seed += 1
+
+    return fits
+
+
+def _products(A: np.ndarray):
+    """A task that multiplies ``A`` by itself with numpy (OpenBLAS: the calling thread and
+    OpenBLAS's own helper threads) until its time is up."""
+
+    def products(until: float) -> None:
+        while time.perf_counter() < until:
+            A @ A
+
+    return products
+
+
+def one_run(app, seconds: float, jobs: list, nice: int, paint_ms: float = 4.0,
+            every_ms: int = 16) -> dict[str, float]:
+    """The GUI thread ticking a 2 ms heartbeat and "painting" (``paint_ms`` of CPU every
+    ``every_ms``) while ``jobs`` (functions of the time to stop) run as tasks whose threads
+    are at nice +``nice``."""
     from PySide6.QtCore import Qt, QTimer
 
     import gui.tasks as tasks
     import gui.workers as workers
-    from core.kmeans import fit_kmeans
 
-    workers.WORKER_NICE = NICE if lowered else 0  # (read as each task's thread starts)
+    workers.WORKER_NICE = nice  # (read as each task's thread starts)
     runner = tasks.TaskRunner()
     _KEEP.append(runner)  # (its tasks are deleted later, by the event loop)
     until = time.perf_counter() + seconds
 
-    def fits(progress):
-        seed = 0
-        while time.perf_counter() < until:
-            progress(0.5)
-            fit_kmeans(X, 8, n_init=1, random_state=seed, max_iter=30)
-            seed += 1
-
     gaps: list[float] = []
     submits: list[float] = []
+    paints: list[float] = []
     last = [time.perf_counter()]
 
     def tick():
@@ -82,9 +110,11 @@ def one_run(app, X: np.ndarray, seconds: float, lowered: bool) -> dict[str, floa
         last[0] = now
 
     def paint():
-        end = time.thread_time() + 0.004
+        started = time.perf_counter()
+        end = time.thread_time() + paint_ms / 1000
         while time.thread_time() < end:
             pass
+        paints.append(time.perf_counter() - started)
 
     def small_task():
         started = time.perf_counter()
@@ -92,14 +122,14 @@ def one_run(app, X: np.ndarray, seconds: float, lowered: bool) -> dict[str, floa
         submits.append(time.perf_counter() - started)
 
     timers = []
-    for interval, slot in ((2, tick), (16, paint), (100, small_task)):
+    for interval, slot in ((2, tick), (every_ms, paint), (100, small_task)):
         timer = QTimer()
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.setInterval(interval)
         timer.timeout.connect(slot)
         timers.append(timer)
-    for i in range(2):
-        runner.submit(fits, key=f"fit-{i}")
+    for i, job in enumerate(jobs):
+        runner.submit(lambda progress, job=job: job(until), key=f"job-{i}")
     app.processEvents()
     queued0, wall0 = _queued_s(), time.perf_counter()
     last[0] = time.perf_counter()
@@ -117,7 +147,8 @@ def one_run(app, X: np.ndarray, seconds: float, lowered: bool) -> dict[str, floa
     gaps.sort()
     return {"worst": gaps[-1], "p99": gaps[int(0.99 * (len(gaps) - 1))],
             "queued": (_queued_s() - queued0) / wall,
-            "submit": statistics.median(submits), "submit_worst": max(submits)}
+            "submit": statistics.median(submits), "submit_worst": max(submits),
+            "paint": statistics.median(paints), "paint_worst": max(paints)}
 
 
 def paints_beside_python(app, interval: float, paints: int = 40) -> tuple[float, float]:
@@ -247,7 +278,8 @@ def main(argv=None) -> int:
     results = {True: [], False: []}
     for _ in range(args.repeats):  # alternated: the machine's load changes under both alike
         for lowered in (True, False):
-            results[lowered].append(one_run(app, X, args.seconds, lowered))
+            results[lowered].append(one_run(app, args.seconds, [_fits(X)] * 2,
+                                            NICE if lowered else 0))
 
     def med(lowered: bool, name: str) -> float:
         return statistics.median(r[name] for r in results[lowered])
@@ -263,6 +295,35 @@ def main(argv=None) -> int:
     row("TaskRunner.submit of a small task (median)", med(True, "submit"), med(False, "submit"))
     row("TaskRunner.submit of a small task (worst)", med(True, "submit_worst"),
         med(False, "submit_worst"))
+
+    # numpy's OpenBLAS helper threads were started as numpy was imported, at this thread's
+    # priority; the window lowers them (gui.workers.lower_library_threads). A priority once
+    # lowered may not be raised again without privileges: the baseline runs first.
+    A = np.random.default_rng(2).normal(size=(1500, 1500))
+    helpers = {False: [], True: []}
+    for lowered in (False, True):
+        if lowered:
+            from gui.workers import lower_library_threads
+
+            lower_library_threads()
+        for _ in range(args.repeats):
+            helpers[lowered].append(one_run(app, args.seconds, [_products(A)], NICE,
+                                            paint_ms=20.0, every_ms=60))
+
+    def helper(lowered: bool, name: str) -> float:
+        return statistics.median(r[name] for r in helpers[lowered])
+
+    print(f"The GUI thread painting (20 ms of CPU every 60 ms) while a task multiplies "
+          f"1,500 x 1,500 matrices with numpy ({args.seconds:g} s, median of {args.repeats}; "
+          f"ours: OpenBLAS's helper threads lowered by the window, baseline: left at its "
+          f"priority)")
+    row("a paint's wall time, median", helper(True, "paint"), helper(False, "paint"))
+    row("a paint's wall time, longest", helper(True, "paint_worst"),
+        helper(False, "paint_worst"))
+    row("longest gap between 2 ms heartbeats ", helper(True, "worst"), helper(False, "worst"))
+    print(f"{'share of the run waiting for a core ':<44} ours {helper(True, 'queued'):10.3f}     "
+          f"baseline {helper(False, 'queued'):10.3f}     ratio "
+          f"{helper(True, 'queued') / max(helper(False, 'queued'), 1e-9):6.3f}")
 
     from gui.app import SWITCH_INTERVAL_S
 

@@ -44,7 +44,7 @@ from gui.tasks import TaskRunner
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
 from gui.window_geometry import available_geometry, first_run_size, fit_to_screen, show_only_current
-from gui.workers import in_background
+from gui.workers import in_background, lower_library_threads
 
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.dat *.npy *.parquet);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
@@ -62,6 +62,10 @@ def _load_table_job(path: str, progress=None, **fixes):
     from core.datasets import load_table
 
     return load_table(path, progress=progress, **fixes)
+
+
+#: How often the window looks for threads libraries started at its priority (milliseconds).
+LIBRARY_THREADS_MS = 2000
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +92,14 @@ class MainWindow(QMainWindow):
         offprocess.enable()  # calls that hold the GIL for seconds run in helper processes
         self.memory = MemoryReleaser()
         self.memory.start(self)
+        # threads libraries start at the window's priority (numpy's OpenBLAS helpers, made as
+        # numpy was imported) run at the workers'; new ones are looked for now and then
+        self.library_threads: set[int] = set()
+        lower_library_threads(self.library_threads)
+        self._library_timer = QTimer(self)
+        self._library_timer.setInterval(LIBRARY_THREADS_MS)
+        self._library_timer.timeout.connect(lambda: lower_library_threads(self.library_threads))
+        self._library_timer.start()
         # what the workers freed goes back to the system once no task runs
         self.tasks.busy_changed.connect(lambda busy: busy or self.memory.maybe_release())
         self.ctx = AppContext(self.tasks, self.settings, self)

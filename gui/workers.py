@@ -48,3 +48,44 @@ def in_background(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(*args, **kwargs)
 
     return target
+
+
+def lower_library_threads(done: set[int] | None = None) -> list[int]:
+    """Lower the priority of the threads libraries started at the window's priority; the
+    native ids of those it lowered.
+
+    A library's thread pool is made by the thread that loads it and inherits its priority:
+    numpy's OpenBLAS starts its helper threads as numpy is imported, on the GUI thread, so
+    they computed a worker's matrix products at the window's priority and, with two cores,
+    kept the GUI thread waiting for one. Every thread of the process but the GUI thread
+    that still has the window's name (Qt's own threads name themselves and are left alone)
+    is put at the workers' priority. ``done`` holds the ids already looked at, so a call
+    repeated on a timer reads only new threads. Linux only."""
+    if not sys.platform.startswith("linux") or WORKER_NICE <= 0:
+        return []
+    done = set() if done is None else done
+    main = threading.main_thread().native_id
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+        name = _thread_name(main)
+        target = min(19, os.getpriority(os.PRIO_PROCESS, main) + WORKER_NICE)
+    except (OSError, ValueError):
+        return []
+    lowered = []
+    for tid in tids:
+        if tid == main or tid in done:
+            continue
+        done.add(tid)
+        try:
+            if _thread_name(tid) != name or os.getpriority(os.PRIO_PROCESS, tid) >= target:
+                continue
+            os.setpriority(os.PRIO_PROCESS, tid, target)
+        except OSError:  # the thread ended meanwhile
+            continue
+        lowered.append(tid)
+    return lowered
+
+
+def _thread_name(tid: int) -> str:
+    with open(f"/proc/self/task/{tid}/comm", encoding="utf-8", errors="replace") as f:
+        return f.read().strip()
