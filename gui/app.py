@@ -534,6 +534,7 @@ class MainWindow(QMainWindow):
         self._draw_big_clouds_off_thread(False)
         close_clients()
         self.gc_collector.stop()  # (the workers stopped: automatic collection is safe again)
+        self._library_timer.stop()
         self.memory.wait()
         if self._prefetch.is_alive():
             self._prefetch.join(5.0)

@@ -40,6 +40,18 @@ from gui.workers import in_background
 
 _ids = itertools.count(1)
 
+#: (thread, its target, its arguments) of every task thread the GUI thread has not yet seen
+#: end. A thread drops its target and arguments as it ends; were those the last references
+#: to what the task was given (a page's context, and through it widgets, once the window
+#: closed), they would be freed on the worker, and a Qt object destroyed off its thread
+#: crashes or deadlocks. Held here, they are let go on the GUI thread (:func:`_let_go`).
+_HELD: list[tuple[threading.Thread, Callable, tuple]] = []
+
+
+def _let_go() -> None:
+    """Drop, on the GUI thread, what ended task threads were given."""
+    _HELD[:] = [held for held in _HELD if held[0].is_alive()]
+
 #: Work estimated below this many (rows x features x k) units runs inline: a few ms at most.
 INLINE_COST = 400_000
 
@@ -209,9 +221,11 @@ class TaskRunner(QObject):
     def _start_thread(self, task: Task, work, done) -> None:
         task.state = "running"
         task._done_from_worker.connect(done)
-        task._thread = threading.Thread(target=in_background(work),
-                                        args=(task._done_from_worker.emit,),
+        target, args = in_background(work), (task._done_from_worker.emit,)
+        task._thread = threading.Thread(target=target, args=args,
                                         name=f"clusterlab-{task.key}", daemon=True)
+        _let_go()
+        _HELD.append((task._thread, target, args))
         was_busy = bool(self._active)
         self._active.append(task)
         task._thread.start()
@@ -267,11 +281,13 @@ class TaskRunner(QObject):
         ok = True
         for task in list(self._active):
             ok &= task.wait(max(0.0, deadline - time.monotonic()))
+        _let_go()
         return ok
 
     # -- GUI-thread side ------------------------------------------------------------------------
     def _on_done(self, task: Task, outcome: str, payload: Any, on_result, on_error) -> None:
         task.wait(1.0)
+        _let_go()
         if task in self._active:
             self._active.remove(task)
         superseded = self._latest.get(task.key) is not task and not task.serial

@@ -222,3 +222,25 @@ def test_stages_on_next_turns_let_due_timers_run_in_between(qtbot):
     beat.stop()
     stages = [i for i, what in enumerate(order) if what == "stage"]
     assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))
+
+
+def test_what_a_task_was_given_is_let_go_on_the_gui_thread(qtbot):
+    """A worker thread drops its target and arguments as it ends: were those the last
+    references to what the task was given (a page's context, and through it widgets), Qt
+    objects would be destroyed off their thread. The runner lets them go on the GUI thread."""
+    from gui.tasks import TaskRunner
+
+    freed_on: list[str] = []
+
+    class Given:
+        def __del__(self):
+            freed_on.append(threading.current_thread().name)
+
+    runner = TaskRunner()
+    results = []
+    task = runner.submit(lambda given: type(given).__name__, Given(), key="given",
+                         on_result=results.append)
+    qtbot.waitUntil(lambda: results == ["Given"], timeout=5_000)
+    assert task.wait(5.0)
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=5_000)
+    assert freed_on == [threading.main_thread().name]

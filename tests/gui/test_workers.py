@@ -100,3 +100,5 @@ def test_the_window_lowers_threads_started_at_its_priority(window, qtbot):
     finally:
         go.set()
         thread.join(5.0)
+    window.close()  # a closed window looks no more
+    assert not window._library_timer.isActive()
