@@ -84,6 +84,7 @@ class Monkey:
         self.rng = random.Random(seed)
         self.report = Report()
         self._old_hook = None
+        self.still_running = ""  # (set by finish)
 
     # -- recording ------------------------------------------------------------------------------
     def __enter__(self) -> Monkey:
@@ -189,4 +190,21 @@ class Monkey:
         fired = []
         QTimer.singleShot(0, lambda: fired.append(True))
         self.settle(1.0)
+        self.still_running = self._still_running()
         return bool(fired) and not self.window.tasks.busy
+
+    def _still_running(self) -> str:
+        """The tasks still running, each with where its thread is (for a failure's message)."""
+        import traceback
+
+        frames = sys._current_frames()
+        lines = []
+        for task in self.window.tasks.active_tasks():
+            thread = task._thread
+            lines.append(f"{task.key} ({task.state}, thread alive: "
+                         f"{thread is not None and thread.is_alive()})")
+            frame = frames.get(thread.ident) if thread is not None else None
+            if frame is not None:
+                lines.extend("    " + line.rstrip()
+                             for line in traceback.format_stack(frame)[-12:])
+        return "\n".join(lines)

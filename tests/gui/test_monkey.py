@@ -20,7 +20,7 @@ def test_the_monkey_finds_no_exception(window, qtbot, monkeypatch):
         report = monkey.run(SECONDS)
         answers = monkey.finish()
     assert report.failures == [], "\n\n".join(report.failures[:3])
-    assert answers, "the window stopped answering"
+    assert answers, f"the window stopped answering; still running:\n{monkey.still_running}"
     visited = set(report.pages)
     assert visited == set(monkey.pages()) and not visited & set(SKIPPED_PAGES)
     assert report.actions >= 50 and all(n > 0 for n in report.pages.values())
