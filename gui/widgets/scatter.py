@@ -24,6 +24,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
+from gui.widgets.canvases import shared_canvas
 from gui.widgets.palette import colors_for_labels, pastel
 from gui.widgets.plot_pool import plot_item
 
@@ -105,8 +106,10 @@ class RasterRequest:
         return (self.x_range, self.y_range, self.width, self.height, self.radius, id(self.xy))
 
     def rasterize(self) -> np.ndarray:
-        return rasterize_indices(self.xy[:, 0], self.xy[:, 1], self.x_range, self.y_range,
-                                 self.width, self.height, self.radius)
+        """The canvas (read-only), shared with views that ask for the same one."""
+        return shared_canvas(self.xy, self.key, lambda: rasterize_indices(
+            self.xy[:, 0], self.xy[:, 1], self.x_range, self.y_range, self.width, self.height,
+            self.radius))
 
 
 _BOUNDS: list = []  # (weak reference to an array, its bounds): the last few arrays drawn

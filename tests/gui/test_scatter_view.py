@@ -102,3 +102,48 @@ def test_recolouring_many_times_keeps_one_symbol_per_colour_drawn(qtbot):
     assert all(len(item.fragmentAtlas) <= 1 for item in view.scatter_items())
     # and it draws what it was given: each item has its points, in its colour
     assert sorted(len(item.data) for item in visible) == [100, 100, 100]
+
+
+def test_views_asking_for_the_same_canvas_share_one_made_once():
+    import threading
+    import time
+
+    from gui.widgets import canvases
+    from gui.widgets.scatter import RasterRequest, rasterize_indices
+
+    canvases.forget()
+    xy = np.random.default_rng(0).normal(size=(5_000, 2))
+    made = []
+    started, release = threading.Event(), threading.Event()
+
+    def make():  # slow, so a second asker comes while it is made
+        made.append(1)
+        started.set()
+        release.wait(5.0)
+        return rasterize_indices(xy[:, 0], xy[:, 1], (-3, 3), (-3, 3), 40, 30, 1)
+
+    request = RasterRequest(xy, (-3.0, 3.0), (-3.0, 3.0), 40, 30, 1)
+    got = []
+    first = threading.Thread(target=lambda: got.append(canvases.shared_canvas(xy, request.key,
+                                                                              make)))
+    first.start()
+    assert started.wait(5.0)
+    second = threading.Thread(target=lambda: got.append(canvases.shared_canvas(xy, request.key,
+                                                                               make)))
+    second.start()
+    time.sleep(0.05)  # (it waits for the canvas being made)
+    release.set()
+    first.join(5.0)
+    second.join(5.0)
+    assert len(made) == 1 and len(got) == 2 and got[0] is got[1]  # made once, waited for
+    assert not got[0].flags.writeable
+    np.testing.assert_array_equal(request.rasterize(), got[0])  # what rasterize() makes
+    assert request.rasterize() is got[0]  # kept
+    # other points under the same key (ids of freed arrays recur) get a canvas of their own
+    other = xy + 1.0
+    assert canvases.shared_canvas(other, request.key, lambda: np.zeros((30, 40), np.int64)) \
+        is not got[0]
+    # another view size is another canvas
+    smaller = RasterRequest(xy, (-3.0, 3.0), (-3.0, 3.0), 20, 15, 1)
+    assert smaller.rasterize().shape == (15, 20)
+    canvases.forget()
