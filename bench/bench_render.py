@@ -1,5 +1,7 @@
 """Scatter view: recolour + repaint with N points and 8 labels, ours vs the stock pyqtgraph way;
-and cold start to the first painted window, ours vs importing scikit-learn at start-up.
+the index canvases of six views of the same million points (the K-Means figure of
+iterations' panels), shared (gui/widgets/canvases.py) vs made once per view; and cold start to
+the first painted window, ours vs importing scikit-learn at start-up.
 
     python bench/bench_render.py            # N = 10 000, 100 000, 1 000 000
     python bench/bench_render.py --size 200000
@@ -20,7 +22,7 @@ import time
 
 import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
 import numpy as np
-from _common import ROOT, row
+from _common import ROOT, median_time, row
 
 
 def frame_times(sizes, repeats, stock_repeats):
@@ -105,6 +107,28 @@ def startup_time(eager: bool) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def shared_canvases(repeats: int, views: int = 6, n: int = 1_000_000) -> None:
+    """Six views of the same points over the same ranges and pixels ask for their canvas."""
+    from gui.widgets import canvases
+    from gui.widgets.scatter import RasterRequest, rasterize_indices
+
+    xy = np.random.default_rng(0).normal(size=(n, 2))
+
+    def ours():
+        canvases.forget()
+        return [RasterRequest(xy, (-4.0, 4.0), (-4.0, 4.0), 231, 180, 1).rasterize()
+                for _ in range(views)]
+
+    def baseline():
+        return [rasterize_indices(xy[:, 0], xy[:, 1], (-4.0, 4.0), (-4.0, 4.0), 231, 180, 1)
+                for _ in range(views)]
+
+    same = all(np.array_equal(a, b) for a, b in zip(ours(), baseline()))
+    row(f"canvases of {views} views of {n:,} points (same: {same})",
+        median_time(ours, repeats), median_time(baseline, repeats))
+    canvases.forget()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
@@ -114,6 +138,7 @@ def main() -> None:
     args = parser.parse_args()
     print("ClusterLab scatter view vs stock ScatterPlotItem with per-point brushes")
     frame_times(args.size, args.repeats, lambda n: 1 if n >= 500_000 else 3)
+    shared_canvases(3)
     ours = statistics.median(startup_time(False) for _ in range(args.startup_runs))
     base = statistics.median(startup_time(True) for _ in range(args.startup_runs))
     row("cold start to first painted window", ours, base, unit="s", target="< 1 s")
