@@ -25,18 +25,31 @@ WORKER_NICE = 10
 
 
 def lower_priority(increment: int | None = None) -> bool:
-    """Lower the calling thread's scheduling priority by ``increment`` (default
-    :data:`WORKER_NICE`); True when it was lowered. Raising it again needs privileges, so
-    only a thread that does nothing else afterwards calls this."""
+    """Put the calling thread ``increment`` (default :data:`WORKER_NICE`) below the window's
+    priority; True when that lowered it. Raising it again needs privileges, so only a thread
+    that does nothing else afterwards calls this."""
     increment = WORKER_NICE if increment is None else increment
     if increment <= 0 or not sys.platform.startswith("linux"):
         return False
     try:
-        tid = threading.get_native_id()
-        now = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + increment))
+        return _lower(threading.get_native_id(), _workers_priority(increment))
     except (OSError, AttributeError):
         return False
+
+
+def _workers_priority(increment: int) -> int:
+    """The nice value ``increment`` below the main (GUI) thread's."""
+    return min(19, os.getpriority(os.PRIO_PROCESS, threading.main_thread().native_id)
+               + increment)
+
+
+def _lower(tid: int, target: int) -> bool:
+    """Thread ``tid`` at nice ``target`` unless it is already there or lower; True if set.
+    (The same target from the thread itself and from :func:`lower_library_threads`, which
+    may see a new worker before it lowered itself: never lowered twice.)"""
+    if os.getpriority(os.PRIO_PROCESS, tid) >= target:
+        return False
+    os.setpriority(os.PRIO_PROCESS, tid, target)
     return True
 
 
@@ -68,7 +81,7 @@ def lower_library_threads(done: set[int] | None = None) -> list[int]:
     try:
         tids = [int(t) for t in os.listdir("/proc/self/task")]
         name = _thread_name(main)
-        target = min(19, os.getpriority(os.PRIO_PROCESS, main) + WORKER_NICE)
+        target = _workers_priority(WORKER_NICE)
     except (OSError, ValueError):
         return []
     lowered = []
@@ -77,12 +90,10 @@ def lower_library_threads(done: set[int] | None = None) -> list[int]:
             continue
         done.add(tid)
         try:
-            if _thread_name(tid) != name or os.getpriority(os.PRIO_PROCESS, tid) >= target:
-                continue
-            os.setpriority(os.PRIO_PROCESS, tid, target)
+            if _thread_name(tid) == name and _lower(tid, target):
+                lowered.append(tid)
         except OSError:  # the thread ended meanwhile
             continue
-        lowered.append(tid)
     return lowered
 
 

@@ -102,3 +102,26 @@ def test_the_window_lowers_threads_started_at_its_priority(window, qtbot):
         thread.join(5.0)
     window.close()  # a closed window looks no more
     assert not window._library_timer.isActive()
+
+
+@linux_only
+def test_a_worker_the_window_lowered_first_is_not_lowered_again():
+    """The window's look for library threads may find a new worker before the worker lowers
+    itself: both put it at the same priority, never one below the other."""
+    mine = _nice()
+    lowered_first, go, after = threading.Event(), threading.Event(), []
+
+    def worker():
+        lowered_first.set()
+        go.wait(10.0)
+        after.append((lower_priority(), _nice()))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert lowered_first.wait(5.0)
+    try:
+        assert thread.native_id in lower_library_threads()
+    finally:
+        go.set()
+        thread.join(5.0)
+    assert after == [(False, min(19, mine + WORKER_NICE))]
