@@ -80,3 +80,35 @@ def test_a_registered_view_box_gets_a_plot_kept_ready(window, qtbot, monkeypatch
     item = plot_pool.plot_item(MarkerViewBox)
     assert isinstance(item.vb, MarkerViewBox)
     assert MarkerViewBox.made == 1  # the plot kept ready, not one made on the spot
+
+
+def test_a_plots_context_menu_is_made_when_first_asked_for_and_is_pyqtgraphs(window, qtbot):
+    import pyqtgraph as pg
+    from pyqtgraph.graphicsItems.ViewBox.ViewBoxMenu import ViewBoxMenu
+
+    from gui.widgets.plot_pool import LazyMenuViewBox
+    from gui.widgets.scatter import ScatterView
+
+    view = ScatterView()
+    qtbot.addWidget(view)
+    vb = view.plotItem.vb
+    assert isinstance(vb, LazyMenuViewBox) and vb.menuEnabled()
+    assert vb.menu is None  # not made with the plot
+    menu = vb.getMenu(None)
+    assert isinstance(menu, ViewBoxMenu) and vb.menu is menu
+    texts = [a.text() for a in menu.actions()]
+    plain = pg.ViewBox()  # pyqtgraph's own, its menu made with it
+    assert "View All" in texts and texts == [a.text() for a in plain.menu.actions()]
+    assert vb.getMenu(None) is menu  # made once
+    assert [a.text() for a in vb.getContextMenus(None)] == texts
+    # what "View All" does still works on the lazily made menu
+    vb.setRange(xRange=(100, 101), yRange=(100, 101), padding=0)
+    view.plotItem.plot([0, 1], [0, 1])
+    menu.viewAll.trigger()
+    (x0, x1), _ = vb.viewRange()
+    assert x0 <= 0 and x1 >= 1
+    # disabled, there is no menu, as with pyqtgraph's own view box
+    vb.setMenuEnabled(False)
+    assert vb.menu is None and vb.getMenu(None) is None and vb.getContextMenus(None) == []
+    vb.setMenuEnabled(True)
+    assert isinstance(vb.getMenu(None), ViewBoxMenu)
