@@ -426,3 +426,20 @@ def test_a_damaged_saved_state_is_set_aside_and_the_page_opens(window, open_page
     assert len(aside) == 1 and aside[0].name in window.message_bar.text()
     labels = DBSCAN(eps=d.eps(), min_samples=d.min_samples()).fit(load_builtin("moons").X).labels_
     assert d.n_clusters_shown() == len(set(labels) - {-1})  # the moons, clustered as usual
+
+
+def test_classifying_new_instances_is_cheap_work_only_on_small_data():
+    from types import SimpleNamespace
+
+    from gui.pages.dbscan import jobs
+    from gui.tasks import INLINE_COST
+
+    few_cores = SimpleNamespace(n_core=5)
+    # the chapter's moons: a click classifies at once, on the spot
+    assert jobs.knn_cost(np.broadcast_to(0.0, (1000, 2)), SimpleNamespace(n_core=900), 1,
+                         50) < INLINE_COST
+    # a wide table is checked whole before the KNN is fitted on its few core samples:
+    # that pass alone is too much for the GUI thread
+    wide = np.broadcast_to(0.0, (150_000, 64))
+    assert jobs.knn_cost(wide, few_cores, 1, 50) >= INLINE_COST
+    assert jobs.regions_cost(wide, few_cores, 240 * 180, 50) >= INLINE_COST
