@@ -1,7 +1,9 @@
 """Scatter view: recolour + repaint with N points and 8 labels, ours vs the stock pyqtgraph way;
 the index canvases of six views of the same million points (the K-Means figure of
-iterations' panels), shared (gui/widgets/canvases.py) vs made once per view; and cold start to
-the first painted window, ours vs importing scikit-learn at start-up.
+iterations' panels), shared (gui/widgets/canvases.py) vs made once per view; making the six
+plots of that figure, their view boxes' menus made when first asked for
+(gui/widgets/plot_pool.py) vs pyqtgraph's ``PlotItem()``; and cold start to the first painted
+window, ours vs importing scikit-learn at start-up.
 
     python bench/bench_render.py            # N = 10 000, 100 000, 1 000 000
     python bench/bench_render.py --size 200000
@@ -129,6 +131,34 @@ def shared_canvases(repeats: int, views: int = 6, n: int = 1_000_000) -> None:
     canvases.forget()
 
 
+def plot_making(repeats: int, plots: int = 6) -> None:
+    """The plots of a page made at once (the figure of iterations' six panels): what the pool's
+    idle turns, or a page with an empty stock, spend on the GUI thread. Ours and the baseline
+    alternate, and each run's plots are freed before the next (a view box costs more to make
+    the more there are)."""
+    import gc
+
+    import pyqtgraph as pg
+
+    from gui.app import create_app
+    from gui.widgets.plot_pool import new_plot
+
+    app = create_app()
+    times: dict = {new_plot: [], pg.PlotItem: []}
+    for i in range(repeats + 1):
+        for factory in (new_plot, pg.PlotItem) if i % 2 else (pg.PlotItem, new_plot):
+            t = time.perf_counter()
+            kept = [factory() for _ in range(plots)]
+            elapsed = time.perf_counter() - t
+            del kept
+            gc.collect()
+            app.processEvents()
+            if i:  # (the first round warms up)
+                times[factory].append(elapsed)
+    row(f"making {plots} plots", statistics.median(times[new_plot]),
+        statistics.median(times[pg.PlotItem]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
@@ -139,6 +169,7 @@ def main() -> None:
     print("ClusterLab scatter view vs stock ScatterPlotItem with per-point brushes")
     frame_times(args.size, args.repeats, lambda n: 1 if n >= 500_000 else 3)
     shared_canvases(3)
+    plot_making(args.repeats)
     ours = statistics.median(startup_time(False) for _ in range(args.startup_runs))
     base = statistics.median(startup_time(True) for _ in range(args.startup_runs))
     row("cold start to first painted window", ours, base, unit="s", target="< 1 s")
