@@ -60,6 +60,26 @@ def window(qtbot):
 
 
 @pytest.fixture
+def runner(qtbot):
+    """A ``TaskRunner`` without a window, freed on this (the GUI) thread after the test.
+
+    A runner and its tasks hold each other (their signals' slots), so only the garbage
+    collector frees them; without a window that collection is automatic and may run on
+    whichever thread allocates, a worker's included, where freeing a Qt object crashes.
+    """
+    import gc
+
+    from gui.tasks import TaskRunner
+
+    made = TaskRunner()
+    yield made
+    made.shutdown()
+    qtbot.wait(10)  # the tasks' own deletions (deleteLater)
+    del made
+    gc.collect()
+
+
+@pytest.fixture
 def open_page(window, qtbot):
     """open_page(name) shows a page and waits until it drew its first result."""
 

@@ -134,10 +134,9 @@ def test_closing_the_window_with_a_task_running_exits_cleanly(qtbot, cooperative
         assert job.done < job.steps
 
 
-def test_cheap_work_runs_inline_and_still_arrives_through_the_event_loop(qtbot):
-    from gui.tasks import INLINE_COST, TaskRunner, estimate_cost
+def test_cheap_work_runs_inline_and_still_arrives_through_the_event_loop(qtbot, runner):
+    from gui.tasks import INLINE_COST, estimate_cost
 
-    runner = TaskRunner()
     results = []
     task = runner.submit(lambda a, b: a + b, 2, 3, key="add", on_result=results.append,
                          cost=estimate_cost(100, 2, 3))
@@ -155,10 +154,7 @@ def test_cheap_work_runs_inline_and_still_arrives_through_the_event_loop(qtbot):
     assert not runner.busy
 
 
-def test_serial_tasks_all_run_in_order_and_a_latest_wins_task_drops_the_queue(qtbot):
-    from gui.tasks import TaskRunner
-
-    runner = TaskRunner()
+def test_serial_tasks_all_run_in_order_and_a_latest_wins_task_drops_the_queue(qtbot, runner):
     order = []
 
     def step(i):
@@ -180,10 +176,7 @@ def test_serial_tasks_all_run_in_order_and_a_latest_wins_task_drops_the_queue(qt
     assert slow[1].state == "cancelled" and slow[2].state == "cancelled"
 
 
-def test_inline_error_goes_to_on_error(qtbot):
-    from gui.tasks import TaskRunner
-
-    runner = TaskRunner()
+def test_inline_error_goes_to_on_error(qtbot, runner):
     errors = []
 
     def bad():
@@ -224,19 +217,16 @@ def test_stages_on_next_turns_let_due_timers_run_in_between(qtbot):
     assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))
 
 
-def test_what_a_task_was_given_is_let_go_on_the_gui_thread(qtbot):
+def test_what_a_task_was_given_is_let_go_on_the_gui_thread(qtbot, runner):
     """A worker thread drops its target and arguments as it ends: were those the last
     references to what the task was given (a page's context, and through it widgets), Qt
     objects would be destroyed off their thread. The runner lets them go on the GUI thread."""
-    from gui.tasks import TaskRunner
-
     freed_on: list[str] = []
 
     class Given:
         def __del__(self):
             freed_on.append(threading.current_thread().name)
 
-    runner = TaskRunner()
     results = []
     task = runner.submit(lambda given: type(given).__name__, Given(), key="given",
                          on_result=results.append)

@@ -39,10 +39,7 @@ def test_a_background_target_runs_below_the_callers_priority_and_returns_its_val
 
 
 @linux_only
-def test_tasks_run_below_the_windows_priority(qtbot):
-    from gui.tasks import TaskRunner
-
-    runner = TaskRunner()
+def test_tasks_run_below_the_windows_priority(qtbot, runner):
     seen = []
     runner.submit(_nice, key="nice", on_result=seen.append)
     qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
