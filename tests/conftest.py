@@ -61,22 +61,23 @@ def window(qtbot):
 
 @pytest.fixture
 def runner(qtbot):
-    """A ``TaskRunner`` without a window, freed on this (the GUI) thread after the test.
+    """A ``TaskRunner`` without a window, its Qt objects destroyed on this (the GUI) thread
+    after the test.
 
     A runner and its tasks hold each other (their signals' slots), so only the garbage
     collector frees them; without a window that collection is automatic and may run on
-    whichever thread allocates, a worker's included, where freeing a Qt object crashes.
+    whichever thread allocates, a worker's included, where destroying a Qt object crashes.
+    Deleted here, what a later collection frees is only Python's side of it.
     """
-    import gc
+    import shiboken6
 
     from gui.tasks import TaskRunner
 
     made = TaskRunner()
     yield made
     made.shutdown()
-    qtbot.wait(10)  # the tasks' own deletions (deleteLater)
-    del made
-    gc.collect()
+    qtbot.wait(10)  # what the tasks still deliver
+    shiboken6.delete(made)  # (its tasks, its children, with it)
 
 
 @pytest.fixture
