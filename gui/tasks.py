@@ -30,10 +30,12 @@ import itertools
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from core.errors import Cancelled, DataError
 from gui.workers import in_background
@@ -340,5 +342,45 @@ def next_turn(receiver: QObject, fn: Callable[[], Any]) -> None:
     Work drawn in stages goes through this, not ``QTimer.singleShot(0, ...)``: in Qt 6 a
     zero single shot is a posted event, and a chain of them runs within one pass of the
     event loop, where timers and input wait (a chain of 10 ms stages held them ~40 ms).
+    The calls wait in one queue and run one a turn, in the order they were asked for: a
+    timer of their own each, those due together (a page's opening steps, a tab's, a
+    preview's) ran in the same pass, 30-50 ms of one turn.
     """
-    QTimer.singleShot(1, receiver, fn)
+    global _turns
+    if _turns is None or not shiboken6.isValid(_turns):
+        _turns = _Turns(QCoreApplication.instance())
+    _turns.add(receiver, fn)
+
+
+class _Turns(QObject):
+    """The queue of :func:`next_turn`: a call per turn of the event loop."""
+
+    def __init__(self, parent: QObject | None):
+        super().__init__(parent)
+        self.calls: deque[tuple[QObject, Callable[[], Any]]] = deque()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(self.run_one)
+        self.running = False
+
+    def add(self, receiver: QObject, fn: Callable[[], Any]) -> None:
+        self.calls.append((receiver, fn))
+        if not self.running and not self.timer.isActive():
+            self.timer.start()
+
+    def run_one(self) -> None:
+        while self.calls:
+            receiver, fn = self.calls.popleft()
+            if shiboken6.isValid(receiver):
+                self.running = True
+                try:
+                    fn()
+                finally:  # (the next one's timer after it: timers due meanwhile go first)
+                    self.running = False
+                    if self.calls and not self.timer.isActive():
+                        self.timer.start()
+                return
+
+
+_turns: _Turns | None = None

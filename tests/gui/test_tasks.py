@@ -234,3 +234,38 @@ def test_what_a_task_was_given_is_let_go_on_the_gui_thread(qtbot, runner):
     assert task.wait(5.0)
     qtbot.waitUntil(lambda: bool(freed_on), timeout=5_000)
     assert freed_on == [threading.main_thread().name]
+
+
+def test_stages_of_different_chains_take_a_turn_each(qtbot):
+    """Stages asked for in the same turn by different owners (a page's opening steps, its
+    tab's, a preview) ran in the same pass of the event loop, each on a timer of its own:
+    30-50 ms in one turn. They wait in one queue and run one a turn, in order."""
+    import time
+
+    from PySide6.QtCore import QObject, Qt, QTimer
+
+    from gui.tasks import next_turn
+
+    owners = [QObject(), QObject(), QObject()]
+    order: list[str] = []
+    beat = QTimer()
+    beat.setTimerType(Qt.TimerType.PreciseTimer)
+    beat.setInterval(2)
+    beat.timeout.connect(lambda: order.append("tick"))
+
+    def stage(name: str) -> None:
+        order.append(name)
+        time.sleep(0.004)  # the heartbeat is due when the stage ends
+
+    beat.start()
+    for i, owner in enumerate(owners):
+        next_turn(owner, lambda i=i: stage(f"stage {i}"))
+    gone = QObject()
+    next_turn(gone, lambda: order.append("of an owner gone"))
+    gone.deleteLater()
+    qtbot.waitUntil(lambda: order.count("tick") > 8 and "stage 2" in order, timeout=5000)
+    beat.stop()
+    stages = [i for i, what in enumerate(order) if what.startswith("stage")]
+    assert [order[i] for i in stages] == ["stage 0", "stage 1", "stage 2"]
+    assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))
+    assert "of an owner gone" not in order
