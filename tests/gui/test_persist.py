@@ -221,3 +221,38 @@ def test_closing_the_window_writes_what_was_set(window, tmp_path, monkeypatch):
     assert flushed == [True]
     assert json.loads(path.read_text())["datasets"] == {"blobs": {"placed": [[2.0, 2.0]]}}
     assert not file_writer.writer_for(path).busy()
+
+
+def test_the_settings_file_is_written_once_changes_pause_and_as_the_store_goes(qtbot, tmp_path,
+                                                                             monkeypatch):
+    """QSettings wrote its file (two flushes to the disk) on the turn after every change, on
+    the GUI thread; the app's store writes it once changes pause, and as it goes. Other
+    stores of the process see a change at once."""
+    import gui.settings as app_settings
+
+    monkeypatch.setattr(app_settings, "SYNC_AFTER_MS", 300)
+    path = tmp_path / "app.ini"
+    store = app_settings.SettingsStore(str(path), QSettings.Format.IniFormat)
+
+    def on_disk() -> str:
+        return path.read_text() if path.exists() else ""
+
+    for k in range(5):  # a slider dragged: a change a turn
+        store.setValue("demo/k", k)
+        qtbot.wait(20)
+    assert "k=4" not in on_disk()
+    assert _store_at(path).value("demo/k") == 4  # (seen at once in the process)
+    qtbot.waitUntil(lambda: "k=4" in on_disk(), timeout=3000)
+
+    store.remove("demo/k")
+    qtbot.wait(20)
+    assert "k=4" in on_disk()
+    qtbot.waitUntil(lambda: "k=" not in on_disk(), timeout=3000)
+
+    store.setValue("demo/name", "moons")
+    del store  # (the window's close: written now)
+    assert "name=moons" in on_disk()
+
+
+def _store_at(path):
+    return QSettings(str(path), QSettings.Format.IniFormat)
