@@ -40,7 +40,7 @@ from gui.memory import MemoryReleaser
 from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
-from gui.tasks import TaskRunner
+from gui.tasks import TaskRunner, next_turn
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
 from gui.window_geometry import available_geometry, first_run_size, fit_to_screen, show_only_current
@@ -271,17 +271,26 @@ class MainWindow(QMainWindow):
         return self.pages.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
 
     def show_page(self, name: str) -> Page:
+        """Show page ``name`` now (made first if need be)."""
         row = page_names().index(name)
-        if self.nav.currentRow() != row:
+        changed = self.nav.currentRow() != row
+        if changed:
             self.nav.setCurrentRow(row)
-        else:
-            self._row_changed(row)
+        if not changed or self._shown_name != name:
+            self._row_changed(row, now=True)
         return self.pages[name]
 
-    def _row_changed(self, row: int) -> None:
+    def _row_changed(self, row: int, now: bool = False) -> None:
         if row < 0:
             return
         name = PAGES[row].name
+        if name not in self.pages and not now:
+            # Chosen in the list: the page is made in this turn and shown in the next (each
+            # ~10 ms; in one turn, with the paint and what the click started, up to 60 ms).
+            self.page(name)
+            next_turn(self, lambda: self.nav.currentRow() == row and self._shown_name != name
+                      and self._row_changed(row, now=True))
+            return
         page = self.page(name)
         self.stack.setCurrentIndex(row)
         if self._shown_name not in (None, name):

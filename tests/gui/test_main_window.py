@@ -253,3 +253,26 @@ def test_the_navigation_shows_every_title_whole_without_scrolling(window):
     nav = window.nav
     assert nav.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     assert nav.sizeHintForColumn(0) <= nav.viewport().width()
+
+
+def test_a_page_chosen_in_the_list_is_made_in_that_turn_and_shown_in_the_next(window, qtbot):
+    """Making a page and showing it (its widgets polished and laid out) were ~10 ms each; in
+    the click's turn, with what the click started, that turn went over 50 ms. A click makes
+    the page; the next turn shows it. The program's show_page still shows it at once."""
+    from PySide6.QtTest import QTest
+
+    nav = window.nav
+    row = page_names().index("dbscan")
+    item = nav.item(row)
+    shown_before = window.stack.currentIndex()
+    QTest.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton,
+                     pos=nav.visualItemRect(item).center())
+    assert "dbscan" in window.pages and nav.currentRow() == row
+    assert window.stack.currentIndex() == shown_before  # (not yet: the next turn)
+    qtbot.waitUntil(lambda: window.stack.currentIndex() == row, timeout=2000)
+    assert window.current_page() is window.pages["dbscan"]
+    assert window.pages["dbscan"].isVisible()
+
+    page = window.show_page("choose-k")  # (a page not made yet, asked for by the program)
+    assert window.stack.currentIndex() == page_names().index("choose-k")
+    assert page.isVisible() and window.current_page() is page
