@@ -52,7 +52,7 @@ class LabellingView(Tab):
         self.bar_names = _bar_names(self._percentile)
         # the charts are made by build_steps (the page opens sooner); render draws on them
         # once they are made
-        self.bar_plot = self.curve_plot = None
+        self.bar_plot = self.curve_plot = self.curve_hand = None
         self._history: tuple = ()
 
         self.charts = charts = QSplitter(Qt.Orientation.Horizontal)
@@ -70,8 +70,9 @@ class LabellingView(Tab):
 
 
     def build_steps(self) -> list:
-        # the two charts, each on its own turn as the page opens (a plot takes ~10-20 ms)
-        return [self._make_bars, self._make_curve]
+        # the two charts, each on its own turns as the page opens (a plot takes ~10-20 ms, and
+        # the curve chart with its legend and curves ~35 ms: in two turns)
+        return [self._make_bars, self._make_curve_plot, self._make_curves]
 
     def _make_bars(self) -> None:
         # horizontal bars: the names fit on the left axis however narrow the chart is
@@ -102,12 +103,18 @@ class LabellingView(Tab):
         self.charts.addWidget(self.bar_plot)
         self._set_bar_ticks(self._percentile)
 
-    def _make_curve(self) -> None:
+    def _make_curve_plot(self) -> None:
         self.curve_plot = make_plot("Active learning", "hand labels", "accuracy",
                                     integer_x=True)
         self.curve_plot.setToolTip("Test accuracy after each round against the number of hand "
                                    "labels: trained on the hand labels alone, and on top of "
                                    "the propagated labels")
+        self.curve_plot.setYRange(0.8, 1.0, padding=0.02)
+        self.curve_plot.setXRange(45, 105, padding=0)
+        self.charts.addWidget(self.curve_plot)
+        self.charts.setSizes([1, 1])  # half each, as when both were made with the page
+
+    def _make_curves(self) -> None:
         self.curve_plot.addLegend(offset=(-10, -10))
         self.curve_hand = self.curve_plot.plot(
             [], [], pen=pg.mkPen(series_hex(0), width=2), symbol="o", symbolSize=7,
@@ -115,14 +122,10 @@ class LabellingView(Tab):
         self.curve_prop = self.curve_plot.plot(
             [], [], pen=pg.mkPen(series_hex(2), width=2), symbol="s", symbolSize=7,
             symbolBrush=series_hex(2), name="+ propagated")
-        self.curve_plot.setYRange(0.8, 1.0, padding=0.02)
-        self.curve_plot.setXRange(45, 105, padding=0)
         self.curve_empty = pg.TextItem("Ask me, label, Retrain:\nthe rounds appear here",
                                        anchor=(0.5, 0.5), color="#777")
         self.curve_empty.setPos(75, 0.9)
         self.curve_plot.addItem(self.curve_empty)
-        self.charts.addWidget(self.curve_plot)
-        self.charts.setSizes([1, 1])  # half each, as when both were made with the page
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self, state: LabellingState) -> None:
@@ -153,7 +156,7 @@ class LabellingView(Tab):
         self.gallery.set_labels(s.hand[idx])
         self.gallery.set_truth(s.split.y_train[idx] if state.check_truth else None)
         self._render_bars(state)
-        if self.curve_plot is not None and s.history != self._history:
+        if self.curve_hand is not None and s.history != self._history:  # (the curves made)
             self._history = s.history
             self._render_curve(s.history)
 
