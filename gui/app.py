@@ -533,7 +533,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/show_code", self.code_dock.isVisible())
-        app_settings.stop_writing()  # (the writes under way end; this one writes what is left)
         self.settings.sync()
         for page in self.pages.values():
             closer = getattr(page, "shutdown", None)

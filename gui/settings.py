@@ -6,11 +6,10 @@ temporary folder); settings are an INI file in the user's config folder.
 
 from __future__ import annotations
 
-import atexit
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, QThread, QTimer
+from PySide6.QtCore import QEvent, QSettings, QStandardPaths, QTimer
 
 ORG = "ClusterLab"
 APP = "ClusterLab"
@@ -45,15 +44,15 @@ SYNC_AFTER_MS = 1000
 
 
 class SettingsStore(QSettings):
-    """QSettings whose file is written on a thread of its own once changes pause.
+    """QSettings that writes its file once changes pause, not on the next turn after each.
 
     QSettings writes on the turn after a change, on the GUI thread: a lock file and a temp
     file, each flushed to the disk (``fdatasync``), then a rename. That took 1-4 ms a time,
-    and 10-40 ms when the disk was busy, in the turn that draws what the change did; calling
-    ``sync`` on a worker would not help, as PySide holds the GIL through it. Here the file is
-    written :data:`SYNC_AFTER_MS` after the last change (a slider's drag writes once, when it
-    ends) by :class:`_Writer`, and as the object goes (the window's close writes at once).
-    Other QSettings objects of the process see a change at once, as before.
+    and 10-30 ms when the disk was busy, in the turn that draws what the change did; a
+    worker thread would not help, as PySide holds the GIL through the whole write. Here the
+    file is written :data:`SYNC_AFTER_MS` after the last change (a drag of a slider writes
+    once, when it ends), and as the object goes (the window's close writes at once). Other
+    QSettings objects of the process see a change at once, as before.
     """
 
     def __init__(self, *args):
@@ -61,7 +60,7 @@ class SettingsStore(QSettings):
         self._sync_timer = QTimer(self)
         self._sync_timer.setSingleShot(True)
         self._sync_timer.setInterval(SYNC_AFTER_MS)
-        self._sync_timer.timeout.connect(self._write)  # (a method: a lambda would keep self)
+        self._sync_timer.timeout.connect(self.sync)
 
     def setValue(self, key: str, value) -> None:  # noqa: N802 - Qt's name
         super().setValue(key, value)
@@ -71,64 +70,12 @@ class SettingsStore(QSettings):
         super().remove(key)
         self._sync_timer.start()
 
-    def _write(self) -> None:
-        _writer().write(self.fileName())
-
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.UpdateRequest:  # (QSettings' write on the next turn)
             if not self._sync_timer.isActive():
                 self._sync_timer.start()  # (a change made past setValue/remove: e.g. clear)
             return True
         return super().event(event)
-
-
-class _Writer:
-    """A thread that writes settings files without the GIL: a plain QSettings per file lives
-    there, and an UpdateRequest posted to it makes Qt's own event loop (C++, no Python) write
-    the changes every QSettings of the process made to that file."""
-
-    def __init__(self):
-        self.thread = QThread()
-        self.thread.setObjectName("clusterlab-settings")
-        self.thread.start()  # (QThread.run: Qt's event loop)
-        self.stores: dict[str, QSettings] = {}
-
-    def write(self, file_name: str) -> None:
-        store = self.stores.get(file_name)
-        if store is None:
-            store = self.stores[file_name] = QSettings(file_name, QSettings.Format.IniFormat)
-            store.moveToThread(self.thread)
-        QCoreApplication.postEvent(store, QEvent(QEvent.Type.UpdateRequest))
-
-    def stop(self) -> None:
-        """Let the writes under way end, and the thread (its stores are deleted there)."""
-        for store in self.stores.values():
-            store.deleteLater()
-        self.stores.clear()
-        self.thread.quit()
-        self.thread.wait()
-
-
-_the_writer: _Writer | None = None
-
-
-def _writer() -> _Writer:
-    global _the_writer
-    if _the_writer is None:
-        _the_writer = _Writer()
-    return _the_writer
-
-
-def stop_writing() -> None:
-    """Stop the settings' writer thread (the window as it closes, and at exit): what was
-    not written yet is written by the store's ``sync`` or as it goes."""
-    global _the_writer
-    if _the_writer is not None:
-        _the_writer.stop()
-        _the_writer = None
-
-
-atexit.register(stop_writing)
 
 
 def settings() -> QSettings:
