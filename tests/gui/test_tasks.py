@@ -269,3 +269,35 @@ def test_stages_of_different_chains_take_a_turn_each(qtbot):
     assert [order[i] for i in stages] == ["stage 0", "stage 1", "stage 2"]
     assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))
     assert "of an owner gone" not in order
+
+
+def test_results_that_arrive_together_are_drawn_a_turn_each(qtbot, runner):
+    """Several tasks that end together (a tab's views, each with its regions) had their
+    results drawn, and painted, in one pass of the event loop: 50-60 ms. Each result is
+    delivered on a turn of its own; a due timer (input, painting) runs in between."""
+    import time
+
+    from PySide6.QtCore import Qt, QTimer
+
+    go = threading.Event()
+    order: list[str] = []
+    beat = QTimer()
+    beat.setTimerType(Qt.TimerType.PreciseTimer)
+    beat.setInterval(2)
+    beat.timeout.connect(lambda: order.append("tick"))
+
+    def drawn(name: str) -> None:
+        order.append(name)
+        time.sleep(0.004)  # drawing it: the heartbeat is due when it ends
+
+    for name in ("a", "b", "c"):
+        runner.submit(lambda n=name: (go.wait(5.0), n)[1], key=f"view {name}",
+                      on_result=drawn)
+    qtbot.wait(50)  # all three waiting at the gate, then let go together
+    beat.start()
+    go.set()
+    qtbot.waitUntil(lambda: all(n in order for n in "abc") and not runner.busy, timeout=5000)
+    beat.stop()
+    results = [i for i, what in enumerate(order) if what != "tick"]
+    assert sorted(order[i] for i in results) == ["a", "b", "c"]
+    assert all("tick" in order[a + 1:b] for a, b in zip(results, results[1:]))
