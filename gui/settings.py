@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QSettings, QStandardPaths, QTimer
 
 ORG = "ClusterLab"
 APP = "ClusterLab"
@@ -64,10 +64,15 @@ class SettingsStore(QSettings):
 
     def setValue(self, key: str, value) -> None:  # noqa: N802 - Qt's name
         super().setValue(key, value)
-        self._sync_timer.start()
+        self._sync_soon()
 
     def remove(self, key: str) -> None:
         super().remove(key)
+        self._sync_soon()
+
+    def _sync_soon(self) -> None:
+        if QAbstractEventDispatcher.instance() is None:  # (the app has gone: written as the
+            return  # store goes)
         self._sync_timer.start()
 
     def event(self, event: QEvent) -> bool:

@@ -190,18 +190,14 @@ def test_inline_error_goes_to_on_error(qtbot, runner):
 def test_stages_on_next_turns_let_due_timers_run_in_between(qtbot):
     """A chain of stages (a page drawing a result a part at a time) leaves the event loop
     between parts: a timer that is due (input, a heartbeat) runs before the next part."""
-    import time
 
-    from PySide6.QtCore import QObject, Qt, QTimer
+    from PySide6.QtCore import QObject
 
     from gui.tasks import next_turn
 
     owner = QObject()
     order: list[str] = []
-    beat = QTimer()
-    beat.setTimerType(Qt.TimerType.PreciseTimer)
-    beat.setInterval(2)
-    beat.timeout.connect(lambda: order.append("tick"))
+    beat = _heartbeat(order)
 
     def stage(i: int) -> None:
         order.append("stage")
@@ -213,8 +209,7 @@ def test_stages_on_next_turns_let_due_timers_run_in_between(qtbot):
     next_turn(owner, lambda: stage(1))
     qtbot.waitUntil(lambda: order.count("stage") == 6, timeout=5000)
     beat.stop()
-    stages = [i for i, what in enumerate(order) if what == "stage"]
-    assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))
+    assert _ticks_between(order, [i for i, what in enumerate(order) if what == "stage"])
 
 
 def test_what_a_task_was_given_is_let_go_on_the_gui_thread(qtbot, runner):
@@ -240,18 +235,14 @@ def test_stages_of_different_chains_take_a_turn_each(qtbot):
     """Stages asked for in the same turn by different owners (a page's opening steps, its
     tab's, a preview) ran in the same pass of the event loop, each on a timer of its own:
     30-50 ms in one turn. They wait in one queue and run one a turn, in order."""
-    import time
 
-    from PySide6.QtCore import QObject, Qt, QTimer
+    from PySide6.QtCore import QObject
 
     from gui.tasks import next_turn
 
     owners = [QObject(), QObject(), QObject()]
     order: list[str] = []
-    beat = QTimer()
-    beat.setTimerType(Qt.TimerType.PreciseTimer)
-    beat.setInterval(2)
-    beat.timeout.connect(lambda: order.append("tick"))
+    beat = _heartbeat(order)
 
     def stage(name: str) -> None:
         order.append(name)
@@ -267,7 +258,7 @@ def test_stages_of_different_chains_take_a_turn_each(qtbot):
     beat.stop()
     stages = [i for i, what in enumerate(order) if what.startswith("stage")]
     assert [order[i] for i in stages] == ["stage 0", "stage 1", "stage 2"]
-    assert all("tick" in order[a + 1:b] for a, b in zip(stages, stages[1:]))
+    assert _ticks_between(order, stages)
     assert "of an owner gone" not in order
 
 
@@ -275,16 +266,10 @@ def test_results_that_arrive_together_are_drawn_a_turn_each(qtbot, runner):
     """Several tasks that end together (a tab's views, each with its regions) had their
     results drawn, and painted, in one pass of the event loop: 50-60 ms. Each result is
     delivered on a turn of its own; a due timer (input, painting) runs in between."""
-    import time
-
-    from PySide6.QtCore import Qt, QTimer
 
     go = threading.Event()
     order: list[str] = []
-    beat = QTimer()
-    beat.setTimerType(Qt.TimerType.PreciseTimer)
-    beat.setInterval(2)
-    beat.timeout.connect(lambda: order.append("tick"))
+    beat = _heartbeat(order)
 
     def drawn(name: str) -> None:
         order.append(name)
@@ -300,4 +285,18 @@ def test_results_that_arrive_together_are_drawn_a_turn_each(qtbot, runner):
     beat.stop()
     results = [i for i, what in enumerate(order) if what != "tick"]
     assert sorted(order[i] for i in results) == ["a", "b", "c"]
-    assert all("tick" in order[a + 1:b] for a, b in zip(results, results[1:]))
+    assert _ticks_between(order, results)
+
+
+def _heartbeat(order: list[str]) -> QTimer:
+    """A 2 ms timer that notes "tick" in ``order`` (input or painting that is due)."""
+    beat = QTimer()
+    beat.setTimerType(Qt.TimerType.PreciseTimer)
+    beat.setInterval(2)
+    beat.timeout.connect(lambda: order.append("tick"))
+    return beat
+
+
+def _ticks_between(order: list[str], positions: list[int]) -> bool:
+    """The heartbeat ran between each two of the entries of ``order`` at ``positions``."""
+    return all("tick" in order[a + 1:b] for a, b in zip(positions, positions[1:]))
