@@ -48,7 +48,7 @@ class SettingsStore(QSettings):
 
     QSettings writes on the turn after a change, on the GUI thread: a lock file and a temp
     file, each flushed to the disk (``fdatasync``), then a rename. That took 1-4 ms a time,
-    and 10-30 ms when the disk was busy, in the turn that draws what the change did; a
+    and 10-40 ms when the disk was busy, in the turn that draws what the change did; a
     worker thread would not help, as PySide holds the GIL through the whole write. Here the
     file is written :data:`SYNC_AFTER_MS` after the last change (a drag of a slider writes
     once, when it ends), and as the object goes (the window's close writes at once). Other
