@@ -467,18 +467,11 @@ def _driver_class(drivers, page: str):
 def _click_page(window, name: str) -> None:
     """Open page ``name`` as a person does: a click on its entry in the navigation list
     (the window makes the page in that turn and starts its work in the next)."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
+    from tests.gui.drivers import click_page_entry
 
-    from gui.pages import page_names
-
-    nav = window.nav
-    item = nav.item(page_names().index(name))
-    nav.scrollToItem(item)
-    QTest.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton,
-                     pos=nav.visualItemRect(item).center())
+    click_page_entry(window, name)
     if name not in window.pages:
-        raise RuntimeError(f"a click on '{item.text()}' did not open the page")
+        raise RuntimeError(f"a click on the entry of '{name}' did not open the page")
 
 
 def _somewhere(driver):

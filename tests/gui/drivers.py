@@ -48,6 +48,20 @@ def open_window(qtbot, first_visit: bool = False, size: tuple[int, int] = (1320,
     return win
 
 
+def click_page_entry(window, name: str) -> None:
+    """Choose page ``name`` as a person does: a click on its entry in the window's page list
+    (the window makes the page in that turn and shows it in the next)."""
+    from PySide6.QtTest import QTest
+
+    from gui.pages import page_names
+
+    nav = window.nav
+    item = nav.item(page_names().index(name))
+    nav.scrollToItem(item)
+    QTest.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton,
+                     pos=nav.visualItemRect(item).center())
+
+
 class PageDriver:
     """What every driver can do: wait for results and idle, read code and exports."""
 

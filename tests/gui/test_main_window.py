@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
 from gui.pages import page_names
-from tests.gui.drivers import DataDriver
+from tests.gui.drivers import DataDriver, click_page_entry
 
 
 def test_data_page_shows_the_chapters_blobs(window, open_page, qtbot):
@@ -259,14 +259,10 @@ def test_a_page_chosen_in_the_list_is_made_in_that_turn_and_shown_in_the_next(wi
     """Making a page and showing it (its widgets polished and laid out) were ~10 ms each; in
     the click's turn, with what the click started, that turn went over 50 ms. A click makes
     the page; the next turn shows it. The program's show_page still shows it at once."""
-    from PySide6.QtTest import QTest
-
     nav = window.nav
     row = page_names().index("dbscan")
-    item = nav.item(row)
     shown_before = window.stack.currentIndex()
-    QTest.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton,
-                     pos=nav.visualItemRect(item).center())
+    click_page_entry(window, "dbscan")
     assert "dbscan" in window.pages and nav.currentRow() == row
     assert window.stack.currentIndex() == shown_before  # (not yet: the next turn)
     qtbot.waitUntil(lambda: window.stack.currentIndex() == row, timeout=2000)
