@@ -195,3 +195,37 @@ def test_the_labelling_charts_made_after_the_page_show_its_state(window, open_pa
     random_labels = d.results_shown()[0]
     assert 0.5 < random_labels < 1.0  # the bar of 50 random labels, computed with the digits
     assert d.bar_texts()[0] == f"{random_labels:.4f}" and d.bar_names()[3] == "partial 25%"
+
+
+def test_the_iterations_plots_made_a_turn_each_do_not_resize_those_already_made(
+        window, open_page, qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    from tests.gui.drivers import KMeansDriver
+
+    class Sizes(QObject):
+        """Each view's sizes, as it is resized."""
+
+        def __init__(self):
+            super().__init__()
+            self.seen: dict[int, list[tuple[int, int]]] = {}
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Resize:
+                self.seen.setdefault(id(obj), []).append((event.size().width(),
+                                                          event.size().height()))
+            return False
+
+    km = KMeansDriver.open(open_page, qtbot)
+    km.wait_idle()
+    tab = km.page.iterations
+    sizes = Sizes()
+    tab.was_built.connect(lambda: tab.views and tab.views[-1].installEventFilter(sizes))
+    km.chapter_figure()
+    qtbot.waitUntil(lambda: len(tab.views) == 6 and not tab.pending(), timeout=10_000)
+    # a view is sized at most once after it is made, as it is shown in its cell: the grid
+    # never re-lays out as the next ones are made
+    assert all(len(s) <= 1 for s in sizes.seen.values()), sizes.seen
+    w, h = tab.views[0].width(), tab.views[0].height()
+    assert w > 100 and h > 100
+    assert all(abs(v.width() - w) <= 1 and abs(v.height() - h) <= 1 for v in tab.views)

@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout
 
 from gui.pages.base import info_label
 from gui.pages.kmeans import snippets
 from gui.pages.kmeans.state import KMeansState
 from gui.pages.kmeans.tabs import LazyTab
+from gui.widgets.cell import Cell
 from gui.widgets.cluster_view import ClusterView
 
 TITLES = ["Update centroids (initially randomly)", "Label the instances",
@@ -31,15 +32,14 @@ class IterationsTab(LazyTab):
         self.grid.setContentsMargins(2, 2, 2, 2)
         self.grid.setSpacing(2)
         self.views: list[ClusterView] = []
-        # Every cell is held from the start by a placeholder the view later takes the place
-        # of: the grid never re-lays out, so the views already drawn are not painted again
-        # each time one more is made.
-        self._placeholders: list[QWidget] = []
+        # Every view is put in a cell made from the start, outside the grid's layout: the
+        # grid never re-lays out, so the views already drawn are not resized and painted
+        # again each time one more is made.
+        self._cells: list[Cell] = []
         for j in range(len(TITLES)):
-            holder = QWidget()
-            holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            self.grid.addWidget(holder, j // 2, j % 2)
-            self._placeholders.append(holder)
+            cell = Cell()
+            self.grid.addWidget(cell, j // 2, j % 2)
+            self._cells.append(cell)
         for row in range(3):
             self.grid.setRowStretch(row, 1)
         for col in range(2):
@@ -62,10 +62,7 @@ class IterationsTab(LazyTab):
             j = len(self.views)
             v = ClusterView(title=TITLES[j], centroid_size=14)
             v.plotItem.setTitle(TITLES[j], size="8pt")
-            holder = self._placeholders[j]
-            v.setMinimumSize(holder.minimumSize())
-            self.grid.replaceWidget(holder, v)
-            holder.deleteLater()
+            self._cells[j].put(v)
             self.views.append(v)
             self.was_built.emit()  # the page wires the new view's decision regions
         return self.views[i]
