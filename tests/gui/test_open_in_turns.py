@@ -197,11 +197,10 @@ def test_the_labelling_charts_made_after_the_page_show_its_state(window, open_pa
     assert d.bar_texts()[0] == f"{random_labels:.4f}" and d.bar_names()[3] == "partial 25%"
 
 
-def test_the_iterations_plots_made_a_turn_each_do_not_resize_those_already_made(
-        window, open_page, qtbot):
+def test_the_iterations_plots_made_a_turn_each_do_not_resize_those_already_made(qtbot):
     from PySide6.QtCore import QEvent, QObject
 
-    from tests.gui.drivers import KMeansDriver
+    from tests.gui.drivers import KMeansDriver, open_window
 
     class Sizes(QObject):
         """Each view's sizes, as it is resized."""
@@ -216,16 +215,34 @@ def test_the_iterations_plots_made_a_turn_each_do_not_resize_those_already_made(
                                                           event.size().height()))
             return False
 
-    km = KMeansDriver.open(open_page, qtbot)
+    # (the window of a laptop, where the caption of the figure wraps)
+    window = open_window(qtbot, size=(1280, 720))
+    km = KMeansDriver(window.show_page("kmeans"), qtbot)
     km.wait_idle()
     tab = km.page.iterations
     sizes = Sizes()
-    tab.was_built.connect(lambda: tab.views and tab.views[-1].installEventFilter(sizes))
+    def made() -> None:
+        if tab.views:
+            view = tab.views[-1]
+            sizes.seen[id(view)] = [(view.width(), view.height())]
+            view.installEventFilter(sizes)
+
+    tab.was_built.connect(made)
     km.chapter_figure()
     qtbot.waitUntil(lambda: len(tab.views) == 6 and not tab.pending(), timeout=10_000)
-    # a view is sized at most once after it is made, as it is shown in its cell: the grid
-    # never re-lays out as the next ones are made
-    assert all(len(s) <= 1 for s in sizes.seen.values()), sizes.seen
+    # a view is sized once, as it is put in its cell: the grid never re-lays out as the next
+    # ones are made and the figure's caption is written
+    assert len(sizes.seen) == 6 and all(len(s) == 1 for s in sizes.seen.values()), sizes.seen
     w, h = tab.views[0].width(), tab.views[0].height()
     assert w > 100 and h > 100
     assert all(abs(v.width() - w) <= 1 and abs(v.height() - h) <= 1 for v in tab.views)
+    # nor does the caption's text, longer or shorter, resize them
+    sizes.seen.clear()
+    caption = km.iterations_caption()
+    km.set_init("k-means++")
+    km.fit()
+    qtbot.waitUntil(lambda: km.iterations_caption() != caption and not tab.pending(),
+                    timeout=10_000)
+    km.wait_idle()
+    assert "init='k-means++'" in km.iterations_caption()
+    assert sizes.seen == {}

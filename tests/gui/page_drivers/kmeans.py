@@ -365,6 +365,9 @@ class KMeansDriver(PageDriver):
         self._click(self.page.variability.button)
         self.wait_idle()
 
+    def iterations_caption(self) -> str:
+        return self.page.iterations.caption.text() if self.page.iterations.built else ""
+
     def variability_caption(self) -> str:
         return self.page.variability.caption.text() if self.page.variability.built else ""
 

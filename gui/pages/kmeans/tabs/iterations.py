@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtWidgets import QGridLayout, QSizePolicy
 
 from gui.pages.base import info_label
 from gui.pages.kmeans import snippets
@@ -20,6 +20,17 @@ TITLES = ["Update centroids (initially randomly)", "Label the instances",
           "Update the centroids", "Label the instances"]
 # (regions of iteration, centroids of iteration, centroid style) of each panel
 PLAN = [(None, 1, "red"), (1, 1, None), (1, 2, None), (2, 2, None), (2, 3, None), (3, 3, None)]
+
+
+def _caption(how: str, note: str) -> str:
+    return (f"The first three iterations from the current initialisation ({how}){note}: left, "
+            "the centroids move to the mean of their points; right, the points are relabelled "
+            "by the nearest centroid.")
+
+
+#: the longest the caption can be: it is given this text's height whatever it says
+LONGEST_CAPTION = _caption("init='k-means++', random_state=2147483647",
+                           " (converged after 2 iterations)")
 
 
 class IterationsTab(LazyTab):
@@ -44,7 +55,12 @@ class IterationsTab(LazyTab):
             self.grid.setRowStretch(row, 1)
         for col in range(2):
             self.grid.setColumnStretch(col, 1)
-        self.caption = info_label("")
+        # The caption keeps the height of the longest it can be (see resizeEvent): its height
+        # changing with its text would lay the grid out again, resizing and repainting all six
+        # views in one turn.
+        self.caption = info_label(_caption("computing…", ""))
+        self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._fit_caption(self.width())
         self.grid.addWidget(self.caption, 3, 0, 1, 2)
         self._drawn = None
         # The views to make and panels to draw, one per turn of the event loop (its own
@@ -56,6 +72,19 @@ class IterationsTab(LazyTab):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._next_panel_step)
         self._timer.start()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.built:
+            self._fit_caption(event.size().width())
+        super().resizeEvent(event)
+
+    def _fit_caption(self, width: int) -> None:
+        m = self.grid.contentsMargins()
+        box = QRect(0, 0, max(width - m.left() - m.right(), 50), 10_000)
+        need = self.caption.fontMetrics().boundingRect(
+            box, Qt.TextFlag.TextWordWrap, LONGEST_CAPTION).height()
+        if need != self.caption.height():
+            self.caption.setFixedHeight(need)
 
     def _view(self, i: int) -> ClusterView:
         while len(self.views) <= i:
@@ -109,10 +138,7 @@ class IterationsTab(LazyTab):
         how = (f"init='{p.init}', random_state={p.random_state}"
                if p is not None and p.init != "hand" else "the placed init")
         note = "" if n >= 3 else f" (converged after {n} iteration{'s' if n != 1 else ''})"
-        self.caption.setText(
-            f"The first three iterations from the current initialisation ({how}){note}: left, "
-            "the centroids move to the mean of their points; right, the points are relabelled "
-            "by the nearest centroid.")
+        self.caption.setText(_caption(how, note))
         # A new figure replaces what is left of the last one (views not made yet are made).
         # (a view not made yet is made in a turn of its own: making it and filling it with
         # the points in the same turn held the GUI thread ~100 ms)
