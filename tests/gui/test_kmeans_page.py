@@ -123,6 +123,22 @@ def test_step_back_reset_match_kmeans_iterations(km, window):
     assert ns["kmeans_iter"].inertia_ == pytest.approx(km.frame_inertia(), rel=1e-9)
 
 
+def test_the_inertia_plot_is_drawn_when_what_it_shows_changes(km, window):
+    set_params(km, k=5, init="random", n_init=1, seed=5)
+    height = km.inertia_plot_height()
+    changes = km.count_inertia_plot_changes()
+    km.page.refresh()  # as every result of a tab does: the same curve is not set again
+    km.wait_idle()
+    assert changes == []
+    km.back()
+    assert changes  # the dot moved
+    xs, ys = km.inertia_curve()
+    (x0, x1), (y0, y1) = km.inertia_plot_range()  # the whole curve is in view
+    assert x0 < 0 and x1 > xs[-1] and y0 < ys.min() and y1 > ys.max()
+    km.set_dataset("moons")  # a description of other lines above it: the plot keeps its height
+    assert km.inertia_plot_height() == height
+
+
 def test_keyboard_shortcuts_step_back_and_play(km, window):
     set_params(km, init="random", n_init=1, seed=5)
     km.reset()

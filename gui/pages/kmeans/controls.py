@@ -16,6 +16,10 @@ from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 from gui.widgets.wrapping_label import reserve_lines
 
+#: pixels: the inertia plot's height in the side panel (it was 130-150, and 150 at every
+#: window size)
+INERTIA_PLOT_HEIGHT = 150
+
 
 class Controls:
     """Builds the side panel (``self.widget``) and renders the state's numbers into it."""
@@ -96,9 +100,11 @@ class Controls:
         # the inertia plot: made by make_inertia_plot (on a turn of its own as the page
         # opens); its room is held meanwhile, so nothing moves when it comes
         self.inertia_plot = None
+        self._inertia_drawn: tuple | None = None  # (history, iteration, inertia) on the plot
         self._inertia_room = QWidget()
-        self._inertia_room.setMinimumHeight(130)
-        self._inertia_room.setMaximumHeight(150)
+        # of one height: a text changing its lines above it (the data's description, the
+        # "Full data" group coming and going) would otherwise resize and redraw the plot
+        self._inertia_room.setFixedHeight(INERTIA_PLOT_HEIGHT)
         QVBoxLayout(self._inertia_room).setContentsMargins(0, 0, 0, 0)
         sform.addRow(self._inertia_room)
         self.figure_button = QPushButton("Chapter's figure: iterations 1–3")
@@ -115,8 +121,7 @@ class Controls:
         if self.inertia_plot is not None:
             return
         self.inertia_plot = make_plot(None, "iteration", "inertia", integer_x=True)
-        self.inertia_plot.setMinimumHeight(130)
-        self.inertia_plot.setMaximumHeight(150)
+        self.inertia_plot.setFixedHeight(INERTIA_PLOT_HEIGHT)
         self.inertia_plot.setToolTip("Inertia after every iteration; the dot is the one shown.")
         self.inertia_curve = self.inertia_plot.plot([], [], pen=pg.mkPen(series_hex(0), width=2),
                                                     symbol="o", symbolSize=4,
@@ -124,6 +129,7 @@ class Controls:
         self.inertia_now = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(214, 39, 40),
                                               pen=pg.mkPen("k"))
         self.inertia_plot.addItem(self.inertia_now)
+        self.inertia_plot.plotItem.vb.disableAutoRange()  # (see _draw_inertia)
         self._inertia_room.layout().addWidget(self.inertia_plot)
 
     def tooltipped(self) -> list:
@@ -168,7 +174,8 @@ class Controls:
             self.iter_label.setText("")
             for b in buttons:
                 b.setEnabled(False)
-            if self.inertia_plot is not None:
+            if self.inertia_plot is not None and self._inertia_drawn is not None:
+                self._inertia_drawn = None
                 self.inertia_curve.setData([], [])
                 self.inertia_now.setData([], [])
             return
@@ -193,8 +200,22 @@ class Controls:
                          f"{unit}{'s' if f.n_iter != 1 else ''}</b></span>")
         self.iter_label.setText("<br>".join(lines))
         if self.inertia_plot is not None:  # (drawn once made: make_inertia_plot)
-            self.inertia_curve.setData(np.arange(len(f.history_inertia)), f.history_inertia)
-            self.inertia_now.setData([f.iteration], [f.inertia])
+            self._draw_inertia(np.asarray(f.history_inertia, float), f.iteration, f.inertia)
+
+    def _draw_inertia(self, history: np.ndarray, iteration: int, inertia: float) -> None:
+        # Drawn only when it changed: the page is refreshed by every result of its tabs, and
+        # new data (even the same) repaints the plot, in the same pass as those results.
+        drawn = self._inertia_drawn
+        if (drawn is not None and drawn[1:] == (iteration, inertia)
+                and np.array_equal(drawn[0], history)):
+            return
+        self._inertia_drawn = (history, iteration, inertia)
+        self.inertia_curve.setData(np.arange(len(history)), history)
+        self.inertia_now.setData([iteration], [inertia])
+        # The range is set once here, not kept by auto-range: that re-ranged at each paint
+        # (the axis widths moving the view box) and had the plot painted again and again in
+        # one turn.
+        self.inertia_plot.plotItem.vb.autoRange()
 
     def _render_result(self, state: KMeansState) -> None:
         if state.status.get("fit") == "running":

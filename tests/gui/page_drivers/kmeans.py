@@ -187,6 +187,21 @@ class KMeansDriver(PageDriver):
     def inertia_curve(self):
         return self._c.inertia_curve.getData()
 
+    def inertia_plot_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The inertia plot's visible (x, y) ranges."""
+        (x0, x1), (y0, y1) = self._c.inertia_plot.plotItem.vb.viewRange()
+        return (x0, x1), (y0, y1)
+
+    def inertia_plot_height(self) -> int:
+        return self._c.inertia_plot.height()
+
+    def count_inertia_plot_changes(self) -> list:
+        """A list that gets an entry each time the inertia curve or its dot is set."""
+        changes: list = []
+        self._c.inertia_curve.sigPlotChanged.connect(lambda *a: changes.append("curve"))
+        self._c.inertia_now.sigPlotChanged.connect(lambda *a: changes.append("dot"))
+        return changes
+
     def points_shown(self) -> np.ndarray:
         return self.view.points()
 
