@@ -2,7 +2,9 @@
 the index canvases of six views of the same million points (the K-Means figure of
 iterations' panels), shared (gui/widgets/canvases.py) vs made once per view; making the six
 plots of that figure, their view boxes' menus made when first asked for
-(gui/widgets/plot_pool.py) vs pyqtgraph's ``PlotItem()``; and cold start to the first painted
+(gui/widgets/plot_pool.py) vs pyqtgraph's ``PlotItem()``; a million points rasterised in
+blocks vs one numpy call over all of them (and how long a heartbeat thread waits meanwhile);
+and cold start to the first painted
 window, ours vs importing scikit-learn at start-up.
 
     python bench/bench_render.py            # N = 10 000, 100 000, 1 000 000
@@ -131,6 +133,63 @@ def shared_canvases(repeats: int, views: int = 6, n: int = 1_000_000) -> None:
     canvases.forget()
 
 
+def raster_blocks(repeats: int, n: int = 1_000_000) -> None:
+    """One index canvas of a million points, rasterised in blocks of ``RASTER_BLOCK`` points
+    (ours) vs one numpy call per step over all of them; and, while a worker thread makes
+    canvases, the longest a 1 ms heartbeat on another thread waited (the GIL, as the GUI
+    thread would)."""
+    import threading
+
+    from gui.widgets import scatter
+
+    xy = np.random.default_rng(0).normal(size=(n, 2))
+    block = scatter.RASTER_BLOCK
+
+    def make(block_size: int):
+        def run():
+            scatter.RASTER_BLOCK = block_size
+            try:
+                return scatter.rasterize_indices(xy[:, 0], xy[:, 1], (-4.0, 4.0), (-4.0, 4.0),
+                                                 600, 500, 1)
+            finally:
+                scatter.RASTER_BLOCK = block
+        return run
+
+    ours, baseline = make(block), make(n)
+    same = np.array_equal(ours(), baseline())
+    row(f"rasterising {n:,} points (same canvas: {same})", median_time(ours, repeats),
+        median_time(baseline, repeats))
+
+    def longest_wait(fn) -> float:
+        waits: list[float] = []
+        done = threading.Event()
+
+        def heartbeat():
+            last = time.perf_counter()
+            while not done.is_set():
+                time.sleep(0.001)
+                now = time.perf_counter()
+                waits.append(now - last - 0.001)
+                last = now
+
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)  # as the window sets it (gui.app.SWITCH_INTERVAL_S)
+        beat = threading.Thread(target=heartbeat)
+        beat.start()
+        try:
+            worker = threading.Thread(target=lambda: [fn() for _ in range(repeats * 2)])
+            worker.start()
+            worker.join()
+        finally:
+            done.set()
+            beat.join()
+            sys.setswitchinterval(previous)
+        return max(waits)
+
+    row("  longest heartbeat wait while a worker rasterises", longest_wait(ours),
+        longest_wait(baseline))
+
+
 def plot_making(repeats: int, plots: int = 6) -> None:
     """The plots of a page made at once (the figure of iterations' six panels): what the pool's
     idle turns, or a page with an empty stock, spend on the GUI thread. Ours and the baseline
@@ -169,6 +228,7 @@ def main() -> None:
     print("ClusterLab scatter view vs stock ScatterPlotItem with per-point brushes")
     frame_times(args.size, args.repeats, lambda n: 1 if n >= 500_000 else 3)
     shared_canvases(3)
+    raster_blocks(args.repeats)
     plot_making(args.repeats)
     ours = statistics.median(startup_time(False) for _ in range(args.startup_runs))
     base = statistics.median(startup_time(True) for _ in range(args.startup_runs))

@@ -29,6 +29,8 @@ from gui.widgets.palette import colors_for_labels, pastel
 from gui.widgets.plot_pool import plot_item
 
 RASTER_THRESHOLD = 5_000
+#: Points rasterised by one numpy call at a time (:func:`rasterize_indices`).
+RASTER_BLOCK = 1 << 16
 #: From this many points on, a view whose page does not make its canvases itself
 #: (``async_raster_from``) has them made by :attr:`ScatterView.raster_runner` off the GUI
 #: thread (rasterising a million points takes 40-90 ms, 150,000 points 5-10 ms: with the
@@ -60,22 +62,21 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
     (x0, x1), (y0, y1) = x_range, y_range
     sx = width / (x1 - x0) if x1 > x0 else 0.0
     sy = height / (y1 - y0) if y1 > y0 else 0.0
-    px = np.subtract(x, x0)  # in place from here: a million points, few temporaries
-    px *= sx
-    np.floor(px, out=px)
-    py = np.subtract(y, y0)
-    py *= sy
-    np.floor(py, out=py)
-    inside = (px >= -radius) & (px < width + radius) & (py >= -radius) & (py < height + radius)
-    idx = np.flatnonzero(inside) if not inside.all() else None
-    if idx is not None:
-        px, py = px[idx], py[idx]
-    else:
-        idx = np.arange(x.size)
-    px = px.astype(np.int64)
-    py = py.astype(np.int64)
-    ok = (px >= 0) & (px < width) & (py >= 0) & (py < height)
-    canvas[py[ok] * width + px[ok]] = idx[ok]
+    # The points go in blocks, in order (a later point is drawn over an earlier one): a
+    # call over a million points held a worker the GIL long enough to hold up the window.
+    for start in range(0, x.size, RASTER_BLOCK):
+        px = np.subtract(x[start:start + RASTER_BLOCK], x0)  # in place from here
+        px *= sx
+        np.floor(px, out=px)
+        py = np.subtract(y[start:start + RASTER_BLOCK], y0)
+        py *= sy
+        np.floor(py, out=py)
+        on = np.flatnonzero((px >= 0) & (px < width) & (py >= 0) & (py < height))
+        cells = py[on].astype(np.int64)
+        cells *= width
+        cells += px[on].astype(np.int64)
+        on += start
+        canvas[cells] = on
     img = canvas.reshape(height, width)
     if radius > 0:
         # Grow each point into a small disc, only into pixels no point covers.
