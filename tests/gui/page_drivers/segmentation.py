@@ -217,6 +217,10 @@ class SegmentationDriver(PageDriver):
     def hover(self, x: float, y: float) -> str:
         """Move the mouse over pixel (x, y) of the original; the text under the views."""
         view = self._tab.original_panel.view
+        # as a person would: over the picture once it is laid out on screen (a new image's
+        # panels are arranged, and their ranges set, over the turns after its result)
+        self.qtbot.waitUntil(lambda: view.sceneBoundingRect().contains(
+            view.mapViewToScene(QPointF(x, y))), timeout=TIMEOUT_MS)
         self._tab.side.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(x, y)))
         return self._tab.hover_label.text()
 
