@@ -130,6 +130,10 @@ class Controls:
                                               pen=pg.mkPen("k"))
         self.inertia_plot.addItem(self.inertia_now)
         self.inertia_plot.plotItem.vb.disableAutoRange()  # (see _draw_inertia)
+        # Its numbers' room grows, and does not shrink back: emptied while a fit runs, then
+        # drawn again, its axis narrowed and widened, and every change of width laid the
+        # plot out and painted it again.
+        self.inertia_plot.plotItem.getAxis("left").setStyle(autoReduceTextSpace=False)
         self._inertia_room.layout().addWidget(self.inertia_plot)
 
     def tooltipped(self) -> list:
