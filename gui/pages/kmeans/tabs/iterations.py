@@ -58,7 +58,7 @@ class IterationsTab(LazyTab):
         # The caption keeps the height of the longest it can be (see resizeEvent): its height
         # changing with its text would lay the grid out again, resizing and repainting all six
         # views in one turn.
-        self.caption = info_label(_caption("computing…", ""))
+        self.caption = info_label(_caption("drawn once the model is fitted", ""))
         self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._fit_caption(self.width())
         self.grid.addWidget(self.caption, 3, 0, 1, 2)
@@ -83,7 +83,7 @@ class IterationsTab(LazyTab):
         box = QRect(0, 0, max(width - m.left() - m.right(), 50), 10_000)
         need = self.caption.fontMetrics().boundingRect(
             box, Qt.TextFlag.TextWordWrap, LONGEST_CAPTION).height()
-        if need != self.caption.height():
+        if need != self.caption.maximumHeight():
             self.caption.setFixedHeight(need)
 
     def _view(self, i: int) -> ClusterView:
