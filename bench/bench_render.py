@@ -4,8 +4,7 @@ iterations' panels), shared (gui/widgets/canvases.py) vs made once per view; mak
 plots of that figure, their view boxes' menus made when first asked for
 (gui/widgets/plot_pool.py) vs pyqtgraph's ``PlotItem()``; a million points rasterised in
 blocks vs one numpy call over all of them (and how long a heartbeat thread waits meanwhile);
-and cold start to the first painted
-window, ours vs importing scikit-learn at start-up.
+and cold start to the first painted window, ours vs importing scikit-learn at start-up.
 
     python bench/bench_render.py            # N = 10 000, 100 000, 1 000 000
     python bench/bench_render.py --size 200000

@@ -25,9 +25,6 @@ class Cell(QWidget):
         widget.setGeometry(self.rect())
         widget.show()
 
-    def widget(self) -> QWidget | None:
-        return self._widget
-
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self._widget is not None:
             self._widget.setGeometry(self.rect())

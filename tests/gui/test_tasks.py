@@ -190,7 +190,6 @@ def test_inline_error_goes_to_on_error(qtbot, runner):
 def test_stages_on_next_turns_let_due_timers_run_in_between(qtbot):
     """A chain of stages (a page drawing a result a part at a time) leaves the event loop
     between parts: a timer that is due (input, a heartbeat) runs before the next part."""
-
     from PySide6.QtCore import QObject
 
     from gui.tasks import next_turn
@@ -235,7 +234,6 @@ def test_stages_of_different_chains_take_a_turn_each(qtbot):
     """Stages asked for in the same turn by different owners (a page's opening steps, its
     tab's, a preview) ran in the same pass of the event loop, each on a timer of its own:
     30-50 ms in one turn. They wait in one queue and run one a turn, in order."""
-
     from PySide6.QtCore import QObject
 
     from gui.tasks import next_turn
@@ -266,7 +264,6 @@ def test_results_that_arrive_together_are_drawn_a_turn_each(qtbot, runner):
     """Several tasks that end together (a tab's views, each with its regions) had their
     results drawn, and painted, in one pass of the event loop: 50-60 ms. Each result is
     delivered on a turn of its own; a due timer (input, painting) runs in between."""
-
     go = threading.Event()
     order: list[str] = []
     beat = _heartbeat(order)
