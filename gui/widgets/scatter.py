@@ -498,8 +498,13 @@ class ScatterView(pg.PlotWidget):
             self.hovered.emit(pos.x(), pos.y())
 
     def set_axis_titles(self, x: str, y: str) -> None:
-        self.plotItem.setLabel("bottom", x)
-        self.plotItem.setLabel("left", y)
+        """The axes' titles. Those shown already are left alone: pyqtgraph lays the plot
+        out again for a title set again, and that laid a page out and painted it twice in
+        the turn its first result was drawn."""
+        for name, text in (("bottom", x), ("left", y)):
+            axis = self.plotItem.getAxis(name)
+            if axis.labelText != text or not axis.label.isVisible() or not axis.isVisible():
+                self.plotItem.setLabel(name, text)
 
     def title(self) -> str:
         """The title as set (it may be shown cut, see :meth:`set_title`)."""
@@ -516,9 +521,11 @@ class ScatterView(pg.PlotWidget):
     def set_title(self, title: str) -> None:
         """The plot's title, cut with "…" to the view's width (a title wider than the view
         made the plot wider than its widget, and the right of it was cut off)."""
-        self._title = title
         label = self.plotItem.titleLabel
         room = max(40.0, self.width() - 30.0)
+        if label.isVisible() and self.__dict__.get("_title_fit") == (title, room, label.text):
+            return  # shown already (set again, it would lay the plot out again: see above)
+        self._title = title
 
         def fits(text: str) -> bool:  # (the title is HTML in its own size: measured as drawn)
             self.plotItem.setTitle(text)
@@ -533,6 +540,7 @@ class ScatterView(pg.PlotWidget):
             shown = title[:lo].rstrip() + "…"
             self.plotItem.setTitle(shown)
         self.plotItem.titleLabel.setToolTip(title if shown != title else "")
+        self._title_fit = (title, room, shown)
         pg.GraphicsView.resizeEvent(self, None)  # fit the plot to the view again
 
 

@@ -167,3 +167,52 @@ def test_views_asking_for_the_same_canvas_share_one_made_once():
     smaller = RasterRequest(xy, (-3.0, 3.0), (-3.0, 3.0), 20, 15, 1)
     assert smaller.rasterize().shape == (15, 20)
     canvases.forget()
+
+
+def test_titles_set_again_leave_the_plot_alone(qtbot):
+    """A page draws each result with its axes' titles and its title: set again unchanged,
+    pyqtgraph laid the plot out and painted it again (twice in the turn of K-Means' first
+    result). Changed, or cut to a narrower view, they are set as before."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from gui.widgets.scatter import ScatterView
+
+    class Count(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Paint):
+                self.n += 1
+            return False
+
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_points(np.random.default_rng(1).normal(size=(200, 2)))
+    view.set_axis_titles("x1", "x2")
+    view.set_title("a dataset")
+    qtbot.wait(100)
+    count = Count()
+    view.plotItem.installEventFilter(count)
+    view.viewport().installEventFilter(count)
+    view.set_axis_titles("x1", "x2")
+    view.set_title("a dataset")
+    qtbot.wait(100)
+    assert count.n == 0
+    view.set_axis_titles("x1", "petal width")
+    view.set_title("another dataset")
+    qtbot.waitUntil(lambda: count.n > 0, timeout=5000)
+    axes = view.plotItem.getAxis("bottom"), view.plotItem.getAxis("left")
+    assert [a.labelText for a in axes] == ["x1", "petal width"]
+    assert view.title() == "another dataset" == view.plotItem.titleLabel.text
+    long = "a dataset whose name is much longer than the view is wide, " * 3
+    view.set_title(long)
+    assert view.plotItem.titleLabel.text.endswith("…") and view.title() == long
+    view.plotItem.setTitle("set on the plot item")  # (as some tabs do)
+    view.set_title(long)
+    assert view.plotItem.titleLabel.text.endswith("…") and view.title() == long
+    view.resize(800, 300)  # wider: the title is fitted again
+    qtbot.waitUntil(lambda: len(view.plotItem.titleLabel.text) > 80, timeout=5000)
+    assert view.title() == long

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 
 from core.errors import DataError
 from core.progress import report
@@ -297,3 +297,43 @@ def _heartbeat(order: list[str]) -> QTimer:
 def _ticks_between(order: list[str], positions: list[int]) -> bool:
     """The heartbeat ran between each two of the entries of ``order`` at ``positions``."""
     return all("tick" in order[a + 1:b] for a, b in zip(positions, positions[1:]))
+
+
+def test_a_stage_is_laid_out_before_the_paint_it_asked_for(qtbot):
+    """A stage that draws new points and a new title posts the scene's repaint first and the
+    plot's layout request after it: laid out after that paint, the plot was painted, resized
+    and painted again in the turn (K-Means' first result). The stage is laid out as it ends."""
+    import numpy as np
+    from PySide6.QtCore import QEvent
+
+    from gui.tasks import next_turn
+    from gui.widgets.scatter import ScatterView
+
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    xy = np.random.default_rng(1).normal(size=(200, 2))
+    view.set_points(xy)
+    view.set_title("data")
+    qtbot.wait(100)
+    seen = _Events({QEvent.Type.LayoutRequest: "layout", QEvent.Type.Paint: "paint"})
+    view.plotItem.installEventFilter(seen)
+    view.viewport().installEventFilter(seen)
+    next_turn(view, lambda: (view.set_points(xy * 3), view.set_title("other data")))
+    qtbot.waitUntil(lambda: "paint" in seen.names, timeout=5000)
+    assert seen.names[:2] == ["layout", "paint"]
+
+
+class _Events(QObject):
+    """Records the names of the events of the given types its objects receive."""
+
+    def __init__(self, kinds: dict):
+        super().__init__()
+        self.kinds, self.names = kinds, []
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() in self.kinds:
+            self.names.append(self.kinds[event.type()])
+        return False
