@@ -39,3 +39,36 @@ def row(label: str, ours: float, baseline: float, unit: str = "ms", target: str 
         line += f"   target: {target}"
     print(line, flush=True)
     return line
+
+
+def longest_gil_wait(fn, runs: int = 1) -> float:
+    """Seconds the longest a 1 ms heartbeat on one thread waited while a worker thread ran
+    ``fn()`` ``runs`` times: how long the worker kept the GIL from a thread that wanted it
+    back (the GUI thread, between two events). Python switches as the window has it
+    (gui.app.SWITCH_INTERVAL_S, 1 ms)."""
+    import threading
+
+    waits: list[float] = []
+    done = threading.Event()
+
+    def heartbeat():
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            waits.append(now - last - 0.001)
+            last = now
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    beat = threading.Thread(target=heartbeat)
+    beat.start()
+    try:
+        worker = threading.Thread(target=lambda: [fn() for _ in range(runs)])
+        worker.start()
+        worker.join()
+    finally:
+        done.set()
+        beat.join()
+        sys.setswitchinterval(previous)
+    return max(waits)

@@ -25,7 +25,7 @@ import time
 
 import _common  # noqa: F401  (sets up sys.path and the offscreen platform)
 import numpy as np
-from _common import ROOT, median_time, row
+from _common import ROOT, longest_gil_wait, median_time, row
 
 
 def frame_times(sizes, repeats, stock_repeats):
@@ -137,8 +137,6 @@ def raster_blocks(repeats: int, n: int = 1_000_000) -> None:
     (ours) vs one numpy call per step over all of them; and, while a worker thread makes
     canvases, the longest a 1 ms heartbeat on another thread waited (the GIL, as the GUI
     thread would)."""
-    import threading
-
     from gui.widgets import scatter
 
     xy = np.random.default_rng(0).normal(size=(n, 2))
@@ -159,34 +157,8 @@ def raster_blocks(repeats: int, n: int = 1_000_000) -> None:
     row(f"rasterising {n:,} points (same canvas: {same})", median_time(ours, repeats),
         median_time(baseline, repeats))
 
-    def longest_wait(fn) -> float:
-        waits: list[float] = []
-        done = threading.Event()
-
-        def heartbeat():
-            last = time.perf_counter()
-            while not done.is_set():
-                time.sleep(0.001)
-                now = time.perf_counter()
-                waits.append(now - last - 0.001)
-                last = now
-
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)  # as the window sets it (gui.app.SWITCH_INTERVAL_S)
-        beat = threading.Thread(target=heartbeat)
-        beat.start()
-        try:
-            worker = threading.Thread(target=lambda: [fn() for _ in range(repeats * 2)])
-            worker.start()
-            worker.join()
-        finally:
-            done.set()
-            beat.join()
-            sys.setswitchinterval(previous)
-        return max(waits)
-
-    row("  longest heartbeat wait while a worker rasterises", longest_wait(ours),
-        longest_wait(baseline))
+    row("  longest heartbeat wait while a worker rasterises",
+        longest_gil_wait(ours, repeats * 2), longest_gil_wait(baseline, repeats * 2))
 
 
 def plot_making(repeats: int, plots: int = 6) -> None:

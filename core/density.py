@@ -59,6 +59,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.progress import ProgressFn, report, scaled, timed_chunks
+from core.threads import let_others_run
 from core.validation import as_data_matrix
 
 #: Default bound on the working memory of :func:`run_dbscan`, in bytes.
@@ -846,8 +847,9 @@ def _group_ids(starts: np.ndarray) -> np.ndarray:
 def _reduceat(ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """``ufunc.reduceat(a, starts, axis=0)`` for strictly increasing ``starts``, in calls of
     whole segments and about :data:`_REDUCE_ELEMS` elements: one call holds the GIL from
-    start to end (60-80 ms on 150,000 x 64), these a millisecond or two each. The same
-    result (each segment is reduced in the same order)."""
+    start to end (60-80 ms on 150,000 x 64), these a millisecond or two each, with the GIL
+    handed over between them (:func:`core.threads.let_others_run`). The same result (each
+    segment is reduced in the same order)."""
     n, m = a.shape[0], starts.size
     rows = max(1, _REDUCE_ELEMS // max(1, a.size // max(n, 1)))
     if n <= rows or m < 2 or not np.all(starts[1:] > starts[:-1]):
@@ -858,6 +860,7 @@ def _reduceat(ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
         end = int(starts[e]) if e < m else n
         parts.append(ufunc.reduceat(a[starts[b]:end], starts[b:e] - starts[b], axis=0))
         b = e
+        let_others_run()  # (a loop of reduceat calls kept a waiting thread off to its end)
     return np.concatenate(parts)
 
 
@@ -1079,6 +1082,7 @@ class _BlockedPairs:
             c0 = int(self.starts[run[0]])
             c_end = int(self.stops[run[-1]])
             for c in range(c0, c_end, self.tile):
+                let_others_run()  # (each tile's numpy calls kept a waiting thread off ~15 ms)
                 c1 = min(c_end, c + self.tile)
                 G = np.matmul(Aa, self.B[:, c:c1],
                               out=self._g[:(hi - lo) * (c1 - c)].reshape(hi - lo, c1 - c))

@@ -260,3 +260,42 @@ def test_timed_chunks_cover_every_row_once_and_follow_the_time_a_chunk_takes(mon
         sizes.append(stop - start)
         clock[0] += 10.0
     assert sizes[:3] == [4000, 1000, 250]
+
+
+def test_let_others_run_hands_the_gil_over_at_most_every_few_milliseconds(monkeypatch):
+    """A worker's loop calls it between numpy calls: the first call hands the GIL over (a
+    sleep of 0, which lets it go), calls soon after it do nothing, and one a while later
+    hands it over again."""
+    from core import threads
+
+    clock = [100.0]
+    slept = []
+    monkeypatch.setattr(threads.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(threads.time, "sleep", slept.append)
+    monkeypatch.setattr(threads, "_handed_at", 0.0)
+    threads.let_others_run()
+    assert slept == [0]
+    clock[0] += threads.HAND_OVER_S / 4
+    threads.let_others_run()
+    threads.let_others_run()
+    assert slept == [0]
+    clock[0] += threads.HAND_OVER_S
+    threads.let_others_run()
+    assert slept == [0, 0]
+
+
+def test_block_reductions_hand_the_gil_over_between_their_calls(monkeypatch):
+    """core.density reduces 150,000 x 64 blocks in calls of ~4,096 rows: a loop of
+    ``ufunc.reduceat`` calls kept a waiting GUI thread off for 20-48 ms. It hands the GIL
+    over between calls, and its sums, minima and maxima are reduceat's own."""
+    from core import density
+
+    calls = []
+    monkeypatch.setattr(density, "let_others_run", lambda: calls.append(1))
+    X = np.random.default_rng(4).normal(size=(20_000, 64))
+    starts = np.arange(0, 20_000, 256)
+    for ufunc in (np.add, np.minimum, np.maximum):
+        np.testing.assert_array_equal(density._reduceat(ufunc, X, starts),
+                                      ufunc.reduceat(X, starts, axis=0))
+    rows_per_call = density._REDUCE_ELEMS // 64
+    assert len(calls) >= 3 * (20_000 // rows_per_call)

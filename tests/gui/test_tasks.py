@@ -154,6 +154,23 @@ def test_cheap_work_runs_inline_and_still_arrives_through_the_event_loop(qtbot, 
     assert not runner.busy
 
 
+def test_a_worker_hands_the_gil_to_the_gui_thread_at_each_progress_report(qtbot, runner,
+                                                                         monkeypatch):
+    """core's loops report between their calls; there the worker lets a waiting GUI thread
+    have the GIL (core.threads.let_others_run), on the worker's thread."""
+    import gui.tasks as tasks
+
+    handed = []
+    monkeypatch.setattr(tasks, "let_others_run",
+                        lambda: handed.append(threading.current_thread().name))
+    results = []
+    runner.submit(SlowJob(steps=5, pause=0.001), key="slow", on_result=results.append,
+                  cost=tasks.INLINE_COST * 10)
+    qtbot.waitUntil(lambda: results == ["finished"], timeout=5_000)
+    assert len(handed) == 5
+    assert all(name.startswith("clusterlab-slow") for name in handed)
+
+
 def test_serial_tasks_all_run_in_order_and_a_latest_wins_task_drops_the_queue(qtbot, runner):
     order = []
 
