@@ -2,9 +2,11 @@
 the index canvases of six views of the same million points (the K-Means figure of
 iterations' panels), shared (gui/widgets/canvases.py) vs made once per view; making the six
 plots of that figure, their view boxes' menus made when first asked for
-(gui/widgets/plot_pool.py) vs pyqtgraph's ``PlotItem()``; a million points rasterised in
-blocks vs one numpy call over all of them (and how long a heartbeat thread waits meanwhile);
-and cold start to the first painted window, ours vs importing scikit-learn at start-up.
+(gui/widgets/plot_pool.py) vs pyqtgraph's ``PlotItem()``; six plots repainted after their
+points change colour, their axes painted from kept pixmaps vs replayed each time; a
+million points rasterised in blocks vs one numpy call over all of them (and how long a
+heartbeat thread waits meanwhile); and cold start to the first painted window, ours vs
+importing scikit-learn at start-up.
 
     python bench/bench_render.py            # N = 10 000, 100 000, 1 000 000
     python bench/bench_render.py --size 200000
@@ -189,6 +191,56 @@ def plot_making(repeats: int, plots: int = 6) -> None:
         statistics.median(times[pg.PlotItem]))
 
 
+def axis_repaints(repeats: int, views: int = 6, n: int = 3_000) -> None:
+    """Six plots (the figure of iterations' panels) repainted after their points change
+    colour: their axes painted from pixmaps Qt keeps until they change
+    (``plot_pool.cached_axes``, ours) vs replayed at every paint (pyqtgraph's way)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    from gui.app import create_app
+    from gui.widgets.scatter import ScatterView
+
+    app = create_app()
+    rng = np.random.default_rng(0)
+    xy = rng.normal(size=(n, 2))
+    label_sets = [rng.integers(0, 5, n) for _ in range(3)]
+    groups = {}
+    for cached in (True, False):
+        groups[cached] = []
+        for i in range(views):
+            view = ScatterView(title=f"Panel {i + 1}")
+            view.plotItem.setLabel("bottom", "x1")
+            view.plotItem.setLabel("left", "x2")
+            if not cached:
+                for axis in view.plotItem.axes.values():
+                    axis["item"].setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            view.resize(430, 250)
+            view.show()
+            groups[cached].append(view)
+    app.processEvents()  # (laid out before their points: both groups ranged alike)
+    for view in groups[True] + groups[False]:
+        view.set_points(xy, labels=label_sets[0], size=3)
+        view.viewport().repaint()
+    same = all(a.grab().toImage() == b.grab().toImage()
+               for a, b in zip(groups[True], groups[False]))
+
+    def repainting(plots):
+        turn = iter(range(10**9))
+
+        def repaint():
+            labels = label_sets[next(turn) % len(label_sets)]
+            for view in plots:
+                view.set_labels(labels, 5)
+                view.viewport().repaint()
+        return repaint
+
+    row(f"repaint of {views} plots after a recolouring (same pixels: {same})",
+        median_time(repainting(groups[True]), repeats * 3),
+        median_time(repainting(groups[False]), repeats * 3))
+    for view in groups[True] + groups[False]:
+        view.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
@@ -201,6 +253,7 @@ def main() -> None:
     shared_canvases(3)
     raster_blocks(args.repeats)
     plot_making(args.repeats)
+    axis_repaints(args.repeats)
     ours = statistics.median(startup_time(False) for _ in range(args.startup_runs))
     base = statistics.median(startup_time(True) for _ in range(args.startup_runs))
     row("cold start to first painted window", ours, base, unit="s", target="< 1 s")

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmapCache
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -553,6 +553,10 @@ class MainWindow(QMainWindow):
 #: Seconds a thread running Python keeps the GIL while another waits for it (Python's
 #: default is 0.005): see :func:`create_app`.
 SWITCH_INTERVAL_S = 0.001
+#: Kilobytes of pixmaps Qt may keep: plots paint their axes from pixmaps in QPixmapCache
+#: (``plot_pool.cached_axes``); an axis with a grid spans its plot (2-4 MB for a big one),
+#: and Qt's default 10 MB would drop and remake them as the views take turns to paint.
+PIXMAP_CACHE_KB = 64 * 1024
 
 
 def create_app(argv=None) -> QApplication:
@@ -572,6 +576,7 @@ def create_app(argv=None) -> QApplication:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     memory.no_hugepage_advice()
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
     app.setApplicationName(app_settings.APP)
     app.setOrganizationName(app_settings.ORG)
     app.setApplicationDisplayName("ClusterLab")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 from gui.numbers import integer_ticks
+from gui.widgets.plot_pool import cache_axis
 
 
 class IntegerAxis(pg.AxisItem):
@@ -14,6 +15,7 @@ class IntegerAxis(pg.AxisItem):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.enableAutoSIPrefix(False)
+        cache_axis(self)
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's names
         return integer_ticks(super().tickValues(minVal, maxVal, size), minVal, maxVal)

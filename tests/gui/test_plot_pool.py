@@ -112,3 +112,59 @@ def test_a_plots_context_menu_is_made_when_first_asked_for_and_is_pyqtgraphs(win
     assert vb.menu is None and vb.getMenu(None) is None and vb.getContextMenus(None) == []
     vb.setMenuEnabled(True)
     assert isinstance(vb.getMenu(None), ViewBoxMenu)
+
+
+def test_axes_and_titles_are_painted_again_only_when_they_change(qtbot):
+    """A plot's axes (numbers, grid) come from pixmaps Qt keeps: recolouring the points
+    paints no axis, a new range paints them, and the pixels are those of a plot that paints
+    its axes every time."""
+    import numpy as np
+    from PySide6.QtWidgets import QGraphicsItem
+
+    from gui.app import create_app
+    from gui.widgets import plot_pool
+    from gui.widgets.scatter import ScatterView, make_plot
+
+    create_app()
+    xy = np.random.default_rng(0).normal(size=(500, 2))
+    views = []
+    for cached in (True, False):
+        view = ScatterView(title="Clusters")
+        qtbot.addWidget(view)
+        view.plotItem.setLabel("bottom", "x1")
+        view.plotItem.setLabel("left", "x2")
+        if not cached:
+            for a in view.plotItem.axes.values():
+                a["item"].setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        view.resize(420, 320)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_points(xy, labels=np.arange(500) % 3)
+        view.grab()
+        views.append(view)
+    cached_view, plain = views
+    axis = cached_view.plotItem.getAxis("left")
+    assert axis.cacheMode() == plot_pool.DEVICE_CACHE
+    integer = make_plot("Inertia", "k", "inertia", integer_x=True)
+    qtbot.addWidget(integer)
+    assert integer.plotItem.getAxis("bottom").cacheMode() == plot_pool.DEVICE_CACHE
+    assert cached_view.grab().toImage() == plain.grab().toImage()
+
+    def painted(view, change) -> set[str]:
+        """The axes ``view`` paints as it is drawn again after ``change``: an axis remakes
+        its picture (dropped here, unknown to Qt) only when its paint is called."""
+        axes = {name: view.plotItem.getAxis(name) for name in ("left", "bottom")}
+        for a in axes.values():
+            a.picture = None
+        change()
+        view.grab()
+        return {name for name, a in axes.items() if a.picture is not None}
+
+    # the points change colour, not the axes: the cached ones are not painted again
+    assert painted(cached_view, lambda: cached_view.set_labels(np.arange(500) % 2)) == set()
+    assert painted(plain, lambda: plain.set_labels(np.arange(500) % 2)) == {"left", "bottom"}
+    # new numbers on the x axis: it is painted again
+    assert "bottom" in painted(cached_view,
+                               lambda: cached_view.plotItem.vb.setXRange(-10, 10, padding=0))
+    plain.plotItem.vb.setXRange(-10, 10, padding=0)
+    assert cached_view.grab().toImage() == plain.grab().toImage()
