@@ -21,7 +21,11 @@ relocated to the points farthest from their centres.
 
 from __future__ import annotations
 
+import functools
 import numbers
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -226,11 +230,106 @@ def _check_random_state(random_state):
     return check_random_state(random_state)
 
 
-def _tolerance(X: np.ndarray, tol: float) -> float:
-    """scikit-learn's tolerance: ``tol`` times the mean variance of the features."""
-    if tol == 0:
-        return 0.0
-    return float(np.mean(np.var(X, axis=0)) * tol)
+# --------------------------------------------------------------------------- centred data
+
+#: Tables whose centred copies are kept (:func:`_centred`): the last ones worked on.
+KEEP_CENTRED = 2
+
+
+class _Centred:
+    """A table's column means and ``Xc = X - mean``; ``cols`` (``Xc``'s columns, contiguous)
+    made when first asked for. Read-only. (It keeps no reference to the table itself: a
+    table kept only by this would never be freed.)"""
+
+    def __init__(self, X: np.ndarray):
+        self.mean = X.mean(axis=0)
+        self.Xc = X - self.mean
+        self.Xc.setflags(write=False)
+        self._cols: np.ndarray | None = None
+        self._var: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def cols(self) -> np.ndarray:
+        with self._lock:
+            if self._cols is None:
+                cols = np.ascontiguousarray(self.Xc.T)
+                cols.setflags(write=False)
+                self._cols = cols
+            return self._cols
+
+    def tolerance(self, X: np.ndarray, tol: float) -> float:
+        """scikit-learn's tolerance: ``tol`` times the mean variance of the features of
+        ``X`` (the table centred here: computed once)."""
+        if tol == 0:
+            return 0.0
+        if self._var is None:
+            self._var = float(np.mean(np.var(X, axis=0)))
+        return self._var * tol
+
+
+_centred_kept: OrderedDict[int, tuple[weakref.ref, _Centred]] = OrderedDict()
+_centred_lock = threading.Lock()
+
+
+def _centred(X) -> tuple[np.ndarray, _Centred]:
+    """``X`` checked, and centred (:class:`_Centred`): shared by the fits and steppers on it.
+
+    A stepper holds ``X - mean`` and its columns (twice the table: 150 000 x 64 is 154 MB),
+    and each new one made them again from a fresh copy of ``X``; the one it replaced was then
+    freed on the GUI thread, where giving 154 MB back to the system took 10-13 ms of a turn.
+    For a table that cannot change (a read-only array: the app's datasets) they are made
+    once and kept while the table lives, for the last :data:`KEEP_CENTRED` tables.
+    """
+    key = id(X) if _read_only(X) else None
+    if key is not None:
+        with _centred_lock:
+            kept = _centred_kept.get(key)
+            if kept is not None and kept[0]() is X:
+                _centred_kept.move_to_end(key)
+                return X, kept[1]
+    if key is None:
+        X = _check_X(X)
+        return X, _Centred(X)
+    X = as_data_matrix(X, "The data", purpose="K-Means")  # (checked; read-only: not copied)
+    c = _Centred(X)
+    with _centred_lock:
+        _centred_kept[key] = (weakref.ref(X, functools.partial(
+            _forget_centred, _centred_kept, _centred_lock, key)), c)
+        _centred_kept.move_to_end(key)
+        dropped = [_centred_kept.popitem(last=False)
+                   for _ in range(len(_centred_kept) - KEEP_CENTRED)]
+    del dropped  # (freed outside the lock)
+    return X, c
+
+
+def _forget_centred(table: OrderedDict, lock: threading.Lock, key: int,
+                    ref: weakref.ref) -> None:
+    """A kept table was freed: its centred copy goes too (``table``, ``lock``: bound when it
+    was kept, so this works at interpreter exit too)."""
+    with lock:
+        kept = table.get(key)
+        gone = table.pop(key) if kept is not None and kept[0] is ref else None
+    del gone
+
+
+def _read_only(X) -> bool:
+    """Whether ``X`` is a float64 C-contiguous 2-D array nothing can write to: it and every
+    array it views read-only, and what they view is read-only memory."""
+    if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == np.float64
+            and X.flags.c_contiguous):
+        return False
+    a = X
+    while isinstance(a, np.ndarray):
+        if a.flags.writeable:
+            return False
+        a = a.base
+    if a is None:
+        return True
+    try:
+        return memoryview(a).readonly
+    except TypeError:
+        return False
 
 
 # --------------------------------------------------------------------------- kernels
@@ -379,11 +478,11 @@ class _Lloyd:
     """The two halves of a Lloyd iteration on centred data."""
 
     def __init__(self, Xc: np.ndarray, n_clusters: int, use_kernels: bool = True,
-                 n_threads: int | None = None):
+                 n_threads: int | None = None, cols: np.ndarray | None = None):
         self.Xc = Xc
         self.k = n_clusters
         self.n, self.d = Xc.shape
-        self.cols = np.ascontiguousarray(Xc.T)
+        self.cols = np.ascontiguousarray(Xc.T) if cols is None else cols
         self.kernels = _Kernels.get() if use_kernels else None
         if n_threads is None:
             n_threads = _Kernels.n_threads if self.kernels is not None else 1
@@ -612,7 +711,7 @@ def fit_kmeans(
     second run is needed to step through the iterations), and
     ``result.history_inertia`` the inertia of each.
     """
-    X = _check_X(X)
+    X, data = _centred(X)
     n, d = X.shape
     k = _check_k(n_clusters, n)
     init = _check_init(init, k, d)
@@ -631,11 +730,10 @@ def fit_kmeans(
     if tol < 0:
         raise DataError(f"tol must be zero or positive, not {tol}.")
     rs = _check_random_state(random_state)
-    tol_abs = _tolerance(X, tol)
+    tol_abs = data.tolerance(X, tol)
     used_algorithm = "lloyd" if (algorithm == "elkan" and k == 1) else algorithm
 
-    X_mean = X.mean(axis=0)
-    Xc = X - X_mean
+    X_mean, Xc = data.mean, data.Xc
     x_sq = _row_norms_sq(Xc)
     kernels = _Kernels.get()
     lloyd = None if kernels is not None else _Lloyd(Xc, k, use_kernels=False)
@@ -727,7 +825,8 @@ class LloydStepper:
                  use_kernels: bool = True):
         # One OpenMP thread by default: measured faster on a shared 2-core machine, and it
         # leaves the other core to the window that repaints between steps.
-        X = _check_X(X)
+        X, data = _centred(X)
+        Xc = data.Xc
         n, d = X.shape
         self.n_clusters = _check_k(n_clusters, n)
         init = _check_init(init, self.n_clusters, d)
@@ -736,10 +835,10 @@ class LloydStepper:
         self.init_method = init if isinstance(init, str) else "array"
         self.random_state = random_state
         rs = _check_random_state(random_state)
-        self.tol = _tolerance(X, tol)
-        self._mean = X.mean(axis=0)
-        Xc = X - self._mean
-        self._lloyd = _Lloyd(Xc, self.n_clusters, use_kernels=use_kernels, n_threads=n_threads)
+        self.tol = data.tolerance(X, tol)
+        self._mean = data.mean
+        self._lloyd = _Lloyd(Xc, self.n_clusters, use_kernels=use_kernels, n_threads=n_threads,
+                             cols=data.cols)
         x_sq = _row_norms_sq(Xc) if isinstance(init, str) and init == "k-means++" else None
         self.init_centers = _frozen(_draw_init(Xc, X, self.n_clusters, init, rs, x_sq))
         self.n_samples, self.n_features = n, d
@@ -766,16 +865,16 @@ class LloydStepper:
         """
         if result.history is None or result.history_inertia is None:
             raise DataError("This fit kept no history: fit it with history=True.")
-        X = _check_X(X)
+        X, data = _centred(X)
         n, d = X.shape
         self = cls.__new__(cls)
         self.n_clusters = result.n_clusters
         self.init_method = result.init_method
         self.random_state = result.random_state
-        self.tol = _tolerance(X, tol)
-        self._mean = X.mean(axis=0)
-        self._lloyd = _Lloyd(X - self._mean, self.n_clusters, use_kernels=use_kernels,
-                             n_threads=n_threads)
+        self.tol = data.tolerance(X, tol)
+        self._mean = data.mean
+        self._lloyd = _Lloyd(data.Xc, self.n_clusters, use_kernels=use_kernels,
+                             n_threads=n_threads, cols=data.cols)
         self.init_centers = _frozen(result.history[0])
         self.n_samples, self.n_features = n, d
         self._centers_o = [_frozen(c) for c in result.history]
