@@ -60,7 +60,32 @@ def series_rgb(i: int) -> tuple[int, int, int]:
 
 
 def palette_rgba(n: int, alpha: int = 255) -> np.ndarray:
-    """``n`` distinct colours as an (n, 4) ``uint8`` array."""
+    """``n`` distinct colours as an (n, 4) ``uint8`` array (the first ``n`` of one endless
+    sequence: the palette's, then generated ones)."""
+    out = np.empty((max(n, 0), 4), dtype=np.uint8)
+    if n > 0:
+        out[:, :3] = _palette_rgb(n)
+        out[:, 3] = alpha
+    return out
+
+
+#: The colours generated so far (a prefix of the sequence; replaced whole when it grows, so
+#: a worker thread reading it meanwhile reads a complete one).
+_rgb_made = np.array(_BASE, dtype=np.uint8)
+
+
+def _palette_rgb(n: int) -> np.ndarray:
+    """The first ``n`` colours, (n, 3): made once (a DBSCAN result on a million points has
+    hundreds of clusters, and making their colours in Python each time a view drew them took
+    3 ms a call)."""
+    global _rgb_made
+    made = _rgb_made
+    if len(made) < n:
+        made = _rgb_made = _generate(max(n, 2 * len(made)))
+    return made[:n]
+
+
+def _generate(n: int) -> np.ndarray:
     colors = list(_BASE[:n])
     golden = 0.618033988749895
     h = 0.11
@@ -70,11 +95,7 @@ def palette_rgba(n: int, alpha: int = 255) -> np.ndarray:
         v = 0.85 - 0.2 * ((len(colors) // 5) % 2)
         r, g, b = colorsys.hsv_to_rgb(h, s, v)
         colors.append((int(r * 255), int(g * 255), int(b * 255)))
-    out = np.empty((max(n, 0), 4), dtype=np.uint8)
-    if n:
-        out[:, :3] = np.array(colors[:n], dtype=np.uint8)
-        out[:, 3] = alpha
-    return out
+    return np.array(colors, dtype=np.uint8).reshape(-1, 3)
 
 
 def pastel(rgba: np.ndarray, amount: float = 0.65) -> np.ndarray:

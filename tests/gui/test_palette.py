@@ -156,3 +156,27 @@ def test_pages_take_cluster_colours_from_the_one_palette():
         offenders += [f"{path.relative_to(gui)}: {h}" for h in CLUSTER_HEX
                       if re.search(re.escape(h.lower()) + r"\b", text)]
     assert not offenders, offenders
+
+
+def test_many_colours_are_made_once_and_the_same_in_any_order(monkeypatch):
+    """Hundreds of clusters (DBSCAN on a million points) take their colours from one sequence
+    made once: the first n colours are the same whichever n was asked for first, and what a
+    caller does to its array does not reach the next caller's."""
+    import numpy as np
+
+    from gui.widgets import palette
+
+    monkeypatch.setattr(palette, "_rgb_made", np.array(palette._BASE, dtype=np.uint8))
+    big = palette.palette_rgba(745)
+    assert big.shape == (745, 4) and len(palette._rgb_made) >= 745
+    made = palette._rgb_made
+    small = palette.palette_rgba(12, alpha=90)
+    assert palette._rgb_made is made  # (nothing made again)
+    np.testing.assert_array_equal(small[:, :3], big[:12, :3])
+    assert (small[:, 3] == 90).all()
+    np.testing.assert_array_equal(palette._generate(745), big[:, :3])  # the sequence itself
+    assert len({tuple(c) for c in big[:, :3]}) > 700  # mostly distinct
+    big[:] = 0
+    assert palette.palette_rgba(745)[:, :3].any()
+    monkeypatch.setattr(palette, "_rgb_made", np.array(palette._BASE, dtype=np.uint8))
+    np.testing.assert_array_equal(palette.palette_rgba(12, alpha=90), small)
