@@ -114,7 +114,7 @@ def test_a_plots_context_menu_is_made_when_first_asked_for_and_is_pyqtgraphs(win
     assert isinstance(vb.getMenu(None), ViewBoxMenu)
 
 
-def test_axes_and_titles_are_painted_again_only_when_they_change(qtbot):
+def test_axes_are_painted_again_only_when_they_change(qtbot):
     """A plot's axes (numbers, grid) come from pixmaps Qt keeps: recolouring the points
     paints no axis, a new range paints them, and the pixels are those of a plot that paints
     its axes every time."""
