@@ -195,9 +195,8 @@ def axis_repaints(repeats: int, views: int = 6, n: int = 3_000) -> None:
     """Six plots (the figure of iterations' panels) repainted after their points change
     colour: their axes painted from pixmaps Qt keeps until they change
     (``plot_pool.cached_axes``, ours) vs replayed at every paint (pyqtgraph's way)."""
-    from PySide6.QtWidgets import QGraphicsItem
-
     from gui.app import create_app
+    from gui.widgets.plot_pool import cached_axes
     from gui.widgets.scatter import ScatterView
 
     app = create_app()
@@ -209,11 +208,7 @@ def axis_repaints(repeats: int, views: int = 6, n: int = 3_000) -> None:
         groups[cached] = []
         for i in range(views):
             view = ScatterView(title=f"Panel {i + 1}")
-            view.plotItem.setLabel("bottom", "x1")
-            view.plotItem.setLabel("left", "x2")
-            if not cached:
-                for axis in view.plotItem.axes.values():
-                    axis["item"].setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            cached_axes(view.plotItem, on=cached)
             view.resize(430, 250)
             view.show()
             groups[cached].append(view)

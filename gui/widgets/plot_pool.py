@@ -81,15 +81,16 @@ def new_plot() -> pg.PlotItem:
     return cached_axes(pg.PlotItem(viewBox=LazyMenuViewBox()))
 
 
-def cached_axes(plot: pg.PlotItem) -> pg.PlotItem:
+def cached_axes(plot: pg.PlotItem, on: bool = True) -> pg.PlotItem:
     """``plot`` with its axes (ticks, their numbers, the grid) painted from pixmaps that Qt
-    keeps until they change (:func:`cache_axis`). Returns ``plot``."""
+    keeps until they change (:func:`cache_axis`), or, ``on=False``, replayed at every paint
+    as pyqtgraph has them. Returns ``plot``."""
     for axis in plot.axes.values():
-        cache_axis(axis["item"])
+        cache_axis(axis["item"], on)
     return plot
 
 
-def cache_axis(axis: pg.AxisItem) -> None:
+def cache_axis(axis: pg.AxisItem, on: bool = True) -> None:
     """Paint ``axis`` from a pixmap kept until it changes.
 
     pyqtgraph replays an axis as a ``QPicture`` of text and lines at every paint of its plot,
@@ -99,7 +100,7 @@ def cache_axis(axis: pg.AxisItem) -> None:
     (Not the titles of the plot and its axes: at their fractional positions the pixmap's
     text came out a fraction of a pixel off the text drawn in place.)
     """
-    axis.setCacheMode(DEVICE_CACHE)
+    axis.setCacheMode(DEVICE_CACHE if on else QGraphicsItem.CacheMode.NoCache)
 
 
 def register_kind(view_box: type[pg.ViewBox]) -> type[pg.ViewBox]:

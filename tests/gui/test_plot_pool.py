@@ -119,7 +119,6 @@ def test_axes_are_painted_again_only_when_they_change(qtbot):
     paints no axis, a new range paints them, and the pixels are those of a plot that paints
     its axes every time."""
     import numpy as np
-    from PySide6.QtWidgets import QGraphicsItem
 
     from gui.app import create_app
     from gui.widgets import plot_pool
@@ -131,11 +130,8 @@ def test_axes_are_painted_again_only_when_they_change(qtbot):
     for cached in (True, False):
         view = ScatterView(title="Clusters")
         qtbot.addWidget(view)
-        view.plotItem.setLabel("bottom", "x1")
-        view.plotItem.setLabel("left", "x2")
-        if not cached:
-            for a in view.plotItem.axes.values():
-                a["item"].setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        view.plotItem.setLabels(bottom="x1", left="x2")
+        plot_pool.cached_axes(view.plotItem, on=cached)
         view.resize(420, 320)
         view.show()
         qtbot.waitExposed(view)
