@@ -244,6 +244,7 @@ class _Centred:
     def __init__(self, X: np.ndarray):
         self.mean = X.mean(axis=0)
         self.Xc = X - self.mean
+        self.mean.setflags(write=False)
         self.Xc.setflags(write=False)
         self._cols: np.ndarray | None = None
         self._var: float | None = None
