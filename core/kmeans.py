@@ -737,7 +737,7 @@ def fit_kmeans(
     X_mean, Xc = data.mean, data.Xc
     x_sq = _row_norms_sq(Xc)
     kernels = _Kernels.get()
-    lloyd = None if kernels is not None else _Lloyd(Xc, k, use_kernels=False)
+    lloyd = None if kernels is not None else _Lloyd(Xc, k, use_kernels=False, cols=data.cols)
 
     best = None
     run_inertias = np.empty(runs)

@@ -91,7 +91,8 @@ def cached_axes(plot: pg.PlotItem, on: bool = True) -> pg.PlotItem:
 
 
 def cache_axis(axis: pg.AxisItem, on: bool = True) -> None:
-    """Paint ``axis`` from a pixmap kept until it changes.
+    """Paint ``axis`` from a pixmap kept until it changes (``on=False``: replayed at every
+    paint, pyqtgraph's way).
 
     pyqtgraph replays an axis as a ``QPicture`` of text and lines at every paint of its plot,
     even when only the points changed: 2-3 ms a plot, in turns that repaint several plots.

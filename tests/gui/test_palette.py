@@ -162,8 +162,6 @@ def test_many_colours_are_made_once_and_the_same_in_any_order(monkeypatch):
     """Hundreds of clusters (DBSCAN on a million points) take their colours from one sequence
     made once: the first n colours are the same whichever n was asked for first, and what a
     caller does to its array does not reach the next caller's."""
-    import numpy as np
-
     from gui.widgets import palette
 
     monkeypatch.setattr(palette, "_rgb_made", np.array(palette._BASE, dtype=np.uint8))
