@@ -23,6 +23,25 @@ from gui.widgets.scatter import light_grid
 
 #: The smallest eps (the eps spin box's minimum).
 MIN_EPS = 1e-8
+#: A longer curve is drawn through this many of its points (a plot is at most a few
+#: thousand pixels wide).
+CURVE_POINTS = 4096
+
+
+def curve_points(distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (index, k-distance) points the curve is drawn through: all of them, or, for a
+    long curve, :data:`CURVE_POINTS` evenly spaced ones with both ends.
+
+    The distances are sorted, so between two of those points the curve stays in their
+    box, less than a pixel wide: it looks the same. Drawing a 1,000,000-point curve
+    whole made its indices, its bounds and its downsampled copy on the GUI thread at every
+    new curve and paint (8 ms, and more for the paint).
+    """
+    n = distances.size
+    if n <= CURVE_POINTS:
+        return np.arange(n), distances
+    index = np.unique(np.linspace(0, n - 1, CURVE_POINTS).round().astype(np.int64))
+    return index, distances[index]
 
 
 @register_kind
@@ -119,7 +138,7 @@ class KDistancePlot(pg.PlotWidget):
                   eps: float, k_title: str) -> None:
         """A new curve (new data or min_samples): drawn, and the view reset to all of it."""
         self.distances = distances
-        self.curve.setData(np.arange(distances.size), distances)
+        self.curve.setData(*curve_points(distances))
         self.knee_marker.setData([knee_index], [knee])
         self.knee_line.show()  # (a hidden line does not update its label)
         self.knee_line.setValue(knee)

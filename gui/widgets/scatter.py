@@ -50,11 +50,12 @@ _STAMPS = {
 
 
 def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int, height: int,
-                      radius: int = 1) -> np.ndarray:
+                      radius: int = 1, progress=None) -> np.ndarray:
     """For every pixel of a (height, width) canvas, the index of the point on top, or -1.
 
     Row 0 is the bottom of the view (``y_range[0]``). Later points are drawn
-    over earlier ones, as a painter would.
+    over earlier ones, as a painter would. ``progress`` (a task's) is called between
+    blocks of points: a canvas no longer wanted stops there.
     """
     canvas = np.full(height * width, -1, dtype=np.int64)
     if width <= 0 or height <= 0 or x.size == 0:
@@ -65,6 +66,8 @@ def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int
     # The points go in blocks, in order (a later point is drawn over an earlier one): a
     # call over a million points held a worker the GIL long enough to hold up the window.
     for start in range(0, x.size, RASTER_BLOCK):
+        if progress is not None:
+            progress(start / x.size)
         px = np.subtract(x[start:start + RASTER_BLOCK], x0)  # in place from here
         px *= sx
         np.floor(px, out=px)
@@ -106,11 +109,14 @@ class RasterRequest:
     def key(self) -> tuple:
         return (self.x_range, self.y_range, self.width, self.height, self.radius, id(self.xy))
 
-    def rasterize(self) -> np.ndarray:
-        """The canvas (read-only), shared with views that ask for the same one."""
+    def rasterize(self, progress=None) -> np.ndarray:
+        """The canvas (read-only), shared with views that ask for the same one. With
+        ``progress`` (a task's), a canvas superseded by the view's next one stops half-made:
+        a page opening resized its view three times, and three canvases of a million points
+        were made side by side beside its other work."""
         return shared_canvas(self.xy, self.key, lambda: rasterize_indices(
             self.xy[:, 0], self.xy[:, 1], self.x_range, self.y_range, self.width, self.height,
-            self.radius))
+            self.radius, progress))
 
 
 _BOUNDS: list = []  # (weak reference to an array, its bounds): the last few arrays drawn

@@ -299,3 +299,39 @@ def test_block_reductions_hand_the_gil_over_between_their_calls(monkeypatch):
                                       ufunc.reduceat(X, starts, axis=0))
     rows_per_call = density._REDUCE_ELEMS // 64
     assert len(calls) >= 3 * (20_000 // rows_per_call)
+
+
+
+def test_let_go_elsewhere_frees_the_objects_on_its_own_thread_and_ends():
+    import threading
+    import time
+
+    from core import threads
+
+    freed: list[tuple[str, str]] = []
+    all_freed = threading.Event()
+
+    class Big:
+        def __init__(self, name):
+            self.name = name
+
+        def __del__(self):
+            freed.append((self.name, threading.current_thread().name))
+            if len(freed) == 3:
+                all_freed.set()
+
+    kept = Big("kept")
+    threads.let_go_elsewhere([Big("a"), Big("b"), kept])  # kept: still referenced here
+    deadline = time.monotonic() + 5
+    while len(freed) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(freed) == [("a", "let-go"), ("b", "let-go")]
+    objects = [kept]
+    del kept  # the list holds the last reference: the object is freed where it is dropped
+    threads.let_go_elsewhere(objects)
+    assert all_freed.wait(5)
+    assert freed[-1] == ("kept", "let-go")
+    deadline = time.monotonic() + 5
+    while threads._LET_GO_THREAD is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threads._LET_GO_THREAD is None  # nothing left: the thread ended

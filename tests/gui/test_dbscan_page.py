@@ -146,6 +146,25 @@ def test_the_kdistance_plot_sets_eps_and_never_pans(d, moons):
     assert d.eps_line() == pytest.approx(0.08)
 
 
+def test_a_long_kdistance_curve_is_drawn_through_evenly_spaced_points():
+    from gui.widgets.kdistance_plot import CURVE_POINTS, curve_points
+
+    rng = np.random.default_rng(0)
+    short = np.sort(rng.exponential(size=1000))
+    x, y = curve_points(short)  # a short curve: every point
+    np.testing.assert_array_equal(x, np.arange(1000))
+    assert y is short
+    d = np.sort(rng.exponential(size=300_001))
+    x, y = curve_points(d)
+    assert x[0] == 0 and x[-1] == d.size - 1 and x.size <= CURVE_POINTS
+    assert np.all(np.diff(x) > 0) and np.all(np.diff(x) <= -(-d.size // (CURVE_POINTS - 1)) + 1)
+    np.testing.assert_array_equal(y, d[x])
+    # every point of the whole curve lies in the box of the two drawn points around it
+    after = np.searchsorted(x, np.arange(d.size))
+    lo, hi = y[np.maximum(after - 1, 0)], y[after]
+    assert np.all((lo <= d) & (d <= hi))
+
+
 def test_the_kdistance_view_is_reset_for_new_data(d):
     d.wait_idle()
     d.set_eps("0.5")  # beyond the moons' curve: the view grows to show the line

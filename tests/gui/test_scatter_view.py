@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 def test_bounds_skip_nan_and_inf_and_are_remembered():
@@ -37,6 +38,30 @@ def test_points_rasterised_in_blocks_are_drawn_in_order(monkeypatch):
     one = scatter.rasterize_indices(xy[:, 0], xy[:, 1], (-2, 2), (-2, 2), 60, 40, radius=2)
     np.testing.assert_array_equal(blocks, one)
     assert (blocks >= 0).mean() > 0.3
+
+
+def test_a_canvas_no_longer_wanted_stops_half_made_and_is_not_kept(monkeypatch):
+    from core.errors import Cancelled
+    from gui.widgets import scatter
+
+    monkeypatch.setattr(scatter, "RASTER_BLOCK", 1_000)
+    xy = np.random.default_rng(4).normal(size=(10_000, 2))
+    request = scatter.RasterRequest(xy, (-2.0, 2.0), (-2.0, 2.0), 50, 40, 1)
+    reported = []
+
+    def progress(fraction):  # a task's: cancelled once the first block is drawn
+        reported.append(fraction)
+        if len(reported) > 1:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        request.rasterize(progress)
+    assert reported == [0.0, 0.1]  # stopped after one block of ten
+    # the next view that wants it gets the whole canvas, not the half-made one
+    whole = request.rasterize()
+    expected = scatter.rasterize_indices(xy[:, 0], xy[:, 1], (-2, 2), (-2, 2), 50, 40, 1)
+    np.testing.assert_array_equal(whole, expected)
+    assert (whole >= 0).mean() > 0.3
 
 
 def test_a_big_cloud_is_rasterised_by_a_task_and_drawn_when_it_comes(window, qtbot):

@@ -59,9 +59,10 @@ def recolor_cost(shown: Shown) -> float:
     return estimate_cost(shown.dataset.n_samples, 4)
 
 
-def rasterize(request: RasterRequest) -> np.ndarray:
-    """The scatter's index canvas for many points (see gui.widgets.scatter)."""
-    return request.rasterize()
+def rasterize(request: RasterRequest, progress=None) -> np.ndarray:
+    """The scatter's index canvas for many points (see gui.widgets.scatter); stops once a
+    newer one is wanted."""
+    return request.rasterize(progress)
 
 
 #: numpy passes over the points of one canvas (scale, floor, test, scatter, ...)

@@ -26,7 +26,7 @@ from gui.pages.dbscan.state import CHAPTER_COMPARE_EPS, CHAPTER_X_NEW, DBSCANSta
 from gui.pages.dbscan.tabs.compare import CompareTab
 from gui.pages.dbscan.tabs.explore import ExploreTab
 from gui.settings import data_dir
-from gui.tasks import INLINE_COST
+from gui.tasks import INLINE_COST, Task
 from gui.widgets.distance_spin import snap_distance
 
 #: Debounce of the eps / min_samples / KNN controls, in milliseconds.
@@ -66,6 +66,7 @@ class DBSCANPage(Page):
             timer.setInterval(DEBOUNCE_MS)
             timer.timeout.connect(fn)
         self._hover_target: int | None = None
+        self._loading: tuple[str, Task] | None = None  # (key, task) of the last load asked for
 
         p = self.panel
         p.picker.key_changed.connect(self._load)
@@ -136,11 +137,17 @@ class DBSCANPage(Page):
             self.panel.eps_spin.setValue(float(params["eps"]))
 
     def _load(self, key: str) -> None:
-        if key:
-            self.new_data.want(key)  # its points at once, grey, until its clustering
-            # (the summary keeps the last clustering until the new one is drawn)
-            self.run_task(jobs.load, self.ctx, key, key="load", description="Loading dataset…",
-                          on_result=self._loaded, on_error=self._load_failed)
+        if not key:
+            return
+        loading = self._loading
+        if loading is not None and loading[0] == key and loading[1].state in ("pending",
+                                                                              "running"):
+            return  # (already on its way: its neighbour index is seconds of a core's work)
+        self.new_data.want(key)  # its points at once, grey, until its clustering
+        # (the summary keeps the last clustering until the new one is drawn)
+        self._loading = (key, self.run_task(
+            jobs.load, self.ctx, key, key="load", description="Loading dataset…",
+            on_result=self._loaded, on_error=self._load_failed))
 
     def _load_failed(self, exc: BaseException) -> None:
         self.new_data.drop()

@@ -12,6 +12,7 @@ import numpy as np
 from core.datasets import Dataset
 from core.density import DBSCANResult, KDistances, KNNPrediction, NeighborIndex, RegionGrid
 from core.projection import Projection
+from core.threads import let_go_elsewhere
 from core.storage import RowTable
 
 #: The chapter's new instances (in the moons' coordinates).
@@ -74,6 +75,9 @@ class DBSCANState:
         """A new dataset: results cleared, its stored eps, max distance and instances (or
         the chapter's on the moons); without a stored eps, eps will be the knee of the
         k-distance curve (``eps_from_curve``)."""
+        # (what the last table leaves behind is freed off this thread: see let_go_elsewhere)
+        old = [self.dataset, self.projection, self.index, self.result, self.result_colors,
+               self.kdist, self.regions, self.compare]
         self.dataset, self.projection, self.index = dataset, projection, index
         if bounds is None and projection.coords.size:
             bounds = (projection.coords.min(axis=0), projection.coords.max(axis=0))
@@ -81,6 +85,7 @@ class DBSCANState:
         self.dataset_key = dataset.key
         self.result = self.result_colors = self.kdist = self.prediction = self.regions = None
         self.compare = self.compare_params = self.hover = None
+        let_go_elsewhere(old)
         stored = stored or {}
         moons = dataset.key == "moons"
         instances = stored.get("instances")
