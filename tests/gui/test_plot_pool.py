@@ -164,3 +164,32 @@ def test_axes_are_painted_again_only_when_they_change(qtbot):
                                lambda: cached_view.plotItem.vb.setXRange(-10, 10, padding=0))
     plain.plotItem.vb.setXRange(-10, 10, padding=0)
     assert cached_view.grab().toImage() == plain.grab().toImage()
+
+
+def test_an_axis_title_is_set_again_only_when_its_text_changes(qtbot):
+    from gui.app import create_app
+    from gui.widgets import plot_pool
+    from gui.widgets.scatter import make_plot
+
+    create_app()
+    plot_pool.keep_filled(False)
+    widget = make_plot(None, "width", "height")
+    qtbot.addWidget(widget)
+    item, axis = widget.plotItem, widget.plotItem.getAxis("bottom")
+    set_html = axis.label.setHtml
+    texts: list[str] = []
+
+    def counting(html):  # (pyqtgraph calls it from Python: the instance's attribute is used)
+        texts.append(html)
+        set_html(html)
+    axis.label.setHtml = counting
+    for x1 in (2.0, 5.0, 9.0, 40.0):  # new ranges, the same title: not set again
+        item.setXRange(0.0, x1, padding=0)
+    assert texts == [] and axis.range == [0.0, 40.0]
+    assert "width" in axis.label.toHtml() and "(x" not in axis.label.toHtml()
+    item.setLabel("bottom", "length")  # a new title is set
+    assert len(texts) == 1 and "length" in axis.label.toHtml()
+    item.setXRange(0.0, 4e-4, padding=0)  # pyqtgraph's SI prefix: the title says the scale
+    assert len(texts) == 2 and "length (x1e-06)" in axis.label.toPlainText()
+    item.setXRange(0.0, 3.0, padding=0)
+    assert len(texts) == 3 and axis.label.toPlainText().strip() == "length"
