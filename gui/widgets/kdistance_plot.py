@@ -33,9 +33,10 @@ def curve_points(distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     long curve, :data:`CURVE_POINTS` evenly spaced ones with both ends.
 
     The distances are sorted, so between two of those points the curve stays in their
-    box, less than a pixel wide: it looks the same. Drawing a 1,000,000-point curve
-    whole made its indices, its bounds and its downsampled copy on the GUI thread at every
-    new curve and paint (8 ms, and more for the paint).
+    box, less than a pixel wide: it looks the same, its last (highest) point included.
+    Drawn whole, a 1,000,000-point curve had its indices, its bounds and a downsampled copy
+    made on the GUI thread at every new curve and paint (8 ms, and more for the paint), and
+    pyqtgraph's downsampling left out its last points, the top of its steep end.
     """
     n = distances.size
     if n <= CURVE_POINTS:

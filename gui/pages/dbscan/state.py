@@ -12,8 +12,8 @@ import numpy as np
 from core.datasets import Dataset
 from core.density import DBSCANResult, KDistances, KNNPrediction, NeighborIndex, RegionGrid
 from core.projection import Projection
-from core.threads import let_go_elsewhere
 from core.storage import RowTable
+from core.threads import let_go_elsewhere
 
 #: The chapter's new instances (in the moons' coordinates).
 CHAPTER_X_NEW = [(-0.5, 0.0), (0.0, 0.5), (1.0, -0.1), (2.0, 1.0)]
