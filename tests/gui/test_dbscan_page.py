@@ -200,6 +200,24 @@ def test_hover_shows_the_neighbourhood(d, window, qtbot, moons, artifacts_dir):
     qtbot.waitUntil(lambda: not d.neighbourhood_shown())
 
 
+def test_a_new_clustering_is_drawn_once(d, monkeypatch):
+    d.wait_idle()
+    d.clear_instances()  # (no new instances: nothing for the KNN to classify)
+    explore = d.page.explore
+    render = explore.render
+    drawn_with: list = []
+
+    def counting(state):
+        drawn_with.append(state.result)
+        render(state)
+    monkeypatch.setattr(explore, "render", counting)
+    d.set_eps("0.06")
+    r = d.clustering()
+    assert r.eps == 0.06 and d.instances() == []
+    # one render drew it (the KNN, with no instance to classify, drew it a second time)
+    assert sum(result is r for result in drawn_with) == 1
+
+
 def test_clicks_add_instances_and_regions(d, window, moons, artifacts_dir):
     d.wait_idle()
     d.clear_instances()

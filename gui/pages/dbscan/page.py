@@ -405,8 +405,9 @@ class DBSCANPage(Page):
         if s.result is None:
             return
         if not s.instances:
-            s.prediction = None
-            self._show()
+            if s.prediction is not None:  # (else nothing to draw: the caller has drawn)
+                s.prediction = None
+                self._show()
             return
         X, X_new, result = s.dataset.X, s.lifted_instances(), s.result
         self.run_task(jobs.knn, X, result, X_new, s.n_neighbors, s.max_distance, key="knn",
