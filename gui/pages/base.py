@@ -42,6 +42,7 @@ from gui.help import PageHelp
 from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
 from gui.tasks import Task, next_turn
+from gui.widgets.dataset_picker import DatasetPicker
 from gui.widgets.warm_paint import views_to_warm, warm
 from gui.window_geometry import show_only_current
 
@@ -265,9 +266,17 @@ class Page(QWidget):
 
     # -- lifecycle ------------------------------------------------------------------------------
     def ensure_started(self) -> None:
+        """Start the page (once). A page built after a table was opened takes it up first:
+        its picker's ``key_changed`` then asks for the page's work on it, and :meth:`start`
+        is not called, which would ask for that work again (a K-Means fit begun and cancelled,
+        a second neighbour index of a million points, a Gaussian mixture fitted twice)."""
         if not self._started:
             self._started = True
-            self.start()
+            adopted = False
+            for picker in self.findChildren(DatasetPicker):
+                adopted |= picker.adopt_opened()
+            if not adopted:
+                self.start()
 
     def opening_steps(self) -> list[Callable[[], None]]:
         """Parts of the page itself (not of a tab) made a turn each as it opens, before the

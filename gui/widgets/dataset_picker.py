@@ -27,8 +27,13 @@ class DatasetPicker(QComboBox):
         self._follow_images = follow_images
         ctx.dataset_opened.connect(self._opened)
         ctx.dataset_replaced.connect(self._replaced)
-        if ctx.opened_table is not None:  # opened before this page was built
-            QTimer.singleShot(0, self, lambda: self._adopt(ctx.opened_table))
+        # A table opened before this page was built is taken up once its settings are bound
+        # (after the picker is made): as the page starts (:meth:`adopt_opened`), or in the
+        # next pass of the event loop, whichever comes first.
+        self._to_adopt: str | None = ctx.opened_table
+        self._adopted = False
+        if self._to_adopt is not None:
+            QTimer.singleShot(0, self, self.adopt_opened)
 
     def _opened(self, key: str) -> None:
         ds = self._ctx.cached_dataset(key)
@@ -39,9 +44,15 @@ class DatasetPicker(QComboBox):
         if self.current_key() == key:  # read again: new data under the same key
             self._emit()
 
-    def _adopt(self, key: str) -> None:
-        if self.current_key() != key:
+    def adopt_opened(self) -> bool:
+        """Select the table opened before this picker was made, if it is not selected yet
+        (once). True if taking it up changed the selection, now or earlier: ``key_changed``
+        was emitted, so the page has already asked for its work on that table."""
+        key, self._to_adopt = self._to_adopt, None
+        if key is not None and self.current_key() != key and self.findData(key) >= 0:
             self.set_current_key(key)
+            self._adopted = True
+        return self._adopted
 
     def select_opened(self, key: str) -> None:
         """Select ``key``, a dataset just opened: ``key_changed`` even if it was selected (a

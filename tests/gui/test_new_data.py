@@ -106,6 +106,45 @@ def test_a_page_first_shown_after_a_table_was_opened_selects_it(
     km.wait_idle()
 
 
+def test_a_page_built_after_a_table_was_opened_asks_for_its_work_once(
+        window, open_page, qtbot, tmp_path, monkeypatch):
+    """Its picker takes up the opened table and asks for the page's work on it; the page's
+    start does not ask a second time (on the table it showed before, or on the same one:
+    a K-Means fit begun and cancelled, a Gaussian mixture fitted twice)."""
+    import inspect
+
+    from gui.pages.choose_k import jobs as choose_k_jobs
+    from gui.pages.dbscan import jobs as dbscan_jobs
+    from gui.pages.gaussian_mixtures import jobs as gm_jobs
+    from gui.pages.kmeans import jobs as kmeans_jobs
+
+    data = DataDriver.open(open_page, qtbot)
+    path = tmp_path / "once.csv"
+    write_table(path, n=120, seed=7)
+    data.open_file(path, timeout=30_000)
+    asked: dict[str, list[str]] = {}
+
+    def counted(page, module, name, key_of):
+        original = getattr(module, name)
+
+        def job(*args, **kwargs):
+            asked.setdefault(page, []).append(key_of(args))
+            return original(*args, **kwargs)
+
+        job.__signature__ = inspect.signature(original)
+        monkeypatch.setattr(module, name, job)
+
+    counted("kmeans", kmeans_jobs, "fit", lambda a: a[1].key)
+    counted("choose-k", choose_k_jobs, "sweep", lambda a: a[1])
+    counted("dbscan", dbscan_jobs, "load", lambda a: a[1])
+    counted("gaussian-mixtures", gm_jobs, "fit", lambda a: a[1])
+    for cls in (KMeansDriver, ChooseKDriver, DBSCANDriver, GaussianMixturesDriver):
+        d = cls.open(open_page, qtbot)
+        d.wait_idle()
+        assert d.selected_dataset() == data.dataset_key(), d.page_name
+        assert asked[d.page_name] == [data.dataset_key()], d.page_name
+
+
 def test_a_failed_fit_puts_back_the_data_it_had(window, open_page, qtbot, tmp_path,
                                                 monkeypatch):
     """New data drawn grey whose work fails: the page shows what it showed before, without
