@@ -15,6 +15,7 @@ from gui.pages.choose_k import snippets
 from gui.pages.choose_k.state import ChooseKState, export_table, selection_facts
 from gui.pages.choose_k.tabs.clustering import DiagramsPane, ScatterPane
 from gui.pages.choose_k.tabs.curves import CurvesView
+from gui.tasks import lay_out_now
 from gui.widgets.palette import hex_color, palette_rgba
 from gui.widgets.veil import Veil
 
@@ -172,6 +173,7 @@ class ChooseKView(Tab):
         try:
             if step is not None:
                 step()
+                lay_out_now()  # (on its timer, not a turn of next_turn's)
         finally:
             if not self._todo and self._new_result:
                 self._new_result = False
