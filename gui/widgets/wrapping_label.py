@@ -33,6 +33,38 @@ class WrappingLabel(QLabel):
         self._fit()
 
 
+class SteadyLabel(QLabel):
+    """A word-wrapped label that keeps the tallest height its texts needed at its width: a
+    shorter text leaves the room as it was, a longer one gets more, a new width starts
+    anew.
+
+    For a text under a plot that changes with what the plot shows (a legend): a legend
+    that lost a line with new data and got it back with the result resized the plot twice,
+    which moved the plot under the cursor and laid it out and painted it anew each time.
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def _fit(self, keep: bool) -> None:
+        if self.width() <= 0:
+            return
+        current = self.minimumHeight()
+        self.setMinimumHeight(0)  # (heightForWidth never answers less than the minimum)
+        need = self.heightForWidth(self.width())
+        self.setMinimumHeight(max(need, current if keep else 0))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit(keep=True)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit(keep=False)
+
+
 def reserve_lines(label: QLabel, lines: int, padding: int = 4, wrap: bool = True) -> QLabel:
     """Word-wrap ``label`` (unless ``wrap`` is False: a text of explicit lines) and give it
     the fixed height of ``lines`` lines of text, so that a longer or shorter text neither
@@ -43,4 +75,4 @@ def reserve_lines(label: QLabel, lines: int, padding: int = 4, wrap: bool = True
     return label
 
 
-__all__ = ["WrappingLabel", "reserve_lines"]
+__all__ = ["SteadyLabel", "WrappingLabel", "reserve_lines"]

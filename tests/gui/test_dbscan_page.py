@@ -480,3 +480,28 @@ def test_classifying_new_instances_is_cheap_work_only_on_small_data():
     wide = np.broadcast_to(0.0, (150_000, 64))
     assert jobs.knn_cost(wide, few_cores, 1, 50) >= INLINE_COST
     assert jobs.regions_cost(wide, few_cores, 240 * 180, 50) >= INLINE_COST
+
+
+def test_new_data_does_not_move_the_plot(d, qtbot):
+    """The legend under the plot loses its list of clusters while new data waits for its
+    clustering, and gets it back with the result: it keeps its height, so the plot is not
+    resized (moved under the cursor, laid out and painted anew) at each new dataset."""
+    from PySide6.QtCore import QEvent
+
+    from tests.gui.test_tasks import _Events
+
+    d.wait_idle()
+    d.page.window().resize(1280, 800)
+    for key in ("blobs", "moons"):  # each legend shown once at this width
+        d.set_dataset(key)
+        d.wait_idle()
+    qtbot.wait(50)
+    plot = d.plot_widget()
+    height = plot.height()
+    resized = _Events({QEvent.Type.Resize: "resize"})
+    plot.installEventFilter(resized)
+    for key in ("blobs", "moons"):
+        d.set_dataset(key)
+        d.wait_idle()
+    qtbot.wait(50)
+    assert resized.names == [] and plot.height() == height

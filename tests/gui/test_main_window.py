@@ -272,3 +272,21 @@ def test_a_page_chosen_in_the_list_is_made_in_that_turn_and_shown_in_the_next(wi
     page = window.show_page("choose-k")  # (a page not made yet, asked for by the program)
     assert window.stack.currentIndex() == page_names().index("choose-k")
     assert page.isVisible() and window.current_page() is page
+
+
+def test_a_steady_label_keeps_its_tallest_height_until_its_width_changes(qtbot):
+    from gui.widgets.wrapping_label import SteadyLabel
+
+    label = SteadyLabel()
+    qtbot.addWidget(label)
+    label.resize(200, 20)
+    label.show()
+    long_text = " ".join(["word"] * 60)
+    label.setText(long_text)
+    tall = label.minimumHeight()
+    label.setText("short")
+    assert label.minimumHeight() == tall > label.heightForWidth(200) // 2
+    label.resize(800, tall)  # a new width: the room its text needs there
+    qtbot.waitUntil(lambda: label.minimumHeight() < tall)
+    label.setText(long_text)
+    assert label.minimumHeight() == label.heightForWidth(800)

@@ -109,6 +109,10 @@ class DBSCANDriver(PageDriver):
         self._panel.picker.set_current_key(key)
         self._done(wait, lambda: self.dataset() == key and self._drawn())
 
+    def plot_widget(self):
+        """The clustering's plot with its legend below it (a QWidget: its size, its events)."""
+        return self._explore.plot
+
     def dataset(self) -> str | None:
         """The key of the dataset whose points are shown."""
         ds = self._state.dataset

@@ -8,13 +8,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsEllipseItem, QSplitter, QVBoxLayout, QWidget
 
 from gui.pages.base import Tab
 from gui.pages.dbscan import snippets
 from gui.widgets.dbscan_plot import DBSCANPlot
 from gui.widgets.kdistance_plot import KDistancePlot
 from gui.widgets.palette import ANOMALY_RGBA, hex_color, palette_rgba
+from gui.widgets.wrapping_label import SteadyLabel
 
 #: Hover picks the nearest point within this many screen pixels.
 PICK_PIXELS = 12
@@ -45,12 +46,11 @@ class ExploreTab(Tab):
         super().__init__(parent)
         # the plots are made by build_steps, a turn each after the page; render draws on
         # them once they are made
-        self.knote = QLabel()
+        # (each keeps its height when a shorter text comes: the plot above stays as it is)
+        self.knote = SteadyLabel()
         self.knote.setStyleSheet("color: #555; font-size: 11px;")
-        self.knote.setWordWrap(True)
-        self.legend = QLabel()
+        self.legend = SteadyLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
         self.legend.setStyleSheet("font-size: 11px;")
         self._splitter = QSplitter(Qt.Orientation.Vertical)
         layout = QVBoxLayout(self)
