@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.density import DBSCANResult
 from gui.widgets.palette import ANOMALY_RGBA, palette_rgba, pastel
 from gui.widgets.scatter import ScatterView
+from gui.widgets.wrapping_label import SteadyLabel
 
 #: Up to this many points, core samples are drawn large and border samples small; beyond,
 #: every point is drawn by the rasterising ScatterView at one size, distinguished by colour.
@@ -58,8 +59,7 @@ class DBSCANPlot(QWidget):
                                              pen=None, brush=pg.mkBrush(*ANOMALY_RGBA))
         self.noise_item.setZValue(3)
         vb.addItem(self.noise_item)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
+        self.note = SteadyLabel()
         self.note.setStyleSheet("color: #555; font-size: 11px;")
         self.note.hide()
         layout = QVBoxLayout(self)
@@ -78,7 +78,23 @@ class DBSCANPlot(QWidget):
         self.result, self._xy = None, None
         self.border_item.clear()
         self.noise_item.clear()
-        self.note.hide()
+        points = self.view.points()
+        self._set_note(None, keep_room=points is not None and len(points) > SIZED_MAX)
+
+    def _set_note(self, text: str | None, keep_room: bool = False) -> None:
+        """Show ``text`` under the plot, or (None) hide the note. ``keep_room``: hidden, the
+        note keeps its room. New data drawn grey whose clustering will be drawn by colour
+        (the note shown again): shown, hidden and shown, the note resized the plot twice per
+        new table (a layout and a paint of the whole plot each time, and the plot moved)."""
+        policy = self.note.sizePolicy()
+        if policy.retainSizeWhenHidden() != keep_room:
+            policy.setRetainSizeWhenHidden(keep_room)
+            self.note.setSizePolicy(policy)
+        if text is None:
+            self.note.hide()
+        else:
+            self.note.setText(text)
+            self.note.show()
 
     def show_result(self, xy: np.ndarray, result: DBSCANResult, auto_range: bool = True,
                     bounds=None,
@@ -108,12 +124,11 @@ class DBSCANPlot(QWidget):
                 self.view.set_points(xy, colors=colors, size=3, auto_range=auto_range,
                                      bounds=bounds)
             crosses = "black crosses" if noise.size <= MAX_CROSSES else "black"
-            self.note.setText(
+            self._set_note(
                 f"{n:,} points: all are drawn the same size, so core samples are in their "
                 f"cluster's colour, border samples in a paler tone and anomalies {crosses}.")
-            self.note.show()
             return
-        self.note.hide()
+        self._set_note(None)
         table = palette_rgba(k)
         if self._brushes.size < k:
             self._brushes = np.empty(k, dtype=object)

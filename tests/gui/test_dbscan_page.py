@@ -451,6 +451,21 @@ def test_a_big_cloud_is_drawn_by_colour(window, open_page, qtbot, artifacts_dir)
                   > palette_rgba(r.n_clusters)[r.labels[border]].astype(int).sum(axis=1))
     window.grab().save(str(artifacts_dir / "dbscan-big.png"))
 
+    # other big data: drawn grey, then by colour, under a note that keeps its room meanwhile
+    # (hidden, then shown again, it resized the scatter twice)
+    from PySide6.QtCore import QEvent
+
+    from tests.gui.test_tasks import _Events
+
+    X2, _ = make_moons(30_000, noise=0.06, random_state=7)
+    window.ctx.add_dataset(Dataset(name="moons 30k b", X=X2, key="moons30k-b"))
+    scatter = d.scatter_widget()
+    resized = _Events({QEvent.Type.Resize: "resize"})
+    scatter.installEventFilter(resized)
+    d.set_dataset("moons30k-b")
+    d.wait_idle()
+    assert d.colour_only() and resized.names == []
+
 
 def test_a_damaged_saved_state_is_set_aside_and_the_page_opens(window, open_page, qtbot):
     from gui import settings as app_settings

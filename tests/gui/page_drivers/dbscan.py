@@ -113,6 +113,10 @@ class DBSCANDriver(PageDriver):
         """The clustering's plot with its legend below it (a QWidget: its size, its events)."""
         return self._explore.plot
 
+    def scatter_widget(self):
+        """The clustering's scatter itself, above its note (a QWidget: its size, its events)."""
+        return self._explore.view
+
     def dataset(self) -> str | None:
         """The key of the dataset whose points are shown."""
         ds = self._state.dataset
