@@ -6,6 +6,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 
+def _needed_height(label: QLabel) -> int:
+    """The height ``label``'s text needs at its width (its minimum height is reset to 0:
+    heightForWidth never answers less than the minimum)."""
+    label.setMinimumHeight(0)
+    return label.heightForWidth(label.width())
+
+
 class WrappingLabel(QLabel):
     """A word-wrapped label that asks for the height its text needs at its current width.
 
@@ -20,8 +27,7 @@ class WrappingLabel(QLabel):
     def _fit(self) -> None:
         if self.width() > 0:
             current = self.minimumHeight()
-            self.setMinimumHeight(0)  # (heightForWidth never answers less than the minimum)
-            need = self.heightForWidth(self.width())
+            need = _needed_height(self)
             self.setMinimumHeight(need if need > 0 else current)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
@@ -51,9 +57,7 @@ class SteadyLabel(QLabel):
         if self.width() <= 0:
             return
         current = self.minimumHeight()
-        self.setMinimumHeight(0)  # (heightForWidth never answers less than the minimum)
-        need = self.heightForWidth(self.width())
-        self.setMinimumHeight(max(need, current if keep else 0))
+        self.setMinimumHeight(max(_needed_height(self), current if keep else 0))
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
