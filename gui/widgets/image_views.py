@@ -12,12 +12,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 
+from gui.widgets.scene_paint import paint_with_window
+
 
 class ImageGrid(pg.GraphicsLayoutWidget):
     """A white grid of :class:`ImagePanel` s."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        paint_with_window(self)
         self.setBackground("w")
         self.ci.setContentsMargins(2, 2, 2, 2)
         self.ci.setSpacing(4)

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, Signal
 from gui.widgets.palette import series_hex
 from gui.widgets.plot_pool import plot_item, register_kind
 from gui.widgets.scatter import light_grid
+from gui.widgets.scene_paint import paint_with_window
 
 #: The smallest eps (the eps spin box's minimum).
 MIN_EPS = 1e-8
@@ -83,6 +84,7 @@ class KDistancePlot(pg.PlotWidget):
     def __init__(self, parent=None):
         item = plot_item(EpsViewBox)  # (made ahead of time: a plot takes ~10 ms to make)
         super().__init__(parent, background="w", plotItem=item)
+        paint_with_window(self)
         self._vb = item.vb
         self._vb.owner = self
         light_grid(item)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QLabel
 from gui.widgets.canvases import shared_canvas
 from gui.widgets.palette import colors_for_labels, pastel
 from gui.widgets.plot_pool import plot_item
+from gui.widgets.scene_paint import paint_with_window
 
 RASTER_THRESHOLD = 5_000
 #: Points rasterised by one numpy call at a time (:func:`rasterize_indices`).
@@ -179,6 +180,7 @@ class ScatterView(pg.PlotWidget):
 
     def __init__(self, parent=None, title: str | None = None, background="w"):
         super().__init__(parent, background=background, plotItem=plot_item())
+        paint_with_window(self)
         light_grid(self.plotItem)
         self.plotItem.setMenuEnabled(True)
         self.plotItem.hideButtons()
@@ -576,7 +578,7 @@ def make_plot(title: str | None = None, x: str | None = None, y: str | None = No
               integer_x: bool = False) -> pg.PlotWidget:
     """A white pyqtgraph plot styled like the rest of the app; ``integer_x``: the x axis
     counts (iterations, k) and has ticks at whole numbers only."""
-    plot = pg.PlotWidget(background="w", plotItem=plot_item())
+    plot = paint_with_window(pg.PlotWidget(background="w", plotItem=plot_item()))
     if integer_x:
         from gui.widgets.axes import IntegerAxis
 

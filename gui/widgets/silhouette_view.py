@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsPathItem
 from gui.widgets import plot_pool
 from gui.widgets.palette import palette_rgba
 from gui.widgets.plot_pool import plot_item
+from gui.widgets.scene_paint import paint_with_window
 
 #: Most vertices drawn per band (a 50 000-point band is drawn from its quantiles).
 MAX_BAND_VERTICES = 600
@@ -194,6 +195,7 @@ class SilhouetteGrid(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None, columns: int = 2):
         super().__init__(parent)
+        paint_with_window(self)
         self.setBackground("w")
         self.columns = columns
         self.diagram_plots: list[SilhouetteDiagramPlot] = []

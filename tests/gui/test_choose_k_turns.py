@@ -195,7 +195,11 @@ def test_each_step_is_laid_out_before_its_paint(ck, qtbot):
     seen = _Events({QEvent.Type.LayoutRequest: "layout", QEvent.Type.Paint: "paint"})
     scatter.plotItem.installEventFilter(seen)
     scatter.viewport().installEventFilter(seen)
+    draw_scatter = view.scatter.render  # the scatter's step: marked where it runs
+    view.scatter.render = lambda state: (seen.names.append("step"), draw_scatter(state))
     with qtbot.waitSignal(view.drawn, timeout=20_000):
         view.render(ck.state())
-    qtbot.waitUntil(lambda: "paint" in seen.names, timeout=5000)
-    assert seen.names[:2] == ["layout", "paint"]
+    qtbot.waitUntil(lambda: "paint" in seen.names[seen.names.index("step"):], timeout=5000)
+    after = seen.names[seen.names.index("step") + 1:]
+    # (the other views' steps may paint a corner of the scatter with their window: an axis)
+    assert after[0] == "layout" and "paint" in after, after
