@@ -15,11 +15,12 @@ from tests.gui.drivers import PageDriver
 
 
 class _Recorder(QObject):
-    """Records the window's update requests and the paints of the plots' viewports, in order."""
+    """Records the window's update requests and the paints of the plots' viewports, in order,
+    a list per pass of the event loop (:meth:`next_pass` starts the next one)."""
 
     def __init__(self, window: QWidget, viewports: dict[QWidget, str]):
         super().__init__()
-        self.events: list[str] = []
+        self.passes: list[list[str]] = [[]]
         self.viewports = viewports
         window.installEventFilter(self)
         for viewport in viewports:
@@ -27,10 +28,17 @@ class _Recorder(QObject):
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.UpdateRequest and obj not in self.viewports:
-            self.events.append("window update")
+            self.passes[-1].append("window update")
         elif event.type() == QEvent.Type.Paint and obj in self.viewports:
-            self.events.append(f"paint {self.viewports[obj]}")
+            self.passes[-1].append(f"paint {self.viewports[obj]}")
         return False
+
+    def next_pass(self) -> None:
+        if self.passes[-1]:
+            self.passes.append([])
+
+    def events(self) -> list[str]:
+        return [e for p in self.passes for e in p]
 
 
 def test_two_plots_changed_in_one_turn_are_painted_in_one_paint_of_the_window(qtbot):
@@ -52,14 +60,14 @@ def test_two_plots_changed_in_one_turn_are_painted_in_one_paint_of_the_window(qt
         curve.plotItem.plot([0, 1, 2, 3], [3, 1, 2, 0])
 
     turns = QTimer()  # marks each turn of the event loop
-    turns.timeout.connect(lambda: recorder.events.append("turn"))
+    turns.timeout.connect(recorder.next_pass)
     turns.start(0)
     QTimer.singleShot(0, change_both)
-    qtbot.waitUntil(lambda: {"paint scatter", "paint curve"} <= set(recorder.events))
+    qtbot.waitUntil(lambda: {"paint scatter", "paint curve"} <= set(recorder.events()))
     qtbot.wait(50)
     turns.stop()
-    passes = [p.split(",") for p in ",".join(recorder.events).split("turn") if p.strip(",")]
-    first = [e for e in passes[0] if e]
+    passes = [p for p in recorder.passes if p]
+    first = passes[0]
     # (Qt's own way: each scene's changes were processed in a call of their own that painted
     # the window at once: "window update", "paint scatter", "window update", "paint curve")
     assert first.count("window update") == 1, passes
