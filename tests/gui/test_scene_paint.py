@@ -82,6 +82,9 @@ def test_every_plot_of_every_page_repaints_with_its_window(window, qtbot):
         for title in driver.tab_titles() or [None]:
             if title is not None:
                 driver.show_tab(title)  # (a tab's plots are made when it is first shown)
+            tab = driver.page.current_tab() if hasattr(driver.page, "current_tab") else None
+            pending = getattr(tab, "pending", None)  # (views made one a turn: all of them)
+            qtbot.waitUntil(lambda p=pending: p is None or not p(), timeout=10_000)
             qtbot.wait(20)
             for view in driver.page.findChildren(pg.GraphicsView):
                 assert paints_with_window(view.scene()), f"{name}: {type(view).__name__}"
