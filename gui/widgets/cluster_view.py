@@ -154,6 +154,13 @@ class HandleItem(pg.GraphicsObject):
         self.setZValue(40)
         self.setToolTip(f"Initial centroid {index + 1}: drag it to move it")
 
+    def set_color(self, color) -> None:
+        """Its ring in ``color`` (RGB or RGBA)."""
+        new = QColor(*[int(c) for c in color[:3]])
+        if new != self._color:
+            self._color = new
+            self.update()
+
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
         r = self.RADIUS + 3
         return QRectF(-r, -r, 2 * r, 2 * r)

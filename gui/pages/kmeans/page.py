@@ -285,8 +285,9 @@ class KMeansPage(Page):
                                   "warning")
 
     def _draw_installed(self) -> None:
-        self.drawing = False
-        self._refresh_tab()  # (the side panel was rendered by install)
+        if self.drawing:  # (not drawn since by a refresh, which draws the newest state)
+            self.drawing = False
+            self._refresh_tab()  # (the side panel was rendered by install)
         self.mark_drawn()
 
     # ================================================================ hand-placed init
@@ -415,6 +416,9 @@ class KMeansPage(Page):
         """Render the state: the side panel, and the current tab (its stale work started)."""
         if not self._ready:
             return
+        # (what an install left for the next turn is drawn now: that turn draws nothing again;
+        # clearing the placed centroids just after a fit drew the tab twice in one turn)
+        self.drawing = False
         self.controls.render(self.state, self.settings)
         self._refresh_tab()
 
