@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QRegion
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QWidget
 
 from gui.widgets.palette import CURRENT_RGBA, UNLABELLED_RGBA, palette_rgba, text_on
@@ -21,6 +21,9 @@ _DIGIT_COLORS = [QColor(*map(int, c[:3])) for c in palette_rgba(10)]
 _DIGIT_TEXT = [QColor(text_on(c)) for c in palette_rgba(10)]
 _CURRENT = QColor(*CURRENT_RGBA[:3])
 _MISTAKE = QColor("#c62828")
+#: Pixels a tile's painting may reach past its rectangle (its badge sits over the image's
+#: corner, 4 px out).
+_BLEED = 6
 _UNLABELLED = QColor(*UNLABELLED_RGBA[:3])
 _TILE_BG = QColor("#f4f6f9")
 _CAPTION = QColor("#3c4650")
@@ -113,8 +116,9 @@ class DigitGallery(QWidget):
         labels = np.asarray(labels, dtype=np.int64)
         if labels.shape != (len(self._images),):
             raise ValueError("one label per tile")
+        changed = np.flatnonzero(labels != self._labels)
         self._labels = labels.copy()
-        self.update()
+        self._update_tiles(changed)
 
     def set_truth(self, truth: np.ndarray | None) -> None:
         """Mark the tiles whose label differs from ``truth`` (None: no marks)."""
@@ -126,9 +130,26 @@ class DigitGallery(QWidget):
             return
         tile = int(np.clip(tile, 0, len(self._images) - 1))
         if tile != self._current:
+            self._update_tiles([self._current, tile])
             self._current = tile
-            self.update()
             self.current_changed.emit(tile)
+
+    def _tile_area(self, tile: int, grid: tuple | None = None) -> QRect:
+        """What painting ``tile`` may cover (its badge reaches a little past its corner)."""
+        return self.tile_rect(tile, grid).adjusted(-_BLEED, -_BLEED, _BLEED, _BLEED)
+
+    def _update_tiles(self, tiles) -> None:
+        """Repaint these tiles only (a label typed repaints one tile, not the gallery)."""
+        tiles = [int(t) for t in tiles if 0 <= int(t) < len(self._images)]
+        if len(tiles) > len(self._images) // 2:
+            self.update()
+            return
+        grid = self._grid()
+        region = QRegion()
+        for t in tiles:
+            region += self._tile_area(t, grid)
+        if not region.isEmpty():
+            self.update(region)
 
     # -- what the view shows (also for tests) -----------------------------------------------------
     def count(self) -> int:
@@ -228,7 +249,7 @@ class DigitGallery(QWidget):
     # -- painting -------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
-        p.fillRect(self.rect(), Qt.GlobalColor.white)
+        p.fillRect(event.rect(), Qt.GlobalColor.white)
         if not self._images:
             p.setPen(_CAPTION)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
@@ -240,7 +261,10 @@ class DigitGallery(QWidget):
         font, badge_font = self._paint_fonts(grid[3] - 4)
         caption_h = self._caption_height()
         has_focus = self.hasFocus()
+        exposed = event.region()
         for i, qimg in enumerate(self._images):
+            if not exposed.intersects(self._tile_area(i, grid)):
+                continue  # (Qt clips to what is exposed: a tile outside it draws nothing)
             tile = self.tile_rect(i, grid).adjusted(1, 1, -1, -1)
             img = self.image_rect(i, grid)
             label = int(self._labels[i])
@@ -299,7 +323,6 @@ class DigitGallery(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         if tile >= 0:
             self.set_current(tile)
-            self.update()
         super().mousePressEvent(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -332,11 +355,11 @@ class DigitGallery(QWidget):
         super().keyPressEvent(event)
 
     def focusInEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.update()
+        self._update_tiles([self._current])  # (its frame is thicker with the focus)
         super().focusInEvent(event)
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.update()
+        self._update_tiles([self._current])
         super().focusOutEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override

@@ -31,3 +31,69 @@ def test_the_gallery_paints_every_digit_where_its_geometry_says(qtbot):
     for tile in range(10):
         centre = gallery.image_rect(tile).center()
         assert picture.pixelColor(centre).lightness() < 60, tile
+
+
+def _gallery_on_screen(qtbot, n=30):
+    from gui.widgets.digit_gallery import DigitGallery
+
+    gallery = DigitGallery(columns=10)
+    qtbot.addWidget(gallery)
+    images = np.zeros((n, 8, 8))
+    images[:, 2:6, 2:6] = 16
+    gallery.set_items(images, [f"n={i}" for i in range(n)])
+    gallery.resize(640, 260)
+    gallery.show()
+    qtbot.waitExposed(gallery)
+    qtbot.wait(20)
+    return gallery
+
+
+class _PaintedRegions:
+    """The regions of a widget's paint events."""
+
+    def __init__(self, widget):
+        from PySide6.QtCore import QObject
+
+        class Filter(QObject):
+            def eventFilter(inner, obj, event):  # noqa: N802, N805 - Qt override
+                from PySide6.QtCore import QEvent
+
+                if obj is widget and event.type() == QEvent.Type.Paint:
+                    self.regions.append(event.region().boundingRect())
+                return False
+
+        self.regions = []
+        self.filter = Filter()
+        widget.installEventFilter(self.filter)
+
+
+def test_a_label_repaints_its_tile_and_the_screen_shows_what_a_whole_paint_would(qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    gallery = _gallery_on_screen(qtbot)
+    painted = _PaintedRegions(gallery)
+    labels = np.full(30, -1)
+    labels[12] = 7
+    gallery.set_labels(labels)
+    qtbot.waitUntil(lambda: bool(painted.regions))
+    qtbot.wait(20)
+    area = gallery.tile_rect(12).adjusted(-6, -6, 6, 6)
+    assert all(area.contains(r) for r in painted.regions), painted.regions
+    # what the window shows after the tile's paint is what painting everything gives
+    top = gallery.window()
+    shown = QGuiApplication.primaryScreen().grabWindow(top.winId()).toImage()
+    whole = gallery.grab().toImage()
+    origin = gallery.mapTo(top, gallery.rect().topLeft())
+    shown = shown.copy(origin.x(), origin.y(), whole.width(), whole.height())
+    assert shown.convertToFormat(whole.format()) == whole
+
+
+def test_moving_the_selection_repaints_the_two_tiles_only(qtbot):
+    gallery = _gallery_on_screen(qtbot)
+    painted = _PaintedRegions(gallery)
+    gallery.set_current(5)
+    qtbot.waitUntil(lambda: bool(painted.regions))
+    qtbot.wait(20)
+    both = gallery.tile_rect(0).united(gallery.tile_rect(5)).adjusted(-6, -6, 6, 6)
+    assert all(both.contains(r) for r in painted.regions), painted.regions
+    assert all(r.width() < gallery.width() for r in painted.regions)
