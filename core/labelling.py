@@ -47,7 +47,7 @@ from core.semisupervised import (
     study,
     train,
 )
-from core.storage import load_arrays, save_arrays, save_json
+from core.storage import atomic_write_bytes, json_bytes, load_arrays, save_arrays
 
 FORMAT = "clusterlab-digits-labels"
 #: 1: ClusterLab 0.1.0 (percentile and gallery mode inside the JSON); 2: labels only
@@ -290,7 +290,15 @@ class LabellingSession:
         """Save the labels, the asked digits and the rounds in ``folder`` (atomically: the
         ``.npz`` first, then the JSON). Files of ClusterLab 0.1.0 found there are first copied
         to ``digits-labels-0.1.0.*``, so migrating never loses them."""
-        json_path, npz_path = save_paths(folder)
+        json_path, _ = save_paths(folder)
+        atomic_write_bytes(json_path, self.save_arrays_first(folder))
+        return json_path
+
+    def save_arrays_first(self, folder: str | Path) -> bytes:
+        """:meth:`save` but the JSON: the arrays are written (``.npz``, atomically, after the
+        copies of older files), and the JSON's bytes are returned, for the caller to write
+        atomically next to them (a writer thread that writes the newest state it is given)."""
+        _, npz_path = save_paths(folder)
         _back_up_version_1(folder)
         _back_up_mismatched(folder, self.n_train)
         meta = dict(format=FORMAT, version=VERSION, n_train=self.n_train,
@@ -300,8 +308,7 @@ class LabellingSession:
                     saved=time.strftime("%Y-%m-%d %H:%M:%S"))
         save_arrays(npz_path, hand=self.hand.astype(np.int16), asked=self.asked,
                     confidence=self.confidence, predicted=self.predicted)
-        save_json(json_path, meta)
-        return json_path
+        return json_bytes(meta)
 
     @classmethod
     def load(cls, folder: str | Path, base: LabellingSession | None = None,

@@ -33,8 +33,9 @@ class FileWriter:
         #: the newest state not yet being written (bytes, or what makes them)
         self._pending: bytes | Callable[[], bytes] | None = None
         self._thread: threading.Thread | None = None
-        #: why the last write failed (None when it succeeded)
+        #: why the last write failed (None when it succeeded), and what was raised
         self.error: str | None = None
+        self.failure: BaseException | None = None
 
     def write_soon(self, data: bytes | Callable[[], bytes]) -> None:
         """Write ``data`` on the writer thread (replacing what was waiting); returns at once.
@@ -78,9 +79,10 @@ class FileWriter:
                     return
             try:
                 atomic_write_bytes(self.path, data() if callable(data) else data)
-                self.error = None
+                self.error = self.failure = None
             except (OSError, ValueError) as exc:  # kept and said; the next state tries again
                 self.error = f"'{self.path.name}' could not be saved: {exc}"
+                self.failure = exc
                 print(f"ClusterLab: {self.error}", file=sys.stderr)
 
 

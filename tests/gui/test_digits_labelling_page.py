@@ -142,9 +142,50 @@ def test_label_with_keys_and_palette_then_undo_redo(labelling):
     assert d.gallery_labels()[3] == -1 and d.counter() == "1 of 50 labelled"
     d.undo_key()
     assert d.gallery_labels()[3] == 7
-    # every change is saved at once
+    # every change is saved (by the labels' writer thread: the newest state is on disk)
+    d.wait_saved()
     saved = np.load(app_settings.data_dir() / "digits-labels.npz")["hand"]
     np.testing.assert_array_equal(saved, d.hand_labels())
+
+
+def test_labels_are_written_off_the_gui_thread_and_the_last_one_wins(labelling, monkeypatch):
+    import threading
+
+    import core.storage
+
+    d = labelling
+    d.wait_saved()
+    writers = []
+    real = core.storage.atomic_write_bytes
+
+    def recording(path, data):
+        writers.append(threading.current_thread() is threading.main_thread())
+        return real(path, data)
+
+    monkeypatch.setattr(core.storage, "atomic_write_bytes", recording)
+    monkeypatch.setattr("core.labelling.atomic_write_bytes", recording, raising=False)
+    for tile, digit in ((0, 4), (1, 8), (2, 0)):
+        d.label(tile, digit)
+    d.wait_saved()
+    assert writers and not any(writers)  # (True: a write on the GUI thread)
+    saved = np.load(app_settings.data_dir() / "digits-labels.npz")["hand"]
+    np.testing.assert_array_equal(saved, d.hand_labels())
+    assert saved[d.representatives()[:3]].tolist() == [4, 8, 0]
+
+
+def test_a_save_that_fails_is_said_once(window, qtbot, monkeypatch):
+    d = open_in(window, qtbot)
+    d.wait_saved()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("core.labelling.save_arrays", full_disk)
+    d.label(0, 4)
+    qtbot.waitUntil(lambda: "could not be saved" in window.message_bar.text(), timeout=5_000)
+    assert window.message_bar.level == "error"
+    assert "No space left on device" in window.message_bar.text()
+    assert d.gallery_labels()[0] == 4  # (the label stays: the next save tries again)
 
 
 def test_labels_come_back_in_a_new_window(window, labelling, qtbot):
@@ -179,6 +220,7 @@ def test_a_corrupt_save_file_gives_a_message_not_a_crash(window, qtbot):
     # the broken files were set aside, not lost, and labelling saves again
     assert len(list(folder.glob("digits-labels.*.unreadable-*"))) == 2
     d.label(0, 4)
+    d.wait_saved()
     meta = json.loads((folder / "digits-labels.json").read_text())
     assert meta["format"] == "clusterlab-digits-labels"
 

@@ -46,7 +46,9 @@ def test_a_010_user_keeps_their_labels_and_percentile(v010_user, qtbot):
     assert d.bar_names()[3] == "partial 30%"
     assert d.view() == "representatives"
 
-    # saved in today's format at once; 0.1.0's two files kept, byte for byte
+    # saved in today's format at once (on the writer thread); 0.1.0's two files kept, byte
+    # for byte
+    d.wait_saved()
     meta = json.loads((data / "digits-labels.json").read_text())
     assert meta["version"] == 2 and "percentile" not in meta
     np.testing.assert_array_equal(np.load(data / "digits-labels.npz")["hand"], d.hand_labels())
@@ -59,6 +61,7 @@ def test_a_010_user_keeps_their_labels_and_percentile(v010_user, qtbot):
     # labelling goes on, and is saved again
     d.label(5, 2)
     assert d.counter() == "6 of 50 labelled"
+    d.wait_saved()
     hand = np.load(data / "digits-labels.npz")["hand"]
     assert hand[d.representatives()[:6]].tolist() == [4, 8, 0, 6, 1, 2]
     first.close()

@@ -28,10 +28,6 @@ def train_round(session: LabellingSession, n_ask: int, distinct: bool, ask: bool
     return session.train_round(n_ask, distinct, ask, progress=progress)
 
 
-def save(session: LabellingSession, folder: Path) -> Path:
-    return session.save(folder)
-
-
 def export_labels(session: LabellingSession, path: str) -> int:
     """Write every labelled training digit as CSV; returns how many rows."""
     idx, labels, is_hand, rows = session.label_table()
