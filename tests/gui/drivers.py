@@ -18,6 +18,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
 TIMEOUT_MS = 60_000
+#: Milliseconds a driver lets the event loop run after work it waited for, so the window
+#: paints it before the next action (as it does before a person's next click).
+PAINT_PASS_MS = 5
 
 _DRIVERS = {
     "DataDriver": "data",
@@ -81,8 +84,9 @@ class PageDriver:
         return self.page.ctx.tasks
 
     def wait_idle(self, timeout: int = TIMEOUT_MS) -> None:
-        """Wait until no background task runs."""
+        """Wait until no background task runs, and the window painted what it drew."""
         self.qtbot.waitUntil(lambda: not self.tasks.busy, timeout=timeout)
+        self.qtbot.wait(PAINT_PASS_MS)
 
     def wait_saved(self) -> None:
         """Wait until the per-dataset files written in the background are on disk."""

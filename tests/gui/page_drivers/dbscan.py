@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.drivers import TIMEOUT_MS, PageDriver
+from tests.gui.drivers import PAINT_PASS_MS, TIMEOUT_MS, PageDriver
 
 #: pyqtgraph drops mouse moves that come faster than its rate limit: pause between them.
 MOVE_PAUSE_MS = 40
@@ -83,6 +83,7 @@ class DBSCANDriver(PageDriver):
         """Wait until the debounced changes started, no task runs and ``condition()`` holds."""
         self.qtbot.waitUntil(lambda: not self.page.pending() and not self.tasks.busy
                              and condition(), timeout=timeout)
+        self.qtbot.wait(PAINT_PASS_MS)  # (what was drawn painted, as before a person's click)
 
     def _done(self, wait: bool, condition=lambda: True) -> None:
         """An action's end: unless ``wait`` is False, wait for its result on screen."""

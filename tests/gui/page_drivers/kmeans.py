@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from tests.gui.drivers import TIMEOUT_MS, PageDriver
+from tests.gui.drivers import PAINT_PASS_MS, TIMEOUT_MS, PageDriver
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
@@ -39,7 +39,7 @@ class KMeansDriver(PageDriver):
         self.qtbot.mouseClick(widget, LEFT)
 
     def wait_idle(self, timeout: int = TIMEOUT_MS) -> None:
-        """No task running and every shown view's decision regions drawn."""
+        """No task running, every shown view's decision regions drawn, and painted."""
         def idle():
             if self.tasks.busy or self.page.drawing:
                 return False
@@ -48,6 +48,10 @@ class KMeansDriver(PageDriver):
                 return True
             return not tab.pending() and all(v.regions_current() for v in tab.cluster_views())
         self.qtbot.waitUntil(idle, timeout=timeout)
+        # The paint of what was just drawn comes in the event loop's next pass, as it would
+        # before a person's next click: a click made at once painted it (its button's repaint
+        # paints the window) in the turn of the click's own work.
+        self.qtbot.wait(PAINT_PASS_MS)
 
     def wait_settled(self, timeout: int = TIMEOUT_MS) -> None:
         """Wait for the debounced refit a parameter change schedules (300 ms), then idle."""
