@@ -327,6 +327,9 @@ _SKLEARN_MAX_TREE_FEATURES = 15
 #: Squared distances within this relative band around eps² are floating-point ties:
 #: scikit-learn's own search decides them.
 _TIE = 1e-12
+#: Up to this many rows, scikit-learn's brute-force neighbourhoods are asked for all rows at
+#: once, as its DBSCAN asks (see _Search): a few milliseconds.
+_BRUTE_ASK_ALL_ROWS = 2_000
 
 
 #: From this many rows on, scikit-learn's KD-tree (asked only about rare ties) is built in a
@@ -397,6 +400,12 @@ class _Search:
 
             self._sk = NearestNeighbors(radius=eps, algorithm="brute",
                                         leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean").fit(X)
+        # scikit-learn's brute force rounds a distance differently with the rows queried
+        # together (its matrix products are made per block of queries): DBSCAN asks for all
+        # of X at once, so a tie asked about one row alone could come out the other way
+        # (4 points at exactly eps in 8 features). Small data is asked as DBSCAN asks, once.
+        self._all = (self._sk.radius_neighbors(X, return_distance=False)
+                     if self.brute and X.shape[0] <= _BRUTE_ASK_ALL_ROWS else None)
 
     @property
     def tree(self):
@@ -417,6 +426,8 @@ class _Search:
 
     def _sklearn(self, rows: np.ndarray):
         """scikit-learn's own N(i) for the rows (object array of index arrays)."""
+        if self._all is not None:
+            return self._all[rows]
         if self.brute:
             return self._sk.radius_neighbors(self.X[rows], return_distance=False)
         return self._sklearn_tree().query_radius(self.X[rows], r=self.eps,
