@@ -400,12 +400,7 @@ class _Search:
 
             self._sk = NearestNeighbors(radius=eps, algorithm="brute",
                                         leaf_size=SKLEARN_LEAF_SIZE, metric="euclidean").fit(X)
-        # scikit-learn's brute force rounds a distance differently with the rows queried
-        # together (its matrix products are made per block of queries): DBSCAN asks for all
-        # of X at once, so a tie asked about one row alone could come out the other way
-        # (4 points at exactly eps in 8 features). Small data is asked as DBSCAN asks, once.
-        self._all = (self._sk.radius_neighbors(X, return_distance=False)
-                     if self.brute and X.shape[0] <= _BRUTE_ASK_ALL_ROWS else None)
+        self._all = None  # scikit-learn's N(i) of every row, when asked so (see _sklearn)
 
     @property
     def tree(self):
@@ -426,7 +421,14 @@ class _Search:
 
     def _sklearn(self, rows: np.ndarray):
         """scikit-learn's own N(i) for the rows (object array of index arrays)."""
-        if self._all is not None:
+        if self.brute and self.X.shape[0] <= _BRUTE_ASK_ALL_ROWS:
+            # scikit-learn's brute force rounds a distance differently with the rows queried
+            # together (its matrix products are made per block of queries): DBSCAN asks for
+            # all of X at once, so a tie asked about one row alone could come out the other
+            # way (4 points at exactly eps in 8 features). Small data is asked as DBSCAN
+            # asks, once, at the first tie.
+            if self._all is None:
+                self._all = self._sk.radius_neighbors(self.X, return_distance=False)
             return self._all[rows]
         if self.brute:
             return self._sk.radius_neighbors(self.X[rows], return_distance=False)
