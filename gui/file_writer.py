@@ -80,7 +80,9 @@ class FileWriter:
             try:
                 atomic_write_bytes(self.path, data() if callable(data) else data)
                 self.error = self.failure = None
-            except (OSError, ValueError) as exc:  # kept and said; the next state tries again
+            except Exception as exc:  # noqa: BLE001 - kept and said; the next state tries again
+                # (any error: a writer thread that died would stay "busy", and flush() would
+                # wait for it for ever as the window closes)
                 self.error = f"'{self.path.name}' could not be saved: {exc}"
                 self.failure = exc
                 print(f"ClusterLab: {self.error}", file=sys.stderr)

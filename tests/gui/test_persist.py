@@ -4,6 +4,7 @@ per-dataset stores."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -256,3 +257,26 @@ def test_the_settings_file_is_written_once_changes_pause_and_as_the_store_goes(q
 
 def _store_at(path):
     return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def test_a_writer_whose_state_fails_to_make_is_done_and_says_why(tmp_path):
+    """Any error in a state given as a function is kept and said: the writer thread ends,
+    so flush() (the window's closing) does not wait for ever, and the next state is written."""
+    from gui import file_writer
+
+    path = tmp_path / "labels.json"
+
+    def broken() -> bytes:
+        raise RuntimeError("the session could not be made into bytes")
+
+    writer = file_writer.writer_for(path)
+    writer.write_soon(broken)
+    done = threading.Thread(target=writer.flush, daemon=True)
+    done.start()
+    done.join(10.0)
+    assert not done.is_alive() and not writer.busy()
+    assert isinstance(writer.failure, RuntimeError)
+    assert "could not be made into bytes" in writer.error
+    writer.write_soon(b"{}")
+    writer.flush()
+    assert path.read_bytes() == b"{}" and writer.failure is None and writer.error is None
