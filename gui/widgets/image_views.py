@@ -15,6 +15,13 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from gui.widgets.scene_paint import paint_with_window
 
 
+def display_levels(rgb: np.ndarray) -> tuple[int, int] | None:
+    """The ``levels`` for ``ImageItem.setImage`` of 0-255 colours: None for uint8, which Qt
+    shows as it is (with levels (0, 255) pyqtgraph rescaled every pixel by 1 first: 4-8 ms a
+    picture at each new image), (0, 255) for another type."""
+    return None if rgb.dtype == np.uint8 else (0, 255)
+
+
 class ImageGrid(pg.GraphicsLayoutWidget):
     """A white grid of :class:`ImagePanel` s."""
 
@@ -162,7 +169,7 @@ class ImagePanel:
             item.clear()
             return
         h, w = full_shape or rgb.shape[:2]
-        item.setImage(rgb, autoLevels=False, levels=(0, 255))
+        item.setImage(rgb, autoLevels=False, levels=display_levels(rgb))
         item.setRect(QRectF(0, 0, w, h))
         if item is self.item and self.full_shape != (h, w):
             self.full_shape = (h, w)

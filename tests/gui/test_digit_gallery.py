@@ -97,3 +97,51 @@ def test_moving_the_selection_repaints_the_two_tiles_only(qtbot):
     both = gallery.tile_rect(0).united(gallery.tile_rect(5)).adjusted(-6, -6, 6, 6)
     assert all(both.contains(r) for r in painted.regions), painted.regions
     assert all(r.width() < gallery.width() for r in painted.regions)
+
+
+def _shown(gallery):
+    from PySide6.QtGui import QImage
+
+    return gallery.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def test_a_gallery_that_was_labelled_and_resized_shows_what_a_new_one_shows(qtbot):
+    """The tiles' pictures and badges are kept between paints: whatever happened before
+    (labels typed and changed, mistakes marked, the selection moved, another size), the
+    gallery shows exactly what one given only the final state shows."""
+    from gui.widgets.digit_gallery import DigitGallery
+
+    images = np.zeros((20, 8, 8))
+    images[:, 2:6, 2:6] = np.arange(20)[:, None, None] % 17
+    truth = np.arange(20) % 10
+    final = truth.copy()
+    final[[1, 5]] = -1
+    final[[2, 7]] = (truth[[2, 7]] + 3) % 10  # two mistakes
+
+    used = _gallery_on_screen(qtbot, n=20)
+    used.set_items(images, [f"n={i}" for i in range(20)])
+    used.resize(500, 220)
+    used.set_labels(np.full(20, 4))
+    used.grab()  # (painted at each step, as it was then)
+    used.resize(640, 260)
+    used.set_truth(truth)
+    used.set_current(3)
+    used.grab()
+    used.set_labels((truth + 1) % 10)
+    used.grab()
+    used.set_labels(final)
+    used.set_current(7)
+
+    fresh = _gallery_on_screen(qtbot, n=20)
+    fresh.set_items(images, [f"n={i}" for i in range(20)])
+    fresh.set_labels(final)
+    fresh.set_truth(truth)
+    fresh.set_current(7)
+    assert used.mistakes().tolist() == fresh.mistakes().tolist() == [2, 7]
+    assert _shown(used) == _shown(fresh)
+    # and the screen shows it too, not only a new paint
+    used.set_labels(truth)
+    qtbot.wait(30)
+    fresh.set_labels(truth)
+    qtbot.wait(30)
+    assert _shown(used) == _shown(fresh)

@@ -218,7 +218,8 @@ class DigitsLabellingPage(Page):
         """Demo shortcut: the labels the chapter's author typed for the 50 representatives."""
         if not self.state.ready:
             return
-        self.set_view("representatives")
+        if self.state.view != "representatives":  # (shown again below, with the labels)
+            self.set_view("representatives")
         self._push_bulk(self.state.session.reps.indices, CHAPTER_REPRESENTATIVE_LABELS,
                         "fill with the chapter's labels",
                         "Filled the 50 representatives with the chapter's labels")

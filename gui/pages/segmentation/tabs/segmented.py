@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout
 from core.segmentation import PALETTE_HEADER, palette_hex, palette_rows
 from gui.numbers import count
 from gui.pages.base import Tab
-from gui.widgets.image_views import ImageGrid, PairGrid, SplitLine
+from gui.widgets.image_views import ImageGrid, PairGrid, SplitLine, display_levels
 
 from .. import snippets
 from ..state import SegmentationState
@@ -124,7 +124,7 @@ class SegmentedTab(Tab):
             self.overlay_top.clear()
             return
         x0 = col * w / img.shape[1]
-        self.overlay_top.setImage(img[:, col:], autoLevels=False, levels=(0, 255))
+        self.overlay_top.setImage(img[:, col:], autoLevels=False, levels=display_levels(img))
         self.overlay_top.setRect(QRectF(x0, 0, w - x0, h))
 
     def _line_moved(self, x: float) -> None:
