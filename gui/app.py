@@ -40,7 +40,7 @@ from gui.memory import MemoryReleaser
 from gui.numbers import count
 from gui.pages import PAGES, page_names, prefetch_pages, spec_for
 from gui.pages.base import Page
-from gui.tasks import TaskRunner, next_turn
+from gui.tasks import TaskRunner, next_turn, staged_work_waiting
 from gui.widgets.code_panel import CodePanel
 from gui.widgets.message_bar import MessageBar
 from gui.window_geometry import available_geometry, first_run_size, fit_to_screen, show_only_current
@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings=None):
         super().__init__()
         # garbage collected on this thread between events only (gui/gc_freeze.py)
-        self.gc_collector = GuiThreadCollector(self)
+        self.gc_collector = GuiThreadCollector(self, working=staged_work_waiting)
         self.gc_collector.start()
         self.setWindowTitle("ClusterLab")
         self.setWindowIcon(QIcon(str(resources.path("icons/clusterlab.svg"))))

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -71,6 +73,11 @@ class ImportFreezer(QObject):
 #: young generation holds what was allocated since, so every 250 ms it took 6-29 ms at times
 #: (a table being opened), every 50 ms 3-6 ms.
 COLLECT_MS = 50
+#: How long a collection of the older generations may wait while the window works (ms). One
+#: walks everything a page or a table made since (tens of thousands of objects: 10-35 ms,
+#: seen in the middle of a page's opening and of a result being drawn); the first check
+#: after the work is done collects it, and work that goes on longer waits this long at most.
+DEFER_MS = 1000
 
 _owners = 0  # windows whose GUI thread collects garbage (automatic collection off meanwhile)
 
@@ -86,13 +93,18 @@ class GuiThreadCollector(QObject):
     would, between events (pyqtgraph's ``GarbageCollector`` does the same).
     """
 
-    def __init__(self, parent: QObject | None = None, interval_ms: int = COLLECT_MS):
+    def __init__(self, parent: QObject | None = None, interval_ms: int = COLLECT_MS,
+                 working: Callable[[], bool] | None = None):
         super().__init__(parent)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)
         self.running = False
         self._kept_by_full = 0  # objects in the oldest generation after the last full walk
+        # while this says the window works (staged drawing waits its turn), the older
+        # generations wait (DEFER_MS at most): the young one alone is collected
+        self.working = working
+        self.deferred_since: float | None = None  # when an older generation came due
         # a window deleted without being closed gives automatic collection back too
         state = self._state = {"running": False}
         self.destroyed.connect(lambda *_: _release(state))
@@ -116,7 +128,8 @@ class GuiThreadCollector(QObject):
 
     def check(self) -> int:
         """Collect the generations whose thresholds were passed; the generation collected,
-        or -1 when none was due.
+        or -1 when none was due. While ``working()`` says so, an older generation due
+        waits (:data:`DEFER_MS` at most) and the young one is collected.
 
         A full collection, as the collector's own rule has it, waits until the objects that
         reached the oldest generation since the last one are a quarter of those it kept
@@ -127,6 +140,14 @@ class GuiThreadCollector(QObject):
         if c0 <= t0:
             return -1
         generation = 2 if (c1 > t1 and c2 > t2) else 1 if c1 > t1 else 0
+        if generation and self.working is not None:
+            now = time.monotonic()
+            if self.deferred_since is None:
+                self.deferred_since = now
+            if (now - self.deferred_since) * 1000 < DEFER_MS and self.working():
+                generation = 0
+            else:
+                self.deferred_since = None
         if generation == 2:
             oldest = len(gc.get_objects(generation=2))
             if oldest - self._kept_by_full <= self._kept_by_full // 4:

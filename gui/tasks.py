@@ -361,6 +361,13 @@ def next_turn(receiver: QObject, fn: Callable[[], Any]) -> None:
     _turns.add(receiver, fn)
 
 
+def staged_work_waiting() -> bool:
+    """True while calls of :func:`next_turn` wait for their turn or one runs (a page, a tab
+    or a result being drawn in stages)."""
+    return _turns is not None and shiboken6.isValid(_turns) and bool(_turns.calls
+                                                                      or _turns.running)
+
+
 def lay_out_now() -> None:
     """Lay out now what the work of this turn changed, before the paint it asked for.
 

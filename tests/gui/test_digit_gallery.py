@@ -109,7 +109,6 @@ def test_a_gallery_that_was_labelled_and_resized_shows_what_a_new_one_shows(qtbo
     """The tiles' pictures and badges are kept between paints: whatever happened before
     (labels typed and changed, mistakes marked, the selection moved, another size), the
     gallery shows exactly what one given only the final state shows."""
-    from gui.widgets.digit_gallery import DigitGallery
 
     images = np.zeros((20, 8, 8))
     images[:, 2:6, 2:6] = np.arange(20)[:, None, None] % 17

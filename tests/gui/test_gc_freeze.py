@@ -127,3 +127,46 @@ def test_a_full_collection_waits_until_the_oldest_generation_grew_by_a_quarter(m
         assert collector.check() == 1  # kept since: a quarter more needed again
     finally:
         collector.stop()
+
+
+def test_older_generations_wait_while_the_window_works_and_not_for_long(monkeypatch):
+    """An older generation due while staged drawing waits is put off: the young one is
+    collected instead, until the work is done or DEFER_MS passed."""
+    import gui.gc_freeze as gc_freeze
+    from gui.gc_freeze import GuiThreadCollector
+
+    working = [True]
+    collector = GuiThreadCollector(working=lambda: working[0])
+    collector.start()
+    clock = [100.0]
+    monkeypatch.setattr(gc_freeze.time, "monotonic", lambda: clock[0])
+    try:
+        gc.collect()
+        t0, t1, _ = gc.get_threshold()
+        collected = []
+        real_collect = gc.collect
+        monkeypatch.setattr(gc, "collect", lambda g=2: (collected.append(g), real_collect(g))[1])
+        monkeypatch.setattr(gc, "get_count", lambda: (t0 + 1, t1 + 1, 0))  # the middle one due
+        assert collector.check() == 0 and collected == [0]  # put off: the window works
+        clock[0] += gc_freeze.DEFER_MS / 1000 / 2
+        assert collector.check() == 0
+        clock[0] += gc_freeze.DEFER_MS / 1000  # waited long enough: collected anyway
+        assert collector.check() == 1 and collected[-1] == 1
+        assert collector.check() == 0  # due again, and the window still works: put off
+        working[0] = False
+        assert collector.check() == 1  # the work is done: collected at once
+    finally:
+        collector.stop()
+
+
+def test_a_window_puts_off_older_generations_while_drawing_waits_its_turn(window, qtbot):
+    from gui.tasks import next_turn, staged_work_waiting
+
+    assert window.gc_collector.working is staged_work_waiting
+    qtbot.waitUntil(lambda: not staged_work_waiting(), timeout=30_000)
+    ran = []
+    next_turn(window, lambda: ran.append(staged_work_waiting()))
+    assert staged_work_waiting()
+    qtbot.waitUntil(lambda: bool(ran), timeout=5_000)
+    assert ran == [True]  # (running counts as working too)
+    qtbot.waitUntil(lambda: not staged_work_waiting(), timeout=30_000)
