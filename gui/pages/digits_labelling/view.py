@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout
 
 from gui.help import CORNER_ROOM
 from gui.pages.base import Tab
 from gui.pages.digits_labelling import snippets
 from gui.pages.digits_labelling.state import N_CLUSTERS, LabellingState
+from gui.widgets.cell import Cell
 from gui.widgets.digit_gallery import DigitGallery, DigitPalette
 from gui.widgets.palette import series_hex
 from gui.widgets.scatter import make_plot
 from gui.widgets.wrapping_label import reserve_lines
 
+#: A pyqtgraph plot's (size hint, minimum size hint): the charts' places lay out as the
+#: charts did.
+PLOT_HINTS = (QSize(600, 480), QSize(68, 68))
 BAR_Y = np.array([3.0, 2.0, 1.0, 0.0])  # top to bottom: random, reps, propagated, partial
 BAR_COLORS = ("#9aa5b1", series_hex(0), series_hex(2), series_hex(1))
 
@@ -57,6 +61,13 @@ class LabellingView(Tab):
 
         self.charts = charts = QSplitter(Qt.Orientation.Horizontal)
         charts.setChildrenCollapsible(False)
+        # The charts' places, made with the page: a chart made later fills its own, and the
+        # one already there is not resized (the second chart added to the splitter resized
+        # and laid out the first again, in the same turn: 20-30 ms of it)
+        self._chart_cells = (Cell(hints=PLOT_HINTS), Cell(hints=PLOT_HINTS))
+        for cell in self._chart_cells:
+            charts.addWidget(cell)
+        charts.setSizes([1, 1])  # half each
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -100,7 +111,7 @@ class LabellingView(Tab):
         self.bar_plot.addItem(self.full_line)
         self.bar_plot.setYRange(-0.5, 3.9, padding=0)
         self.bar_plot.setXRange(0.6, 1.0, padding=0)
-        self.charts.addWidget(self.bar_plot)
+        self._chart_cells[0].put(self.bar_plot)
         self._set_bar_ticks(self._percentile)
 
     def _make_curve_plot(self) -> None:
@@ -111,8 +122,7 @@ class LabellingView(Tab):
                                    "the propagated labels")
         self.curve_plot.setYRange(0.8, 1.0, padding=0.02)
         self.curve_plot.setXRange(45, 105, padding=0)
-        self.charts.addWidget(self.curve_plot)
-        self.charts.setSizes([1, 1])  # half each, as when both were made with the page
+        self._chart_cells[1].put(self.curve_plot)
 
     def _make_curves(self) -> None:
         self.curve_plot.addLegend(offset=(-10, -10))
