@@ -144,3 +144,20 @@ def test_a_gallery_that_was_labelled_and_resized_shows_what_a_new_one_shows(qtbo
     fresh.set_labels(truth)
     qtbot.wait(30)
     assert _shown(used) == _shown(fresh)
+
+
+def test_new_digits_reach_the_screen_after_their_pictures_are_drawn(qtbot):
+    """set_items draws the tiles' pictures on a turn of its own, then repaints: the screen
+    shows the new digits (not the last ones) once the event loop ran."""
+    from PySide6.QtGui import QImage
+
+    gallery = _gallery_on_screen(qtbot, n=20)
+    before = _shown(gallery)
+    images = np.zeros((20, 8, 8))
+    images[:, :, :4] = 16  # other digits: the left half black
+    gallery.set_items(images, [f"m={i}" for i in range(20)])
+    qtbot.wait(50)
+    screen = gallery.screen().grabWindow(gallery.winId()).toImage()
+    screen = screen.convertToFormat(QImage.Format.Format_RGB32)
+    assert screen.size() == gallery.size()
+    assert screen == _shown(gallery) != before
