@@ -44,8 +44,17 @@ def _gallery_on_screen(qtbot, n=30):
     gallery.resize(640, 260)
     gallery.show()
     qtbot.waitExposed(gallery)
-    qtbot.wait(20)
+    _wait_shown(qtbot)
     return gallery
+
+
+def _wait_shown(qtbot):
+    """Wait until the gallery drew its new digits' pictures (on a turn of their own) and
+    painted them."""
+    from gui.tasks import staged_work_waiting
+
+    qtbot.waitUntil(lambda: not staged_work_waiting(), timeout=10_000)
+    qtbot.wait(20)
 
 
 class _PaintedRegions:
@@ -156,7 +165,7 @@ def test_new_digits_reach_the_screen_after_their_pictures_are_drawn(qtbot):
     images = np.zeros((20, 8, 8))
     images[:, :, :4] = 16  # other digits: the left half black
     gallery.set_items(images, [f"m={i}" for i in range(20)])
-    qtbot.wait(50)
+    _wait_shown(qtbot)
     screen = gallery.screen().grabWindow(gallery.winId()).toImage()
     screen = screen.convertToFormat(QImage.Format.Format_RGB32)
     assert screen.size() == gallery.size()
