@@ -139,19 +139,19 @@ def raster_blocks(repeats: int, n: int = 1_000_000) -> None:
     (ours) vs one numpy call per step over all of them; and, while a worker thread makes
     canvases, the longest a 1 ms heartbeat on another thread waited (the GIL, as the GUI
     thread would)."""
-    from gui.widgets import scatter
+    from gui.widgets import canvases, scatter
 
     xy = np.random.default_rng(0).normal(size=(n, 2))
-    block = scatter.RASTER_BLOCK
+    block = canvases.RASTER_BLOCK
 
     def make(block_size: int):
         def run():
-            scatter.RASTER_BLOCK = block_size
+            canvases.RASTER_BLOCK = block_size
             try:
                 return scatter.rasterize_indices(xy[:, 0], xy[:, 1], (-4.0, 4.0), (-4.0, 4.0),
                                                  600, 500, 1)
             finally:
-                scatter.RASTER_BLOCK = block
+                canvases.RASTER_BLOCK = block
         return run
 
     ours, baseline = make(block), make(n)

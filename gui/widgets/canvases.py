@@ -1,7 +1,7 @@
 """Index canvases of big clouds, shared by the views that show the same points alike.
 
 A view of 200,000 points or more draws them from a canvas: for each pixel, the index of the
-point on top (``gui.widgets.scatter.rasterize_indices``), made by a task. Views that show the
+point on top (:func:`rasterize_indices`), made by a task. Views that show the
 same points over the same ranges and pixels need the same canvas: the six panels of K-Means'
 figure of iterations asked for it six times, 100-200 ms of a worker's time each for a
 million points. The last few canvases are kept (read-only), and a canvas being made is
@@ -13,9 +13,12 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+#: Points rasterised by one numpy call at a time (:func:`rasterize_indices`).
+RASTER_BLOCK = 1 << 16
 #: Canvases kept (a 1,000 x 800 canvas is 6.4 MB).
 CANVASES_KEPT = 4
 
@@ -61,3 +64,81 @@ def forget() -> None:
     """Drop the kept canvases (tests)."""
     with _LOCK:
         _KEPT.clear()
+
+
+# Offsets of a round "stamp" drawn around each rasterised point, by radius.
+_STAMPS = {
+    0: [(0, 0)],
+    1: [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)],
+    2: [(dx, dy) for dx in range(-2, 3) for dy in range(-2, 3) if dx * dx + dy * dy <= 5],
+}
+
+
+def rasterize_indices(x: np.ndarray, y: np.ndarray, x_range, y_range, width: int, height: int,
+                      radius: int = 1, progress=None) -> np.ndarray:
+    """For every pixel of a (height, width) canvas, the index of the point on top, or -1.
+
+    Row 0 is the bottom of the view (``y_range[0]``). Later points are drawn
+    over earlier ones, as a painter would. ``progress`` (a task's) is called between
+    blocks of points: a canvas no longer wanted stops there.
+    """
+    canvas = np.full(height * width, -1, dtype=np.int64)
+    if width <= 0 or height <= 0 or x.size == 0:
+        return canvas.reshape(max(height, 0), max(width, 0))
+    (x0, x1), (y0, y1) = x_range, y_range
+    sx = width / (x1 - x0) if x1 > x0 else 0.0
+    sy = height / (y1 - y0) if y1 > y0 else 0.0
+    # The points go in blocks, in order (a later point is drawn over an earlier one): a
+    # call over a million points held a worker the GIL long enough to hold up the window.
+    for start in range(0, x.size, RASTER_BLOCK):
+        if progress is not None:
+            progress(start / x.size)
+        px = np.subtract(x[start:start + RASTER_BLOCK], x0)  # in place from here
+        px *= sx
+        np.floor(px, out=px)
+        py = np.subtract(y[start:start + RASTER_BLOCK], y0)
+        py *= sy
+        np.floor(py, out=py)
+        on = np.flatnonzero((px >= 0) & (px < width) & (py >= 0) & (py < height))
+        cells = py[on].astype(np.int64)
+        cells *= width
+        cells += px[on].astype(np.int64)
+        on += start
+        canvas[cells] = on
+    img = canvas.reshape(height, width)
+    if radius > 0:
+        # Grow each point into a small disc, only into pixels no point covers.
+        centres = img.copy()
+        for dx, dy in _STAMPS[min(radius, 2)]:
+            if dx == 0 and dy == 0:
+                continue
+            src = centres[max(0, -dy):height - max(0, dy), max(0, -dx):width - max(0, dx)]
+            dst = img[max(0, dy):height - max(0, -dy), max(0, dx):width - max(0, -dx)]
+            np.copyto(dst, src, where=(dst < 0) & (src >= 0))
+    return img
+
+
+@dataclass(frozen=True, eq=False)
+class RasterRequest:
+    """The index canvas a view wants: the points ``xy`` (n, 2) over (height, width) pixels
+    of the given ranges, each drawn with ``radius``."""
+
+    xy: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    width: int
+    height: int
+    radius: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.x_range, self.y_range, self.width, self.height, self.radius, id(self.xy))
+
+    def rasterize(self, progress=None) -> np.ndarray:
+        """The canvas (read-only), shared with views that ask for the same one. With
+        ``progress`` (a task's), a canvas superseded by the view's next one stops half-made:
+        a page opening resized its view three times, and three canvases of a million points
+        were made side by side beside its other work."""
+        return shared_canvas(self.xy, self.key, lambda: rasterize_indices(
+            self.xy[:, 0], self.xy[:, 1], self.x_range, self.y_range, self.width, self.height,
+            self.radius, progress))

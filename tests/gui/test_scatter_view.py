@@ -21,20 +21,20 @@ def test_bounds_skip_nan_and_inf_and_are_remembered():
 
 
 def test_points_rasterised_in_blocks_are_drawn_in_order(monkeypatch):
-    from gui.widgets import scatter
+    from gui.widgets import canvases, scatter
 
     # 3 x 3 pixels over [0, 3): points 0 and 3 fall in one pixel, the later one on top;
     # point 2 is off the canvas, point 4 is NaN
     x = np.array([0.5, 1.5, 7.0, 0.6, np.nan, 2.5])
     y = np.array([0.5, 0.5, 0.5, 0.4, 1.0, 2.5])
-    monkeypatch.setattr(scatter, "RASTER_BLOCK", 2)
+    monkeypatch.setattr(canvases, "RASTER_BLOCK", 2)
     img = scatter.rasterize_indices(x, y, (0, 3), (0, 3), 3, 3, radius=0)
     np.testing.assert_array_equal(img, [[3, 1, -1], [-1, -1, -1], [-1, -1, 5]])
     # blocks or one call: the same canvas, discs included
     rng = np.random.default_rng(3)
     xy = rng.normal(size=(5_000, 2))
     blocks = scatter.rasterize_indices(xy[:, 0], xy[:, 1], (-2, 2), (-2, 2), 60, 40, radius=2)
-    monkeypatch.setattr(scatter, "RASTER_BLOCK", 10_000)
+    monkeypatch.setattr(canvases, "RASTER_BLOCK", 10_000)
     one = scatter.rasterize_indices(xy[:, 0], xy[:, 1], (-2, 2), (-2, 2), 60, 40, radius=2)
     np.testing.assert_array_equal(blocks, one)
     assert (blocks >= 0).mean() > 0.3
@@ -42,9 +42,9 @@ def test_points_rasterised_in_blocks_are_drawn_in_order(monkeypatch):
 
 def test_a_canvas_no_longer_wanted_stops_half_made_and_is_not_kept(monkeypatch):
     from core.errors import Cancelled
-    from gui.widgets import scatter
+    from gui.widgets import canvases, scatter
 
-    monkeypatch.setattr(scatter, "RASTER_BLOCK", 1_000)
+    monkeypatch.setattr(canvases, "RASTER_BLOCK", 1_000)
     xy = np.random.default_rng(4).normal(size=(10_000, 2))
     request = scatter.RasterRequest(xy, (-2.0, 2.0), (-2.0, 2.0), 50, 40, 1)
     reported = []
