@@ -122,9 +122,7 @@ class DigitGallery(QWidget):
 
     def _draw_tiles_and_show(self) -> None:
         if self.isVisible() and self._images:
-            grid = self._grid()
-            font = self._paint_fonts(grid[3] - 4)[0]
-            self._check_drawn_for(grid)
+            grid, (font, _) = self._drawing_for_now()
             for i in range(len(self._images)):
                 if i not in self._bases:
                     self._base(i, self._tile_area(i, grid), grid, font, self._wrong_truth(i))
@@ -287,9 +285,7 @@ class DigitGallery(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
             p.end()
             return
-        grid = self._grid()  # (once: every tile's geometry comes from it)
-        fonts = self._paint_fonts(grid[3] - 4)
-        self._check_drawn_for(grid)
+        grid, fonts = self._drawing_for_now()  # (every tile's geometry comes from the grid)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         has_focus = self.hasFocus()
         exposed = event.region()
@@ -299,11 +295,10 @@ class DigitGallery(QWidget):
                 continue  # (Qt clips to what is exposed: a tile outside it draws nothing)
             label = int(self._labels[i])
             wrong_truth = self._wrong_truth(i)
-            wrong = wrong_truth is not None
             p.drawPixmap(area.topLeft(), self._base(i, area, grid, fonts[0], wrong_truth))
             img = self.image_rect(i, grid)
             # frame: unlabelled (grey, dashed), mistake (red), current (near-black, thick)
-            if wrong:
+            if wrong_truth is not None:
                 p.setPen(QPen(_MISTAKE, 2.5))
             elif label < 0:
                 p.setPen(QPen(_UNLABELLED, 1.5, Qt.PenStyle.DashLine))
@@ -320,13 +315,17 @@ class DigitGallery(QWidget):
                          self._badge(label, bsize, fonts[1]))
         p.end()
 
-    def _check_drawn_for(self, grid: tuple) -> None:
-        """Forget the pixmaps drawn for another size or font (``grid``: the current one)."""
+    def _drawing_for_now(self) -> tuple[tuple, tuple[QFont, QFont]]:
+        """(the grid, (caption font, badge font)) tiles are drawn with now; the pixmaps drawn
+        for another size or font are forgotten."""
+        grid = self._grid()
+        fonts = self._paint_fonts(grid[3] - 4)
         context = (grid, self._fonts[0], self._caption_height(), self.devicePixelRatioF())
         if context != self._drawn_for:
             self._bases.clear()
             self._badges.clear()
             self._drawn_for = context
+        return grid, fonts
 
     def _wrong_truth(self, i: int) -> int | None:
         """Tile ``i``'s true label when its label is a mistake, else None."""

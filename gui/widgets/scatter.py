@@ -106,7 +106,7 @@ class ScatterView(pg.PlotWidget):
             self.plotItem.setTitle(title)
         self._xy = np.empty((0, 2))
         self._colors = np.empty((0, 4), dtype=np.uint8)
-        self._color_table: tuple = (None, None)  # (the colours, packed, transparent last)
+        self._color_table: np.ndarray | None = None  # the colours packed, transparent last
         self._size = 6.0
         self._radius = 1
         self._items: list[pg.ScatterPlotItem] = []
@@ -265,7 +265,7 @@ class ScatterView(pg.PlotWidget):
         if colors.shape != (self.n_points, 4):
             raise ValueError(f"colors must have shape ({self.n_points}, 4), got {colors.shape}")
         self._colors = colors
-        self._color_table = (None, None)  # (made again: the same array may hold new colours)
+        self._color_table = None  # (made again at the next canvas drawn)
         if self.raster_mode:
             for item in self._items:
                 item.setVisible(False)
@@ -363,13 +363,13 @@ class ScatterView(pg.PlotWidget):
         # One packed 32-bit gather; canvas -1 (no point) picks the transparent last entry.
         # (The table is made once per colours, not once per canvas: a canvas for another
         # view range of a million points copied their 4 MB of colours again.)
-        if self._color_table[0] is not self._colors:
+        if self._color_table is None:
             n = self._colors.shape[0]
             table = np.empty((n + 1, 4), dtype=np.uint8)
             table[:n] = self._colors
             table[n] = 0
-            self._color_table = (self._colors, table.view(np.uint32).ravel())
-        packed = np.take(self._color_table[1], canvas)
+            self._color_table = table.view(np.uint32).ravel()
+        packed = np.take(self._color_table, canvas)
         image = packed.view(np.uint8).reshape(canvas.shape + (4,))
         self._raster.setImage(image, autoLevels=False, levels=None)
         self._raster.setRect(QRectF(xr[0], yr[0], xr[1] - xr[0], yr[1] - yr[0]))
