@@ -6,10 +6,19 @@ temporary folder); settings are an INI file in the user's config folder.
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import (
+    QAbstractEventDispatcher,
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QStandardPaths,
+    QThread,
+    QTimer,
+)
 
 ORG = "ClusterLab"
 APP = "ClusterLab"
@@ -44,15 +53,19 @@ SYNC_AFTER_MS = 1000
 
 
 class SettingsStore(QSettings):
-    """QSettings that writes its file once changes pause, not on the next turn after each.
+    """QSettings that writes its file once changes pause, on a thread of its own.
 
     QSettings writes on the turn after a change, on the GUI thread: a lock file and a temp
     file, each flushed to the disk (``fdatasync``), then a rename. That took 1-4 ms a time,
-    and 10-40 ms when the disk was busy, in the turn that draws what the change did; a
-    worker thread would not help, as PySide holds the GIL through the whole write. Here the
-    file is written :data:`SYNC_AFTER_MS` after the last change (a drag of a slider writes
-    once, when it ends), and as the object goes (the window's close writes at once). Other
-    QSettings objects of the process see a change at once, as before.
+    10-40 ms when the disk was busy, and once in a while 80-140 ms (the bench's "blocked"
+    stalls of K-Means' fits, a turn with 2 ms of CPU). A Python thread would not help:
+    PySide holds the GIL through ``sync()``. So the file is written :data:`SYNC_AFTER_MS`
+    after the last change (a drag of a slider writes once, when it ends) by another
+    QSettings object on the same file, which lives in a Qt thread with no Python in it: its
+    C++ event handler writes, with the GIL free. QSettings objects of one file share their
+    keys (and a lock), so that object writes this one's changes, and other QSettings
+    objects of the process see a change at once, as before. ``sync()`` still writes at
+    once, where it is called; the window's close calls it, and the store writes as it goes.
     """
 
     def __init__(self, *args):
@@ -60,7 +73,7 @@ class SettingsStore(QSettings):
         self._sync_timer = QTimer(self)
         self._sync_timer.setSingleShot(True)
         self._sync_timer.setInterval(SYNC_AFTER_MS)
-        self._sync_timer.timeout.connect(self.sync)
+        self._sync_timer.timeout.connect(self._write_in_background)
 
     def setValue(self, key: str, value) -> None:  # noqa: N802 - Qt's name
         super().setValue(key, value)
@@ -75,12 +88,52 @@ class SettingsStore(QSettings):
             return  # store goes)
         self._sync_timer.start()
 
+    def _write_in_background(self) -> None:
+        if self.format() != QSettings.Format.IniFormat:  # (a store of another kind: here)
+            self.sync()
+            return
+        QCoreApplication.postEvent(_writer_for(self.fileName()),
+                                   QEvent(QEvent.Type.UpdateRequest))
+
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.UpdateRequest:  # (QSettings' write on the next turn)
             if not self._sync_timer.isActive():
                 self._sync_timer.start()  # (a change made past setValue/remove: e.g. clear)
             return True
         return super().event(event)
+
+
+#: The thread that writes settings files, and its QSettings object for each file.
+_WRITER_THREAD: QThread | None = None
+_WRITERS: dict[str, QSettings] = {}
+
+
+def _writer_for(path: str) -> QSettings:
+    """The QSettings object that writes ``path``, in the writing thread (started once, and
+    stopped as the process ends). An ``UpdateRequest`` event posted to it writes the file:
+    QSettings' own handler, in C++, on that thread."""
+    global _WRITER_THREAD
+    if _WRITER_THREAD is None:
+        _WRITER_THREAD = QThread()
+        _WRITER_THREAD.setObjectName("clusterlab-settings")
+        _WRITER_THREAD.start()
+        atexit.register(stop_writing)
+    writer = _WRITERS.get(path)
+    if writer is None:
+        writer = _WRITERS[path] = QSettings(path, QSettings.Format.IniFormat)
+        writer.moveToThread(_WRITER_THREAD)
+    return writer
+
+
+def stop_writing() -> None:
+    """Let the writing thread finish what was asked of it and stop (at the process's end: a
+    QThread still running as Python goes would abort the process)."""
+    global _WRITER_THREAD
+    thread, _WRITER_THREAD = _WRITER_THREAD, None
+    if thread is not None:
+        thread.quit()
+        thread.wait()
+    _WRITERS.clear()
 
 
 def settings() -> QSettings:

@@ -4,17 +4,23 @@ per-dataset stores."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThread
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
 from core.storage import json_bytes
 from gui.persist import Binder, DatasetStore, PageSettings, load_settings, save_settings
 from tests.gui.damage import write_damage
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -253,6 +259,60 @@ def test_the_settings_file_is_written_once_changes_pause_and_as_the_store_goes(q
     store.setValue("demo/name", "moons")
     del store  # (the window's close: written now)
     assert "name=moons" in on_disk()
+
+
+def test_the_settings_file_is_written_on_the_writing_thread(qtbot, tmp_path, monkeypatch):
+    """The write waits for the disk (two flushes): it happens on the settings' own Qt thread,
+    by a QSettings object of the same file, never by the GUI thread's store."""
+    import gui.settings as app_settings
+
+    monkeypatch.setattr(app_settings, "SYNC_AFTER_MS", 50)
+    path = tmp_path / "app.ini"
+    store = app_settings.SettingsStore(str(path), QSettings.Format.IniFormat)
+    on_gui_thread = []
+    monkeypatch.setattr(app_settings.SettingsStore, "sync",
+                        lambda self: on_gui_thread.append(self.fileName()))
+    store.setValue("files/last_folder", "/data/ch9")
+    store.setValue("demo/ks", ["3", "4"])
+    qtbot.waitUntil(lambda: path.exists() and "ch9" in path.read_text(), timeout=5000)
+    assert on_gui_thread == []
+    writer = app_settings._writer_for(str(path))
+    assert writer.thread() is not QThread.currentThread() and writer.thread().isRunning()
+    fresh = _store_at(path)
+    assert fresh.value("files/last_folder") == "/data/ch9"
+    assert [str(v) for v in fresh.value("demo/ks")] == ["3", "4"]
+    store.remove("files/last_folder")
+    qtbot.waitUntil(lambda: "ch9" not in path.read_text(), timeout=5000)
+    assert on_gui_thread == [] and "ks=" in path.read_text()
+
+
+def test_the_writing_thread_stops_as_the_process_ends(tmp_path):
+    """A change written in the background, then the process ends: the thread is stopped (a
+    QThread still running as Python goes aborts the process) and nothing is lost, including
+    a change made after the last write."""
+    path = tmp_path / "app.ini"
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from PySide6.QtCore import QCoreApplication, QSettings
+import gui.settings as s
+s.SYNC_AFTER_MS = 20
+app = QCoreApplication([])
+store = s.SettingsStore({str(path)!r}, QSettings.Format.IniFormat)
+store.setValue("demo/k", 7)
+end = __import__("time").monotonic() + 10
+while "k=7" not in (open({str(path)!r}).read() if __import__("os").path.exists({str(path)!r}) else ""):
+    app.processEvents()
+    assert __import__("time").monotonic() < end
+store.setValue("demo/name", "moons")  # (not yet written: written as the store goes)
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok" and "Destroyed while thread" not in done.stderr
+    fresh = _store_at(path)
+    assert int(fresh.value("demo/k")) == 7 and fresh.value("demo/name") == "moons"
 
 
 def _store_at(path):
