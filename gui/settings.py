@@ -74,6 +74,11 @@ class SettingsStore(QSettings):
         self._sync_timer.setSingleShot(True)
         self._sync_timer.setInterval(SYNC_AFTER_MS)
         self._sync_timer.timeout.connect(self._write_in_background)
+        # The writer is made now, while nothing waits to be written: a QSettings object
+        # writes its file's pending changes as it is made (in the thread that makes it).
+        self._writer = None
+        if self.format() == QSettings.Format.IniFormat and QCoreApplication.instance():
+            self._writer = _writer_for(self.fileName())
 
     def setValue(self, key: str, value) -> None:  # noqa: N802 - Qt's name
         super().setValue(key, value)
@@ -89,11 +94,10 @@ class SettingsStore(QSettings):
         self._sync_timer.start()
 
     def _write_in_background(self) -> None:
-        if self.format() != QSettings.Format.IniFormat:  # (a store of another kind: here)
+        if self._writer is None:  # (a store of another kind, or made before the app: here)
             self.sync()
             return
-        QCoreApplication.postEvent(_writer_for(self.fileName()),
-                                   QEvent(QEvent.Type.UpdateRequest))
+        QCoreApplication.postEvent(self._writer, QEvent(QEvent.Type.UpdateRequest))
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.UpdateRequest:  # (QSettings' write on the next turn)
@@ -111,7 +115,8 @@ _WRITERS: dict[str, QSettings] = {}
 def _writer_for(path: str) -> QSettings:
     """The QSettings object that writes ``path``, in the writing thread (started once, and
     stopped as the process ends). An ``UpdateRequest`` event posted to it writes the file:
-    QSettings' own handler, in C++, on that thread."""
+    QSettings' own handler, in C++, on that thread. (Kept for the process: a QObject of
+    another thread is not deleted from this one.)"""
     global _WRITER_THREAD
     if _WRITER_THREAD is None:
         _WRITER_THREAD = QThread()

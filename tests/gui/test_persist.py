@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from PySide6.QtCore import QSettings, QThread
+from PySide6.QtCore import QObject, QSettings, QThread, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
 from core.storage import json_bytes
@@ -263,7 +263,7 @@ def test_the_settings_file_is_written_once_changes_pause_and_as_the_store_goes(q
 
 def test_the_settings_file_is_written_on_the_writing_thread(qtbot, tmp_path, monkeypatch):
     """The write waits for the disk (two flushes): it happens on the settings' own Qt thread,
-    by a QSettings object of the same file, never by the GUI thread's store."""
+    by a QSettings object of the same file, never by the GUI thread, not even the first."""
     import gui.settings as app_settings
 
     monkeypatch.setattr(app_settings, "SYNC_AFTER_MS", 50)
@@ -272,18 +272,29 @@ def test_the_settings_file_is_written_on_the_writing_thread(qtbot, tmp_path, mon
     on_gui_thread = []
     monkeypatch.setattr(app_settings.SettingsStore, "sync",
                         lambda self: on_gui_thread.append(self.fileName()))
+    thread = app_settings._WRITER_THREAD
+    assert thread is not None and thread.isRunning() and thread is not QThread.currentThread()
+
+    # The writing thread is kept busy: the change waits for it, the GUI thread writes nothing.
+    busy, release = threading.Event(), threading.Event()
+    holder = QObject()
+    holder.moveToThread(thread)
+    QTimer.singleShot(0, holder, lambda: (busy.set(), release.wait(30.0)))
+    assert busy.wait(10.0)
     store.setValue("files/last_folder", "/data/ch9")
     store.setValue("demo/ks", ["3", "4"])
+    qtbot.wait(300)  # the write was asked for after 50 ms
+    assert not path.exists() and on_gui_thread == []
+    release.set()
     qtbot.waitUntil(lambda: path.exists() and "ch9" in path.read_text(), timeout=5000)
-    assert on_gui_thread == []
-    writer = app_settings._writer_for(str(path))
-    assert writer.thread() is not QThread.currentThread() and writer.thread().isRunning()
+    assert on_gui_thread == [] and app_settings._writer_for(str(path)).thread() is thread
     fresh = _store_at(path)
     assert fresh.value("files/last_folder") == "/data/ch9"
     assert [str(v) for v in fresh.value("demo/ks")] == ["3", "4"]
     store.remove("files/last_folder")
     qtbot.waitUntil(lambda: "ch9" not in path.read_text(), timeout=5000)
     assert on_gui_thread == [] and "ks=" in path.read_text()
+    holder.deleteLater()
 
 
 def test_the_writing_thread_stops_as_the_process_ends(tmp_path):
