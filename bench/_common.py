@@ -45,8 +45,10 @@ def longest_gil_wait(fn, runs: int = 1) -> float:
     """Seconds the longest a 1 ms heartbeat on one thread waited while a worker thread ran
     ``fn()`` ``runs`` times: how long the worker kept the GIL from a thread that wanted it
     back (the GUI thread, between two events). Python switches as the window has it
-    (gui.app.SWITCH_INTERVAL_S, 1 ms)."""
+    (gui.app.SWITCH_INTERVAL_S)."""
     import threading
+
+    from gui.app import SWITCH_INTERVAL_S
 
     waits: list[float] = []
     done = threading.Event()
@@ -60,7 +62,7 @@ def longest_gil_wait(fn, runs: int = 1) -> float:
             last = now
 
     previous = sys.getswitchinterval()
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     beat = threading.Thread(target=heartbeat)
     beat.start()
     try:

@@ -52,7 +52,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=150_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    sys.setswitchinterval(0.001)  # as the window sets it (gui.app.SWITCH_INTERVAL_S)
+    from gui.app import SWITCH_INTERVAL_S
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the window sets it
     from core import density
     from core.threads import single_threaded
 

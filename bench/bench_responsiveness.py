@@ -111,7 +111,9 @@ class StallSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def start(self) -> None:
-        sys.setswitchinterval(0.001)
+        from gui.app import SWITCH_INTERVAL_S
+
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # (as the window sets it)
         self._thread.start()
 
     def stop(self) -> None:

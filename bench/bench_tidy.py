@@ -27,9 +27,10 @@ def bench_store(n_datasets: int, repeats: int) -> None:
     import statistics
     import time
 
+    from gui.app import SWITCH_INTERVAL_S
     from gui.persist import DatasetStore
 
-    sys.setswitchinterval(0.001)  # as the window sets it (gui.app.SWITCH_INTERVAL_S)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the window sets it
     with tempfile.TemporaryDirectory(dir=Path.home()) as tmp:  # (a disk, not a tmpfs)
         store = DatasetStore(Path(tmp) / "kmeans-datasets.json", version=2)
         for i in range(n_datasets):

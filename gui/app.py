@@ -552,7 +552,7 @@ class MainWindow(QMainWindow):
 
 #: Seconds a thread running Python keeps the GIL while another waits for it (Python's
 #: default is 0.005): see :func:`create_app`.
-SWITCH_INTERVAL_S = 0.001
+SWITCH_INTERVAL_S = 0.00025
 #: Kilobytes of pixmaps Qt may keep: plots paint their axes from pixmaps in QPixmapCache
 #: (``plot_pool.cached_axes``); an axis with a grid spans its plot (2-4 MB for a big one),
 #: and Qt's default 10 MB would drop and remake them as the views take turns to paint.
@@ -572,7 +572,10 @@ def create_app(argv=None) -> QApplication:
     # The GIL changes hands every SWITCH_INTERVAL_S instead of every 5 ms. Painting and
     # pyqtgraph hand the GIL back and forth with Qt many times a turn, and each time the GUI
     # thread took it back from a worker running Python it waited up to the interval: a
-    # plot's paint took 41 ms beside such a worker, 15 ms at 1 ms (bench/bench_background.py).
+    # plot's paint took 41 ms beside such a worker, 15-20 ms at 1 ms, 8-11 ms at 0.25 ms
+    # (bench/bench_background.py). A worker alone is never interrupted (the interval only
+    # counts while another thread waits), and a fit beside a GUI thread busy a third of the
+    # time took as long at 0.25 ms as at 1 ms.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     memory.no_hugepage_advice()
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
