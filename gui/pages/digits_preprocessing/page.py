@@ -119,8 +119,7 @@ class DigitsPreprocessingPage(Page):
 
     def _prepared(self, data: DigitsPipelineData) -> None:
         self.state.data = data
-        self.refresh()
-        self._fit_current(first=True)
+        self._fit_current(first=True)  # (draws the baseline: one render in this turn)
 
     def shutdown(self) -> None:
         self._fit_timer.stop()
@@ -160,12 +159,14 @@ class DigitsPreprocessingPage(Page):
 
     def _fitted(self, fit: PipelineFit, first: bool) -> None:
         self.state.cache[(fit.n_clusters, fit.standardize)] = fit
-        self.refresh()
-        if first:
+        if first and self.state.ks():
             # the fast standardized sweep first (the chart fills in a second or two), then
-            # the chapter's exact pipeline, which takes much longer
+            # the chapter's exact pipeline, which takes much longer (run_sweep draws the fit
+            # with the sweep's message: one render in this turn)
             self._queued = [False]
             self.run_sweep(standardize=True)
+        else:
+            self.refresh()
 
     # -- the sweep -------------------------------------------------------------------------------
     def run_sweep(self, standardize: bool | None = None) -> None:
