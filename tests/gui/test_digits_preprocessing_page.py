@@ -164,3 +164,22 @@ def test_the_snippet_runs_as_printed(chapter, capsys):
 def _args(chapter):
     return dict(X=chapter["X_train"], y=chapter["y_train"], X_test=chapter["X_test"],
                 y_test=chapter["y_test"])
+
+
+def test_opening_with_an_empty_range_draws_the_first_fit_and_says_why_nothing_sweeps(qtbot):
+    from tests.gui.drivers import open_window
+
+    window = open_window(qtbot)
+    d = DigitsPreprocessingDriver(window.page("digits-preprocessing"), qtbot)
+    d.set_range(90, 20, 10)  # saved by an earlier visit: the opening sweeps have no k
+    window.show_page(d.page_name)
+    d.page.ensure_started()
+    d.wait_fitted(50, False, timeout=120_000)
+    fit = d.fitted(50, False)
+    # the chosen k's fit is drawn, though no sweep follows it to draw it
+    qtbot.waitUntil(lambda: f"{fit.accuracy:.4f}" in d.result_text())
+    assert f"{fit.accuracy:.4f}" in d.headline_text()
+    assert d.accuracies_shown(False) == {50: pytest.approx(fit.accuracy)}
+    assert "range is empty" in window.message_bar.text()
+    assert d.can_run_sweep() and not d.sweep_running()
+    window.close()

@@ -159,14 +159,13 @@ class DigitsPreprocessingPage(Page):
 
     def _fitted(self, fit: PipelineFit, first: bool) -> None:
         self.state.cache[(fit.n_clusters, fit.standardize)] = fit
-        if first and self.state.ks():
+        if not (first and self.state.ks()):  # (else run_sweep draws the fit with the
+            self.refresh()                      # sweep's message: one render this turn)
+        if first:
             # the fast standardized sweep first (the chart fills in a second or two), then
-            # the chapter's exact pipeline, which takes much longer (run_sweep draws the fit
-            # with the sweep's message: one render in this turn)
+            # the chapter's exact pipeline, which takes much longer
             self._queued = [False]
             self.run_sweep(standardize=True)
-        else:
-            self.refresh()
 
     # -- the sweep -------------------------------------------------------------------------------
     def run_sweep(self, standardize: bool | None = None) -> None:
