@@ -573,9 +573,7 @@ def create_app(argv=None) -> QApplication:
     # pyqtgraph hand the GIL back and forth with Qt many times a turn, and each time the GUI
     # thread took it back from a worker running Python it waited up to the interval: a
     # plot's paint took 41 ms beside such a worker, 15-20 ms at 1 ms, 8-11 ms at 0.25 ms
-    # (bench/bench_background.py). A worker alone is never interrupted (the interval only
-    # counts while another thread waits), and a fit beside a GUI thread busy a third of the
-    # time took as long at 0.25 ms as at 1 ms.
+    # (bench/bench_background.py); a worker alone is never interrupted, and fits took as long.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     memory.no_hugepage_advice()
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
