@@ -159,13 +159,13 @@ class DigitsPreprocessingPage(Page):
 
     def _fitted(self, fit: PipelineFit, first: bool) -> None:
         self.state.cache[(fit.n_clusters, fit.standardize)] = fit
-        if not (first and self.state.ks()):  # (else run_sweep draws the fit with the
-            self.refresh()                      # sweep's message: one render this turn)
         if first:
             # the fast standardized sweep first (the chart fills in a second or two), then
-            # the chapter's exact pipeline, which takes much longer
+            # the chapter's exact pipeline, which takes much longer (run_sweep draws the fit)
             self._queued = [False]
             self.run_sweep(standardize=True)
+        else:
+            self.refresh()
 
     # -- the sweep -------------------------------------------------------------------------------
     def run_sweep(self, standardize: bool | None = None) -> None:
@@ -176,6 +176,7 @@ class DigitsPreprocessingPage(Page):
             return
         ks = state.ks()
         if not ks:
+            self.refresh()  # (what is there, e.g. the first fit: no sweep draws it)
             self.ctx.show_message("The sweep's range is empty: make 'To' at least 'From'.",
                                   "warning")
             return
