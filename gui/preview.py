@@ -90,6 +90,7 @@ class NewData:
         self.wanted = key
         page = self.page
         page.run_task(load_preview, page.ctx.load_view, key, key="preview",
+                      paint_in_turns=True,
                       description="Loading the data…", on_result=self._loaded,
                       on_error=lambda exc: None)  # the page's own job says what went wrong
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,7 +42,7 @@ from gui.persist import Binder, PageSettings, load_settings
 from gui.preview import NewData
 from gui.tasks import Task, next_turn
 from gui.widgets.dataset_picker import DatasetPicker
-from gui.widgets.warm_paint import views_to_warm, warm
+from gui.widgets.warm_paint import HeldPaint, views_to_warm, warm
 from gui.window_geometry import show_only_current
 
 
@@ -162,7 +161,7 @@ class Page(QWidget):
         self.has_result = False
         self._started = False
         self._opening = False  # made, not painted yet (open_in_turns)
-        self._unpainted: list = []  # views held back from painting, let through a turn each
+        self._held = HeldPaint(self)  # views held back from painting, let through a turn each
         self._drawn_while_opening = False
         self._own_steps: list[Callable[[], None]] = []  # opening_steps not made yet
         self.state = None  # the page's Qt-free state (gui/pages/<lab>/state.py)
@@ -351,11 +350,7 @@ class Page(QWidget):
             tab.ensure_built()
         self._opening = False
         if spread:
-            self._unpainted = views_to_warm(self)
-            for view in self._unpainted:
-                view.setUpdatesEnabled(False)  # (stays off when the page's goes on)
-            if self._unpainted:
-                next_turn(self, self._paint_next_view)
+            self._held.hold(views_to_warm(self))
         else:
             self.paint_views()
         self.setUpdatesEnabled(True)  # (which calls update())
@@ -363,28 +358,16 @@ class Page(QWidget):
             self._drawn_while_opening = False
             self.mark_drawn()
 
-    def _paint_next_view(self) -> None:
-        """Let the next held view paint (see :meth:`finish_opening`)."""
-        while self._unpainted:
-            view = self._unpainted.pop(0)
-            if shiboken6.isValid(view):
-                view.setUpdatesEnabled(True)
-                if view.isVisible():
-                    break  # (a hidden one paints when shown)
-        if self._unpainted:
-            next_turn(self, self._paint_next_view)
-
     def paint_views(self) -> None:
-        """Let every view held back as the page opened paint now (e.g. for an export)."""
-        held, self._unpainted = self._unpainted, []
-        for view in held:
-            if shiboken6.isValid(view):
-                view.setUpdatesEnabled(True)
+        """Let every view held back (as the page opened, as a result was drawn) paint now
+        (e.g. for an export)."""
+        self._held.release()
 
     @property
     def opened(self) -> bool:
-        """Whether the page has opened: its views made and all of them painting."""
-        return not self._opening and not self._unpainted and self.updatesEnabled()
+        """Whether the page has opened: its views made, and all of them painting (none held
+        back: :class:`gui.widgets.warm_paint.HeldPaint`)."""
+        return not self._opening and not self._held and self.updatesEnabled()
 
     def start(self) -> None:
         """Kick off the page's first computation (called once, when first shown)."""
@@ -398,12 +381,16 @@ class Page(QWidget):
         their progress shown in the status bar as this page's (gui/feedback.py)."""
 
     def mark_drawn(self) -> None:
-        """Tell the window (and ``--screenshot``) that a result is on screen (once the page
-        is painted, if it is still opening: :meth:`open_in_turns`)."""
+        """Tell the window (and ``--screenshot``) that a result is on screen: once the page
+        is painted, if it is still opening (:meth:`open_in_turns`), and once the views held
+        as it was drawn have painted (:meth:`run_task`)."""
         if self._opening:
             self._drawn_while_opening = True
             return
         self.has_result = True
+        self._held.then(self._say_drawn)
+
+    def _say_drawn(self) -> None:
         self.result_drawn.emit()
 
     # -- what the window asks of a page ---------------------------------------------------------------
@@ -442,15 +429,24 @@ class Page(QWidget):
                  on_result: Callable[[Any], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
                  on_progress: Callable[[float], None] | None = None,
-                 cost: float | None = None, serial: bool = False, **kwargs: Any) -> Task:
+                 cost: float | None = None, serial: bool = False,
+                 paint_in_turns: bool | list = False, **kwargs: Any) -> Task:
         """Run core work through the task runner; a newer task with the same key supersedes
         it (unless ``serial``). ``cost`` (rows x features x k) lets cheap work run inline;
-        without ``on_error``, :meth:`fail` handles errors."""
+        without ``on_error``, :meth:`fail` handles errors. ``paint_in_turns``: ``on_result``
+        redraws the page's views (True: those shown; or a list of views); a worker's result
+        is drawn with them held, and they paint a turn each after it (:class:`HeldPaint`)."""
         on_error = on_error or (lambda exc: self.fail(exc, description.rstrip("…. ")))
-        return self.ctx.tasks.submit(
+        task: Task | None = None
+        if paint_in_turns and on_result is not None:
+            on_result = self._held.around(on_result, lambda: [] if task.inline or self._opening
+                                          else paint_in_turns if paint_in_turns is not True
+                                          else views_to_warm(self))
+        task = self.ctx.tasks.submit(
             fn, *args, key=f"{self.name}:{key}", description=description,
             on_result=self._speaking(on_result), on_error=self._speaking(on_error),
             on_progress=on_progress, cost=cost, serial=serial, **kwargs)
+        return task
 
     def _speaking(self, callback: Callable[[Any], None] | None):
         """``callback`` run as this page (its messages are this page's, whichever is shown)."""

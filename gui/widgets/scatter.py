@@ -482,9 +482,13 @@ def rasterize_with(tasks):
     :class:`gui.tasks.TaskRunner`; one latest-wins key per view)."""
     import shiboken6
 
+    from gui.widgets.warm_paint import HeldPaint
+
     def run(view: ScatterView, request: RasterRequest) -> None:
         def deliver(canvas: np.ndarray) -> None:
             if shiboken6.isValid(view):
+                if view.isVisible():  # painted on the turn after the one that draws it
+                    HeldPaint(view).hold([view])
                 view.apply_raster(request, canvas)
 
         def cancelled(task) -> None:  # by the user (Esc): the next view change asks again

@@ -7,15 +7,22 @@ paints its views this way, one per turn of the event loop, before it is painted 
 time: the paint on screen then replays what was laid out (about a third of the cost, and once
 instead of two or three times), and the page's first paint, which paints every view of the
 page in one turn, stays short. Nothing is shown meanwhile: the page is not painted yet.
+
+:class:`HeldPaint` lets views paint a turn each: those of a page that has just opened, and
+those of a page drawing a result from a worker (:meth:`gui.pages.base.Page.run_task`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
+
+from gui.tasks import next_turn
 
 
 def views_to_warm(widget: QWidget) -> list[pg.GraphicsView]:
@@ -46,3 +53,72 @@ def warm(view: pg.GraphicsView) -> bool:
     finally:
         painter.end()
     return True
+
+
+class HeldPaint:
+    """Views held back from painting, then let through one a turn of the event loop.
+
+    A plot's paint takes 5-30 ms (its axes for a new range, a raster of a million points).
+    A result drawn on two or three views was painted with them in the pass of the event loop
+    that drew it: 40-60 ms of one turn (DBSCAN's clustering: its drawing, 12-23 ms, then the
+    scatter and the k-distance plot). Held while it is drawn, each view paints on a turn of
+    its own after it. A held view shows what it showed before, and paints all of itself when
+    it is let through."""
+
+    def __init__(self, owner: QWidget):
+        self.owner = owner
+        self.views: list[pg.GraphicsView] = []
+        self._then: list[Callable[[], None]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.views)
+
+    def hold(self, views: list[pg.GraphicsView]) -> None:
+        """Hold ``views`` (those not held yet) until their turn comes."""
+        idle = not self.views
+        for view in views:
+            if view not in self.views:
+                view.setUpdatesEnabled(False)  # (stays off while its parent's goes on)
+                self.views.append(view)
+        if idle and self.views:
+            next_turn(self.owner, self._next)
+
+    def around(self, draw: Callable, views_of: Callable[[], list]) -> Callable:
+        """``draw(value)`` (a result's callback), run with the views of ``views_of()`` that
+        are shown held (called when the result comes)."""
+        def run(value) -> None:
+            self.hold([view for view in views_of() if view.isVisible()])
+            draw(value)
+        return run
+
+    def then(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once every held view has been let through (now if none is held)."""
+        if not self.views:
+            fn()
+        elif fn not in self._then:
+            self._then.append(fn)
+
+    def _next(self) -> None:
+        while self.views:
+            view = self.views.pop(0)
+            if shiboken6.isValid(view):
+                view.setUpdatesEnabled(True)
+                if view.isVisible():
+                    break  # (a hidden one paints when shown)
+        if self.views:
+            next_turn(self.owner, self._next)
+        else:
+            self._done()
+
+    def release(self) -> None:
+        """Let every held view paint now (e.g. for an export, which paints them at once)."""
+        held, self.views = self.views, []
+        for view in held:
+            if shiboken6.isValid(view):
+                view.setUpdatesEnabled(True)
+        self._done()
+
+    def _done(self) -> None:
+        then, self._then = self._then, []
+        for fn in then:
+            fn()

@@ -84,8 +84,9 @@ class PageDriver:
         return self.page.ctx.tasks
 
     def wait_idle(self, timeout: int = TIMEOUT_MS) -> None:
-        """Wait until no background task runs, and the window painted what it drew."""
-        self.qtbot.waitUntil(lambda: not self.tasks.busy, timeout=timeout)
+        """Wait until no background task runs, and the window painted what it drew (views
+        held as a result was drawn paint a turn each after it: Page.run_task)."""
+        self.qtbot.waitUntil(lambda: not self.tasks.busy and self.page.opened, timeout=timeout)
         self.qtbot.wait(PAINT_PASS_MS)
 
     def wait_saved(self) -> None:

@@ -128,6 +128,7 @@ def _shown_page(window, qtbot) -> PlotsPage:
 
 def test_a_pages_plots_paint_a_turn_each_after_the_page(window, qtbot, monkeypatch):
     import gui.pages.base as base
+    import gui.widgets.warm_paint as warm_paint
 
     page = _shown_page(window, qtbot)
     # each time a next turn is asked for: (the page painting, how many plots paint)
@@ -140,6 +141,7 @@ def test_a_pages_plots_paint_a_turn_each_after_the_page(window, qtbot, monkeypat
         real(receiver, fn)
 
     monkeypatch.setattr(base, "next_turn", recording)
+    monkeypatch.setattr(warm_paint, "next_turn", recording)  # (HeldPaint lets them through)
     page.open_in_turns()
     assert not page.opened
     qtbot.waitUntil(lambda: page.opened, timeout=2000)
@@ -155,6 +157,70 @@ def test_an_export_lets_every_plot_paint_at_once(window, qtbot):
     assert not page.opened
     page.export_widget()
     assert page.opened and all(plot.updatesEnabled() for plot in page.plots)
+
+
+def _draw_result(page: PlotsPage, cost: float | None, seen: list) -> None:
+    """Run a task whose result redraws the page's plots (``paint_in_turns``); ``seen``: which
+    plots could paint as its result was drawn, and the result."""
+
+    def draw(value) -> None:
+        seen.append(([plot.updatesEnabled() for plot in page.plots], value))
+        for i, plot in enumerate(page.plots):
+            plot.plot([0, 1, 2], [value, i, value])
+        page.mark_drawn()
+
+    page.run_task(lambda: 7, key="fit", description="Fitting…", cost=cost, on_result=draw,
+                  paint_in_turns=True)
+
+
+def test_a_result_from_a_worker_is_drawn_with_the_plots_held_then_each_paints_a_turn(
+        window, qtbot, monkeypatch):
+    import gui.widgets.warm_paint as warm_paint
+
+    page = _shown_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.opened, timeout=2000)
+    let_through: list[int] = []  # plots painting, each time a held one is let through
+    real = warm_paint.HeldPaint._next
+
+    def recording(self) -> None:
+        real(self)
+        let_through.append(sum(plot.updatesEnabled() for plot in page.plots))
+
+    monkeypatch.setattr(warm_paint.HeldPaint, "_next", recording)
+    seen: list = []
+    drawn: list[list[bool]] = []
+    page.result_drawn.connect(lambda: drawn.append([p.updatesEnabled() for p in page.plots]))
+    _draw_result(page, None, seen)  # (no cost: a worker thread)
+    qtbot.waitUntil(lambda: bool(drawn), timeout=5000)
+    assert seen == [([False, False, False], 7)]  # drawn while none of them could paint
+    assert let_through == [1, 2, 3]  # then a plot a turn
+    assert drawn == [[True, True, True]]  # "drawn" once every plot could paint it
+    assert page.opened
+
+
+def test_a_result_computed_inline_paints_at_once(window, qtbot):
+    page = _shown_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.opened, timeout=2000)
+    seen: list = []
+    _draw_result(page, 1.0, seen)  # (cheap: computed in the turn that asked)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [([True, True, True], 7)] and page.opened
+
+
+def test_an_export_lets_plots_held_for_a_result_paint_at_once(window, qtbot):
+    page = _shown_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.opened, timeout=2000)
+    painting: list[list[bool]] = []
+
+    def draw_then_export(value) -> None:  # e.g. File > Export plot as the result comes
+        painting.append([plot.updatesEnabled() for plot in page.plots])
+        page.export_widget()
+        painting.append([plot.updatesEnabled() for plot in page.plots])
+
+    page.run_task(lambda: 7, key="fit", description="Fitting…", on_result=draw_then_export,
+                  paint_in_turns=True)
+    qtbot.waitUntil(lambda: len(painting) == 2, timeout=5000)
+    assert painting == [[False] * 3, [True] * 3] and page.opened
 
 
 def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot):

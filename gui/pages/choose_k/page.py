@@ -205,7 +205,7 @@ class ChooseKPage(Page):
         task = self.run_task(jobs.sweep, self.ctx, st.dataset, ks, st.random_state,
                              st.sample_limit(), key="sweep",
                              description=f"Fitting K-Means for k = {ks[0]}…{ks[-1]}…",
-                             on_result=self._show_result,
+                             paint_in_turns=True, on_result=self._show_result,
                              on_error=lambda exc: self.fail(exc, "The sweep"),
                              cost=self._sweep_cost(ks))
         task.cancelled.connect(lambda t=task: t.state == "cancelled" and self.new_data.drop())

@@ -89,7 +89,7 @@ class DataPage(Page):
         self.refresh()
         self.run_task(jobs.load, self.ctx.load_view, key, self.state.color_by_labels,
                       key="load", description="Loading dataset…",
-                      cost=jobs.load_cost(self.ctx, key), on_result=self._show)
+                      cost=jobs.load_cost(self.ctx, key), paint_in_turns=True, on_result=self._show)
 
     def _show(self, shown: Shown) -> None:
         state = self.state
@@ -129,7 +129,7 @@ class DataPage(Page):
     def _relabel(self, ds, column, **fixes) -> None:
         self.run_task(jobs.relabel, ds, column, key="relabel", **fixes,
                       description=f"Reading {ds.name} again…",
-                      on_result=self._read_again,
+                      paint_in_turns=True, on_result=self._read_again,
                       on_error=lambda exc: self._relabel_failed(ds, column, exc, fixes))
 
     def _read_again(self, ds) -> None:
@@ -158,7 +158,7 @@ class DataPage(Page):
             return
         self.run_task(jobs.recolor, state.shown, state.color_by_labels, key="colors",
                       description="Colouring the points…", cost=jobs.recolor_cost(state.shown),
-                      on_result=self._recolored)
+                      paint_in_turns=True, on_result=self._recolored)
 
     def _recolored(self, shown: Shown) -> None:
         if shown.dataset is self.state.dataset:
@@ -169,4 +169,5 @@ class DataPage(Page):
         scatter = self.view.scatter
         self.run_task(jobs.rasterize, request, key="raster", description="Drawing the points…",
                       cost=jobs.raster_cost(request),
+                      paint_in_turns=True,
                       on_result=lambda canvas, r=request: scatter.apply_raster(r, canvas))

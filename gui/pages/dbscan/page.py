@@ -147,7 +147,7 @@ class DBSCANPage(Page):
         # (the summary keeps the last clustering until the new one is drawn)
         self._loading = (key, self.run_task(
             jobs.load, self.ctx, key, key="load", description="Loading dataset…",
-            on_result=self._loaded, on_error=self._load_failed))
+            on_result=self._loaded, on_error=self._load_failed, paint_in_turns=True))
 
     def _load_failed(self, exc: BaseException) -> None:
         self.new_data.drop()
@@ -227,7 +227,7 @@ class DBSCANPage(Page):
             description=f"DBSCAN with eps={fmt_eps(s.eps)}, min_samples={s.min_samples}…",
             cost=jobs.dbscan_cost(X, s.min_samples),
             on_result=lambda r, key=s.dataset_key: self._dbscan_done(key, r),
-            on_error=self._dbscan_failed)
+            on_error=self._dbscan_failed, paint_in_turns=True)
         # cancelled by the user (not superseded by newer values): show the drawn parameters
         task.cancelled.connect(lambda t=task: t.state == "cancelled" and self._dbscan_cancelled())
 
@@ -285,7 +285,8 @@ class DBSCANPage(Page):
                       description="Computing the k-distance curve…",
                       cost=jobs.kdist_cost(X, ms - 1),
                       on_result=lambda kd, key=s.dataset_key: self._kdist_done(key, kd),
-                      on_error=lambda exc: self.ctx.show_message(str(exc), "error"))
+                      on_error=lambda exc: self.ctx.show_message(str(exc), "error"),
+                      paint_in_turns=True)
 
     def _kdist_done(self, key: str, kd) -> None:
         s = self.state
@@ -414,7 +415,8 @@ class DBSCANPage(Page):
                       description="Classifying the new instances…",
                       cost=jobs.knn_cost(X, result, len(X_new), s.n_neighbors),
                       on_result=lambda p, r=result: self._knn_done(r, p),
-                      on_error=lambda exc: self.ctx.show_message(str(exc), "error"))
+                      on_error=lambda exc: self.ctx.show_message(str(exc), "error"),
+                      paint_in_turns=True)
 
     def _knn_done(self, result, prediction) -> None:
         if result is self.state.result:  # (not the clustering of another dataset)
@@ -442,7 +444,8 @@ class DBSCANPage(Page):
                       description="Computing the KNN's decision regions…",
                       cost=jobs.regions_cost(X, result, cells, s.n_neighbors),
                       on_result=lambda g, r=result: self._regions_done(r, g),
-                      on_error=lambda exc: self.ctx.show_message(str(exc), "error"))
+                      on_error=lambda exc: self.ctx.show_message(str(exc), "error"),
+                      paint_in_turns=True)
 
     def _regions_done(self, result, grid) -> None:
         if result is self.state.result and self.state.show_regions:
@@ -479,7 +482,7 @@ class DBSCANPage(Page):
                       description="DBSCAN with two values of eps…",
                       cost=jobs.dbscan_cost(X, params[3], runs=2),
                       on_result=lambda r, p=params: self._compare_done(p, r),
-                      on_error=self._compare_failed)
+                      on_error=self._compare_failed, paint_in_turns=True)
 
     def _compare_failed(self, exc: BaseException) -> None:
         self.compare.computing(False)

@@ -154,6 +154,7 @@ class DigitsLabellingPage(Page):
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
         self.run_task(jobs.prepare, self.folder, key="prepare",
+                      paint_in_turns=True,
                       description="Clustering the digits…", on_result=self._prepared,
                       cost=estimate_cost(N_TRAIN, N_FEATURES, N_CLUSTERS, passes=10),
                       on_error=self._prepare_failed)
@@ -266,7 +267,7 @@ class DigitsLabellingPage(Page):
             return
         self.run_task(jobs.results, state.session, state.percentile, state.reusable_results(),
                       key="results", description="Training the classifiers…",
-                      cost=self._fit_cost(), on_result=self._results_ready,
+                      cost=self._fit_cost(), paint_in_turns=True, on_result=self._results_ready,
                       on_error=lambda e: self.ctx.show_message(str(e), "error"))
 
     def _results_ready(self, results) -> None:
@@ -286,7 +287,7 @@ class DigitsLabellingPage(Page):
         self.run_task(jobs.train_round, self.state.session, self.state.n_ask,
                       self.state.distinct, ask, key="active-learning", cost=self._fit_cost(),
                       description="Asking the model…" if ask else "Retraining…",
-                      on_result=lambda s: self._round_ready(s, ask),
+                      paint_in_turns=True, on_result=lambda s: self._round_ready(s, ask),
                       on_error=self._round_failed)
 
     def _round_failed(self, exc: BaseException) -> None:

@@ -115,7 +115,7 @@ class DigitsPreprocessingPage(Page):
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
         self.run_task(jobs.prepare, key="prepare", description="Loading the digits…",
-                      cost=jobs.cost(10), on_result=self._prepared)
+                      cost=jobs.cost(10), paint_in_turns=True, on_result=self._prepared)
 
     def _prepared(self, data: DigitsPipelineData) -> None:
         self.state.data = data
@@ -155,7 +155,7 @@ class DigitsPreprocessingPage(Page):
         self.refresh()
         self.run_task(jobs.fit, data, k, std, key="fit", cost=jobs.cost(k),
                       description=f"Fitting the pipeline with k={k}…",
-                      on_result=lambda fit, f=first: self._fitted(fit, f))
+                      paint_in_turns=True, on_result=lambda fit, f=first: self._fitted(fit, f))
 
     def _fitted(self, fit: PipelineFit, first: bool) -> None:
         self.state.cache[(fit.n_clusters, fit.standardize)] = fit
@@ -203,7 +203,7 @@ class DigitsPreprocessingPage(Page):
             jobs.sweep, state.data, missing, std, on_fit, key="sweep", cost=jobs.cost(missing),
             description=f"Sweeping k from {ks[0]} to {ks[-1]}"
                         f"{' (standardized)' if std else ''}…",
-            on_result=lambda _r: None, on_progress=lambda _f: self._swept())
+            paint_in_turns=True, on_result=lambda _r: None, on_progress=lambda _f: self._swept())
         self.sweep_task.finished.connect(self._sweep_finished)
 
     def cancel_sweep(self) -> None:

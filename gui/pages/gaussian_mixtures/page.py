@@ -181,7 +181,7 @@ class GaussianMixturesPage(Page):
                              st.covariance_type, st.n_init, st.random_state,
                              st.percentile_value, key="fit",
                              description="Fitting the Gaussian mixture…",
-                             on_result=self._fit_done,
+                             paint_in_turns=True, on_result=self._fit_done,
                              cost=self._cost(st.n_components, EM_PASSES * st.n_init))
         task.cancelled.connect(lambda t=task: t.state == "cancelled" and self.new_data.drop())
 
@@ -203,7 +203,7 @@ class GaussianMixturesPage(Page):
             return
         self.run_task(jobs.threshold, v, self.state.percentile_value, key="threshold",
                       description="Density threshold…",
-                      on_result=lambda a, fit=v: self._threshold_done(fit, a),
+                      paint_in_turns=True, on_result=lambda a, fit=v: self._threshold_done(fit, a),
                       cost=self._cost(v.result.n_components, 1))
 
     def _threshold_done(self, fit, anomalies) -> None:
@@ -239,7 +239,7 @@ class GaussianMixturesPage(Page):
             self.mark_drawn()
 
         self.run_task(jobs.draw_samples, v, n, self.state.random_state, key="sample",
-                      description="Sampling…", on_result=done,
+                      description="Sampling…", paint_in_turns=True, on_result=done,
                       cost=estimate_cost(n, v.result.n_features ** 2))
 
     def clear_samples(self) -> None:
@@ -263,7 +263,7 @@ class GaussianMixturesPage(Page):
 
         self.run_task(jobs.em_start, self.ctx, st.dataset, st.n_components, st.covariance_type,
                       st.random_state, key="em", description="Initialising EM…",
-                      on_result=done, cost=self._cost(st.n_components, 20))
+                      paint_in_turns=True, on_result=done, cost=self._cost(st.n_components, 20))
 
     def _play_tick(self) -> None:
         if self._em_pending == 0:  # a slow step is not queued behind more steps
@@ -288,6 +288,7 @@ class GaussianMixturesPage(Page):
 
         self._em_pending += 1
         task = self.run_task(jobs.em_move, self._stepper, self._projection, action, key="em",
+                             paint_in_turns=True,
                              description=f"EM: {action}…", on_result=done, serial=True,
                              cost=self._cost(self._stepper.n_components, 2))
         task.finished.connect(finished)
@@ -308,6 +309,7 @@ class GaussianMixturesPage(Page):
         st = self.state
         self.run_task(jobs.sweep, self.ctx, st.dataset, st.k_max, st.covariance_type,
                       st.n_init, st.random_state, key="sweep",
+                      paint_in_turns=True,
                       description="BIC and AIC for every k…", on_result=self._sweep_done,
                       cost=self._cost(st.k_max * (st.k_max + 1) // 2, EM_PASSES * st.n_init))
 
@@ -332,7 +334,7 @@ class GaussianMixturesPage(Page):
         st = self.state
         self.run_task(jobs.bayes, self.ctx, st.dataset, st.prior, st.n_init, st.random_state,
                       key="bayes", description="Fitting BayesianGaussianMixture…",
-                      on_result=self._bayes_done,
+                      paint_in_turns=True, on_result=self._bayes_done,
                       cost=self._cost(10, EM_PASSES * st.n_init * 5))
 
     def _bayes_done(self, view) -> None:

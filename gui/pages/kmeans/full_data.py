@@ -77,7 +77,7 @@ class FullData:
         task = self.page.run_task(fit_full_job, stream["path"], s.k, s.random_state, backend,
                                   s.max_iter, key="full-fit",
                                   description=f"K-Means on all {stream['n_rows']:,} rows…",
-                                  on_result=lambda res: self.show(key, res),
+                                  paint_in_turns=True, on_result=lambda res: self.show(key, res),
                                   on_error=self.failed)
         task.cancelled.connect(lambda: self.label.setText("Cancelled: the fit on the full "
                                                           "data stopped (nothing runs on)."))

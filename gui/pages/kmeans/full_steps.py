@@ -196,7 +196,7 @@ class FullSteps:
             self.note = ""
         task = self.page.run_task(fn, *args, key=KEY, serial=serial,
                                   description=self._description(info, what),
-                                  on_result=self._shown, on_error=self._failed)
+                                  paint_in_turns=True, on_result=self._shown, on_error=self._failed)
         task.cancelled.connect(lambda t=task: self._cancelled(t))
         task.finished.connect(self._finished)
         self.busy += 1

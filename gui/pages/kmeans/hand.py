@@ -34,6 +34,7 @@ class HandPlacement(QObject):
             return
         if self.page.state.dataset is None or self.page.state.dataset.key != p.key:
             self.page.run_task(jobs.load, self.page.ctx, p.key, key="stepper",
+                               paint_in_turns=True,
                                description="Loading dataset…", on_result=self._loaded,
                                on_error=self.page.fit_failed)
             return
@@ -42,6 +43,7 @@ class HandPlacement(QObject):
             return
         self.page.run_task(jobs.init, self.page.ctx, p, key="stepper", cost=self.page.cost(p.k),
                            description="Initialising from the placed centroids…",
+                           paint_in_turns=True,
                            on_result=self.page.install, on_error=self.page.fit_failed)
 
     def _loaded(self, out) -> None:

@@ -126,6 +126,7 @@ class KMeansPage(Page):
     def _regions_wanted(self, view, request) -> None:
         self.run_task(jobs.regions, request, key=f"regions:{id(view)}",
                       description="Drawing the decision regions…", cost=jobs.regions_cost(request),
+                      paint_in_turns=[view],
                       on_result=lambda out, v=view, r=request: v.apply_regions(r, *out),
                       on_error=lambda exc: None)
 
@@ -249,7 +250,7 @@ class KMeansPage(Page):
         # fit_kmeans runs scikit-learn's OpenMP kernels: always on a worker thread
         task = self.run_task(jobs.fit, self.ctx, p, key="stepper",
                              description=f"Fitting K-Means (k={p.k})…",
-                             on_result=self.install, on_error=self.fit_failed)
+                             paint_in_turns=True, on_result=self.install, on_error=self.fit_failed)
         task.cancelled.connect(lambda t=task: self._fit_cancelled(t))
 
     def _fit_cancelled(self, task) -> None:
@@ -377,6 +378,7 @@ class KMeansPage(Page):
         k = len(s.frame.centers)
         self.run_task(jobs.soft, s.frame.centers, pts, key="soft",
                       cost=estimate_cost(len(pts), pts.shape[1], k),
+                      paint_in_turns=True,
                       description="Soft clustering…", on_result=self._soft_done)
 
     def _soft_done(self, soft) -> None:
@@ -478,7 +480,7 @@ class KMeansPage(Page):
         s.status["compare"] = "running"
         task = self.run_task(jobs.compare, s.dataset.X, self.settings.k, specs[0], specs[1],
                              key="compare", description="Comparing two K-Means solutions…",
-                             on_result=lambda r: self._done("compare", r),
+                             paint_in_turns=True, on_result=lambda r: self._done("compare", r),
                              on_error=lambda exc: self._failed("compare", exc))
         task.cancelled.connect(lambda t=task: self._cancelled(t, "compare"))
         self.compare.render(s)
@@ -492,7 +494,7 @@ class KMeansPage(Page):
         s.status["variability"] = "running"
         task = self.run_task(jobs.variability, s.dataset.X, self.settings.k, runs, seed,
                              key="variability", description=f"Fitting K-Means {2 * runs} times…",
-                             on_result=self._variability_done,
+                             paint_in_turns=True, on_result=self._variability_done,
                              on_error=lambda exc: self._failed("variability", exc))
         task.cancelled.connect(lambda t=task: self._cancelled(t, "variability"))
         self.variability.render(s)
@@ -501,7 +503,7 @@ class KMeansPage(Page):
         self.state.status["limits"] = "running"
         self.run_task(jobs.limits, self.ctx, key="limits",
                       description="Fitting the elongated blobs…",
-                      on_result=lambda r: self._done("limits", r),
+                      paint_in_turns=True, on_result=lambda r: self._done("limits", r),
                       on_error=lambda exc: self._failed("limits", exc))
 
     def _variability_done(self, out) -> None:

@@ -37,7 +37,7 @@ class Stepping(QObject):
         task = self.page.run_task(
             lambda: (stepper, jobs.step(stepper, X, proj, action)), key="stepper", serial=True,
             cost=estimate_cost(len(X), X.shape[1], stepper.n_clusters),
-            description="K-Means iteration…", on_result=self._stepped)
+            description="K-Means iteration…", paint_in_turns=True, on_result=self._stepped)
         task.finished.connect(self._finished)
         task.cancelled.connect(lambda t=task: self._cancelled(t))
 

@@ -156,6 +156,7 @@ class SegmentationPage(Page):
         self.run_task(jobs.segment_job, image, sample, p.k, p.seed, key="segment",
                       description=f"Segmenting {title} into {p.k} colours…",
                       cost=None if pixels is None else jobs.cost(pixels, p.k),
+                      paint_in_turns=True,
                       on_result=lambda r, key=key, p=p: self._segmented(key, p, r),
                       on_error=self._failed)
 
@@ -186,6 +187,7 @@ class SegmentationPage(Page):
             self.run_task(jobs.highlight_job, s.view, index, key="paint",
                           description="Highlighting a colour…",
                           cost=jobs.cost(s.view.labels.size),
+                          paint_in_turns=True,
                           on_result=lambda img, s=s, i=index: self._painted(Painted(s, i, img)))
         self.refresh()
 
@@ -204,7 +206,7 @@ class SegmentationPage(Page):
         self.run_task(jobs.strip_job, prepared, want[1], key="strip",
                       description="Computing the chapter's figure (10, 8, 6, 4, 2 colours)…",
                       cost=jobs.cost(prepared.n_pixels, sum(CHAPTER_N_COLORS)),
-                      on_result=lambda r, want=want, shape=prepared.shape:
+                      paint_in_turns=True, on_result=lambda r, want=want, shape=prepared.shape:
                           self._strip_done(want, shape, r),
                       on_error=self._strip_failed, on_progress=self._strip_progress)
         self._render_strip()
