@@ -80,6 +80,11 @@ def test_preprocessing_page_shows_the_chapters_pipeline(window, qtbot, chapter, 
     assert header[3] == "test accuracy"
     assert [50, "no", "yes", acc50] == rows[[r[0] for r in rows].index(50)][:4]
     window.grab().save(str(artifacts_dir / "digits-preprocessing-swept.png"))
+    # the chapter's printed values stand clear of the legend, in a window as small as a
+    # laptop's (at the top right, k=88's ★ sat right under its last entry, like one more)
+    window.resize(1280, 720)
+    qtbot.wait(100)  # (laid out again)
+    assert d.marks_near_legend() == []
 
     # a re-run is instant: everything is cached, no task starts
     d.run_sweep(wait=False)

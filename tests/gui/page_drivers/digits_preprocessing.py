@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from tests.gui.drivers import TIMEOUT_MS, PageDriver
@@ -95,6 +96,16 @@ class DigitsPreprocessingDriver(PageDriver):
         """The dashed "no clustering" line's accuracy, or None when it is not drawn."""
         line = self.page.view.baseline_line
         return float(line.value()) if line.isVisible() else None
+
+    def marks_near_legend(self, margin: float = 24) -> list[int]:
+        """The ks of the chapter's printed values (★) whose mark is on the chart's legend or
+        within ``margin`` pixels of it (a legend row: there, a mark reads as an entry)."""
+        view = self.page.view
+        legend = view.plot.getPlotItem().legend.sceneBoundingRect().adjusted(
+            -margin, -margin, margin, margin)
+        vb = view.plot.getPlotItem().getViewBox()
+        return [int(k) for k, acc in zip(*view.chapter_marks.getData(), strict=True)
+                if legend.contains(vb.mapViewToScene(pg.Point(k, acc)))]
 
     def result_text(self) -> str:
         return self.page.view.result_label.text()
