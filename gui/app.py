@@ -32,7 +32,7 @@ from gui import file_writer, memory
 from gui import settings as app_settings
 from gui.backend import close_clients, offer_streaming, show_backend_dialog
 from gui.context import AppContext
-from gui.exports import ensure_suffix, save_pixmap, save_widget
+from gui.exports import ensure_suffix, render_image, save_pixmap, save_widget
 from gui.feedback import PageMessages, TaskStatus
 from gui.gc_freeze import GuiThreadCollector
 from gui.help import HelpMenu
@@ -515,7 +515,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(250, settle.quit)
         settle.exec()
         try:
-            save_pixmap(self.grab(), str(path))  # atomic: never half a PNG
+            save_pixmap(render_image(self), str(path))  # atomic: never half a PNG
         except OSError:
             return False
         return True

@@ -26,6 +26,7 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, 
 from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 
 from core.storage import atomic_write_bytes
+from gui.widgets.warm_paint import release_held
 
 #: Image formats by file extension (anything else is saved as PNG).
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
@@ -110,7 +111,10 @@ def export_mode(widget: QWidget):
 
 def settle(widget: QWidget) -> None:
     """Bring the widget's layouts up to date (pending layout requests and pyqtgraph's
-    graphics layouts), as they are when the screen is painted."""
+    graphics layouts), as they are when the screen is painted; views held back from
+    painting for a turn or two (:class:`gui.widgets.warm_paint.HeldPaint`) let through, so
+    they are drawn and not left black."""
+    release_held()
     QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     for layout in [widget.layout()] + [w.layout() for w in widget.findChildren(QWidget)]:
         if layout is not None:

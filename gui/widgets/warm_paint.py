@@ -14,6 +14,7 @@ those of a page drawing a result from a worker (:meth:`gui.pages.base.Page.run_t
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import pyqtgraph as pg
@@ -63,7 +64,9 @@ class HeldPaint:
     that drew it: 40-60 ms of one turn (DBSCAN's clustering: its drawing, 12-23 ms, then the
     scatter and the k-distance plot). Held while it is drawn, each view paints on a turn of
     its own after it. A held view shows what it showed before, and paints all of itself when
-    it is let through."""
+    it is let through. A grab (``QWidget.grab``) draws a held view black: pictures of the
+    window (exports, ``--screenshot``) let every held view through first
+    (:func:`release_held`)."""
 
     def __init__(self, owner: QWidget):
         self.owner = owner
@@ -80,6 +83,8 @@ class HeldPaint:
             if view not in self.views:
                 view.setUpdatesEnabled(False)  # (stays off while its parent's goes on)
                 self.views.append(view)
+        if self.views:
+            _HOLDING.add(self)
         if idle and self.views:
             next_turn(self.owner, self._next)
 
@@ -119,6 +124,18 @@ class HeldPaint:
         self._done()
 
     def _done(self) -> None:
+        _HOLDING.discard(self)
         then, self._then = self._then, []
         for fn in then:
             fn()
+
+
+#: every :class:`HeldPaint` holding views now
+_HOLDING: weakref.WeakSet[HeldPaint] = weakref.WeakSet()
+
+
+def release_held() -> None:
+    """Let every view held anywhere paint now: before a picture of a widget is taken, which
+    would show a held view black (e.g. a scatter view held for a turn as its raster came)."""
+    for held in list(_HOLDING):
+        held.release()

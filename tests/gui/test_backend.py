@@ -8,6 +8,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from core.scale import fit_kmeans_streaming
+from gui.exports import render_image
 from gui.pages.kmeans.tabs import fmt
 from tests.gui.page_drivers.kmeans import KMeansDriver
 
@@ -72,7 +73,7 @@ def test_a_table_too_big_for_memory_is_shown_as_a_sample_and_fitted_on_every_row
     assert res.n_samples == 20_000 and res.n_iter == ref.n_iter
     assert fmt(ref.inertia) in full.text() and "20,000" in full.text()
     np.testing.assert_allclose(full.centres_shown(), ref.centers, rtol=1e-3)
-    window.grab().save(str(artifacts_dir / "kmeans-full-data.png"))
+    render_image(window).save(str(artifacts_dir / "kmeans-full-data.png"))
 
 
 @pytest.fixture(scope="module")

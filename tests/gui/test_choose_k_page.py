@@ -10,6 +10,7 @@ from sklearn import metrics
 from sklearn.cluster import KMeans
 
 from core.datasets import load_builtin
+from gui.exports import render_image
 from gui.widgets.palette import colors_for_labels, palette_rgba
 from tests.gui.drivers import ChooseKDriver
 
@@ -63,7 +64,7 @@ def test_page_draws_the_chapters_figures(ck, window, artifacts_dir):
     centers = KMeans(n_clusters=4, random_state=42).fit(blobs).cluster_centers_
     np.testing.assert_allclose(ck.centres_shown(), centers, atol=1e-10)
     assert "k = 4" in ck.selection_text()
-    assert window.grab().save(str(artifacts_dir / "choose-k-default.png"))
+    assert render_image(window).save(str(artifacts_dir / "choose-k-default.png"))
 
 
 def test_clicking_a_k_on_a_curve_selects_it(ck, window):

@@ -14,6 +14,7 @@ from sklearn.cluster import DBSCAN
 from core.datasets import Dataset, load_builtin
 from core.density import knn_classify, run_dbscan
 from core.errors import DataError
+from gui.exports import render_image
 from gui.widgets.distance_spin import distance_text
 from gui.widgets.palette import ANOMALY_RGBA, palette_rgba, pastel
 from tests.gui.drivers import DBSCANDriver
@@ -62,7 +63,7 @@ def test_opens_on_the_chapters_figure(d, window, moons, artifacts_dir):
     assert d.eps_line() == pytest.approx(0.05)
     assert "DBSCAN(eps=0.05, min_samples=5)" in d.code()
     assert window.code_panel.code() == d.code()
-    window.grab().save(str(artifacts_dir / "dbscan-default.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-default.png"))
 
 
 def test_eps_and_min_samples_update_live_with_one_task(d, window, moons):
@@ -189,7 +190,7 @@ def test_hover_shows_the_neighbourhood(d, window, qtbot, moons, artifacts_dir):
                               f"{count} points within eps, itself included")
     cx, cy, diameter = d.neighbourhood()
     assert diameter == pytest.approx(0.1) and cx == pytest.approx(moons[i, 0])
-    window.grab().save(str(artifacts_dir / "dbscan-hover.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-hover.png"))
     # an anomaly
     j = int(np.flatnonzero(d.labels_shown() == -1)[0])
     d.hover(*moons[j])
@@ -255,7 +256,7 @@ def test_clicks_add_instances_and_regions(d, window, moons, artifacts_dir):
     neighbours = grid.labels[cell[0] - 1:cell[0] + 2, cell[1] - 1:cell[1] + 2]
     if np.all(neighbours == 1):
         np.testing.assert_array_equal(image[tuple(cell)], pastel(palette_rgba(2))[1])
-    window.grab().save(str(artifacts_dir / "dbscan-regions.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-regions.png"))
     d.show_regions(False)
     assert d.regions_image() is None
 
@@ -286,12 +287,12 @@ def test_the_chapters_comparison(d, window, qtbot, moons, artifacts_dir):
     assert title_b == "eps=0.20, min_samples=5: 2 clusters, 0 anomalies"
     assert d.compare_noise_counts() == (77, 0)
     assert not d.compare_side_by_side()  # a narrow window stacks them
-    window.grab().save(str(artifacts_dir / "dbscan-compare.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-compare.png"))
     window.code_dock.hide()
     window.resize(2300, 760)
     qtbot.waitUntil(d.compare_side_by_side)
     qtbot.wait(100)  # let the layout settle before the screenshot
-    window.grab().save(str(artifacts_dir / "dbscan-compare-wide.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-compare-wide.png"))
     d.compare(eps_b=0.1)
     d.wait_idle(lambda: d.compared()[1].eps == pytest.approx(0.1))
     assert d.compare_titles()[1].startswith("eps=0.10")
@@ -403,7 +404,7 @@ def test_other_data_starts_at_the_suggested_eps_and_persists(window, open_page, 
     d.hover(*xy)
     qtbot.waitUntil(lambda: "in feature space" in d.hover_text())
     assert not d.neighbourhood_shown()
-    window.grab().save(str(artifacts_dir / "dbscan-iris.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-iris.png"))
     eps_iris = d.eps()
     window.close()
 
@@ -429,7 +430,7 @@ def test_a_big_cloud_is_drawn_by_colour(window, open_page, qtbot, artifacts_dir)
     assert len(d.border_points()) == r.n_border > 0
     qtbot.wait(50)  # layouts settle
     assert d.summary_fits()
-    window.grab().save(str(artifacts_dir / "dbscan-10k.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-10k.png"))
 
     X, _ = make_moons(30_000, noise=0.05, random_state=42)
     window.ctx.add_dataset(Dataset(name="moons 30k", X=X, key="moons30k"))
@@ -449,7 +450,7 @@ def test_a_big_cloud_is_drawn_by_colour(window, open_page, qtbot, artifacts_dir)
     border = r.border_mask
     assert np.all(colors[border].astype(int).sum(axis=1)
                   > palette_rgba(r.n_clusters)[r.labels[border]].astype(int).sum(axis=1))
-    window.grab().save(str(artifacts_dir / "dbscan-big.png"))
+    render_image(window).save(str(artifacts_dir / "dbscan-big.png"))
 
     # other big data: drawn grey, then by colour, under a note that keeps its room meanwhile
     # (hidden, then shown again, it resized the scatter twice)

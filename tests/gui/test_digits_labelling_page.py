@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from threadpoolctl import threadpool_limits
 
 from gui import settings as app_settings
+from gui.exports import render_image
 from tests.gui.drivers import DigitsLabellingDriver
 
 # --------------------------------------------------------------------------- by hand
@@ -276,7 +277,7 @@ def test_results_with_the_chapters_labels(labelling, chapter, qtbot, artifacts_d
     np.testing.assert_array_equal(d.gallery_mistakes(), wrong)
     assert f"representative {wrong[0] + 1}: you {typed[wrong[0]]}" in d.mistakes_text()
     qtbot.wait(50)  # let the side panel lay out the new text
-    window.grab().save(str(artifacts_dir / "digits-labelling-results.png"))
+    render_image(window).save(str(artifacts_dir / "digits-labelling-results.png"))
 
     # the percentile slider (debounced) recomputes the partial propagation only
     d.set_percentile(40)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from threadpoolctl import threadpool_limits
 
+from gui.exports import render_image
 from gui.pages.digits_preprocessing.snippets import pipeline_code
 from tests.gui.drivers import DigitsPreprocessingDriver
 
@@ -79,7 +80,7 @@ def test_preprocessing_page_shows_the_chapters_pipeline(window, qtbot, chapter, 
     header, rows = d.export_table()
     assert header[3] == "test accuracy"
     assert [50, "no", "yes", acc50] == rows[[r[0] for r in rows].index(50)][:4]
-    window.grab().save(str(artifacts_dir / "digits-preprocessing-swept.png"))
+    render_image(window).save(str(artifacts_dir / "digits-preprocessing-swept.png"))
     # the chapter's printed values stand clear of the legend, in a window as small as a
     # laptop's (at the top right, k=88's ★ sat right under its last entry, like one more)
     window.resize(1280, 720)

@@ -14,6 +14,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
+from gui.exports import render_image
 from gui.widgets.palette import colors_for_labels
 from tests.gui.page_drivers.kmeans import KMeansDriver
 from tests.gui.test_backend import tcp_cluster  # noqa: F401 - the Dask cluster (threads)
@@ -104,7 +105,7 @@ def test_stepping_through_passes_over_the_full_data_in_this_process(
     assert "Converged after" in km.full_steps_text() and not km.full_pass_enabled()
     assert f"Pass <b>{full.n_iter_}</b> over all 20,000 rows" in km.iteration_text()
     km.show_tab("Clusters")
-    window.grab().save(str(artifacts_dir / "kmeans-full-data-passes.png"))
+    render_image(window).save(str(artifacts_dir / "kmeans-full-data-passes.png"))
     km.fit()  # the page's Fit draws the sample's own fit again
     assert km.full_pass_shown() is None and km.full_pass_enabled()
     km.full_pass()  # and the pass reached comes back, without reading the data again

@@ -12,6 +12,7 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from core.datasets import load_builtin
+from gui.exports import render_image
 from gui.pages.gaussian_mixtures.state import prior_index, prior_value
 from tests.gui.drivers import GaussianMixturesDriver
 
@@ -50,7 +51,7 @@ def test_density_view_shows_the_chapters_fit(gm_page, X, window, artifacts_dir):
     # Blended colours: a point's colour mixes the palette by its probabilities.
     colors = gm_page.point_colors()
     assert colors.shape == (len(X), 4) and len(np.unique(colors[:, :3], axis=0)) > 10
-    window.grab().save(str(artifacts_dir / "gaussian-mixtures.png"))
+    render_image(window).save(str(artifacts_dir / "gaussian-mixtures.png"))
 
 
 def test_covariance_switch_click_percentile_and_sample(gm_page, X):
@@ -111,7 +112,7 @@ def test_em_half_steps_colour_on_e_and_move_on_m(gm_page, X, window, artifacts_d
     assert gm_page.em_phase().startswith("M step") and "iteration 2" in gm_page.em_title()
     assert not np.array_equal(gm_page.em_colors(), colours)
     gm_page.step()
-    window.grab().save(str(artifacts_dir / "gaussian-mixtures-em-e-step.png"))
+    render_image(window).save(str(artifacts_dir / "gaussian-mixtures-em-e-step.png"))
     code = gm_page.code()
     assert "max_iter=2" in code and "resp = gm.predict_proba(X)" in code
     ns: dict = {}
