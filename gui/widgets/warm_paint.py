@@ -85,8 +85,8 @@ class HeldPaint:
                 self.views.append(view)
         if self.views:
             _HOLDING.add(self)
-        if idle and self.views:
-            next_turn(self.owner, self._next)
+            if idle:
+                next_turn(self.owner, self._next)
 
     def around(self, draw: Callable, views_of: Callable[[], list]) -> Callable:
         """``draw(value)`` (a result's callback), run with the views of ``views_of()`` that

@@ -51,6 +51,16 @@ def open_window(qtbot, first_visit: bool = False, size: tuple[int, int] = (1320,
     return win
 
 
+def colour_count(image) -> int:
+    """How many colours the pixels of ``image`` (a QImage) have."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint32, image.width() * image.height())
+    return int(np.unique(pixels).size)
+
+
 def click_page_entry(window, name: str) -> None:
     """Choose page ``name`` as a person does: a click on its entry in the window's page list
     (the window makes the page in that turn and shows it in the next)."""
@@ -167,17 +177,8 @@ class PageDriver:
     def plot_colours(self) -> list[int]:
         """For each of those views on screen, how many colours its pixels have (a drawn plot:
         its background, grid, axes, texts and data; an undrawn one: one or two)."""
-        import numpy as np
-        from PySide6.QtGui import QImage
-
-        counts = []
-        for view in self.tab_plots():
-            if view.isVisible():
-                image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
-                pixels = np.frombuffer(image.constBits(), np.uint32,
-                                       image.width() * image.height())
-                counts.append(int(np.unique(pixels).size))
-        return counts
+        return [colour_count(view.grab().toImage()) for view in self.tab_plots()
+                if view.isVisible()]
 
     def tab_titles(self) -> list[str]:
         tabs = self.page.tabs

@@ -224,11 +224,9 @@ def test_an_export_lets_plots_held_for_a_result_paint_at_once(window, qtbot):
 
 
 def test_a_picture_of_the_window_draws_views_held_for_a_turn(window, qtbot):
-    import numpy as np
-    from PySide6.QtGui import QImage
-
     from gui.exports import render_image
     from gui.widgets.warm_paint import HeldPaint
+    from tests.gui.drivers import colour_count
 
     page = _shown_page(window, qtbot)
     qtbot.waitUntil(lambda: page.opened, timeout=2000)
@@ -236,17 +234,12 @@ def test_a_picture_of_the_window_draws_views_held_for_a_turn(window, qtbot):
     plot.plot([0, 1, 2], [0, 1, 0], pen=pg.mkPen("r", width=5))
     HeldPaint(plot).hold([plot])  # as a scatter view is as its raster comes
 
-    def colours(image: QImage) -> int:
-        image = image.convertToFormat(QImage.Format.Format_RGB32)
-        return np.unique(np.frombuffer(image.constBits(), np.uint32,
-                                       image.width() * image.height())).size
-
-    assert colours(plot.grab().toImage()) == 1  # a grab draws a held view black
+    assert colour_count(plot.grab().toImage()) == 1  # a grab draws a held view black
     picture = render_image(window)  # what --screenshot and File > Export save
     assert plot.updatesEnabled()
     top_left = plot.mapTo(window, plot.rect().topLeft())
     drawn = picture.copy(top_left.x(), top_left.y(), plot.width(), plot.height())
-    assert colours(drawn) > 10  # background, grid, axes, texts and the curve
+    assert colour_count(drawn) > 10  # background, grid, axes, texts and the curve
 
 
 def test_choosing_k_opens_in_turns_and_draws_its_result(window, open_page, qtbot):
